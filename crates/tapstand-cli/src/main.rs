@@ -1,0 +1,55 @@
+//! `tapstand-cli`: the same core as the desktop app, for automation and support.
+//!
+//! Every command prints human-readable text (Chinese first, then English), or one JSON document with
+//! `--json`. Errors go to stderr with what to do next; the exit code is 1 for an error the user can fix,
+//! 2 for a usage error (clap).
+
+mod doctor;
+mod output;
+
+use clap::{Parser, Subcommand};
+use tapstand_core::{AppPaths, UserError};
+
+#[derive(Parser, Debug)]
+#[command(name = "tapstand-cli", version, about = "碰一碰立牌工作台 (Tapstand) — command line")]
+pub struct Cli {
+    /// Print JSON instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Log to stderr too (the log file is always written).
+    #[arg(long, global = true)]
+    pub verbose: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Versions, database, readers, keychain and log folder: what support needs to know.
+    Doctor,
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let paths = match AppPaths::resolve() {
+        Ok(p) => p,
+        Err(e) => output::fail(cli.json, &UserError::internal(e)),
+    };
+    let _log = tapstand_core::logging::init(&paths.log_dir, cli.verbose).ok();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    let result = runtime.block_on(run(cli.command, &paths, cli.json));
+    if let Err(e) = result {
+        tracing::warn!(code = %e.code, "command failed");
+        output::fail(cli.json, &e);
+    }
+}
+
+async fn run(command: Command, paths: &AppPaths, json: bool) -> Result<(), UserError> {
+    match command {
+        Command::Doctor => doctor::run(paths, json).await,
+    }
+}

@@ -1,0 +1,25 @@
+//! Printing results and errors the same way for every command.
+
+use serde::Serialize;
+use tapstand_core::UserError;
+
+/// Prints `value` as pretty JSON.
+pub fn json<T: Serialize>(value: &T) {
+    println!("{}", serde_json::to_string_pretty(value).expect("serializable"));
+}
+
+/// Prints one JSON object on one line (streams of results, e.g. one line per tag).
+#[allow(dead_code)]
+pub fn json_line<T: Serialize>(value: &T) {
+    println!("{}", serde_json::to_string(value).expect("serializable"));
+}
+
+/// Prints the error (JSON on stdout with `--json`, text on stderr otherwise) and exits with status 1.
+pub fn fail(json_mode: bool, e: &UserError) -> ! {
+    if json_mode {
+        println!("{}", serde_json::json!({ "error": e }));
+    } else {
+        eprintln!("{}", e.to_text());
+    }
+    std::process::exit(1)
+}

@@ -1,0 +1,41 @@
+//! Where Tapstand keeps its files. The same rules for the app and `tapstand-cli`, matching Tauri's
+//! `app_data_dir` / `app_log_dir` for the identifier, so both always open the same database.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+/// The app identifier (tauri.conf.json `identifier`).
+pub const APP_IDENTIFIER: &str = "cn.tapstand.app";
+/// Overrides the data directory (database, logs, caches) for the app and the CLI alike.
+pub const DATA_DIR_ENV: &str = "TAPSTAND_DATA_DIR";
+
+#[derive(Clone, Debug, Serialize, specta::Type)]
+pub struct AppPaths {
+    pub data_dir: PathBuf,
+    pub db_path: PathBuf,
+    pub log_dir: PathBuf,
+}
+
+impl AppPaths {
+    /// `TAPSTAND_DATA_DIR` if set (logs then go to `$TAPSTAND_DATA_DIR/logs`), else the OS locations.
+    pub fn resolve() -> Result<AppPaths, String> {
+        if let Some(dir) = std::env::var_os(DATA_DIR_ENV).filter(|v| !v.is_empty()) {
+            return Ok(Self::under(PathBuf::from(dir)));
+        }
+        let data_dir = dirs::data_dir()
+            .ok_or("the OS reports no application-data directory")?
+            .join(APP_IDENTIFIER);
+        let log_dir = if cfg!(target_os = "macos") {
+            dirs::home_dir().ok_or("no home directory")?.join("Library/Logs").join(APP_IDENTIFIER)
+        } else {
+            dirs::data_local_dir().ok_or("no local application-data directory")?.join(APP_IDENTIFIER).join("logs")
+        };
+        Ok(AppPaths { db_path: data_dir.join(tapstand_store::DB_FILE_NAME), data_dir, log_dir })
+    }
+
+    /// Everything under one directory (tests, portable installs).
+    pub fn under(dir: PathBuf) -> AppPaths {
+        AppPaths { db_path: dir.join(tapstand_store::DB_FILE_NAME), log_dir: dir.join("logs"), data_dir: dir }
+    }
+}

@@ -1,0 +1,32 @@
+//! Tauri commands: each one is a thin call into `tapstand-core`.
+
+use tapstand_core::{doctor::DoctorReport, AppInfo, Language, UserError};
+use tauri::State;
+
+use crate::AppState;
+
+/// `Ok` when the app is ready; otherwise the reason (damaged or newer database, ...) with its remedy.
+#[tauri::command]
+#[specta::specta]
+pub async fn startup_status(state: State<'_, AppState>) -> Result<(), UserError> {
+    state.core().map(|_| ())
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn app_info(state: State<'_, AppState>) -> Result<AppInfo, UserError> {
+    state.core()?.app_info().await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn set_language(state: State<'_, AppState>, language: Language) -> Result<(), UserError> {
+    state.core()?.set_language(language).await
+}
+
+/// Diagnostics (the same report as `tapstand-cli doctor`).
+#[tauri::command]
+#[specta::specta]
+pub async fn doctor(state: State<'_, AppState>) -> Result<DoctorReport, UserError> {
+    Ok(tapstand_core::doctor::run(&state.paths).await)
+}

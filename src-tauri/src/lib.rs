@@ -1,0 +1,96 @@
+//! The Tauri shell: wires commands, events and state to `tapstand-core`. No business logic here.
+
+mod commands;
+mod state;
+
+use tauri::Manager;
+
+pub use state::AppState;
+
+/// All commands and events, for the invoke handler and for the generated TypeScript bindings.
+pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
+    tauri_specta::Builder::<tauri::Wry>::new().commands(tauri_specta::collect_commands![
+        commands::startup_status,
+        commands::app_info,
+        commands::set_language,
+        commands::doctor,
+    ])
+}
+
+/// The TypeScript exporter settings used for `ui/src/bindings.ts`.
+pub fn typescript() -> specta_typescript::Typescript {
+    specta_typescript::Typescript::default()
+        .bigint(specta_typescript::BigIntExportBehavior::Number)
+        .header("// Generated from the Rust types by tauri-specta (src-tauri/src/lib.rs). Do not edit.\n// Regenerate: scripts/gen-bindings.sh\n")
+}
+
+pub fn run() {
+    let paths = match tapstand_core::AppPaths::resolve() {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("Tapstand cannot find its data folder: {e}");
+            std::process::exit(1);
+        }
+    };
+    let log_guard = tapstand_core::logging::init(&paths.log_dir, true)
+        .map_err(|e| eprintln!("logging to {} failed: {e}", paths.log_dir.display()))
+        .ok();
+    tracing::info!(version = tapstand_core::APP_VERSION, data = %paths.data_dir.display(), "Tapstand starting");
+
+    let builder = specta_builder();
+    tauri::Builder::default()
+        .invoke_handler(builder.invoke_handler())
+        .setup(move |app| {
+            builder.mount_events(app);
+            // Open the database before the window asks for anything; a failure is kept and shown by the UI.
+            let state = tauri::async_runtime::block_on(AppState::open(paths));
+            app.manage(state);
+            app.manage(LogGuardHolder(log_guard));
+            Ok(())
+        })
+        .run(tauri::generate_context!())
+        .expect("error while running Tapstand");
+}
+
+struct LogGuardHolder(#[allow(dead_code)] Option<tapstand_core::logging::LogGuard>);
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    const BINDINGS: &str = "ui/src/bindings.ts";
+
+    /// The committed TypeScript bindings must equal what the Rust types generate now.
+    /// `TAPSTAND_UPDATE_BINDINGS=1 cargo test -p tapstand bindings` rewrites them.
+    #[test]
+    fn bindings_are_fresh() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let tmp = tempfile::tempdir().unwrap();
+        let generated = tmp.path().join("bindings.ts");
+        super::specta_builder().export(super::typescript(), &generated).expect("export bindings");
+        let generated = std::fs::read_to_string(&generated).unwrap();
+        let committed_path = root.join(BINDINGS);
+        if std::env::var_os("TAPSTAND_UPDATE_BINDINGS").is_some() {
+            std::fs::write(&committed_path, &generated).unwrap();
+            return;
+        }
+        let committed = std::fs::read_to_string(&committed_path).unwrap_or_default();
+        assert!(
+            committed == generated,
+            "{BINDINGS} is stale: run scripts/gen-bindings.sh and commit the result"
+        );
+    }
+
+    /// A wrong capabilities glob silently yields an empty capability set, and the window gets no IPC.
+    #[test]
+    fn capabilities_reach_the_main_window() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let caps = std::fs::read_to_string(root.join("gen/schemas/capabilities.json"))
+            .expect("tauri-build writes gen/schemas/capabilities.json");
+        let caps: serde_json::Value = serde_json::from_str(&caps).unwrap();
+        let default = &caps["default"];
+        assert!(default.is_object(), "capability 'default' missing: {caps}");
+        assert!(default["windows"].as_array().unwrap().iter().any(|w| w == "main"));
+        assert!(default["permissions"].as_array().unwrap().iter().any(|p| p == "core:default"));
+    }
+}
