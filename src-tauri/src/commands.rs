@@ -30,3 +30,16 @@ pub async fn set_language(state: State<'_, AppState>, language: Language) -> Res
 pub async fn doctor(state: State<'_, AppState>) -> Result<DoctorReport, UserError> {
     Ok(tapstand_core::doctor::run(&state.paths).await)
 }
+
+/// The UI calls this once its first screen is painted. Logs the time from process start; with
+/// `TAPSTAND_BENCH_FIRST_PAINT=1` it also prints it on stdout for `scripts/bench.sh`.
+#[tauri::command]
+#[specta::specta]
+pub async fn ui_ready(state: State<'_, AppState>) -> Result<(), UserError> {
+    let ms = state.started.elapsed().as_millis();
+    tracing::info!(first_paint_ms = ms as u64, "first screen painted");
+    if std::env::var_os("TAPSTAND_BENCH_FIRST_PAINT").is_some() {
+        println!("TAPSTAND_FIRST_PAINT_MS={ms}");
+    }
+    Ok(())
+}

@@ -11,7 +11,11 @@ use clap::{Parser, Subcommand};
 use tapstand_core::{AppPaths, UserError};
 
 #[derive(Parser, Debug)]
-#[command(name = "tapstand-cli", version, about = "碰一碰立牌工作台 (Tapstand) — command line")]
+#[command(
+    name = "tapstand-cli",
+    version,
+    about = "碰一碰立牌工作台 (Tapstand) — command line"
+)]
 pub struct Cli {
     /// Print JSON instead of text.
     #[arg(long, global = true)]
@@ -19,6 +23,9 @@ pub struct Cli {
     /// Log to stderr too (the log file is always written).
     #[arg(long, global = true)]
     pub verbose: bool,
+    /// Use this data folder (database, logs) instead of TAPSTAND_DATA_DIR or the OS location.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data_dir: Option<std::path::PathBuf>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -31,7 +38,7 @@ pub enum Command {
 
 fn main() {
     let cli = Cli::parse();
-    let paths = match AppPaths::resolve() {
+    let paths = match AppPaths::resolve_with(cli.data_dir.clone()) {
         Ok(p) => p,
         Err(e) => output::fail(cli.json, &UserError::internal(e)),
     };

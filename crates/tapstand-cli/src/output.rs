@@ -5,7 +5,10 @@ use tapstand_core::UserError;
 
 /// Prints `value` as pretty JSON.
 pub fn json<T: Serialize>(value: &T) {
-    println!("{}", serde_json::to_string_pretty(value).expect("serializable"));
+    println!(
+        "{}",
+        serde_json::to_string_pretty(value).expect("serializable")
+    );
 }
 
 /// Prints one JSON object on one line (streams of results, e.g. one line per tag).

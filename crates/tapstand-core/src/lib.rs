@@ -47,7 +47,7 @@ pub struct AppInfo {
     pub data_dir: String,
     pub db_path: String,
     pub log_dir: String,
-    pub schema_version: i64,
+    pub schema_version: u32,
     pub language: Language,
 }
 
@@ -64,7 +64,13 @@ impl Core {
     }
 
     pub async fn language(&self) -> Result<Language, UserError> {
-        Ok(self.db.get_setting("language").await?.as_deref().and_then(Language::parse).unwrap_or_default())
+        Ok(self
+            .db
+            .get_setting("language")
+            .await?
+            .as_deref()
+            .and_then(Language::parse)
+            .unwrap_or_default())
     }
 
     pub async fn set_language(&self, language: Language) -> Result<(), UserError> {
@@ -79,7 +85,7 @@ impl Core {
             data_dir: self.paths.data_dir.display().to_string(),
             db_path: self.paths.db_path.display().to_string(),
             log_dir: self.paths.log_dir.display().to_string(),
-            schema_version: self.db.schema_version().await?,
+            schema_version: self.db.schema_version().await? as u32,
             language: self.language().await?,
         })
     }

@@ -64,10 +64,15 @@ pub fn file_appender(log_dir: &Path) -> io::Result<RollingFileAppender> {
 /// `RUST_LOG` overrides the default filter.
 pub fn init(log_dir: &Path, stderr: bool) -> io::Result<LogGuard> {
     let (file, guard) = tracing_appender::non_blocking(file_appender(log_dir)?);
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
-    let file_layer = tracing_subscriber::fmt::layer().with_ansi(false).with_writer(Redacting(file));
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
+    let file_layer = tracing_subscriber::fmt::layer()
+        .with_ansi(false)
+        .with_writer(Redacting(file));
     let stderr_layer = stderr.then(|| {
-        tracing_subscriber::fmt::layer().with_ansi(false).with_writer(Redacting(io::stderr))
+        tracing_subscriber::fmt::layer()
+            .with_ansi(false)
+            .with_writer(Redacting(io::stderr))
     });
     tracing_subscriber::registry()
         .with(filter)

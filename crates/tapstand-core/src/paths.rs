@@ -20,6 +20,14 @@ pub struct AppPaths {
 impl AppPaths {
     /// `TAPSTAND_DATA_DIR` if set (logs then go to `$TAPSTAND_DATA_DIR/logs`), else the OS locations.
     pub fn resolve() -> Result<AppPaths, String> {
+        Self::resolve_with(None)
+    }
+
+    /// An explicit directory (`--data-dir`) wins over `TAPSTAND_DATA_DIR`, which wins over the OS locations.
+    pub fn resolve_with(explicit: Option<PathBuf>) -> Result<AppPaths, String> {
+        if let Some(dir) = explicit {
+            return Ok(Self::under(dir));
+        }
         if let Some(dir) = std::env::var_os(DATA_DIR_ENV).filter(|v| !v.is_empty()) {
             return Ok(Self::under(PathBuf::from(dir)));
         }
@@ -27,15 +35,66 @@ impl AppPaths {
             .ok_or("the OS reports no application-data directory")?
             .join(APP_IDENTIFIER);
         let log_dir = if cfg!(target_os = "macos") {
-            dirs::home_dir().ok_or("no home directory")?.join("Library/Logs").join(APP_IDENTIFIER)
+            dirs::home_dir()
+                .ok_or("no home directory")?
+                .join("Library/Logs")
+                .join(APP_IDENTIFIER)
         } else {
-            dirs::data_local_dir().ok_or("no local application-data directory")?.join(APP_IDENTIFIER).join("logs")
+            dirs::data_local_dir()
+                .ok_or("no local application-data directory")?
+                .join(APP_IDENTIFIER)
+                .join("logs")
         };
-        Ok(AppPaths { db_path: data_dir.join(tapstand_store::DB_FILE_NAME), data_dir, log_dir })
+        Ok(AppPaths {
+            db_path: data_dir.join(tapstand_store::DB_FILE_NAME),
+            data_dir,
+            log_dir,
+        })
     }
 
     /// Everything under one directory (tests, portable installs).
     pub fn under(dir: PathBuf) -> AppPaths {
-        AppPaths { db_path: dir.join(tapstand_store::DB_FILE_NAME), log_dir: dir.join("logs"), data_dir: dir }
+        AppPaths {
+            db_path: dir.join(tapstand_store::DB_FILE_NAME),
+            log_dir: dir.join("logs"),
+            data_dir: dir,
+        }
+    }
+}
+
+/// The value of `--data-dir DIR` or `--data-dir=DIR` among the process arguments (other arguments are
+/// ignored: WebDriver and the OS may add their own).
+pub fn data_dir_arg(args: impl IntoIterator<Item = std::ffi::OsString>) -> Option<PathBuf> {
+    let mut args = args.into_iter();
+    while let Some(a) = args.next() {
+        if a == "--data-dir" {
+            return args.next().map(PathBuf::from);
+        }
+        if let Some(v) = a.to_str().and_then(|s| s.strip_prefix("--data-dir=")) {
+            return Some(PathBuf::from(v));
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn data_dir_argument_forms() {
+        let args = |v: &[&str]| v.iter().map(std::ffi::OsString::from).collect::<Vec<_>>();
+        assert_eq!(
+            data_dir_arg(args(&["app", "--data-dir", "/x"])),
+            Some(PathBuf::from("/x"))
+        );
+        assert_eq!(
+            data_dir_arg(args(&["app", "--automation", "--data-dir=/y"])),
+            Some(PathBuf::from("/y"))
+        );
+        assert_eq!(data_dir_arg(args(&["app", "--other"])), None);
+        let p = AppPaths::resolve_with(Some(PathBuf::from("/data"))).unwrap();
+        assert_eq!(p.db_path, PathBuf::from("/data/tapstand.db"));
+        assert_eq!(p.log_dir, PathBuf::from("/data/logs"));
     }
 }

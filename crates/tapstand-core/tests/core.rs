@@ -11,7 +11,10 @@ async fn language_defaults_to_chinese_and_persists() {
     let core = Core::open(paths).await.unwrap();
     let info = core.app_info().await.unwrap();
     assert_eq!(info.language, Language::EnUs);
-    assert_eq!(info.schema_version, tapstand_store::known_schema_version());
+    assert_eq!(
+        info.schema_version as i64,
+        tapstand_store::known_schema_version()
+    );
 }
 
 #[tokio::test]
@@ -21,7 +24,10 @@ async fn doctor_reads_without_creating_or_changing_anything() {
     let report = doctor::run(&paths).await;
     assert!(!report.database.exists);
     assert_eq!(report.database.schema_version, None);
-    assert!(!paths.db_path.exists(), "doctor must not create the database");
+    assert!(
+        !paths.db_path.exists(),
+        "doctor must not create the database"
+    );
 
     std::fs::create_dir_all(&paths.data_dir).unwrap();
     std::fs::write(&paths.db_path, b"not a database at all, just text").unwrap();
@@ -29,5 +35,8 @@ async fn doctor_reads_without_creating_or_changing_anything() {
     let err = report.database.error.expect("a foreign file is reported");
     assert_eq!(err.code, "db.not_a_database");
     assert!(!err.zh.remedy.is_empty() && !err.en.remedy.is_empty());
-    assert_eq!(std::fs::read(&paths.db_path).unwrap(), b"not a database at all, just text");
+    assert_eq!(
+        std::fs::read(&paths.db_path).unwrap(),
+        b"not a database at all, just text"
+    );
 }

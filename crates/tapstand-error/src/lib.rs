@@ -29,8 +29,14 @@ impl UserError {
     pub fn new(code: &str, zh: (&str, &str), en: (&str, &str)) -> UserError {
         UserError {
             code: code.into(),
-            zh: Localized { message: zh.0.into(), remedy: zh.1.into() },
-            en: Localized { message: en.0.into(), remedy: en.1.into() },
+            zh: Localized {
+                message: zh.0.into(),
+                remedy: zh.1.into(),
+            },
+            en: Localized {
+                message: en.0.into(),
+                remedy: en.1.into(),
+            },
             detail: None,
         }
     }
@@ -64,4 +70,3 @@ impl UserError {
         .with_detail(detail)
     }
 }
-

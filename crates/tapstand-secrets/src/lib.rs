@@ -88,7 +88,10 @@ impl Keychain {
     /// keyring-core's in-memory store: for unit tests only, never used by the app or the CLI.
     pub fn in_memory() -> Keychain {
         let store: Arc<CredentialStore> = keyring_core::mock::Store::new().expect("mock store");
-        Keychain { store, backend: "in-memory (tests)".into() }
+        Keychain {
+            store,
+            backend: "in-memory (tests)".into(),
+        }
     }
 
     fn entry(&self, account: &str) -> Result<Entry, SecretError> {
@@ -160,7 +163,9 @@ fn native_store() -> Result<Arc<CredentialStore>, SecretError> {
 
 #[cfg(not(any(target_os = "linux", target_os = "macos", target_os = "windows")))]
 fn native_store() -> Result<Arc<CredentialStore>, SecretError> {
-    Err(SecretError::Unavailable("no supported keychain on this OS".into()))
+    Err(SecretError::Unavailable(
+        "no supported keychain on this OS".into(),
+    ))
 }
 
 #[cfg(test)]
@@ -173,7 +178,10 @@ mod tests {
         assert!(k.get("appsecret:wx0").unwrap().is_none());
         let s = SecretString::new("s3cr3t-value-0123456789");
         k.set("appsecret:wx0", &s).unwrap();
-        assert_eq!(k.get("appsecret:wx0").unwrap().unwrap().expose(), "s3cr3t-value-0123456789");
+        assert_eq!(
+            k.get("appsecret:wx0").unwrap().unwrap().expose(),
+            "s3cr3t-value-0123456789"
+        );
         assert!(!format!("{s:?}").contains("s3cr3t"));
         assert!(k.delete("appsecret:wx0").unwrap());
         assert!(!k.delete("appsecret:wx0").unwrap());

@@ -63,13 +63,19 @@ mod tests {
         register("abc");
         let line = "secret=0123456789abcdef0123456789abcdef short=abc";
         assert_eq!(redact(line), "secret=[REDACTED] short=abc");
-        assert!(matches!(redact("nothing here"), std::borrow::Cow::Borrowed(_)));
+        assert!(matches!(
+            redact("nothing here"),
+            std::borrow::Cow::Borrowed(_)
+        ));
     }
 
     #[test]
     fn the_longer_of_two_overlapping_secrets_is_masked_whole() {
         register("overlapXYZ");
         register("overlapXYZ-and-more");
-        assert_eq!(redact("a overlapXYZ-and-more b overlapXYZ"), "a [REDACTED] b [REDACTED]");
+        assert_eq!(
+            redact("a overlapXYZ-and-more b overlapXYZ"),
+            "a [REDACTED] b [REDACTED]"
+        );
     }
 }

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Installs everything Tapstand needs to build, run and test on Debian/Ubuntu. Idempotent and
+# non-interactive (CI=true or no terminal): run it as often as you like; it only installs what is missing.
+#   apt packages (WebKitGTK, PC/SC, Xvfb, WebKitWebDriver, gnome-keyring, poppler, CJK fonts, ...),
+#   the UI's npm packages (npm ci, including the Tauri CLI), and cargo tools (tauri-driver).
+set -euo pipefail
+source "$(dirname "$0")/lib/common.sh"
+cd "$ROOT"
+
+APT_PACKAGES=(
+  # Tauri 2 on Linux (official prerequisites)
+  build-essential curl wget file pkg-config libwebkit2gtk-4.1-dev libxdo-dev libssl-dev
+  libayatana-appindicator3-dev librsvg2-dev
+  # PC/SC readers: the daemon, headers for the pcsc crate, the virtual reader for tests, pcsc_scan
+  pcscd libpcsclite-dev vsmartcard-vpcd pcsc-tools
+  # End-to-end tests: a virtual display, WebKitWebDriver, a D-Bus session and a real Secret Service
+  xvfb xauth webkit2gtk-driver dbus dbus-x11 gnome-keyring libsecret-tools keyutils
+  # Checking printed PDFs, and the CJK font the stand artwork embeds
+  poppler-utils qpdf fonts-noto-cjk
+  python3
+)
+
+step "System packages"
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  command -v apt-get >/dev/null || die "apt-get not found: install these packages by hand: ${missing[*]}"
+  echo "installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  as_root apt-get update -q
+  as_root apt-get install -y -q --no-install-recommends "${missing[@]}"
+else
+  echo "all ${#APT_PACKAGES[@]} packages present"
+fi
+
+step "Rust toolchain"
+if ! command -v cargo >/dev/null; then
+  echo "cargo not found: installing Rust (stable) with rustup"
+  curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal
+  export PATH="$HOME/.cargo/bin:$PATH"
+fi
+cargo --version
+
+step "Node.js"
+command -v node >/dev/null || die "Node.js 20.19+ is required (https://nodejs.org or your distribution's nodejs 20+)"
+node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a==20&&b>=19)?0:1)' \
+  || die "Node.js $(node --version) is too old: Vite needs 20.19 or newer"
+echo "node $(node --version), npm $(npm --version)"
+
+step "UI packages (npm ci in ui/)"
+lock_sum=$(sha256sum ui/package-lock.json | cut -d' ' -f1)
+if [ "$(cat ui/node_modules/.tapstand-lock 2>/dev/null)" != "$lock_sum" ]; then
+  (cd ui && npm ci --no-audit --no-fund --loglevel=error)
+  echo "$lock_sum" > ui/node_modules/.tapstand-lock
+else
+  echo "ui/node_modules matches package-lock.json"
+fi
+
+step "Cargo tools"
+if ! tauri-driver --help >/dev/null 2>&1; then
+  # Pinned to the stable 2.x line: crates.io's newest tauri-driver is a 3.0 alpha.
+  cargo install tauri-driver --version '^2' --locked
+else
+  echo "tauri-driver present"
+fi
+
+step "Setup complete"

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Sets everything up (scripts/setup.sh) and runs the whole test suite: UI unit tests, the sqlx offline-data
+# check, Rust unit and integration tests (real SQLite files, a real Secret Service, real pcscd + vpcd,
+# the local fake WeChat server), and the end-to-end tests through the real app window.
+# Idempotent and non-interactive; CI runs exactly this (.ci/run).
+set -euo pipefail
+source "$(dirname "$0")/lib/common.sh"
+cd "$ROOT"
+started=$(date +%s)
+
+"$ROOT/scripts/setup.sh"
+
+step "UI: unit tests and production build"
+(cd ui && npm test && npm run build)
+
+step "Formatting and committed generated files"
+cargo fmt --all -- --check
+"$ROOT/scripts/sqlx-prepare.sh" --check
+
+step "Building everything (debug, UI embedded)"
+cargo build --workspace --all-targets --features tapstand/custom-protocol
+
+step "Rust unit and integration tests (with a real Secret Service)"
+dbus-run-session -- "$ROOT/scripts/lib/keyring-session.sh" \
+  cargo test --workspace --features tapstand/custom-protocol
+
+step "End-to-end tests"
+"$ROOT/scripts/e2e.sh" --no-build
+
+step "All tests passed in $(( $(date +%s) - started )) s"
