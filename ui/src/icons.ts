@@ -1,0 +1,21 @@
+import type { Component } from "vue";
+import {
+  HardwareChipOutline,
+  KeyOutline,
+  PrintOutline,
+  RadioOutline,
+  SettingsOutline,
+  StorefrontOutline,
+  TimeOutline,
+} from "@vicons/ionicons5";
+import type { AreaId } from "./areas";
+
+export const AREA_ICONS: Record<AreaId, Component> = {
+  credentials: KeyOutline,
+  models: HardwareChipOutline,
+  stores: StorefrontOutline,
+  write: RadioOutline,
+  print: PrintOutline,
+  history: TimeOutline,
+  settings: SettingsOutline,
+};

@@ -1,0 +1,40 @@
+import { createRouter, createWebHashHistory } from "vue-router";
+import type { Component } from "vue";
+import type { RouteRecordRaw, RouterHistory } from "vue-router";
+import { AREAS, DEFAULT_AREA } from "./areas";
+import type { AreaId } from "./areas";
+import CredentialsView from "./views/CredentialsView.vue";
+import ModelsView from "./views/ModelsView.vue";
+import StoresView from "./views/StoresView.vue";
+import WriteView from "./views/WriteView.vue";
+import PrintView from "./views/PrintView.vue";
+import HistoryView from "./views/HistoryView.vue";
+import SettingsView from "./views/SettingsView.vue";
+
+export const AREA_VIEWS: Record<AreaId, Component> = {
+  credentials: CredentialsView,
+  models: ModelsView,
+  stores: StoresView,
+  write: WriteView,
+  print: PrintView,
+  history: HistoryView,
+  settings: SettingsView,
+};
+
+export const routes: RouteRecordRaw[] = [
+  { path: "/", redirect: { name: DEFAULT_AREA } },
+  ...AREAS.map(
+    (area): RouteRecordRaw => ({
+      path: `/${area}`,
+      name: area,
+      component: AREA_VIEWS[area],
+      meta: { area },
+    }),
+  ),
+  { path: "/:unknown(.*)*", redirect: `/${DEFAULT_AREA}` },
+];
+
+/** Hash history: the app is served from a custom protocol (tauri://, https://tauri.localhost). */
+export function createAppRouter(history: RouterHistory = createWebHashHistory()) {
+  return createRouter({ history, routes });
+}

@@ -1,0 +1,56 @@
+import { defineStore } from "pinia";
+import { ref } from "vue";
+import { api } from "../api";
+import type { AppInfo, Language, UserError } from "../bindings";
+import { DEFAULT_LANGUAGE, isLanguage } from "../i18n";
+
+export type Phase = "loading" | "ready" | "error";
+
+export const useAppStore = defineStore("app", () => {
+  const phase = ref<Phase>("loading");
+  const startupError = ref<UserError | null>(null);
+  const info = ref<AppInfo | null>(null);
+  /** The UI language; App.vue mirrors it into vue-i18n, Naive UI and <html lang>. */
+  const language = ref<Language>(DEFAULT_LANGUAGE);
+
+  /** Runs the startup checks, then loads the app info (and the saved language). */
+  async function start(): Promise<void> {
+    phase.value = "loading";
+    startupError.value = null;
+
+    const status = await api.startupStatus();
+    if (status.status === "error") {
+      startupError.value = status.error;
+      phase.value = "error";
+      return;
+    }
+
+    const loaded = await api.appInfo();
+    if (loaded.status === "error") {
+      startupError.value = loaded.error;
+      phase.value = "error";
+      return;
+    }
+
+    info.value = loaded.data;
+    if (isLanguage(loaded.data.language)) language.value = loaded.data.language;
+    phase.value = "ready";
+  }
+
+  /**
+   * Switches the UI language at once and, once the app is running, saves the choice.
+   * Returns the error if saving failed (the UI stays switched).
+   */
+  async function setLanguage(next: Language): Promise<UserError | null> {
+    if (next === language.value) return null;
+    language.value = next;
+    // On the startup-error page the database may be unusable: switch locally only.
+    if (phase.value !== "ready") return null;
+    const saved = await api.setLanguage(next);
+    if (saved.status === "error") return saved.error;
+    if (info.value) info.value = { ...info.value, language: next };
+    return null;
+  }
+
+  return { phase, startupError, info, language, start, setLanguage };
+});

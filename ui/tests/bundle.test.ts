@@ -1,0 +1,52 @@
+// @vitest-environment node
+/// <reference types="node" />
+// Builds the production bundle (what the Tauri app embeds) into a temp dir and checks
+// that the dev-only IPC mock and the runtime message compiler are not in it.
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { build } from "vite";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const outDir = mkdtempSync(join(tmpdir(), "tapstand-ui-bundle-"));
+let js = "";
+let jsBytes = 0;
+
+beforeAll(async () => {
+  // Vitest runs with NODE_ENV=test; build as `npm run build` does (NODE_ENV unset).
+  const nodeEnv = process.env.NODE_ENV;
+  delete process.env.NODE_ENV;
+  try {
+    await build({ root, configFile: join(root, "vite.config.ts"), mode: "production", logLevel: "silent", build: { outDir, emptyOutDir: true } });
+  } finally {
+    process.env.NODE_ENV = nodeEnv;
+  }
+  const assets = join(outDir, "assets");
+  for (const file of readdirSync(assets).filter((f) => f.endsWith(".js"))) {
+    js += readFileSync(join(assets, file), "utf8");
+    jsBytes += statSync(join(assets, file)).size;
+  }
+}, 120_000);
+
+afterAll(() => rmSync(outDir, { recursive: true, force: true }));
+
+describe("production bundle", () => {
+  it("contains no dev/demo IPC mock", () => {
+    expect(js).not.toContain("mock IPC");
+    expect(js).not.toContain("__TAURI_EVENT_PLUGIN_INTERNALS__"); // set only by @tauri-apps/api/mocks
+    expect(readdirSync(join(outDir, "assets")).some((f) => f.startsWith("demo"))).toBe(false);
+  });
+
+  it("ships precompiled messages, not the vue-i18n message compiler", () => {
+    // "(ctx) => {" is the message compiler's code-generation template; it is present
+    // whenever the compiler is bundled (e.g. runtimeOnly: false) and absent otherwise.
+    expect(js).not.toContain("(ctx) => {");
+    expect(js).not.toMatch(/\beval\(/);
+  });
+
+  it("stays small", () => {
+    expect(jsBytes).toBeLessThan(480 * 1024);
+  });
+});
