@@ -15,6 +15,8 @@ pids+=($!)
 for _ in $(seq 1 100); do [ -S "/tmp/.X11-unix/X${display#:}" ] && break; sleep 0.1; done
 [ -S "/tmp/.X11-unix/X${display#:}" ] || { cat "$logs/xvfb.log"; die "Xvfb did not start"; }
 export DISPLAY="$display"
+# No accessibility bus under Xvfb: it only adds start-up time and log noise.
+export NO_AT_BRIDGE=1
 
 port=$(free_port); native=$(free_port)
 tauri-driver --port "$port" --native-port "$native" >"$logs/tauri-driver.log" 2>&1 &

@@ -46,8 +46,24 @@ async fn settings_show_the_real_paths_and_the_language_survives_a_restart() {
     .await;
     app.wait_text("[data-testid=settings-version]", env!("CARGO_PKG_VERSION"))
         .await;
-    app.wait_text("[data-testid=settings-schema-version]", "1")
-        .await;
+    let migrations = std::fs::read_dir(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/crates/tapstand-store/migrations"
+    ))
+    .unwrap()
+    .filter(|e| {
+        e.as_ref()
+            .unwrap()
+            .path()
+            .extension()
+            .is_some_and(|x| x == "sql")
+    })
+    .count();
+    app.wait_text(
+        "[data-testid=settings-schema-version]",
+        &migrations.to_string(),
+    )
+    .await;
     app.click("[data-testid=doctor-run]").await;
     app.wait_text("[data-testid=doctor-result]", "tapstand.db")
         .await;
