@@ -1,3 +1,3 @@
 //! The user-facing error type (defined in `tapstand-error`, re-exported here).
 
-pub use tapstand_error::{Localized, UserError};
+pub use tapstand_error::{FieldIssue, Localized, UserError};

@@ -23,6 +23,16 @@ pub struct UserError {
     pub en: Localized,
     /// Technical detail for support (paths, library messages); secrets are masked.
     pub detail: Option<String>,
+    /// Problems tied to one input field, so a form can show each next to the field it concerns.
+    pub fields: Vec<FieldIssue>,
+}
+
+/// A problem with one input field (a form field name such as `appid`, or `row 7: 门店名称` in an import).
+#[derive(Clone, Debug, Serialize, specta::Type, PartialEq, Eq)]
+pub struct FieldIssue {
+    pub field: String,
+    pub zh: String,
+    pub en: String,
 }
 
 impl UserError {
@@ -38,11 +48,21 @@ impl UserError {
                 remedy: en.1.into(),
             },
             detail: None,
+            fields: Vec::new(),
         }
     }
 
     pub fn with_detail(mut self, detail: impl std::fmt::Display) -> UserError {
         self.detail = Some(tapstand_secrets::redact::redact(&detail.to_string()).into_owned());
+        self
+    }
+
+    pub fn with_field(mut self, field: &str, zh: &str, en: &str) -> UserError {
+        self.fields.push(FieldIssue {
+            field: field.into(),
+            zh: zh.into(),
+            en: en.into(),
+        });
         self
     }
 
@@ -52,6 +72,9 @@ impl UserError {
             "错误 [{}]：{}\n处理办法：{}\nError: {}\nWhat to do: {}",
             self.code, self.zh.message, self.zh.remedy, self.en.message, self.en.remedy
         );
+        for f in &self.fields {
+            s.push_str(&format!("\n  - {}: {} / {}", f.field, f.zh, f.en));
+        }
         if let Some(d) = &self.detail {
             s.push_str(&format!("\n详情 / Detail: {d}"));
         }

@@ -17,6 +17,8 @@ use sqlx::sqlite::{
 };
 use sqlx::{ConnectOptions, Connection};
 
+pub mod ledger;
+pub mod records;
 pub mod settings;
 mod user_error;
 
@@ -34,14 +36,32 @@ pub enum StoreError {
     NotADatabase { path: PathBuf },
     #[error("{path}: the database file is damaged: {detail}")]
     Corrupt { path: PathBuf, detail: String },
-    #[error("{path}: written by a newer Tapstand (schema {found}, this version knows up to {known})")]
-    NewerSchema { path: PathBuf, found: i64, known: i64 },
+    #[error(
+        "{path}: written by a newer Tapstand (schema {found}, this version knows up to {known})"
+    )]
+    NewerSchema {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
     #[error("{path}: migration {version} differs from the one this version ships ({detail})")]
-    MigrationMismatch { path: PathBuf, version: i64, detail: String },
+    MigrationMismatch {
+        path: PathBuf,
+        version: i64,
+        detail: String,
+    },
     #[error("{path}: cannot open the database: {source}")]
-    Open { path: PathBuf, #[source] source: sqlx::Error },
+    Open {
+        path: PathBuf,
+        #[source]
+        source: sqlx::Error,
+    },
     #[error("{path}: {source}")]
-    Io { path: PathBuf, #[source] source: std::io::Error },
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("database error: {0}")]
     Sqlx(#[from] sqlx::Error),
     #[error("migration error: {0}")]
@@ -66,7 +86,9 @@ pub enum FileState {
     Missing,
     Empty,
     /// An SQLite file with this many applied migrations (0 = not a Tapstand database yet).
-    Existing { schema_version: i64 },
+    Existing {
+        schema_version: i64,
+    },
 }
 
 impl Db {
@@ -75,8 +97,10 @@ impl Db {
     pub async fn open(path: &Path) -> Result<Db, StoreError> {
         let state = Self::inspect(path).await?;
         if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)
-                .map_err(|source| StoreError::Io { path: parent.to_path_buf(), source })?;
+            std::fs::create_dir_all(parent).map_err(|source| StoreError::Io {
+                path: parent.to_path_buf(),
+                source,
+            })?;
         }
         let options = SqliteConnectOptions::new()
             .filename(path)
@@ -91,19 +115,27 @@ impl Db {
             .max_connections(4)
             .connect_with(options)
             .await
-            .map_err(|source| StoreError::Open { path: path.to_path_buf(), source })?;
-        let db = Db { pool, path: path.to_path_buf() };
+            .map_err(|source| StoreError::Open {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        let db = Db {
+            pool,
+            path: path.to_path_buf(),
+        };
         if let FileState::Existing { schema_version } = state {
             if schema_version > 0 && schema_version < known_schema_version() {
                 db.backup_before_migration(schema_version).await?;
             }
         }
         MIGRATOR.run(&db.pool).await.map_err(|e| match e {
-            sqlx::migrate::MigrateError::VersionMismatch(version) => StoreError::MigrationMismatch {
-                path: path.to_path_buf(),
-                version,
-                detail: "checksum differs".into(),
-            },
+            sqlx::migrate::MigrateError::VersionMismatch(version) => {
+                StoreError::MigrationMismatch {
+                    path: path.to_path_buf(),
+                    version,
+                    detail: "checksum differs".into(),
+                }
+            }
             other => StoreError::Migrate(other),
         })?;
         tracing::info!(path = %path.display(), schema = known_schema_version(), "database open");
@@ -115,7 +147,12 @@ impl Db {
         let meta = match std::fs::metadata(path) {
             Ok(m) => m,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(FileState::Missing),
-            Err(source) => return Err(StoreError::Io { path: path.to_path_buf(), source }),
+            Err(source) => {
+                return Err(StoreError::Io {
+                    path: path.to_path_buf(),
+                    source,
+                })
+            }
         };
         if meta.len() == 0 {
             return Ok(FileState::Empty);
@@ -123,13 +160,18 @@ impl Db {
         let mut header = [0u8; 16];
         {
             use std::io::Read;
-            let mut f = std::fs::File::open(path)
-                .map_err(|source| StoreError::Io { path: path.to_path_buf(), source })?;
-            let n = f
-                .read(&mut header)
-                .map_err(|source| StoreError::Io { path: path.to_path_buf(), source })?;
+            let mut f = std::fs::File::open(path).map_err(|source| StoreError::Io {
+                path: path.to_path_buf(),
+                source,
+            })?;
+            let n = f.read(&mut header).map_err(|source| StoreError::Io {
+                path: path.to_path_buf(),
+                source,
+            })?;
             if n < 16 || &header != SQLITE_MAGIC {
-                return Err(StoreError::NotADatabase { path: path.to_path_buf() });
+                return Err(StoreError::NotADatabase {
+                    path: path.to_path_buf(),
+                });
             }
         }
         let options = SqliteConnectOptions::new()
@@ -137,14 +179,20 @@ impl Db {
             .read_only(true)
             .create_if_missing(false)
             .log_statements(tracing::log::LevelFilter::Trace);
-        let corrupt = |e: sqlx::Error| StoreError::Corrupt { path: path.to_path_buf(), detail: e.to_string() };
+        let corrupt = |e: sqlx::Error| StoreError::Corrupt {
+            path: path.to_path_buf(),
+            detail: e.to_string(),
+        };
         let mut conn = options.connect().await.map_err(corrupt)?;
         let check: String = sqlx::query_scalar("PRAGMA quick_check(1)")
             .fetch_one(&mut conn)
             .await
             .map_err(corrupt)?;
         if check != "ok" {
-            return Err(StoreError::Corrupt { path: path.to_path_buf(), detail: check });
+            return Err(StoreError::Corrupt {
+                path: path.to_path_buf(),
+                detail: check,
+            });
         }
         let has_migrations: i64 = sqlx::query_scalar(
             "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = '_sqlx_migrations'",
@@ -153,18 +201,23 @@ impl Db {
         .await
         .map_err(corrupt)?;
         let version: i64 = if has_migrations == 1 {
-            sqlx::query_scalar("SELECT coalesce(max(version), 0) FROM _sqlx_migrations WHERE success")
-                .fetch_one(&mut conn)
-                .await
-                .map_err(corrupt)?
+            sqlx::query_scalar(
+                "SELECT coalesce(max(version), 0) FROM _sqlx_migrations WHERE success",
+            )
+            .fetch_one(&mut conn)
+            .await
+            .map_err(corrupt)?
         } else {
-            let tables: i64 = sqlx::query_scalar("SELECT count(*) FROM sqlite_schema WHERE type = 'table'")
-                .fetch_one(&mut conn)
-                .await
-                .map_err(corrupt)?;
+            let tables: i64 =
+                sqlx::query_scalar("SELECT count(*) FROM sqlite_schema WHERE type = 'table'")
+                    .fetch_one(&mut conn)
+                    .await
+                    .map_err(corrupt)?;
             if tables > 0 {
                 // Some other program's SQLite database: do not adopt it.
-                return Err(StoreError::NotADatabase { path: path.to_path_buf() });
+                return Err(StoreError::NotADatabase {
+                    path: path.to_path_buf(),
+                });
             }
             0
         };
@@ -176,19 +229,27 @@ impl Db {
                 known: known_schema_version(),
             });
         }
-        Ok(FileState::Existing { schema_version: version })
+        Ok(FileState::Existing {
+            schema_version: version,
+        })
     }
 
     async fn backup_before_migration(&self, from_version: i64) -> Result<(), StoreError> {
         let dir = self.path.parent().unwrap_or(Path::new(".")).join("backups");
-        std::fs::create_dir_all(&dir).map_err(|source| StoreError::Io { path: dir.clone(), source })?;
+        std::fs::create_dir_all(&dir).map_err(|source| StoreError::Io {
+            path: dir.clone(),
+            source,
+        })?;
         let stamp = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs())
             .unwrap_or(0);
         let target = dir.join(format!("tapstand-schema{from_version}-{stamp}.db"));
         // VACUUM INTO takes any string expression, so the path is a bound parameter.
-        sqlx::query("VACUUM INTO ?").bind(target.to_string_lossy().into_owned()).execute(&self.pool).await?;
+        sqlx::query("VACUUM INTO ?")
+            .bind(target.to_string_lossy().into_owned())
+            .execute(&self.pool)
+            .await?;
         tracing::info!(backup = %target.display(), "database backed up before migration");
         Ok(())
     }
@@ -213,7 +274,9 @@ impl Db {
 
     /// Checkpoints the WAL and closes every connection.
     pub async fn close(self) {
-        let _ = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&self.pool).await;
+        let _ = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(&self.pool)
+            .await;
         self.pool.close().await;
     }
 }

@@ -12,15 +12,24 @@ async fn fresh_database_is_created_with_wal_and_foreign_keys() {
     let path = dir.path().join("nested").join(DB_FILE_NAME);
     let db = Db::open(&path).await.unwrap();
     assert_eq!(db.schema_version().await.unwrap(), known_schema_version());
-    let mode: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(db.pool()).await.unwrap();
+    let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
     assert_eq!(mode, "wal");
-    let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys").fetch_one(db.pool()).await.unwrap();
+    let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
     assert_eq!(fk, 1);
     db.set_setting("language", "en-US").await.unwrap();
     db.close().await;
 
     let db = Db::open(&path).await.unwrap();
-    assert_eq!(db.get_setting("language").await.unwrap().as_deref(), Some("en-US"));
+    assert_eq!(
+        db.get_setting("language").await.unwrap().as_deref(),
+        Some("en-US")
+    );
     assert_eq!(db.get_setting("missing").await.unwrap(), None);
 }
 
@@ -42,7 +51,9 @@ async fn a_corrupt_database_is_refused_and_left_untouched() {
     let path = dir.path().join(DB_FILE_NAME);
     let db = Db::open(&path).await.unwrap();
     for i in 0..200 {
-        db.set_setting(&format!("k{i}"), &"x".repeat(500)).await.unwrap();
+        db.set_setting(&format!("k{i}"), &"x".repeat(500))
+            .await
+            .unwrap();
     }
     db.close().await;
     // Keep the SQLite header but scribble over the b-tree pages.
@@ -96,7 +107,10 @@ async fn another_programs_sqlite_file_is_not_adopted() {
             .connect()
             .await
             .unwrap();
-        sqlx::query("CREATE TABLE photos (id INTEGER PRIMARY KEY)").execute(&mut c).await.unwrap();
+        sqlx::query("CREATE TABLE photos (id INTEGER PRIMARY KEY)")
+            .execute(&mut c)
+            .await
+            .unwrap();
         c.close().await.unwrap();
     }
     let before = sha(&path);

@@ -1,0 +1,272 @@
+//! Records on a real SQLite file, the keychain through keyring-core's in-memory store (the real Secret
+//! Service is exercised by tapstand-secrets' tests and the end-to-end tests).
+
+use tapstand_records::import::{self, Encoding, RowAction};
+use tapstand_records::*;
+use tapstand_secrets::{accounts, Keychain, SecretStore};
+use tapstand_store::records::{DeviceModelInput, ProfileInput, StoreInput, TerminalInput};
+use tapstand_store::Db;
+
+async fn db() -> (tempfile::TempDir, Db) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Db::open(&dir.path().join("tapstand.db")).await.unwrap();
+    (dir, db)
+}
+
+fn gbk(s: &str) -> Vec<u8> {
+    encoding_rs::GBK.encode(s).0.into_owned()
+}
+
+#[tokio::test]
+async fn profile_secret_goes_to_the_keychain_only() {
+    let (dir, db) = db().await;
+    let keychain = Keychain::in_memory();
+    let p = save_profile(
+        &db,
+        None,
+        ProfileInput {
+            name: "会员中心".into(),
+            appid: "wx8928293522b7aa0d".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+    .value;
+    assert!(!p.secret_saved);
+    let secret = "4e015658b5f2f2d1d6a2ec5995bede86";
+    let warnings = set_app_secret(&db, &keychain, p.id, &format!("  {secret}\n"))
+        .await
+        .unwrap();
+    assert!(warnings.is_empty());
+    assert_eq!(
+        keychain
+            .get(&accounts::app_secret(&p.appid))
+            .unwrap()
+            .unwrap()
+            .expose(),
+        secret
+    );
+    assert!(list_profiles(&db).await.unwrap()[0].secret_saved);
+    assert_eq!(
+        app_secret(&db, &keychain, p.id).await.unwrap().expose(),
+        secret
+    );
+
+    // The AppID cannot change under a saved secret.
+    let e = save_profile(
+        &db,
+        Some(p.id),
+        ProfileInput {
+            name: "会员中心".into(),
+            appid: "wx0000000000000000".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(e.fields[0].field, "appid");
+
+    db.clone().close().await;
+    for f in std::fs::read_dir(dir.path()).unwrap() {
+        let path = f.unwrap().path();
+        if path.is_file() {
+            let bytes = std::fs::read(&path).unwrap();
+            assert!(
+                !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+                "secret in {path:?}"
+            );
+        }
+    }
+    let db = Db::open(&dir.path().join("tapstand.db")).await.unwrap();
+    remove_app_secret(&db, &keychain, p.id).await.unwrap();
+    assert!(keychain
+        .get(&accounts::app_secret(&p.appid))
+        .unwrap()
+        .is_none());
+    assert_eq!(
+        app_secret(&db, &keychain, p.id).await.unwrap_err().code,
+        "secret.missing"
+    );
+}
+
+#[tokio::test]
+async fn duplicate_numbers_are_field_errors_and_referenced_stores_cannot_be_deleted() {
+    let (_dir, db) = db().await;
+    let s = save_store(
+        &db,
+        None,
+        StoreInput {
+            org_code: "18".into(),
+            name: "总仓".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+    .value;
+    let e = save_store(
+        &db,
+        None,
+        StoreInput {
+            org_code: " 18 ".into(),
+            name: "另一个".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(
+        (e.code.as_str(), e.fields[0].field.as_str()),
+        ("validation", "org_code")
+    );
+    let e = save_store(
+        &db,
+        None,
+        StoreInput {
+            org_code: "19".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(e.fields[0].field, "name");
+
+    save_terminal(
+        &db,
+        None,
+        TerminalInput {
+            store_id: Some(s.id),
+            machine_no: "1".into(),
+            terminal_no: "519181767".into(),
+            note: "".into(),
+        },
+    )
+    .await
+    .unwrap();
+    let e = delete_store(&db, s.id).await.unwrap_err();
+    assert_eq!(e.code, "in_use", "{e:?}");
+    assert!(e.zh.remedy.contains("归档"));
+    archive_store(&db, s.id, true).await.unwrap();
+    assert!(list_stores(&db, "", false).await.unwrap().is_empty());
+    assert_eq!(list_stores(&db, "总仓", true).await.unwrap().len(), 1);
+    assert_eq!(
+        list_terminals(&db, "总仓", false).await.unwrap().len(),
+        1,
+        "search by store name"
+    );
+}
+
+#[tokio::test]
+async fn device_model_workflow() {
+    let (_dir, db) = db().await;
+    let m = save_device_model(
+        &db,
+        None,
+        DeviceModelInput {
+            model_name: "ZHS-NTAG216".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+    .value;
+    assert_eq!(m.status, "registering");
+    let e = set_device_model_status(&db, m.id, "approved", "", None)
+        .await
+        .unwrap_err();
+    assert_eq!(e.fields[0].field, "model_id");
+    let m = set_device_model_status(
+        &db,
+        m.id,
+        "approved",
+        "",
+        Some("5utC432sD0LvHu6ial0u_g".into()),
+    )
+    .await
+    .unwrap();
+    assert!(m.warnings.is_empty());
+    assert_eq!(m.value.model_id.as_deref(), Some("5utC432sD0LvHu6ial0u_g"));
+}
+
+#[tokio::test]
+async fn gbk_csv_with_a_bad_row_is_previewed_and_nothing_is_written_until_fixed() {
+    let (_dir, db) = db().await;
+    let bad = gbk("机构编号,组织/公司,门店名称,地址\n18,辽宁民生事科技股份有限公司,总仓,\n19,吕梁分公司,,吕梁\n23,南昌公司,红谷滩店,\n23,南昌公司,盛汇总仓,\n");
+    let p = import::preview(&db, RecordKind::Stores, &bad)
+        .await
+        .unwrap();
+    assert_eq!(p.encoding, Encoding::Gb18030);
+    assert_eq!(p.rows.len(), 4);
+    assert_eq!(p.rows[0].values[2].1, "总仓", "Chinese decoded from GBK");
+    assert_eq!((p.new_rows, p.invalid_rows), (2, 2));
+    assert_eq!(p.rows[1].line, 3);
+    assert_eq!(p.rows[1].errors[0].field, "name");
+    assert!(p.rows[3].errors[0].zh.contains("与第 4 行重复"));
+    assert!(!p.can_commit());
+    let e = import::commit(&db, RecordKind::Stores, &bad)
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, "import.invalid");
+    assert!(
+        list_stores(&db, "", true).await.unwrap().is_empty(),
+        "nothing written"
+    );
+
+    let fixed = gbk("机构编号,组织/公司,门店名称,地址\n18,辽宁民生事科技股份有限公司,总仓,\n19,吕梁分公司,吕梁第一门店,吕梁\n23,南昌公司,红谷滩店,\n24,南昌公司,盛汇总仓,\n");
+    let r = import::commit(&db, RecordKind::Stores, &fixed)
+        .await
+        .unwrap();
+    assert_eq!((r.inserted, r.updated, r.unchanged), (4, 0, 0));
+    // Importing again: unchanged; a changed name is an update.
+    let again = "\u{feff}机构编号,门店名称\n18,总仓（新）\n19,吕梁第一门店\n".as_bytes();
+    let p = import::preview(&db, RecordKind::Stores, again)
+        .await
+        .unwrap();
+    assert_eq!(p.encoding, Encoding::Utf8Bom);
+    assert_eq!(p.rows[0].action, RowAction::Update);
+
+    // Export and re-import round trip.
+    let csv = import::export(&db, RecordKind::Stores).await.unwrap();
+    assert!(csv.starts_with(b"\xEF\xBB\xBF"));
+    let p = import::preview(&db, RecordKind::Stores, &csv)
+        .await
+        .unwrap();
+    assert_eq!(p.unchanged_rows, 4);
+}
+
+#[tokio::test]
+async fn invalid_bytes_and_missing_columns_are_reported() {
+    let (_dir, db) = db().await;
+    // 0x81 0x20 is not valid GB18030 nor UTF-8.
+    let mut bytes = gbk("机构编号,门店名称\n1,甲\n");
+    bytes.extend_from_slice(b"2,\x81\x20\n");
+    let p = import::preview(&db, RecordKind::Stores, &bytes)
+        .await
+        .unwrap();
+    assert_eq!(p.invalid_rows, 1);
+    assert!(p.rows[1].errors[0].zh.contains("编码错误"));
+
+    let p = import::preview(&db, RecordKind::Stores, "名称,地址\n甲,乙\n".as_bytes())
+        .await
+        .unwrap();
+    assert!(!p.file_errors.is_empty() && p.file_errors[0].zh.contains("机构编号"));
+
+    save_store(
+        &db,
+        None,
+        StoreInput {
+            org_code: "18".into(),
+            name: "总仓".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let t = "机器号,终端号,机构编号,备注\n1,519181767,18,\n2,3719962736,99,\n3,3269073101,,不区分门店\n";
+    let p = import::preview(&db, RecordKind::Terminals, t.as_bytes())
+        .await
+        .unwrap();
+    assert_eq!((p.new_rows, p.invalid_rows), (2, 1));
+    assert_eq!(p.rows[1].errors[0].field, "org_code");
+}

@@ -1,0 +1,599 @@
+//! The NFC scheme ledger (migration 0002): every generatenfcscheme request is recorded before the call,
+//! and the openlink is stored in the same transaction as the response. The state machine and the
+//! reasoning live in tapstand-wechat (`scheme` module); this module only holds the SQL, each write one
+//! transaction, each state change a compare-and-set.
+
+use serde::Serialize;
+
+use crate::{now_ms, Db, StoreError};
+
+/// Where a ledger row stands (see the migration for the meaning of each state).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum SchemeState {
+    Pending,
+    InFlight,
+    Unknown,
+    Issued,
+    Recovered,
+    UsedElsewhere,
+    Lost,
+}
+
+impl SchemeState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SchemeState::Pending => "pending",
+            SchemeState::InFlight => "in_flight",
+            SchemeState::Unknown => "unknown",
+            SchemeState::Issued => "issued",
+            SchemeState::Recovered => "recovered",
+            SchemeState::UsedElsewhere => "used_elsewhere",
+            SchemeState::Lost => "lost",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<SchemeState> {
+        Some(match s {
+            "pending" => SchemeState::Pending,
+            "in_flight" => SchemeState::InFlight,
+            "unknown" => SchemeState::Unknown,
+            "issued" => SchemeState::Issued,
+            "recovered" => SchemeState::Recovered,
+            "used_elsewhere" => SchemeState::UsedElsewhere,
+            "lost" => SchemeState::Lost,
+            _ => return None,
+        })
+    }
+
+    /// The row holds an openlink.
+    pub fn has_openlink(self) -> bool {
+        matches!(self, SchemeState::Issued | SchemeState::Recovered)
+    }
+}
+
+/// One ledger row.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, specta::Type)]
+pub struct SchemeRow {
+    pub id: i64,
+    pub appid: String,
+    pub model_id: String,
+    /// '' for 一型一码.
+    pub sn: String,
+    pub path: String,
+    pub query: String,
+    pub env_version: String,
+    pub state: SchemeState,
+    pub openlink: Option<String>,
+    /// For `recovered`: one of our own calls had left the outcome unknown.
+    pub recovered_own: Option<bool>,
+    pub attempts: i64,
+    pub in_flight_since: Option<i64>,
+    pub last_errcode: Option<i64>,
+    pub last_error: Option<String>,
+    pub wx_path: Option<String>,
+    pub wx_query: Option<String>,
+    pub wx_env_version: Option<String>,
+    pub wx_create_time: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub issued_at: Option<i64>,
+}
+
+struct RawRow {
+    id: i64,
+    appid: String,
+    model_id: String,
+    sn: String,
+    path: String,
+    query: String,
+    env_version: String,
+    state: String,
+    openlink: Option<String>,
+    recovered_own: Option<i64>,
+    attempts: i64,
+    in_flight_since: Option<i64>,
+    last_errcode: Option<i64>,
+    last_error: Option<String>,
+    wx_path: Option<String>,
+    wx_query: Option<String>,
+    wx_env_version: Option<String>,
+    wx_create_time: Option<i64>,
+    created_at: i64,
+    updated_at: i64,
+    issued_at: Option<i64>,
+}
+
+impl From<RawRow> for SchemeRow {
+    fn from(r: RawRow) -> SchemeRow {
+        SchemeRow {
+            id: r.id,
+            appid: r.appid,
+            model_id: r.model_id,
+            sn: r.sn,
+            path: r.path,
+            query: r.query,
+            env_version: r.env_version,
+            // The CHECK constraint admits only known states.
+            state: SchemeState::parse(&r.state).unwrap_or(SchemeState::Unknown),
+            openlink: r.openlink,
+            recovered_own: r.recovered_own.map(|v| v != 0),
+            attempts: r.attempts,
+            in_flight_since: r.in_flight_since,
+            last_errcode: r.last_errcode,
+            last_error: r.last_error,
+            wx_path: r.wx_path,
+            wx_query: r.wx_query,
+            wx_env_version: r.wx_env_version,
+            wx_create_time: r.wx_create_time,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+            issued_at: r.issued_at,
+        }
+    }
+}
+
+/// A request about to be made.
+#[derive(Clone, Debug)]
+pub struct NewSchemeRequest<'a> {
+    pub appid: &'a str,
+    pub model_id: &'a str,
+    pub sn: &'a str,
+    pub path: &'a str,
+    pub query: &'a str,
+    pub env_version: &'a str,
+}
+
+/// How a call ended that got an answer of 9800010 (scheme already exists).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExistingOutcome {
+    /// The errmsg carried the openlink.
+    Recovered { own: bool },
+    /// No URL in the errmsg and no unanswered call of ours: another tool used this sn.
+    UsedElsewhere,
+    /// No URL in the errmsg after an unanswered call of ours.
+    Lost,
+}
+
+/// Quota use as far as this ledger knows (WeChat counts per mini program, across every tool).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, specta::Type)]
+pub struct LedgerQuota {
+    /// Schemes WeChat issued to our calls (errcode 0), ever.
+    pub lifetime_issued: i64,
+    /// The same, since `day_start_ms`.
+    pub today_issued: i64,
+    /// Calls whose answer never arrived: each may have used one unit of quota.
+    pub unanswered_calls: i64,
+    /// The most recent quota error (44990 / 44993 / 85400) and when it came (unix ms).
+    pub last_quota_errcode: Option<i64>,
+    pub last_quota_error_at: Option<i64>,
+}
+
+impl Db {
+    /// The ledger row for (model_id, sn), if any.
+    pub async fn scheme_find(
+        &self,
+        model_id: &str,
+        sn: &str,
+    ) -> Result<Option<SchemeRow>, StoreError> {
+        let row = sqlx::query_as!(
+            RawRow,
+            r#"SELECT id AS "id!", appid, model_id, sn, path, query, env_version, state, openlink,
+                      recovered_own, attempts, in_flight_since, last_errcode, last_error, wx_path, wx_query,
+                      wx_env_version, wx_create_time, created_at, updated_at, issued_at
+               FROM scheme_ledger WHERE model_id = ? AND sn = ?"#,
+            model_id,
+            sn
+        )
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(row.map(SchemeRow::from))
+    }
+
+    pub async fn scheme_get(&self, id: i64) -> Result<Option<SchemeRow>, StoreError> {
+        let row = sqlx::query_as!(
+            RawRow,
+            r#"SELECT id AS "id!", appid, model_id, sn, path, query, env_version, state, openlink,
+                      recovered_own, attempts, in_flight_since, last_errcode, last_error, wx_path, wx_query,
+                      wx_env_version, wx_create_time, created_at, updated_at, issued_at
+               FROM scheme_ledger WHERE id = ?"#,
+            id
+        )
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(row.map(SchemeRow::from))
+    }
+
+    /// The row holding this openlink (the tag inspector: "is it one of ours?").
+    pub async fn scheme_find_by_openlink(
+        &self,
+        openlink: &str,
+    ) -> Result<Option<SchemeRow>, StoreError> {
+        let row = sqlx::query_as!(
+            RawRow,
+            r#"SELECT id AS "id!", appid, model_id, sn, path, query, env_version, state, openlink,
+                      recovered_own, attempts, in_flight_since, last_errcode, last_error, wx_path, wx_query,
+                      wx_env_version, wx_create_time, created_at, updated_at, issued_at
+               FROM scheme_ledger WHERE openlink = ?"#,
+            openlink
+        )
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(row.map(SchemeRow::from))
+    }
+
+    /// Every row, newest first.
+    pub async fn scheme_list(&self, limit: i64) -> Result<Vec<SchemeRow>, StoreError> {
+        let rows = sqlx::query_as!(
+            RawRow,
+            r#"SELECT id AS "id!", appid, model_id, sn, path, query, env_version, state, openlink,
+                      recovered_own, attempts, in_flight_since, last_errcode, last_error, wx_path, wx_query,
+                      wx_env_version, wx_create_time, created_at, updated_at, issued_at
+               FROM scheme_ledger ORDER BY id DESC LIMIT ?"#,
+            limit
+        )
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows.into_iter().map(SchemeRow::from).collect())
+    }
+
+    /// Records a request before anything is sent (one transaction). An existing row is returned as is,
+    /// except that a `pending` row takes the new path/query/env_version: nothing was sent with the old ones
+    /// that WeChat could have kept.
+    pub async fn scheme_record_request(
+        &self,
+        r: &NewSchemeRequest<'_>,
+    ) -> Result<SchemeRow, StoreError> {
+        let now = now_ms();
+        let mut tx = self.pool().begin().await?;
+        sqlx::query!(
+            "INSERT INTO scheme_ledger (appid, model_id, sn, path, query, env_version, state, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)
+             ON CONFLICT (model_id, sn) DO UPDATE SET
+                 appid = excluded.appid, path = excluded.path, query = excluded.query,
+                 env_version = excluded.env_version, updated_at = excluded.updated_at
+             WHERE scheme_ledger.state = 'pending'",
+            r.appid,
+            r.model_id,
+            r.sn,
+            r.path,
+            r.query,
+            r.env_version,
+            now,
+            now
+        )
+        .execute(&mut *tx)
+        .await?;
+        let row = sqlx::query_as!(
+            RawRow,
+            r#"SELECT id AS "id!", appid, model_id, sn, path, query, env_version, state, openlink,
+                      recovered_own, attempts, in_flight_since, last_errcode, last_error, wx_path, wx_query,
+                      wx_env_version, wx_create_time, created_at, updated_at, issued_at
+               FROM scheme_ledger WHERE model_id = ? AND sn = ?"#,
+            r.model_id,
+            r.sn
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(row.into())
+    }
+
+    /// Marks the row `in_flight` and opens a call record, in one transaction, right before the request
+    /// is sent. A compare-and-set: only a `pending` row, or with `resolve` an `unknown` row or an
+    /// `in_flight` row older than `stale_before_ms` (its process died), may start a call. Returns the
+    /// call id, or `None` when the row was not in such a state (another caller got there first).
+    pub async fn scheme_begin_call(
+        &self,
+        scheme_id: i64,
+        resolve: bool,
+        stale_before_ms: i64,
+    ) -> Result<Option<i64>, StoreError> {
+        let now = now_ms();
+        // Synced to disk before the request leaves: even a power cut cannot make a sent request look
+        // as if it had never been sent.
+        let mut conn = self.pool().acquire().await?;
+        sqlx::query("PRAGMA synchronous = FULL")
+            .execute(&mut *conn)
+            .await?;
+        let result = async {
+            let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+            let changed = sqlx::query!(
+                "UPDATE scheme_ledger
+                 SET state = 'in_flight', in_flight_since = ?, attempts = attempts + 1, updated_at = ?
+                 WHERE id = ? AND (state = 'pending'
+                     OR (? AND (state = 'unknown' OR (state = 'in_flight' AND in_flight_since < ?))))",
+                now,
+                now,
+                scheme_id,
+                resolve,
+                stale_before_ms
+            )
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if changed != 1 {
+                tx.rollback().await?;
+                return Ok::<Option<i64>, StoreError>(None);
+            }
+            // A call left in flight by a process that died: its answer will never come.
+            sqlx::query!(
+                "UPDATE scheme_calls SET outcome = 'unknown', finished_at = ?,
+                     detail = coalesce(detail, 'the process ended before the answer was stored')
+                 WHERE scheme_id = ? AND outcome = 'in_flight'",
+                now,
+                scheme_id
+            )
+            .execute(&mut *tx)
+            .await?;
+            let call_id = sqlx::query!(
+                "INSERT INTO scheme_calls (scheme_id, appid, started_at, outcome)
+                 SELECT id, appid, ?, 'in_flight' FROM scheme_ledger WHERE id = ?",
+                now,
+                scheme_id
+            )
+            .execute(&mut *tx)
+            .await?
+            .last_insert_rowid();
+            tx.commit().await?;
+            Ok(Some(call_id))
+        }
+        .await;
+        sqlx::query("PRAGMA synchronous = NORMAL")
+            .execute(&mut *conn)
+            .await
+            .ok();
+        result
+    }
+
+    /// Stores the openlink WeChat returned (errcode 0) with the call's outcome, in one transaction that
+    /// is synced to disk before it returns (`synchronous=FULL`): the scheme cannot be obtained again.
+    /// Returns false if the row already held an openlink (it is kept).
+    pub async fn scheme_finish_issued(
+        &self,
+        scheme_id: i64,
+        call_id: i64,
+        openlink: &str,
+    ) -> Result<bool, StoreError> {
+        let now = now_ms();
+        let mut conn = self.pool().acquire().await?;
+        sqlx::query("PRAGMA synchronous = FULL")
+            .execute(&mut *conn)
+            .await?;
+        let result = async {
+            let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+            let changed = sqlx::query!(
+                "UPDATE scheme_ledger
+                 SET state = 'issued', openlink = ?, in_flight_since = NULL, issued_at = ?, updated_at = ?,
+                     last_errcode = 0, last_error = NULL
+                 WHERE id = ? AND openlink IS NULL",
+                openlink,
+                now,
+                now,
+                scheme_id
+            )
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            sqlx::query!(
+                "UPDATE scheme_calls SET outcome = 'issued', errcode = 0, finished_at = ?, detail = ? WHERE id = ?",
+                now,
+                openlink,
+                call_id
+            )
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok::<bool, StoreError>(changed == 1)
+        }
+        .await;
+        sqlx::query("PRAGMA synchronous = NORMAL")
+            .execute(&mut *conn)
+            .await
+            .ok();
+        result
+    }
+
+    /// Stores the answer 9800010 (the scheme already exists), with the openlink when the errmsg carried it.
+    pub async fn scheme_finish_existing(
+        &self,
+        scheme_id: i64,
+        call_id: i64,
+        outcome: ExistingOutcome,
+        openlink: Option<&str>,
+        detail: &str,
+    ) -> Result<bool, StoreError> {
+        let now = now_ms();
+        let (state, own) = match (outcome, openlink) {
+            (ExistingOutcome::Recovered { own }, Some(_)) => ("recovered", Some(own as i64)),
+            (ExistingOutcome::Lost, _) | (ExistingOutcome::Recovered { own: true }, None) => {
+                ("lost", None)
+            }
+            _ => ("used_elsewhere", None),
+        };
+        let openlink = if state == "recovered" { openlink } else { None };
+        let issued_at = openlink.map(|_| now);
+        let mut conn = self.pool().acquire().await?;
+        sqlx::query("PRAGMA synchronous = FULL")
+            .execute(&mut *conn)
+            .await?;
+        let result = async {
+            let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+            let changed = sqlx::query!(
+                "UPDATE scheme_ledger
+                 SET state = ?, openlink = ?, recovered_own = ?, in_flight_since = NULL, issued_at = ?,
+                     updated_at = ?, last_errcode = 9800010, last_error = ?
+                 WHERE id = ? AND openlink IS NULL",
+                state,
+                openlink,
+                own,
+                issued_at,
+                now,
+                detail,
+                scheme_id
+            )
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            sqlx::query!(
+                "UPDATE scheme_calls SET outcome = 'exists', errcode = 9800010, finished_at = ?, detail = ?
+                 WHERE id = ?",
+                now,
+                detail,
+                call_id
+            )
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok::<bool, StoreError>(changed == 1)
+        }
+        .await;
+        sqlx::query("PRAGMA synchronous = NORMAL")
+            .execute(&mut *conn)
+            .await
+            .ok();
+        result
+    }
+
+    /// The call definitely did not create a scheme (an error answer, or nothing was sent): the row goes
+    /// back to `pending`, so a later request may call again.
+    pub async fn scheme_finish_failed(
+        &self,
+        scheme_id: i64,
+        call_id: i64,
+        errcode: Option<i64>,
+        detail: &str,
+    ) -> Result<(), StoreError> {
+        let now = now_ms();
+        let mut tx = self.pool().begin().await?;
+        sqlx::query!(
+            "UPDATE scheme_ledger SET state = 'pending', in_flight_since = NULL, updated_at = ?,
+                 last_errcode = ?, last_error = ?
+             WHERE id = ? AND state = 'in_flight'",
+            now,
+            errcode,
+            detail,
+            scheme_id
+        )
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query!(
+            "UPDATE scheme_calls SET outcome = 'failed', errcode = ?, finished_at = ?, detail = ? WHERE id = ?",
+            errcode,
+            now,
+            detail,
+            call_id
+        )
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The call ended without an answer (timeout, dropped connection): WeChat may have issued a scheme.
+    pub async fn scheme_finish_unknown(
+        &self,
+        scheme_id: i64,
+        call_id: i64,
+        detail: &str,
+    ) -> Result<(), StoreError> {
+        let now = now_ms();
+        let mut tx = self.pool().begin().await?;
+        sqlx::query!(
+            "UPDATE scheme_ledger SET state = 'unknown', in_flight_since = NULL, updated_at = ?, last_errcode = NULL,
+                 last_error = ?
+             WHERE id = ? AND state = 'in_flight'",
+            now,
+            detail,
+            scheme_id
+        )
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query!(
+            "UPDATE scheme_calls SET outcome = 'unknown', finished_at = ?, detail = ? WHERE id = ?",
+            now,
+            detail,
+            call_id
+        )
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Whether this scheme had a call of ours whose answer never arrived (other than `call_id`).
+    pub async fn scheme_had_unanswered_call(
+        &self,
+        scheme_id: i64,
+        call_id: i64,
+    ) -> Result<bool, StoreError> {
+        let n = sqlx::query_scalar!(
+            r#"SELECT count(*) AS "n!: i64" FROM scheme_calls
+               WHERE scheme_id = ? AND id != ? AND outcome IN ('unknown', 'in_flight')"#,
+            scheme_id,
+            call_id
+        )
+        .fetch_one(self.pool())
+        .await?;
+        Ok(n > 0)
+    }
+
+    /// What WeChat says the scheme opens (queryscheme).
+    pub async fn scheme_set_wechat_info(
+        &self,
+        scheme_id: i64,
+        path: &str,
+        query: &str,
+        env_version: &str,
+        create_time: i64,
+    ) -> Result<(), StoreError> {
+        let now = now_ms();
+        sqlx::query!(
+            "UPDATE scheme_ledger SET wx_path = ?, wx_query = ?, wx_env_version = ?, wx_create_time = ?, updated_at = ?
+             WHERE id = ?",
+            path,
+            query,
+            env_version,
+            create_time,
+            now,
+            scheme_id
+        )
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Quota use by this ledger for one mini program; `day_start_ms` is the start of WeChat's day.
+    pub async fn scheme_quota(
+        &self,
+        appid: &str,
+        day_start_ms: i64,
+    ) -> Result<LedgerQuota, StoreError> {
+        let counts = sqlx::query!(
+            r#"SELECT
+                 coalesce(sum(outcome = 'issued'), 0) AS "lifetime!: i64",
+                 coalesce(sum(outcome = 'issued' AND started_at >= ?), 0) AS "today!: i64",
+                 coalesce(sum(outcome IN ('unknown', 'in_flight')), 0) AS "unanswered!: i64"
+               FROM scheme_calls WHERE appid = ?"#,
+            day_start_ms,
+            appid
+        )
+        .fetch_one(self.pool())
+        .await?;
+        let last = sqlx::query!(
+            r#"SELECT errcode AS "errcode!: i64", finished_at FROM scheme_calls
+               WHERE appid = ? AND errcode IN (44990, 44993, 85400)
+               ORDER BY id DESC LIMIT 1"#,
+            appid
+        )
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(LedgerQuota {
+            lifetime_issued: counts.lifetime,
+            today_issued: counts.today,
+            unanswered_calls: counts.unanswered,
+            last_quota_errcode: last.as_ref().map(|l| l.errcode),
+            last_quota_error_at: last.and_then(|l| l.finished_at),
+        })
+    }
+}

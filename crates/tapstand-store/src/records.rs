@@ -1,0 +1,617 @@
+//! The merchant's records: mini program profiles, device models, stores and front-desk terminals.
+//! Plain storage; validation and CSV handling live in `tapstand-records`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{now_ms, Db, StoreError};
+
+/// A mini program (AppID) the merchant writes tags for. The AppSecret is in the OS keychain; only the
+/// fact that one was saved is stored here.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+pub struct Profile {
+    #[specta(type = f64)]
+    pub id: i64,
+    pub name: String,
+    pub appid: String,
+    pub env_version: String,
+    pub page_path: String,
+    pub query_template: String,
+    pub secret_saved: bool,
+    #[specta(type = f64)]
+    pub created_at: i64,
+    #[specta(type = f64)]
+    pub updated_at: i64,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+pub struct ProfileInput {
+    pub name: String,
+    pub appid: String,
+    pub env_version: String,
+    pub page_path: String,
+    pub query_template: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+pub struct DeviceModel {
+    #[specta(type = f64)]
+    pub id: i64,
+    #[specta(type = Option<f64>)]
+    pub profile_id: Option<i64>,
+    pub model_id: Option<String>,
+    pub model_name: String,
+    /// `per_device` (一机一码, one scheme per tag) or `per_model` (一型一码).
+    pub link_type: String,
+    /// `registering` 登记审核中 → `registered` 登记通过 → `applying` 能力申请中 → `approved` 能力已通过, or `rejected` 驳回.
+    pub status: String,
+    pub reject_reason: String,
+    pub notes: String,
+    #[specta(type = f64)]
+    pub created_at: i64,
+    #[specta(type = f64)]
+    pub updated_at: i64,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+pub struct DeviceModelInput {
+    #[specta(type = Option<f64>)]
+    pub profile_id: Option<i64>,
+    pub model_id: Option<String>,
+    pub model_name: String,
+    pub link_type: String,
+    pub status: String,
+    pub reject_reason: String,
+    pub notes: String,
+}
+
+/// A store (门店).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+pub struct Store {
+    #[specta(type = f64)]
+    pub id: i64,
+    /// 机构编号
+    pub org_code: String,
+    /// 组织/公司
+    pub company: String,
+    /// 门店名称
+    pub name: String,
+    pub address: String,
+    #[specta(type = Option<f64>)]
+    pub archived_at: Option<i64>,
+    #[specta(type = f64)]
+    pub created_at: i64,
+    #[specta(type = f64)]
+    pub updated_at: i64,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+pub struct StoreInput {
+    pub org_code: String,
+    pub company: String,
+    pub name: String,
+    pub address: String,
+}
+
+/// A front-desk terminal (前台终端).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+pub struct Terminal {
+    #[specta(type = f64)]
+    pub id: i64,
+    /// `null`: serves every store (不区分门店).
+    #[specta(type = Option<f64>)]
+    pub store_id: Option<i64>,
+    /// 机器号
+    pub machine_no: String,
+    /// 终端号
+    pub terminal_no: String,
+    /// 备注
+    pub note: String,
+    #[specta(type = Option<f64>)]
+    pub archived_at: Option<i64>,
+    #[specta(type = f64)]
+    pub created_at: i64,
+    #[specta(type = f64)]
+    pub updated_at: i64,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+pub struct TerminalInput {
+    #[specta(type = Option<f64>)]
+    pub store_id: Option<i64>,
+    pub machine_no: String,
+    pub terminal_no: String,
+    pub note: String,
+}
+
+/// A row's fate in a bulk import.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Upsert {
+    Inserted,
+    Updated,
+    Unchanged,
+}
+
+impl Db {
+    // ---- profiles -------------------------------------------------------------------------------------
+
+    pub async fn list_profiles(&self) -> Result<Vec<Profile>, StoreError> {
+        Ok(sqlx::query_as!(
+            Profile,
+            r#"SELECT id, name, appid, env_version, page_path, query_template,
+                      secret_saved AS "secret_saved: bool", created_at, updated_at
+               FROM profiles ORDER BY name"#
+        )
+        .fetch_all(self.pool())
+        .await?)
+    }
+
+    pub async fn get_profile(&self, id: i64) -> Result<Option<Profile>, StoreError> {
+        Ok(sqlx::query_as!(
+            Profile,
+            r#"SELECT id, name, appid, env_version, page_path, query_template,
+                      secret_saved AS "secret_saved: bool", created_at, updated_at
+               FROM profiles WHERE id = ?"#,
+            id
+        )
+        .fetch_optional(self.pool())
+        .await?)
+    }
+
+    pub async fn insert_profile(&self, p: &ProfileInput) -> Result<i64, StoreError> {
+        let now = now_ms();
+        let id = sqlx::query_scalar!(
+            "INSERT INTO profiles (name, appid, env_version, page_path, query_template, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            p.name,
+            p.appid,
+            p.env_version,
+            p.page_path,
+            p.query_template,
+            now,
+            now
+        )
+        .fetch_one(self.pool())
+        .await?;
+        Ok(id)
+    }
+
+    pub async fn update_profile(&self, id: i64, p: &ProfileInput) -> Result<bool, StoreError> {
+        let now = now_ms();
+        let r = sqlx::query!(
+            "UPDATE profiles SET name = ?, appid = ?, env_version = ?, page_path = ?, query_template = ?,
+                    updated_at = ? WHERE id = ?",
+            p.name,
+            p.appid,
+            p.env_version,
+            p.page_path,
+            p.query_template,
+            now,
+            id
+        )
+        .execute(self.pool())
+        .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    pub async fn set_profile_secret_saved(&self, id: i64, saved: bool) -> Result<(), StoreError> {
+        let now = now_ms();
+        sqlx::query!(
+            "UPDATE profiles SET secret_saved = ?, updated_at = ? WHERE id = ?",
+            saved,
+            now,
+            id
+        )
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    pub async fn delete_profile(&self, id: i64) -> Result<bool, StoreError> {
+        let r = sqlx::query!("DELETE FROM profiles WHERE id = ?", id)
+            .execute(self.pool())
+            .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    // ---- device models --------------------------------------------------------------------------------
+
+    pub async fn list_device_models(&self) -> Result<Vec<DeviceModel>, StoreError> {
+        Ok(sqlx::query_as!(
+            DeviceModel,
+            "SELECT id, profile_id, model_id, model_name, link_type, status, reject_reason, notes,
+                    created_at, updated_at
+             FROM device_models ORDER BY created_at DESC, id DESC"
+        )
+        .fetch_all(self.pool())
+        .await?)
+    }
+
+    pub async fn get_device_model(&self, id: i64) -> Result<Option<DeviceModel>, StoreError> {
+        Ok(sqlx::query_as!(
+            DeviceModel,
+            "SELECT id, profile_id, model_id, model_name, link_type, status, reject_reason, notes,
+                    created_at, updated_at
+             FROM device_models WHERE id = ?",
+            id
+        )
+        .fetch_optional(self.pool())
+        .await?)
+    }
+
+    pub async fn insert_device_model(&self, m: &DeviceModelInput) -> Result<i64, StoreError> {
+        let now = now_ms();
+        Ok(sqlx::query_scalar!(
+            "INSERT INTO device_models (profile_id, model_id, model_name, link_type, status, reject_reason,
+                                        notes, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            m.profile_id,
+            m.model_id,
+            m.model_name,
+            m.link_type,
+            m.status,
+            m.reject_reason,
+            m.notes,
+            now,
+            now
+        )
+        .fetch_one(self.pool())
+        .await?)
+    }
+
+    pub async fn update_device_model(
+        &self,
+        id: i64,
+        m: &DeviceModelInput,
+    ) -> Result<bool, StoreError> {
+        let now = now_ms();
+        let r = sqlx::query!(
+            "UPDATE device_models SET profile_id = ?, model_id = ?, model_name = ?, link_type = ?, status = ?,
+                    reject_reason = ?, notes = ?, updated_at = ? WHERE id = ?",
+            m.profile_id,
+            m.model_id,
+            m.model_name,
+            m.link_type,
+            m.status,
+            m.reject_reason,
+            m.notes,
+            now,
+            id
+        )
+        .execute(self.pool())
+        .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    pub async fn delete_device_model(&self, id: i64) -> Result<bool, StoreError> {
+        let r = sqlx::query!("DELETE FROM device_models WHERE id = ?", id)
+            .execute(self.pool())
+            .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    // ---- stores ---------------------------------------------------------------------------------------
+
+    /// Stores matching `search` (机构编号, company or name, case-insensitive substring), archived ones only
+    /// when asked, ordered by 机构编号 (numerically where it is a number).
+    pub async fn list_stores(
+        &self,
+        search: &str,
+        include_archived: bool,
+    ) -> Result<Vec<Store>, StoreError> {
+        let pattern = like_pattern(search);
+        Ok(sqlx::query_as!(
+            Store,
+            r#"SELECT id, org_code, company, name, address, archived_at, created_at, updated_at
+               FROM stores
+               WHERE (?1 OR archived_at IS NULL)
+                 AND (org_code LIKE ?2 ESCAPE '\' OR company LIKE ?2 ESCAPE '\' OR name LIKE ?2 ESCAPE '\')
+               ORDER BY CAST(org_code AS INTEGER), org_code"#,
+            include_archived,
+            pattern,
+        )
+        .fetch_all(self.pool())
+        .await?)
+    }
+
+    pub async fn get_store(&self, id: i64) -> Result<Option<Store>, StoreError> {
+        Ok(sqlx::query_as!(
+            Store,
+            "SELECT id, org_code, company, name, address, archived_at, created_at, updated_at
+             FROM stores WHERE id = ?",
+            id
+        )
+        .fetch_optional(self.pool())
+        .await?)
+    }
+
+    pub async fn store_by_org_code(&self, org_code: &str) -> Result<Option<Store>, StoreError> {
+        Ok(sqlx::query_as!(
+            Store,
+            "SELECT id, org_code, company, name, address, archived_at, created_at, updated_at
+             FROM stores WHERE org_code = ?",
+            org_code
+        )
+        .fetch_optional(self.pool())
+        .await?)
+    }
+
+    pub async fn insert_store(&self, s: &StoreInput) -> Result<i64, StoreError> {
+        let now = now_ms();
+        Ok(sqlx::query_scalar!(
+            "INSERT INTO stores (org_code, company, name, address, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+            s.org_code,
+            s.company,
+            s.name,
+            s.address,
+            now,
+            now
+        )
+        .fetch_one(self.pool())
+        .await?)
+    }
+
+    pub async fn update_store(&self, id: i64, s: &StoreInput) -> Result<bool, StoreError> {
+        let now = now_ms();
+        let r = sqlx::query!(
+            "UPDATE stores SET org_code = ?, company = ?, name = ?, address = ?, updated_at = ? WHERE id = ?",
+            s.org_code,
+            s.company,
+            s.name,
+            s.address,
+            now,
+            id
+        )
+        .execute(self.pool())
+        .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    pub async fn set_store_archived(&self, id: i64, archived: bool) -> Result<bool, StoreError> {
+        let now = now_ms();
+        let at = archived.then_some(now);
+        let r = sqlx::query!(
+            "UPDATE stores SET archived_at = ?, updated_at = ? WHERE id = ?",
+            at,
+            now,
+            id
+        )
+        .execute(self.pool())
+        .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    /// Deletes a store. Fails with a foreign-key error (see [`StoreError::is_referenced`]) when terminals or
+    /// written tags still refer to it: archive it instead.
+    pub async fn delete_store(&self, id: i64) -> Result<bool, StoreError> {
+        let r = sqlx::query!("DELETE FROM stores WHERE id = ?", id)
+            .execute(self.pool())
+            .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    /// Inserts or updates stores by 机构编号 in ONE transaction: all rows or none.
+    pub async fn upsert_stores(&self, rows: &[StoreInput]) -> Result<Vec<Upsert>, StoreError> {
+        let mut tx = self.pool().begin().await?;
+        let now = now_ms();
+        let mut out = Vec::with_capacity(rows.len());
+        for s in rows {
+            let existing = sqlx::query!(
+                "SELECT id, company, name, address FROM stores WHERE org_code = ?",
+                s.org_code
+            )
+            .fetch_optional(&mut *tx)
+            .await?;
+            match existing {
+                None => {
+                    sqlx::query!(
+                        "INSERT INTO stores (org_code, company, name, address, created_at, updated_at)
+                         VALUES (?, ?, ?, ?, ?, ?)",
+                        s.org_code,
+                        s.company,
+                        s.name,
+                        s.address,
+                        now,
+                        now
+                    )
+                    .execute(&mut *tx)
+                    .await?;
+                    out.push(Upsert::Inserted);
+                }
+                Some(e) if e.company == s.company && e.name == s.name && e.address == s.address => {
+                    out.push(Upsert::Unchanged)
+                }
+                Some(e) => {
+                    sqlx::query!(
+                        "UPDATE stores SET company = ?, name = ?, address = ?, updated_at = ? WHERE id = ?",
+                        s.company,
+                        s.name,
+                        s.address,
+                        now,
+                        e.id
+                    )
+                    .execute(&mut *tx)
+                    .await?;
+                    out.push(Upsert::Updated);
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    // ---- terminals ------------------------------------------------------------------------------------
+
+    pub async fn list_terminals(
+        &self,
+        search: &str,
+        include_archived: bool,
+    ) -> Result<Vec<Terminal>, StoreError> {
+        let pattern = like_pattern(search);
+        Ok(sqlx::query_as!(
+            Terminal,
+            r#"SELECT t.id, t.store_id, t.machine_no, t.terminal_no, t.note, t.archived_at, t.created_at,
+                      t.updated_at
+               FROM terminals t LEFT JOIN stores s ON s.id = t.store_id
+               WHERE (?1 OR t.archived_at IS NULL)
+                 AND (t.machine_no LIKE ?2 ESCAPE '\' OR t.terminal_no LIKE ?2 ESCAPE '\'
+                      OR t.note LIKE ?2 ESCAPE '\' OR coalesce(s.name, '') LIKE ?2 ESCAPE '\')
+               ORDER BY CAST(t.machine_no AS INTEGER), t.machine_no, t.terminal_no"#,
+            include_archived,
+            pattern,
+        )
+        .fetch_all(self.pool())
+        .await?)
+    }
+
+    pub async fn get_terminal(&self, id: i64) -> Result<Option<Terminal>, StoreError> {
+        Ok(sqlx::query_as!(
+            Terminal,
+            "SELECT id, store_id, machine_no, terminal_no, note, archived_at, created_at, updated_at
+             FROM terminals WHERE id = ?",
+            id
+        )
+        .fetch_optional(self.pool())
+        .await?)
+    }
+
+    pub async fn insert_terminal(&self, t: &TerminalInput) -> Result<i64, StoreError> {
+        let now = now_ms();
+        Ok(sqlx::query_scalar!(
+            "INSERT INTO terminals (store_id, machine_no, terminal_no, note, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+            t.store_id,
+            t.machine_no,
+            t.terminal_no,
+            t.note,
+            now,
+            now
+        )
+        .fetch_one(self.pool())
+        .await?)
+    }
+
+    pub async fn update_terminal(&self, id: i64, t: &TerminalInput) -> Result<bool, StoreError> {
+        let now = now_ms();
+        let r = sqlx::query!(
+            "UPDATE terminals SET store_id = ?, machine_no = ?, terminal_no = ?, note = ?, updated_at = ?
+             WHERE id = ?",
+            t.store_id,
+            t.machine_no,
+            t.terminal_no,
+            t.note,
+            now,
+            id
+        )
+        .execute(self.pool())
+        .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    pub async fn set_terminal_archived(&self, id: i64, archived: bool) -> Result<bool, StoreError> {
+        let now = now_ms();
+        let at = archived.then_some(now);
+        let r = sqlx::query!(
+            "UPDATE terminals SET archived_at = ?, updated_at = ? WHERE id = ?",
+            at,
+            now,
+            id
+        )
+        .execute(self.pool())
+        .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    pub async fn delete_terminal(&self, id: i64) -> Result<bool, StoreError> {
+        let r = sqlx::query!("DELETE FROM terminals WHERE id = ?", id)
+            .execute(self.pool())
+            .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    /// Inserts or updates terminals by 终端号 in ONE transaction: all rows or none.
+    pub async fn upsert_terminals(
+        &self,
+        rows: &[TerminalInput],
+    ) -> Result<Vec<Upsert>, StoreError> {
+        let mut tx = self.pool().begin().await?;
+        let now = now_ms();
+        let mut out = Vec::with_capacity(rows.len());
+        for t in rows {
+            let existing = sqlx::query!(
+                "SELECT id, store_id, machine_no, note FROM terminals WHERE terminal_no = ?",
+                t.terminal_no
+            )
+            .fetch_optional(&mut *tx)
+            .await?;
+            match existing {
+                None => {
+                    sqlx::query!(
+                        "INSERT INTO terminals (store_id, machine_no, terminal_no, note, created_at, updated_at)
+                         VALUES (?, ?, ?, ?, ?, ?)",
+                        t.store_id,
+                        t.machine_no,
+                        t.terminal_no,
+                        t.note,
+                        now,
+                        now
+                    )
+                    .execute(&mut *tx)
+                    .await?;
+                    out.push(Upsert::Inserted);
+                }
+                Some(e)
+                    if e.store_id == t.store_id
+                        && e.machine_no == t.machine_no
+                        && e.note == t.note =>
+                {
+                    out.push(Upsert::Unchanged)
+                }
+                Some(e) => {
+                    sqlx::query!(
+                        "UPDATE terminals SET store_id = ?, machine_no = ?, note = ?, updated_at = ? WHERE id = ?",
+                        t.store_id,
+                        t.machine_no,
+                        t.note,
+                        now,
+                        e.id
+                    )
+                    .execute(&mut *tx)
+                    .await?;
+                    out.push(Upsert::Updated);
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+}
+
+/// `%text%` for LIKE, with `%`, `_` and `\` escaped.
+fn like_pattern(search: &str) -> String {
+    let mut p = String::with_capacity(search.len() + 2);
+    p.push('%');
+    for c in search.trim().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
+}
+
+impl StoreError {
+    /// A UNIQUE constraint failed (duplicate 机构编号, 终端号, AppID, model_id, ...).
+    pub fn is_unique_violation(&self) -> bool {
+        matches!(self, StoreError::Sqlx(sqlx::Error::Database(e)) if e.is_unique_violation())
+    }
+    /// A row is still referenced by others (a FOREIGN KEY constraint failed on delete).
+    /// SQLite reports an immediate foreign-key failure on DELETE with the extended code
+    /// SQLITE_CONSTRAINT_TRIGGER (1811), which sqlx does not classify as a foreign-key violation, so the
+    /// message is checked too.
+    pub fn is_referenced(&self) -> bool {
+        matches!(self, StoreError::Sqlx(sqlx::Error::Database(e))
+            if e.is_foreign_key_violation() || e.message().contains("FOREIGN KEY constraint failed"))
+    }
+}
