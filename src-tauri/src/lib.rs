@@ -13,11 +13,33 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         // Every DTO is either sent or received, never both ways with different shapes: one type per DTO.
         .disable_serde_phases()
         .commands(tauri_specta::collect_commands![
-            commands::startup_status,
-            commands::app_info,
-            commands::set_language,
-            commands::doctor,
-            commands::ui_ready,
+            commands::app::startup_status,
+            commands::app::app_info,
+            commands::app::set_language,
+            commands::app::doctor,
+            commands::app::ui_ready,
+            commands::records::list_profiles,
+            commands::records::save_profile,
+            commands::records::delete_profile,
+            commands::records::set_app_secret,
+            commands::records::remove_app_secret,
+            commands::records::test_connection,
+            commands::records::list_device_models,
+            commands::records::save_device_model,
+            commands::records::set_device_model_status,
+            commands::records::delete_device_model,
+            commands::records::registration_help,
+            commands::records::list_stores,
+            commands::records::save_store,
+            commands::records::archive_store,
+            commands::records::delete_store,
+            commands::records::list_terminals,
+            commands::records::save_terminal,
+            commands::records::archive_terminal,
+            commands::records::delete_terminal,
+            commands::records::preview_import,
+            commands::records::commit_import,
+            commands::records::export_records,
         ])
 }
 
@@ -45,6 +67,7 @@ pub fn run() {
 
     let builder = specta_builder();
     tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {
             builder.mount_events(app);

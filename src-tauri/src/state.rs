@@ -1,11 +1,20 @@
-use tapstand_core::{AppPaths, Core, UserError};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
-/// Managed state: the open core, or why it could not be opened (shown by the UI as a full-page error).
+use tapstand_core::{AppPaths, Core, UserError};
+use tapstand_secrets::Keychain;
+use tapstand_wechat::{ClientConfig, WechatClient};
+
+/// Managed state: the open core (or why it could not be opened, shown by the UI as a full-page error), the
+/// OS keychain, and one WeChat client per profile (each keeps its access token in memory only).
 pub struct AppState {
     pub paths: AppPaths,
     /// When the process started (for the first-paint figure).
     pub started: std::time::Instant,
     core: Result<Core, UserError>,
+    keychain: Mutex<Option<Arc<Keychain>>>,
+    wechat_config: ClientConfig,
+    wechat: Mutex<HashMap<i64, Arc<WechatClient>>>,
 }
 
 impl AppState {
@@ -18,10 +27,47 @@ impl AppState {
             paths,
             started,
             core,
+            keychain: Mutex::new(None),
+            // TAPSTAND_WECHAT_BASE_URL overrides https://api.weixin.qq.com (the local fake in tests and demos).
+            wechat_config: ClientConfig::from_env(),
+            wechat: Mutex::new(HashMap::new()),
         }
     }
 
     pub fn core(&self) -> Result<&Core, UserError> {
         self.core.as_ref().map_err(Clone::clone)
+    }
+
+    /// The OS keychain, connected on first use (a keychain that comes up later is picked up then).
+    pub fn keychain(&self) -> Result<Arc<Keychain>, UserError> {
+        let mut slot = self.keychain.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(k) = slot.as_ref() {
+            return Ok(k.clone());
+        }
+        let k = Arc::new(Keychain::native().map_err(tapstand_records::keychain_error)?);
+        *slot = Some(k.clone());
+        Ok(k)
+    }
+
+    /// The WeChat client for a profile, built from its AppID and the AppSecret in the keychain.
+    pub async fn wechat_client(&self, profile_id: i64) -> Result<Arc<WechatClient>, UserError> {
+        if let Some(c) = self.wechat.lock().unwrap_or_else(|e| e.into_inner()).get(&profile_id) {
+            return Ok(c.clone());
+        }
+        let db = &self.core()?.db;
+        let profile = db
+            .get_profile(profile_id)
+            .await?
+            .ok_or_else(|| UserError::internal(format!("profile {profile_id} not found")))?;
+        let secret = tapstand_records::app_secret(db, &*self.keychain()?, profile_id).await?;
+        let (client, _warnings) = WechatClient::new(self.wechat_config.clone(), &profile.appid, &secret)?;
+        let client = Arc::new(client);
+        self.wechat.lock().unwrap_or_else(|e| e.into_inner()).insert(profile_id, client.clone());
+        Ok(client)
+    }
+
+    /// Drops the cached client (and its token) after the secret changed.
+    pub fn forget_wechat_client(&self, profile_id: i64) {
+        self.wechat.lock().unwrap_or_else(|e| e.into_inner()).remove(&profile_id);
     }
 }

@@ -18,6 +18,37 @@ export const commands = {
 	 *  `TAPSTAND_BENCH_FIRST_PAINT=1` it also prints it on stdout for `scripts/bench.sh`.
 	 */
 	uiReady: () => typedError<null, UserError>(__TAURI_INVOKE("ui_ready")),
+	listProfiles: () => typedError<Profile[], UserError>(__TAURI_INVOKE("list_profiles")),
+	saveProfile: (id: number | null, input: ProfileInput) => typedError<Saved<Profile>, UserError>(__TAURI_INVOKE("save_profile", { id, input })),
+	deleteProfile: (id: number) => typedError<null, UserError>(__TAURI_INVOKE("delete_profile", { id })),
+	/**  Saves the AppSecret in the OS keychain. It is never returned to the UI afterwards. */
+	setAppSecret: (profileId: number, secret: string) => typedError<FieldIssue[], UserError>(__TAURI_INVOKE("set_app_secret", { profileId, secret })),
+	removeAppSecret: (profileId: number) => typedError<null, UserError>(__TAURI_INVOKE("remove_app_secret", { profileId })),
+	/**  "Test connection": fetches an access token with the saved secret (stable_token, never force-refreshed). */
+	testConnection: (profileId: number) => typedError<TokenCheck, UserError>(__TAURI_INVOKE("test_connection", { profileId })),
+	listDeviceModels: () => typedError<DeviceModel[], UserError>(__TAURI_INVOKE("list_device_models")),
+	saveDeviceModel: (id: number | null, input: DeviceModelInput) => typedError<Saved<DeviceModel>, UserError>(__TAURI_INVOKE("save_device_model", { id, input })),
+	setDeviceModelStatus: (id: number, status: string, rejectReason: string, modelId: string | null) => typedError<Saved<DeviceModel>, UserError>(__TAURI_INVOKE("set_device_model_status", { id, status, rejectReason, modelId })),
+	deleteDeviceModel: (id: number) => typedError<null, UserError>(__TAURI_INVOKE("delete_device_model", { id })),
+	/**  The values for WeChat's 登记设备 and 申请设备能力 forms, and model-name variants for "型号已经存在". */
+	registrationHelp: (model: string | null) => typedError<[RegistrationHelp, string[]], UserError>(__TAURI_INVOKE("registration_help", { model })),
+	listStores: (search: string, includeArchived: boolean) => typedError<Store[], UserError>(__TAURI_INVOKE("list_stores", { search, includeArchived })),
+	saveStore: (id: number | null, input: StoreInput) => typedError<Saved<Store>, UserError>(__TAURI_INVOKE("save_store", { id, input })),
+	archiveStore: (id: number, archived: boolean) => typedError<null, UserError>(__TAURI_INVOKE("archive_store", { id, archived })),
+	deleteStore: (id: number) => typedError<null, UserError>(__TAURI_INVOKE("delete_store", { id })),
+	listTerminals: (search: string, includeArchived: boolean) => typedError<Terminal[], UserError>(__TAURI_INVOKE("list_terminals", { search, includeArchived })),
+	saveTerminal: (id: number | null, input: TerminalInput) => typedError<Saved<Terminal>, UserError>(__TAURI_INVOKE("save_terminal", { id, input })),
+	archiveTerminal: (id: number, archived: boolean) => typedError<null, UserError>(__TAURI_INVOKE("archive_terminal", { id, archived })),
+	deleteTerminal: (id: number) => typedError<null, UserError>(__TAURI_INVOKE("delete_terminal", { id })),
+	/**
+	 *  Reads a CSV file's bytes (the UI reads the file the merchant picked) and shows what an import would do.
+	 *  Writes nothing.
+	 */
+	previewImport: (kind: RecordKind, bytes: number[]) => typedError<ImportPreview, UserError>(__TAURI_INVOKE("preview_import", { kind, bytes })),
+	/**  Imports every row in one transaction; refuses, writing nothing, while any row has an error. */
+	commitImport: (kind: RecordKind, bytes: number[]) => typedError<ImportResult, UserError>(__TAURI_INVOKE("commit_import", { kind, bytes })),
+	/**  Writes the records as CSV (UTF-8 with BOM) to `path` (chosen in the save dialog). */
+	exportRecords: (kind: RecordKind, path: string) => typedError<null, UserError>(__TAURI_INVOKE("export_records", { kind, path })),
 };
 
 /* Types */
@@ -41,6 +72,31 @@ export type DatabaseReport = {
 	error: UserError | null,
 };
 
+export type DeviceModel = {
+	id: number,
+	profile_id: number | null,
+	model_id: string | null,
+	model_name: string,
+	/**  `per_device` (一机一码, one scheme per tag) or `per_model` (一型一码). */
+	link_type: string,
+	/**  `registering` 登记审核中 → `registered` 登记通过 → `applying` 能力申请中 → `approved` 能力已通过, or `rejected` 驳回. */
+	status: string,
+	reject_reason: string,
+	notes: string,
+	created_at: number,
+	updated_at: number,
+};
+
+export type DeviceModelInput = {
+	profile_id: number | null,
+	model_id: string | null,
+	model_name: string,
+	link_type: string,
+	status: string,
+	reject_reason: string,
+	notes: string,
+};
+
 export type DoctorReport = {
 	app_version: string,
 	os: string,
@@ -50,6 +106,51 @@ export type DoctorReport = {
 	database: DatabaseReport,
 	readers: ReadersReport,
 	keychain: KeychainReport,
+};
+
+/**  How the file was decoded. */
+export type Encoding = "utf8" | "utf8_bom" | "gb18030";
+
+/**  A problem with one input field (a form field name such as `appid`, or `row 7: 门店名称` in an import). */
+export type FieldIssue = {
+	field: string,
+	zh: string,
+	en: string,
+};
+
+export type FormField = {
+	/**  Stable key (`brand_zh`, `model`, ...). */
+	key: string,
+	label_zh: string,
+	label_en: string,
+	/**  The value to enter or choose. Empty for a field left blank. */
+	value: string,
+	/**  The form's length limit, when it shows a counter. */
+	max_chars: number | null,
+	/**  Characters in `value`, counted the way the form counts them. */
+	chars: number,
+	/**  A choice (radio, dropdown, checkbox) rather than typed text. */
+	is_choice: boolean,
+	hint_zh: string,
+	hint_en: string,
+};
+
+export type ImportPreview = {
+	kind: RecordKind,
+	encoding: Encoding,
+	rows: PreviewRow[],
+	new_rows: number,
+	updated_rows: number,
+	unchanged_rows: number,
+	invalid_rows: number,
+	/**  Problems with the file as a whole (missing column, ...): nothing can be imported until fixed. */
+	file_errors: FieldIssue[],
+};
+
+export type ImportResult = {
+	inserted: number,
+	updated: number,
+	unchanged: number,
 };
 
 export type KeychainReport = {
@@ -68,11 +169,117 @@ export type Localized = {
 	remedy: string,
 };
 
+/**  One data row of the file as the preview shows it. */
+export type PreviewRow = {
+	/**  Line number in the file (the header is line 1). */
+	line: number,
+	/**  The row's values by column key (`org_code`, `name`, ... / `machine_no`, `terminal_no`, ...). */
+	values: ([string, string])[],
+	action: RowAction,
+	errors: FieldIssue[],
+};
+
+/**
+ *  A mini program (AppID) the merchant writes tags for. The AppSecret is in the OS keychain; only the
+ *  fact that one was saved is stored here.
+ */
+export type Profile = {
+	id: number,
+	name: string,
+	appid: string,
+	env_version: string,
+	page_path: string,
+	query_template: string,
+	secret_saved: boolean,
+	created_at: number,
+	updated_at: number,
+};
+
+export type ProfileInput = {
+	name: string,
+	appid: string,
+	env_version: string,
+	page_path: string,
+	query_template: string,
+};
+
 export type ReadersReport = {
 	/**  Whether the smart-card service (PC/SC) answered. */
 	service_available: boolean,
 	readers: string[],
 	error: string | null,
+};
+
+/**  Which kind of records a CSV holds. */
+export type RecordKind = "stores" | "terminals";
+
+export type RegistrationHelp = {
+	/**  登记设备 */
+	register: FormField[],
+	/**  申请设备能力 */
+	capability: FormField[],
+};
+
+export type RowAction = "new" | "update" | "unchanged" | 
+/**  The row has errors and would not be written. */
+"invalid";
+
+/**  A saved record and the warnings (not errors) about it, e.g. an AppID that does not look like one. */
+export type Saved<T> = {
+	value: T,
+	warnings: FieldIssue[],
+};
+
+/**  A store (门店). */
+export type Store = {
+	id: number,
+	/**  机构编号 */
+	org_code: string,
+	/**  组织/公司 */
+	company: string,
+	/**  门店名称 */
+	name: string,
+	address: string,
+	archived_at: number | null,
+	created_at: number,
+	updated_at: number,
+};
+
+export type StoreInput = {
+	org_code: string,
+	company: string,
+	name: string,
+	address: string,
+};
+
+/**  A front-desk terminal (前台终端). */
+export type Terminal = {
+	id: number,
+	/**  `null`: serves every store (不区分门店). */
+	store_id: number | null,
+	/**  机器号 */
+	machine_no: string,
+	/**  终端号 */
+	terminal_no: string,
+	/**  备注 */
+	note: string,
+	archived_at: number | null,
+	created_at: number,
+	updated_at: number,
+};
+
+export type TerminalInput = {
+	store_id: number | null,
+	machine_no: string,
+	terminal_no: string,
+	note: string,
+};
+
+/**  What "test connection" reports. */
+export type TokenCheck = {
+	appid: string,
+	/**  Seconds the current token is still valid. */
+	expires_in: number,
 };
 
 export type UserError = {
@@ -82,6 +289,8 @@ export type UserError = {
 	en: Localized,
 	/**  Technical detail for support (paths, library messages); secrets are masked. */
 	detail: string | null,
+	/**  Problems tied to one input field, so a form can show each next to the field it concerns. */
+	fields: FieldIssue[],
 };
 
 /* Tauri Specta runtime */

@@ -68,7 +68,8 @@ fn referenced(what_zh: &str, what_en: &str) -> UserError {
     )
 }
 
-fn keychain_error(e: SecretError) -> UserError {
+/// The keychain could not be used: say so and refuse (there is no file fallback).
+pub fn keychain_error(e: SecretError) -> UserError {
     let native = tapstand_secrets::native_name();
     UserError::new(
         "keychain.unavailable",

@@ -1,5 +1,8 @@
 //! The merchant's records: mini program profiles, device models, stores and front-desk terminals.
 //! Plain storage; validation and CSV handling live in `tapstand-records`.
+//!
+//! IDs and timestamps are i64 here and plain `number` in TypeScript (`specta_typescript::Number`): they
+//! stay far below 2^53, so JSON numbers carry them exactly.
 
 use serde::{Deserialize, Serialize};
 
@@ -9,7 +12,7 @@ use crate::{now_ms, Db, StoreError};
 /// fact that one was saved is stored here.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 pub struct Profile {
-    #[specta(type = f64)]
+    #[specta(type = specta_typescript::Number)]
     pub id: i64,
     pub name: String,
     pub appid: String,
@@ -17,9 +20,9 @@ pub struct Profile {
     pub page_path: String,
     pub query_template: String,
     pub secret_saved: bool,
-    #[specta(type = f64)]
+    #[specta(type = specta_typescript::Number)]
     pub created_at: i64,
-    #[specta(type = f64)]
+    #[specta(type = specta_typescript::Number)]
     pub updated_at: i64,
 }
 
@@ -34,9 +37,9 @@ pub struct ProfileInput {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 pub struct DeviceModel {
-    #[specta(type = f64)]
+    #[specta(type = specta_typescript::Number)]
     pub id: i64,
-    #[specta(type = Option<f64>)]
+    #[specta(type = Option<specta_typescript::Number>)]
     pub profile_id: Option<i64>,
     pub model_id: Option<String>,
     pub model_name: String,
@@ -46,15 +49,15 @@ pub struct DeviceModel {
     pub status: String,
     pub reject_reason: String,
     pub notes: String,
-    #[specta(type = f64)]
+    #[specta(type = specta_typescript::Number)]
     pub created_at: i64,
-    #[specta(type = f64)]
+    #[specta(type = specta_typescript::Number)]
     pub updated_at: i64,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 pub struct DeviceModelInput {
-    #[specta(type = Option<f64>)]
+    #[specta(type = Option<specta_typescript::Number>)]
     pub profile_id: Option<i64>,
     pub model_id: Option<String>,
     pub model_name: String,
@@ -67,7 +70,7 @@ pub struct DeviceModelInput {
 /// A store (门店).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 pub struct Store {
-    #[specta(type = f64)]
+    #[specta(type = specta_typescript::Number)]
     pub id: i64,
     /// 机构编号
     pub org_code: String,
@@ -76,11 +79,11 @@ pub struct Store {
     /// 门店名称
     pub name: String,
     pub address: String,
-    #[specta(type = Option<f64>)]
+    #[specta(type = Option<specta_typescript::Number>)]
     pub archived_at: Option<i64>,
-    #[specta(type = f64)]
+    #[specta(type = specta_typescript::Number)]
     pub created_at: i64,
-    #[specta(type = f64)]
+    #[specta(type = specta_typescript::Number)]
     pub updated_at: i64,
 }
 
@@ -95,10 +98,10 @@ pub struct StoreInput {
 /// A front-desk terminal (前台终端).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 pub struct Terminal {
-    #[specta(type = f64)]
+    #[specta(type = specta_typescript::Number)]
     pub id: i64,
     /// `null`: serves every store (不区分门店).
-    #[specta(type = Option<f64>)]
+    #[specta(type = Option<specta_typescript::Number>)]
     pub store_id: Option<i64>,
     /// 机器号
     pub machine_no: String,
@@ -106,17 +109,17 @@ pub struct Terminal {
     pub terminal_no: String,
     /// 备注
     pub note: String,
-    #[specta(type = Option<f64>)]
+    #[specta(type = Option<specta_typescript::Number>)]
     pub archived_at: Option<i64>,
-    #[specta(type = f64)]
+    #[specta(type = specta_typescript::Number)]
     pub created_at: i64,
-    #[specta(type = f64)]
+    #[specta(type = specta_typescript::Number)]
     pub updated_at: i64,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 pub struct TerminalInput {
-    #[specta(type = Option<f64>)]
+    #[specta(type = Option<specta_typescript::Number>)]
     pub store_id: Option<i64>,
     pub machine_no: String,
     pub terminal_no: String,

@@ -312,7 +312,7 @@ pub struct SchemeQuery {
 pub struct TokenCheck {
     pub appid: String,
     /// Seconds the current token is still valid.
-    pub expires_in: i64,
+    pub expires_in: u32,
 }
 
 /// The WeChat client for one mini program.
@@ -422,7 +422,7 @@ impl WechatClient {
         self.tokens.store(token, expires_in);
         Ok(TokenCheck {
             appid: self.appid.clone(),
-            expires_in,
+            expires_in: expires_in.clamp(0, u32::MAX as i64) as u32,
         })
     }
 

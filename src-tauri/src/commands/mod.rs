@@ -1,0 +1,4 @@
+//! Tauri commands, one module per area. Each command is a thin call into the Tauri-free crates.
+
+pub mod app;
+pub mod records;
