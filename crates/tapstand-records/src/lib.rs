@@ -98,6 +98,25 @@ fn store_err(e: StoreError, field: &str, zh: &str, en: &str) -> UserError {
     }
 }
 
+/// The outcome of a delete: refused while referenced (archive instead), or not found.
+fn deleted(r: Result<bool, StoreError>, what_zh: &str, what_en: &str) -> Result<(), UserError> {
+    match r {
+        Err(e) if e.is_referenced() => Err(referenced(what_zh, what_en)),
+        Err(e) => Err(e.into()),
+        Ok(false) => Err(not_found(what_zh, what_en)),
+        Ok(true) => Ok(()),
+    }
+}
+
+/// The outcome of an update that must hit one row.
+fn updated(r: Result<bool, StoreError>, what_zh: &str, what_en: &str) -> Result<(), UserError> {
+    if r? {
+        Ok(())
+    } else {
+        Err(not_found(what_zh, what_en))
+    }
+}
+
 // ---- profiles -------------------------------------------------------------------------------------------
 
 pub async fn list_profiles(db: &Db) -> Result<Vec<Profile>, UserError> {
@@ -312,12 +331,7 @@ pub async fn set_device_model_status(
 }
 
 pub async fn delete_device_model(db: &Db, id: i64) -> Result<(), UserError> {
-    match db.delete_device_model(id).await {
-        Err(e) if e.is_referenced() => Err(referenced("设备型号", "device model")),
-        Err(e) => Err(e.into()),
-        Ok(false) => Err(not_found("设备型号", "device model")),
-        Ok(true) => Ok(()),
-    }
+    deleted(db.delete_device_model(id).await, "设备型号", "device model")
 }
 
 // ---- stores ---------------------------------------------------------------------------------------------
@@ -364,20 +378,11 @@ pub async fn save_store(
 }
 
 pub async fn archive_store(db: &Db, id: i64, archived: bool) -> Result<(), UserError> {
-    if db.set_store_archived(id, archived).await? {
-        Ok(())
-    } else {
-        Err(not_found("门店", "store"))
-    }
+    updated(db.set_store_archived(id, archived).await, "门店", "store")
 }
 
 pub async fn delete_store(db: &Db, id: i64) -> Result<(), UserError> {
-    match db.delete_store(id).await {
-        Err(e) if e.is_referenced() => Err(referenced("门店", "store")),
-        Err(e) => Err(e.into()),
-        Ok(false) => Err(not_found("门店", "store")),
-        Ok(true) => Ok(()),
-    }
+    deleted(db.delete_store(id).await, "门店", "store")
 }
 
 // ---- terminals ------------------------------------------------------------------------------------------
@@ -433,20 +438,15 @@ pub async fn save_terminal(
 }
 
 pub async fn archive_terminal(db: &Db, id: i64, archived: bool) -> Result<(), UserError> {
-    if db.set_terminal_archived(id, archived).await? {
-        Ok(())
-    } else {
-        Err(not_found("前台终端", "terminal"))
-    }
+    updated(
+        db.set_terminal_archived(id, archived).await,
+        "前台终端",
+        "terminal",
+    )
 }
 
 pub async fn delete_terminal(db: &Db, id: i64) -> Result<(), UserError> {
-    match db.delete_terminal(id).await {
-        Err(e) if e.is_referenced() => Err(referenced("前台终端", "terminal")),
-        Err(e) => Err(e.into()),
-        Ok(false) => Err(not_found("前台终端", "terminal")),
-        Ok(true) => Ok(()),
-    }
+    deleted(db.delete_terminal(id).await, "前台终端", "terminal")
 }
 
 /// Which kind of records a CSV holds.
