@@ -6,6 +6,9 @@
 
 mod doctor;
 mod output;
+mod print;
+mod tag;
+mod wechat;
 
 use clap::{Parser, Subcommand};
 use tapstand_core::{AppPaths, UserError};
@@ -34,6 +37,23 @@ pub struct Cli {
 pub enum Command {
     /// Versions, database, readers, keychain and log folder: what support needs to know.
     Doctor,
+    /// List card readers and whether a tag is on them.
+    Readers,
+    /// Read the tag on the reader: UID, chip, capacity, lock/password state, records, WeChat validity.
+    Inspect(tag::PickReader),
+    /// Write a URI (+ Android Application Record) tear-safely and verify it.
+    WriteNdef(tag::WriteArgs),
+    /// Run a virtual NTAG on vsmartcard's virtual reader (needs pcscd + vsmartcard-vpcd), for demos and tests.
+    VirtualTag(tag::VirtualTagArgs),
+    /// WeChat connection: test it, store the AppSecret (from stdin), quota use.
+    #[command(subcommand)]
+    Wechat(wechat::WechatCommand),
+    /// Find or generate the NFC link (openlink) of a tag: the ledger first, WeChat only when needed.
+    Scheme(wechat::SchemeArgs),
+    /// Download the 小程序码 (getwxacodeunlimit) to an image file.
+    Wxacode(wechat::WxacodeArgs),
+    /// Print-ready stand artwork (PDF: 3 mm bleed, crop marks, TrimBox/BleedBox, K100 text and code).
+    ExportPdf(print::ExportPdfArgs),
 }
 
 fn main() {
@@ -58,5 +78,13 @@ fn main() {
 async fn run(command: Command, paths: &AppPaths, json: bool) -> Result<(), UserError> {
     match command {
         Command::Doctor => doctor::run(paths, json).await,
+        Command::Readers => tag::readers(json),
+        Command::Inspect(a) => tag::inspect(a, json),
+        Command::WriteNdef(a) => tag::write_ndef(a, json),
+        Command::VirtualTag(a) => tag::virtual_tag(a, json),
+        Command::Wechat(c) => wechat::run(c, paths, json).await,
+        Command::Scheme(a) => wechat::scheme(a, paths, json).await,
+        Command::Wxacode(a) => wechat::wxacode(a, paths, json).await,
+        Command::ExportPdf(a) => print::export_pdf(a, json),
     }
 }

@@ -1,0 +1,418 @@
+//! Crash test of "generate and store": the real CLI process is killed at each step (a failpoint that
+//! aborts, and a SIGKILL while it waits for WeChat's answer), then started again, against the real fake
+//! over loopback and a real SQLite file, with the AppSecret in a real Secret Service keychain
+//! (a private dbus-daemon + gnome-keyring-daemon).
+//!
+//! What must hold: the fake's request log shows at most one generate call per sn across the crashes
+//! and restarts; every openlink the fake returned and the client committed is in the ledger; after the
+//! explicit resolve, every scheme the fake holds is in the ledger; the log files never contain the
+//! AppSecret or an access token.
+#![cfg(unix)]
+
+use std::collections::HashMap;
+use std::os::unix::process::ExitStatusExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use tapstand_fake_wechat::{
+    Action, Endpoint as FE, FakeConfig, FakeWechat, DEMO_APPID, DEMO_MODEL_ID, DEMO_SECRET,
+};
+use tapstand_store::ledger::SchemeState;
+use tapstand_store::Db;
+
+const CLI: &str = env!("CARGO_BIN_EXE_tapstand-cli");
+
+/// A private session bus with an unlocked GNOME keyring, in a temporary HOME.
+struct Keyring {
+    env: Vec<(String, String)>,
+    children: Vec<Child>,
+}
+
+impl Keyring {
+    fn start(dir: &Path) -> Option<Keyring> {
+        let home = dir.join("home");
+        let run = dir.join("run");
+        std::fs::create_dir_all(&home).ok()?;
+        std::fs::create_dir_all(&run).ok()?;
+        std::fs::set_permissions(&run, std::os::unix::fs::PermissionsExt::from_mode(0o700)).ok()?;
+        let bus = dir.join("bus");
+        let address = format!("unix:path={}", bus.display());
+        let dbus = Command::new("dbus-daemon")
+            .args(["--session", "--nofork", &format!("--address={address}")])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .ok()?;
+        let mut children = vec![dbus];
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while !bus.exists() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let env = vec![
+            ("DBUS_SESSION_BUS_ADDRESS".to_string(), address),
+            ("HOME".to_string(), home.display().to_string()),
+            (
+                "XDG_DATA_HOME".to_string(),
+                home.join(".local/share").display().to_string(),
+            ),
+            ("XDG_RUNTIME_DIR".to_string(), run.display().to_string()),
+        ];
+        let mut gk = Command::new("gnome-keyring-daemon");
+        gk.args(["--foreground", "--unlock", "--components=secrets"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        for (k, v) in &env {
+            gk.env(k, v);
+        }
+        let mut keyring = Keyring {
+            env,
+            children: Vec::new(),
+        };
+        let Ok(mut gk) = gk.spawn() else {
+            keyring.children = children;
+            return None;
+        };
+        {
+            use std::io::Write;
+            let mut stdin = gk.stdin.take().unwrap();
+            stdin.write_all(b"test-keyring-password").ok()?;
+        }
+        children.push(gk);
+        keyring.children = children;
+        Some(keyring)
+    }
+}
+
+impl Drop for Keyring {
+    fn drop(&mut self) {
+        for c in self.children.iter_mut().rev() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+struct Env {
+    data: PathBuf,
+    base_url: String,
+    keyring: Keyring,
+}
+
+impl Env {
+    fn cmd(&self, args: &[&str], extra: &[(&str, &str)]) -> Command {
+        let mut c = Command::new(CLI);
+        c.args(args)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("TAPSTAND_DATA_DIR", &self.data)
+            .env("TAPSTAND_WECHAT_BASE_URL", &self.base_url)
+            .current_dir(&self.data)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (k, v) in &self.keyring.env {
+            c.env(k, v);
+        }
+        for (k, v) in extra {
+            c.env(k, v);
+        }
+        c
+    }
+
+    fn run(&self, args: &[&str], extra: &[(&str, &str)]) -> Output {
+        self.cmd(args, extra).output().expect("run tapstand-cli")
+    }
+
+    fn scheme_args(sn: &str) -> Vec<String> {
+        [
+            "--json",
+            "scheme",
+            "--model-id",
+            DEMO_MODEL_ID,
+            "--sn",
+            sn,
+            "--path",
+            "pages/member/card",
+            "--query",
+            "store=001",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+    }
+
+    /// `scheme` for sn: Ok(openlink) or Err(error code).
+    fn scheme(&self, sn: &str, extra: &[(&str, &str)]) -> Result<String, String> {
+        let args = Self::scheme_args(sn);
+        let out = self.run(&args.iter().map(String::as_str).collect::<Vec<_>>(), extra);
+        parse(&out)
+    }
+}
+
+fn parse(out: &Output) -> Result<String, String> {
+    let text = String::from_utf8_lossy(&out.stdout);
+    let v: Value = serde_json::from_str(text.trim()).unwrap_or_else(|_| {
+        panic!(
+            "not JSON: {text}\nstderr: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    if let Some(e) = v.get("error") {
+        assert_eq!(out.status.code(), Some(1));
+        return Err(e["code"].as_str().unwrap().to_string());
+    }
+    assert!(out.status.success());
+    Ok(v["openlink"].as_str().unwrap().to_string())
+}
+
+fn generate_calls(fake: &FakeWechat, sn: &str) -> Vec<tapstand_fake_wechat::LogEntry> {
+    fake.calls(FE::GenerateNfcScheme)
+        .into_iter()
+        .filter(|e| e.sn.as_deref() == Some(sn))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_at_every_step_of_generate_and_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(keyring) = Keyring::start(dir.path()) else {
+        eprintln!("SKIPPED: dbus-daemon / gnome-keyring-daemon not available (no Secret Service for the keychain)");
+        return;
+    };
+    let mut config = FakeConfig::demo();
+    config.limits.nfc_per_second = 1000;
+    let fake = FakeWechat::start(config).await.unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    let env = Env {
+        data: data.clone(),
+        base_url: fake.base_url(),
+        keyring,
+    };
+
+    // The AppSecret goes to the keychain through stdin (the keyring may need a moment to come up).
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let mut child = env
+            .cmd(
+                &["--json", "wechat", "set-secret", "--appid", DEMO_APPID],
+                &[],
+            )
+            .stdin(Stdio::piped())
+            .spawn()
+            .unwrap();
+        {
+            use std::io::Write;
+            let mut stdin = child.stdin.take().unwrap();
+            stdin
+                .write_all(format!("{DEMO_SECRET}\n").as_bytes())
+                .unwrap();
+        }
+        let out = child.wait_with_output().unwrap();
+        if out.status.success() {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "set-secret: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let check = env.run(&["--json", "wechat", "check"], &[]);
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
+
+    let steps = [
+        "scheme.before_record",
+        "scheme.after_record",
+        "scheme.after_begin",
+        "scheme.after_response",
+        "scheme.after_commit",
+        "sigkill.waiting_for_answer",
+    ];
+    let mut results: HashMap<String, Result<String, String>> = HashMap::new();
+    for (i, step) in steps.iter().enumerate() {
+        let sn = format!("CRASH{i}");
+        if *step == "sigkill.waiting_for_answer" {
+            // WeChat processes the call, then the answer is slow; the process is killed meanwhile.
+            fake.inject(FE::GenerateNfcScheme, 1, Action::Delay { ms: 5000 });
+            let args = Env::scheme_args(&sn);
+            let mut child = env
+                .cmd(&args.iter().map(String::as_str).collect::<Vec<_>>(), &[])
+                .spawn()
+                .unwrap();
+            let deadline = Instant::now() + Duration::from_secs(20);
+            while generate_calls(&fake, &sn).is_empty() {
+                assert!(Instant::now() < deadline, "the call never reached the fake");
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            child.kill().unwrap();
+            let status = child.wait().unwrap();
+            assert_eq!(status.signal(), Some(9), "{step}");
+        } else {
+            let out = env.run(
+                &Env::scheme_args(&sn)
+                    .iter()
+                    .map(String::as_str)
+                    .collect::<Vec<_>>(),
+                &[("TAPSTAND_FAILPOINT", step)],
+            );
+            assert_eq!(
+                out.status.signal(),
+                Some(6),
+                "{step}: aborted at the failpoint; stderr {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        // Restart twice: the same answer both times, and no new call the second time.
+        let first = env.scheme(&sn, &[]);
+        let calls_after_first = generate_calls(&fake, &sn).len();
+        let second = env.scheme(&sn, &[]);
+        assert_eq!(first, second, "{step}");
+        assert_eq!(
+            generate_calls(&fake, &sn).len(),
+            calls_after_first,
+            "{step}"
+        );
+        assert!(
+            generate_calls(&fake, &sn).len() <= 1,
+            "{step}: more than one generate call: {:?}",
+            generate_calls(&fake, &sn)
+        );
+        match *step {
+            // Killed before anything was sent: the restart generates, once.
+            "scheme.before_record" | "scheme.after_record" => {
+                assert!(first.is_ok(), "{step}: {first:?}");
+                assert_eq!(generate_calls(&fake, &sn).len(), 1, "{step}");
+            }
+            // Committed before the kill: the restart reads the ledger.
+            "scheme.after_commit" => {
+                assert!(first.is_ok(), "{step}: {first:?}");
+                assert_eq!(generate_calls(&fake, &sn).len(), 1, "{step}");
+            }
+            // The call may have reached WeChat: no automatic second call; the merchant is told.
+            _ => {
+                let code = first.clone().unwrap_err();
+                assert!(
+                    code == "scheme.in_progress" || code == "scheme.outcome_unknown",
+                    "{step}: {code}"
+                );
+            }
+        }
+        results.insert(sn, first);
+    }
+
+    // The ledger against the fake: every committed openlink is the one the fake issued.
+    let db = Db::open(&data.join("tapstand.db")).await.unwrap();
+    for (i, step) in steps.iter().enumerate() {
+        let sn = format!("CRASH{i}");
+        let row = db.scheme_find(DEMO_MODEL_ID, &sn).await.unwrap();
+        let issued: Vec<String> = generate_calls(&fake, &sn)
+            .into_iter()
+            .filter_map(|e| e.openlink)
+            .collect();
+        match (&results[&sn], row) {
+            (Ok(link), Some(row)) => {
+                assert_eq!(row.state, SchemeState::Issued, "{step}");
+                assert_eq!(row.openlink.as_deref(), Some(link.as_str()), "{step}");
+                assert_eq!(issued, std::slice::from_ref(link), "{step}");
+            }
+            (Err(_), Some(row)) => {
+                assert!(
+                    matches!(row.state, SchemeState::InFlight | SchemeState::Unknown),
+                    "{step}: {row:?}"
+                );
+                assert!(row.openlink.is_none());
+            }
+            (r, None) => panic!("{step}: no ledger row ({r:?})"),
+        }
+    }
+    db.close().await;
+
+    // The merchant's explicit "recover": one more call where the outcome was unknown; 9800010 brings
+    // back the scheme WeChat had issued; a request that never left gets its first scheme.
+    for (i, step) in steps.iter().enumerate() {
+        let sn = format!("CRASH{i}");
+        if results[&sn].is_ok() {
+            continue;
+        }
+        let out = env.run(
+            &[
+                "--json",
+                "scheme",
+                "--resolve",
+                "--model-id",
+                DEMO_MODEL_ID,
+                "--sn",
+                &sn,
+            ],
+            &[("TAPSTAND_SCHEME_LEASE_SECS", "0")],
+        );
+        let link = parse(&out).unwrap_or_else(|e| panic!("{step}: resolve failed: {e}"));
+        let calls = generate_calls(&fake, &sn);
+        let codes: Vec<_> = calls.iter().map(|c| c.errcode).collect();
+        match *step {
+            "scheme.after_begin" => {
+                assert_eq!(codes, [Some(0)], "{step}: never sent before, now generated")
+            }
+            _ => assert_eq!(
+                codes,
+                [Some(0), Some(9800010)],
+                "{step}: recovered from 9800010"
+            ),
+        }
+        assert_eq!(calls[0].openlink.as_deref(), Some(link.as_str()), "{step}");
+        results.insert(sn, Ok(link));
+    }
+    let db = Db::open(&data.join("tapstand.db")).await.unwrap();
+    for scheme in fake.schemes() {
+        let sn = scheme.sn.clone().unwrap();
+        let row = db.scheme_find(DEMO_MODEL_ID, &sn).await.unwrap().unwrap();
+        assert_eq!(
+            row.openlink.as_deref(),
+            Some(scheme.openlink.as_str()),
+            "{sn}: every scheme the fake holds is in the ledger"
+        );
+        assert!(row.state.has_openlink());
+    }
+    assert_eq!(fake.schemes().len(), steps.len());
+    db.close().await;
+
+    // Never the classic token endpoint, never a forced refresh.
+    assert!(fake.calls(FE::Token).is_empty());
+    assert!(fake
+        .calls(FE::StableToken)
+        .iter()
+        .all(|e| e.force_refresh == Some(false)));
+
+    // The log files: the CLI logged its work, never the secret or a token.
+    let client = tapstand_wechat::WechatClient::new(
+        tapstand_wechat::ClientConfig::default().with_base_url(fake.base_url()),
+        DEMO_APPID,
+        &tapstand_secrets::SecretString::new(DEMO_SECRET),
+    )
+    .unwrap()
+    .0;
+    let token = client.access_token().await.unwrap().expose().to_string();
+    let mut text = String::new();
+    for entry in std::fs::read_dir(data.join("logs")).unwrap() {
+        text.push_str(&std::fs::read_to_string(entry.unwrap().path()).unwrap());
+    }
+    assert!(
+        text.contains("scheme stored in the ledger"),
+        "the CLI logs: {text}"
+    );
+    assert!(!text.contains(DEMO_SECRET), "AppSecret in the log");
+    assert!(!text.contains(&token), "access token in the log");
+    assert!(
+        !text.contains("access_token="),
+        "a URL with the token in the log"
+    );
+}

@@ -1,0 +1,422 @@
+//! Chip identification: from the ATR the reader synthesises (PC/SC Part 3), from GET_VERSION (when the
+//! reader passes native commands through) and from the Capability Container. Only NTAG213/215/216 are
+//! supported for writing; the others are recognised so the merchant is told plainly what the tag is.
+
+use serde::Serialize;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "snake_case")]
+pub enum ChipKind {
+    Ntag213,
+    Ntag215,
+    Ntag216,
+    Ntag210,
+    Ntag212,
+    Ntag203,
+    Ultralight,
+    UltralightC,
+    UltralightEv1Mf0ul11,
+    UltralightEv1Mf0ul21,
+    MifareClassic1k,
+    MifareClassic4k,
+    MifareMini,
+    MifarePlus,
+    /// An ISO 14443-4 card (bank card, transit card, DESFire, a phone in card emulation).
+    Iso14443_4,
+    /// A Type 2 tag whose exact model could not be told apart.
+    OtherType2,
+    Unknown,
+}
+
+/// How the chip was identified.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "snake_case")]
+pub enum IdentifiedBy {
+    GetVersion,
+    CapabilityContainer,
+    Atr,
+    Nothing,
+}
+
+/// Memory geometry of a Type 2 chip (page numbers; 4-byte pages).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct Geometry {
+    pub total_pages: u16,
+    pub user_first_page: u16,
+    pub user_last_page: u16,
+    /// Dynamic lock bytes page (NTAG21x: CFG0 − 1).
+    pub dyn_lock_page: Option<u16>,
+    /// CFG0 (`MIRROR, RFUI, MIRROR_PAGE, AUTH0`); CFG1 = +1, PWD = +2, PACK = +3.
+    pub cfg_page: Option<u16>,
+    /// The Capability Container as delivered.
+    pub factory_cc: Option<[u8; 4]>,
+}
+
+impl Geometry {
+    pub fn user_bytes(&self) -> usize {
+        (self.user_last_page as usize + 1 - self.user_first_page as usize) * 4
+    }
+}
+
+impl ChipKind {
+    pub fn geometry(self) -> Option<Geometry> {
+        let g = |total, last, dynl, cfg, cc2: Option<u8>| Geometry {
+            total_pages: total,
+            user_first_page: 4,
+            user_last_page: last,
+            dyn_lock_page: dynl,
+            cfg_page: cfg,
+            factory_cc: cc2.map(|s| [0xE1, 0x10, s, 0x00]),
+        };
+        Some(match self {
+            ChipKind::Ntag213 => g(45, 0x27, Some(0x28), Some(0x29), Some(0x12)),
+            ChipKind::Ntag215 => g(135, 0x81, Some(0x82), Some(0x83), Some(0x3E)),
+            ChipKind::Ntag216 => g(231, 0xE1, Some(0xE2), Some(0xE3), Some(0x6D)),
+            ChipKind::Ntag210 => g(20, 0x0F, None, Some(0x10), Some(0x06)),
+            ChipKind::Ntag212 => g(41, 0x23, Some(0x24), Some(0x25), Some(0x10)),
+            ChipKind::UltralightEv1Mf0ul11 => g(20, 0x0F, None, Some(0x10), None),
+            ChipKind::UltralightEv1Mf0ul21 => g(41, 0x23, Some(0x24), Some(0x25), None),
+            ChipKind::Ultralight => g(16, 0x0F, None, None, None),
+            ChipKind::UltralightC => g(48, 0x27, Some(0x28), None, None),
+            ChipKind::Ntag203 => g(42, 0x27, Some(0x28), None, Some(0x12)),
+            _ => return None,
+        })
+    }
+
+    /// The bytes a factory-fresh chip holds at page 4 (NFC Forum TLVs), used when formatting a blank tag.
+    /// NTAG213 keeps NXP's Lock Control TLV (dynamic lock bytes at page 28h, 12 bits).
+    pub fn factory_prefix(self) -> &'static [u8] {
+        match self {
+            ChipKind::Ntag213 => &[0x01, 0x03, 0xA0, 0x0C, 0x34],
+            ChipKind::Ntag212 => &[0x01, 0x03, 0x90, 0x0A, 0x34],
+            _ => &[],
+        }
+    }
+
+    /// Can Tapstand write WeChat tags on this chip?
+    pub fn write_supported(self) -> bool {
+        matches!(
+            self,
+            ChipKind::Ntag213 | ChipKind::Ntag215 | ChipKind::Ntag216
+        )
+    }
+
+    pub fn is_ntag21x(self) -> bool {
+        matches!(
+            self,
+            ChipKind::Ntag213
+                | ChipKind::Ntag215
+                | ChipKind::Ntag216
+                | ChipKind::Ntag210
+                | ChipKind::Ntag212
+        )
+    }
+
+    pub fn is_type2(self) -> bool {
+        !matches!(
+            self,
+            ChipKind::MifareClassic1k
+                | ChipKind::MifareClassic4k
+                | ChipKind::MifareMini
+                | ChipKind::MifarePlus
+                | ChipKind::Iso14443_4
+                | ChipKind::Unknown
+        )
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ChipKind::Ntag213 => "NTAG213",
+            ChipKind::Ntag215 => "NTAG215",
+            ChipKind::Ntag216 => "NTAG216",
+            ChipKind::Ntag210 => "NTAG210",
+            ChipKind::Ntag212 => "NTAG212",
+            ChipKind::Ntag203 => "NTAG203",
+            ChipKind::Ultralight => "MIFARE Ultralight",
+            ChipKind::UltralightC => "MIFARE Ultralight C",
+            ChipKind::UltralightEv1Mf0ul11 => "MIFARE Ultralight EV1 (MF0UL11)",
+            ChipKind::UltralightEv1Mf0ul21 => "MIFARE Ultralight EV1 (MF0UL21)",
+            ChipKind::MifareClassic1k => "MIFARE Classic 1K",
+            ChipKind::MifareClassic4k => "MIFARE Classic 4K",
+            ChipKind::MifareMini => "MIFARE Mini",
+            ChipKind::MifarePlus => "MIFARE Plus",
+            ChipKind::Iso14443_4 => "ISO 14443-4 card",
+            ChipKind::OtherType2 => "NFC Type 2 tag",
+            ChipKind::Unknown => "unknown card",
+        }
+    }
+
+    /// One line, Chinese, about what Tapstand does with this chip.
+    pub fn support_zh(self) -> &'static str {
+        match self {
+            k if k.write_supported() => "支持：可以写入微信碰一碰内容。",
+            ChipKind::MifareClassic1k | ChipKind::MifareClassic4k | ChipKind::MifareMini | ChipKind::MifarePlus => {
+                "不支持：这是 MIFARE Classic/Plus 卡（门禁卡、会员卡常用），手机碰一碰读不到。请换 NTAG213/215/216 标签。"
+            }
+            ChipKind::Iso14443_4 => "不支持：这是 CPU 卡或手机，不是 NFC 标签。请换 NTAG213/215/216 标签。",
+            _ => "只能查看，不能写入：请使用 NTAG213/215/216 标签。",
+        }
+    }
+
+    pub fn support_en(self) -> &'static str {
+        match self {
+            k if k.write_supported() => "Supported: WeChat tap-to-open content can be written.",
+            ChipKind::MifareClassic1k | ChipKind::MifareClassic4k | ChipKind::MifareMini | ChipKind::MifarePlus => {
+                "Not supported: this is a MIFARE Classic/Plus card (access or loyalty cards); phones cannot read it as an NFC tag. Use NTAG213/215/216 tags."
+            }
+            ChipKind::Iso14443_4 => "Not supported: this is a smart card or a phone, not an NFC tag. Use NTAG213/215/216 tags.",
+            _ => "Read only in Tapstand: use NTAG213/215/216 tags for writing.",
+        }
+    }
+}
+
+/// What the ATR says about the card (PC/SC Part 3 §3.1.3.2.3 storage-card ATR).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct AtrInfo {
+    /// `SS`: 03 = ISO 14443A part 3.
+    pub standard: Option<u8>,
+    /// `NN NN`: 0003 = Ultralight family (NTAG21x report this too), 0001 = Classic 1K, ...
+    pub card_name: Option<u16>,
+    pub hint: ChipKind,
+}
+
+/// Parses the Part 3 storage-card ATR `3B 8F 80 01 80 4F 0C A0 00 00 03 06 SS NN NN 00 00 00 00 TCK`.
+pub fn parse_atr(atr: &[u8]) -> AtrInfo {
+    const RID: [u8; 8] = [0x80, 0x4F, 0x0C, 0xA0, 0x00, 0x00, 0x03, 0x06];
+    if atr.len() >= 15 && atr[0] == 0x3B && (atr[1] & 0xF0) == 0x80 && atr[4..12] == RID {
+        let ss = atr[12];
+        let nn = u16::from_be_bytes([atr[13], atr[14]]);
+        let hint = match nn {
+            0x0001 => ChipKind::MifareClassic1k,
+            0x0002 => ChipKind::MifareClassic4k,
+            0x0026 => ChipKind::MifareMini,
+            0x0036..=0x0039 => ChipKind::MifarePlus,
+            0x003A => ChipKind::UltralightC,
+            0x003D => ChipKind::UltralightEv1Mf0ul21,
+            0x0003 => ChipKind::OtherType2,
+            _ => ChipKind::Unknown,
+        };
+        return AtrInfo {
+            standard: Some(ss),
+            card_name: Some(nn),
+            hint,
+        };
+    }
+    // A contactless ISO 14443-4 card: 3B 8n 80 01 + historical bytes (no 4F AID DO).
+    if atr.len() >= 4
+        && atr[0] == 0x3B
+        && (atr[1] & 0xF0) == 0x80
+        && atr[2] == 0x80
+        && atr[3] == 0x01
+    {
+        return AtrInfo {
+            standard: None,
+            card_name: None,
+            hint: ChipKind::Iso14443_4,
+        };
+    }
+    AtrInfo {
+        standard: None,
+        card_name: None,
+        hint: ChipKind::Unknown,
+    }
+}
+
+/// Identifies from the 8-byte GET_VERSION answer (vendor 04 = NXP; product 04 = NTAG, 03 = Ultralight).
+/// Matches on product type and storage size only, as NTAG21xF and clones differ in the other bytes.
+pub fn from_get_version(v: &[u8]) -> Option<ChipKind> {
+    if v.len() < 7 {
+        return None;
+    }
+    match (v[2], v[6]) {
+        (0x04, 0x0F) => Some(ChipKind::Ntag213),
+        (0x04, 0x11) => Some(ChipKind::Ntag215),
+        (0x04, 0x13) => Some(ChipKind::Ntag216),
+        (0x04, 0x0B) => Some(ChipKind::Ntag210),
+        (0x04, 0x0E) => Some(ChipKind::Ntag212),
+        (0x03, 0x0B) => Some(ChipKind::UltralightEv1Mf0ul11),
+        (0x03, 0x0E) => Some(ChipKind::UltralightEv1Mf0ul21),
+        (0x04 | 0x03, _) => Some(ChipKind::OtherType2),
+        _ => None,
+    }
+}
+
+/// Best guess from the CC size byte. 0x12 is shared by NTAG213, NTAG203 and Ultralight C; without
+/// GET_VERSION it is taken as NTAG213 (what is sold for NFC stands today).
+pub fn from_cc(cc: [u8; 4]) -> Option<ChipKind> {
+    if cc[0] != 0xE1 {
+        return None;
+    }
+    match cc[2] {
+        0x12 => Some(ChipKind::Ntag213),
+        0x3E => Some(ChipKind::Ntag215),
+        0x6D => Some(ChipKind::Ntag216),
+        0x06 => Some(ChipKind::Ultralight),
+        0x10 => Some(ChipKind::Ntag212),
+        _ => Some(ChipKind::OtherType2),
+    }
+}
+
+/// The identification result.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct ChipInfo {
+    pub kind: ChipKind,
+    pub name: String,
+    pub identified_by: IdentifiedBy,
+    /// GET_VERSION answer, hex, when the reader could pass it through.
+    pub version_hex: Option<String>,
+    pub write_supported: bool,
+    pub support_zh: String,
+    pub support_en: String,
+    pub geometry: Option<Geometry>,
+}
+
+/// Combines ATR, GET_VERSION (if any) and CC (if any).
+/// `version_nak`: the reader passed GET_VERSION through but the tag did not answer (NTAG203 / Ultralight).
+pub fn identify(
+    atr: &[u8],
+    version: Option<&[u8]>,
+    version_nak: bool,
+    cc: Option<[u8; 4]>,
+) -> ChipInfo {
+    let a = parse_atr(atr);
+    let (kind, by) = if matches!(
+        a.hint,
+        ChipKind::MifareClassic1k
+            | ChipKind::MifareClassic4k
+            | ChipKind::MifareMini
+            | ChipKind::MifarePlus
+            | ChipKind::Iso14443_4
+    ) {
+        (a.hint, IdentifiedBy::Atr)
+    } else if let Some(k) = version.and_then(from_get_version) {
+        (k, IdentifiedBy::GetVersion)
+    } else if version_nak {
+        // No GET_VERSION: an old NTAG203 or a first-generation Ultralight (or Ultralight C).
+        match cc.map(|c| c[2]) {
+            Some(0x12) if a.hint == ChipKind::UltralightC => {
+                (ChipKind::UltralightC, IdentifiedBy::Atr)
+            }
+            Some(0x12) => (ChipKind::Ntag203, IdentifiedBy::CapabilityContainer),
+            _ if a.hint == ChipKind::UltralightC => (ChipKind::UltralightC, IdentifiedBy::Atr),
+            _ => (ChipKind::Ultralight, IdentifiedBy::CapabilityContainer),
+        }
+    } else if let Some(k) = cc.and_then(from_cc) {
+        if a.hint == ChipKind::UltralightC || a.hint == ChipKind::UltralightEv1Mf0ul21 {
+            (a.hint, IdentifiedBy::Atr)
+        } else {
+            (k, IdentifiedBy::CapabilityContainer)
+        }
+    } else if a.hint != ChipKind::Unknown {
+        (a.hint, IdentifiedBy::Atr)
+    } else {
+        (ChipKind::Unknown, IdentifiedBy::Nothing)
+    };
+    ChipInfo {
+        kind,
+        name: kind.name().to_string(),
+        identified_by: by,
+        version_hex: version.map(crate::view::hex),
+        write_supported: kind.write_supported(),
+        support_zh: kind.support_zh().into(),
+        support_en: kind.support_en().into(),
+        geometry: kind.geometry(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const UL_ATR: [u8; 20] = [
+        0x3B, 0x8F, 0x80, 0x01, 0x80, 0x4F, 0x0C, 0xA0, 0, 0, 0x03, 0x06, 0x03, 0x00, 0x03, 0, 0,
+        0, 0, 0x68,
+    ];
+
+    #[test]
+    fn versions() {
+        assert_eq!(
+            from_get_version(&[0, 4, 4, 2, 1, 0, 0x0F, 3]),
+            Some(ChipKind::Ntag213)
+        );
+        assert_eq!(
+            from_get_version(&[0, 4, 4, 2, 1, 0, 0x11, 3]),
+            Some(ChipKind::Ntag215)
+        );
+        assert_eq!(
+            from_get_version(&[0, 4, 4, 2, 1, 0, 0x13, 3]),
+            Some(ChipKind::Ntag216)
+        );
+        assert_eq!(
+            from_get_version(&[0, 4, 4, 4, 1, 0, 0x13, 3]),
+            Some(ChipKind::Ntag216)
+        ); // 216F
+        assert_eq!(
+            from_get_version(&[0, 0x53, 4, 2, 1, 0, 0x0F, 3]),
+            Some(ChipKind::Ntag213)
+        ); // clone
+        assert_eq!(
+            from_get_version(&[0, 4, 3, 1, 1, 0, 0x0B, 3]),
+            Some(ChipKind::UltralightEv1Mf0ul11)
+        );
+        assert_eq!(
+            from_get_version(&[0, 4, 4, 1, 1, 0, 0x0E, 3]),
+            Some(ChipKind::Ntag212)
+        );
+    }
+
+    #[test]
+    fn atr_and_identify() {
+        let mut classic = UL_ATR;
+        classic[14] = 0x01;
+        classic[19] = 0x6A;
+        assert_eq!(parse_atr(&classic).hint, ChipKind::MifareClassic1k);
+        let c = identify(&classic, None, false, None);
+        assert_eq!(c.kind, ChipKind::MifareClassic1k);
+        assert!(!c.write_supported);
+        assert_eq!(parse_atr(&UL_ATR).card_name, Some(3));
+        let c = identify(
+            &UL_ATR,
+            Some(&[0, 4, 4, 2, 1, 0, 0x11, 3]),
+            false,
+            Some([0xE1, 0x10, 0x3E, 0]),
+        );
+        assert_eq!(
+            (c.kind, c.identified_by),
+            (ChipKind::Ntag215, IdentifiedBy::GetVersion)
+        );
+        let c = identify(&UL_ATR, None, false, Some([0xE1, 0x10, 0x6D, 0]));
+        assert_eq!(
+            (c.kind, c.identified_by),
+            (ChipKind::Ntag216, IdentifiedBy::CapabilityContainer)
+        );
+        let c = identify(&UL_ATR, None, true, Some([0xE1, 0x10, 0x12, 0]));
+        assert_eq!(c.kind, ChipKind::Ntag203);
+        assert_eq!(
+            identify(&UL_ATR, None, false, Some([0; 4])).kind,
+            ChipKind::OtherType2
+        );
+        assert_eq!(
+            identify(
+                &[0x3B, 0x88, 0x80, 0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+                None,
+                false,
+                None
+            )
+            .kind,
+            ChipKind::Iso14443_4
+        );
+    }
+
+    #[test]
+    fn geometry() {
+        assert_eq!(ChipKind::Ntag213.geometry().unwrap().user_bytes(), 144);
+        assert_eq!(ChipKind::Ntag215.geometry().unwrap().user_bytes(), 504);
+        assert_eq!(ChipKind::Ntag216.geometry().unwrap().user_bytes(), 888);
+    }
+}

@@ -1,0 +1,550 @@
+//! Fast engine tests against the in-process virtual tag (no pcscd).
+
+use std::sync::Arc;
+
+use tapstand_ndef::t2t::{decode_image, lock_state};
+use tapstand_ndef::wechat::{uri_and_aar, wechat_message, WECHAT_PACKAGE};
+use tapstand_ndef::{ChipKind, Message};
+use tapstand_secrets::{accounts, Keychain, SecretStore, SecretString};
+use tapstand_vtag::{Faults, TagState, VChip};
+
+use crate::inproc::InProcessTransport;
+use crate::quirks::{quirks_for, PassThrough};
+use crate::session::{TagSession, WriteOptions};
+use crate::TagError;
+
+const UID: [u8; 7] = [0x04, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66];
+const CHIPS: [VChip; 3] = [VChip::Ntag213, VChip::Ntag215, VChip::Ntag216];
+pub const SCHEME: &str = "weixin://dl/business/?t=XTSkBZlzqmn";
+
+fn session(tag: TagState) -> TagSession<InProcessTransport> {
+    TagSession::new(
+        InProcessTransport::with_tag(tag),
+        quirks_for("Virtual PCD 00 00"),
+    )
+}
+
+fn wechat(ticket: &str) -> Message {
+    wechat_message(&format!("weixin://dl/business/?t={ticket}")).unwrap()
+}
+
+/// What a phone would see on the tag.
+#[derive(Debug, PartialEq, Eq, Clone)]
+pub enum Content {
+    NotNdef,
+    Empty,
+    Message(Vec<u8>),
+    Invalid(String),
+}
+
+pub fn content(mem: &[u8]) -> Content {
+    let d = decode_image(mem);
+    match d.cc {
+        Some(cc) if cc.is_ndef() => {}
+        _ => return Content::NotNdef,
+    }
+    let l = match &d.layout {
+        Ok(l) => l,
+        Err(e) => return Content::Invalid(format!("{e:?}")),
+    };
+    if l.ndef.is_none() {
+        return Content::Invalid("no NDEF TLV".into());
+    }
+    match (d.message_bytes, d.message) {
+        (Some(b), _) if b.is_empty() => Content::Empty,
+        (Some(b), Some(Ok(_))) => Content::Message(b),
+        (_, m) => Content::Invalid(format!("{m:?}")),
+    }
+}
+
+fn mem(s: &TagSession<InProcessTransport>) -> Vec<u8> {
+    s.transport().tag().unwrap().mem
+}
+
+#[test]
+fn factory_tags_get_the_wechat_message_and_read_back_valid() {
+    for chip in CHIPS {
+        let mut s = session(TagState::factory(chip, UID));
+        let m = wechat_message(SCHEME).unwrap();
+        let r = s.write_ndef(&m, WriteOptions::default()).unwrap();
+        assert!(!r.unchanged && !r.formatted);
+        assert_eq!(r.message_len, 72);
+        assert_eq!(
+            content(&mem(&s)),
+            Content::Message(m.encode().unwrap()),
+            "{chip:?}"
+        );
+        assert!(r.io.apdus <= 30, "{chip:?}: {} APDUs", r.io.apdus);
+        assert_eq!(r.io.untrusted_failures, 0);
+        // A fresh session reads it as a valid WeChat tag.
+        let mut s2 = session(s.transport().tag().unwrap());
+        let rep = s2.read_tag().unwrap();
+        assert_eq!(rep.chip.kind, chip.kind());
+        assert_eq!(rep.uid.as_deref(), Some("04112233445566"));
+        let w = rep.wechat.unwrap();
+        assert!(w.valid, "{w:?}");
+        assert_eq!(w.scheme.as_deref(), Some(SCHEME));
+        assert_eq!(rep.records.len(), 2);
+        assert!(rep.writable);
+        // The same message again: nothing written, few APDUs.
+        let r2 = s2.write_ndef(&m, WriteOptions::default()).unwrap();
+        assert!(r2.unchanged);
+        let mut s3 = session(s.transport().tag().unwrap());
+        let r3 = s3.write_ndef(&m, WriteOptions::default()).unwrap();
+        assert!(r3.unchanged && r3.pages_written == 0);
+        assert!(
+            r3.io.apdus <= 8,
+            "{chip:?} identical: {} APDUs",
+            r3.io.apdus
+        );
+        assert_eq!(r3.io.writes, 0);
+    }
+}
+
+#[test]
+fn ntag215_fresh_write_is_29_apdus() {
+    let mut s = session(TagState::factory(VChip::Ntag215, UID));
+    let r = s
+        .write_ndef(&wechat_message(SCHEME).unwrap(), WriteOptions::default())
+        .unwrap();
+    // 3 reads (pages 0, config, page 4) + GET_VERSION + 19 writes + 6 verify reads.
+    assert_eq!(
+        (r.io.apdus, r.io.writes, r.io.reads, r.io.native_commands),
+        (29, 19, 9, 1)
+    );
+}
+
+#[test]
+fn blank_tags_are_formatted() {
+    for chip in CHIPS {
+        let mut s = session(TagState::blank(chip, UID));
+        let m = wechat("AbC123");
+        let r = s.write_ndef(&m, WriteOptions::default()).unwrap();
+        assert!(r.formatted);
+        let t = s.transport().tag().unwrap();
+        assert_eq!(
+            &t.mem[12..16],
+            &chip.kind().geometry().unwrap().factory_cc.unwrap()
+        );
+        assert_eq!(content(&t.mem), Content::Message(m.encode().unwrap()));
+    }
+}
+
+#[test]
+fn other_message_is_replaced_and_only_changed_pages_written() {
+    for chip in CHIPS {
+        let old = uri_and_aar("https://example.com/some/long/path/that/takes/pages", None)
+            .encode()
+            .unwrap();
+        let mut s = session(TagState::with_message(chip, UID, &old));
+        let m = wechat("XTSkBZlzqmn");
+        s.write_ndef(&m, WriteOptions::default()).unwrap();
+        assert_eq!(content(&mem(&s)), Content::Message(m.encode().unwrap()));
+        // Another ticket of the same length: only the ticket's pages (+ length mark/commit) change.
+        let m2 = wechat("XTSkBZlzqmZ");
+        let mut s2 = session(s.transport().tag().unwrap());
+        let r = s2.write_ndef(&m2, WriteOptions::default()).unwrap();
+        assert!(r.pages_written <= 3, "{chip:?}: {} pages", r.pages_written);
+        assert_eq!(content(&mem(&s2)), Content::Message(m2.encode().unwrap()));
+    }
+}
+
+#[test]
+fn locked_and_password_tags_are_refused_untouched() {
+    for chip in CHIPS {
+        let mut t = TagState::with_message(chip, UID, &wechat("OLD").encode().unwrap());
+        t.lock();
+        let before = t.mem.clone();
+        let mut s = session(t);
+        let e = s
+            .write_ndef(&wechat("NEW"), WriteOptions::default())
+            .unwrap_err();
+        assert!(matches!(e, TagError::ReadOnly(_)), "{e:?}");
+        assert_eq!(mem(&s), before);
+        let rep = session(s.transport().tag().unwrap()).read_tag().unwrap();
+        assert!(rep.lock.unwrap().fully_locked && !rep.writable);
+
+        let mut t = TagState::with_message(chip, UID, &wechat("OLD").encode().unwrap());
+        t.protect([1, 2, 3, 4], [5, 6], 4, false);
+        let before = t.mem.clone();
+        let mut s = session(t);
+        let e = s
+            .write_ndef(&wechat("NEW"), WriteOptions::default())
+            .unwrap_err();
+        assert_eq!(e, TagError::PasswordProtected { auth0: 4 });
+        assert_eq!(mem(&s), before);
+        let rep = session(s.transport().tag().unwrap()).read_tag().unwrap();
+        assert!(rep.password.unwrap().active && !rep.writable);
+        assert!(rep.wechat.unwrap().valid, "phones can still read it");
+    }
+}
+
+#[test]
+fn too_large_says_by_how_much() {
+    // NTAG213 with its Lock TLV holds a 137-byte message: a 100-character scheme.
+    let ticket76: String = "A".repeat(76);
+    let ticket77: String = "A".repeat(77);
+    let mut s = session(TagState::factory(VChip::Ntag213, UID));
+    s.write_ndef(&wechat(&ticket76), WriteOptions::default())
+        .unwrap();
+    let mut s = session(TagState::factory(VChip::Ntag213, UID));
+    let e = s
+        .write_ndef(&wechat(&ticket77), WriteOptions::default())
+        .unwrap_err();
+    assert_eq!(
+        e,
+        TagError::TooLarge {
+            message_len: 138,
+            capacity: 137,
+            over_by: 1
+        }
+    );
+    let big = uri_and_aar(
+        &format!("https://example.com/{}", "x".repeat(600)),
+        Some(WECHAT_PACKAGE),
+    );
+    let mut s = session(TagState::factory(VChip::Ntag215, UID));
+    match s.write_ndef(&big, WriteOptions::default()).unwrap_err() {
+        TagError::TooLarge {
+            capacity, over_by, ..
+        } => assert_eq!((capacity, over_by), (492, big.encoded_len() - 492)),
+        e => panic!("{e:?}"),
+    }
+    // NTAG216 takes it with a 3-byte length.
+    let mut s = session(TagState::factory(VChip::Ntag216, UID));
+    s.write_ndef(&big, WriteOptions::default()).unwrap();
+    assert_eq!(content(&mem(&s)), Content::Message(big.encode().unwrap()));
+}
+
+#[test]
+fn mifare_classic_and_ntag203_are_recognised_and_refused() {
+    let mut s = session(TagState::factory(VChip::MifareClassic1k, UID));
+    let rep = s.read_tag().unwrap();
+    assert_eq!(rep.chip.kind, ChipKind::MifareClassic1k);
+    assert_eq!(rep.uid.as_deref(), Some("04112233"));
+    assert!(!rep.writable);
+    let e = s
+        .write_ndef(&wechat("A"), WriteOptions::default())
+        .unwrap_err();
+    assert!(matches!(e, TagError::Unsupported { .. }), "{e:?}");
+    let mut s = session(TagState::factory(VChip::Ntag203, UID));
+    let rep = s.read_tag().unwrap();
+    assert_eq!(rep.chip.kind, ChipKind::Ntag203);
+    assert!(matches!(
+        s.write_ndef(&wechat("A"), WriteOptions::default()),
+        Err(TagError::Unsupported { .. })
+    ));
+}
+
+#[test]
+fn permanent_lock() {
+    for chip in CHIPS {
+        let mut s = session(TagState::factory(chip, UID));
+        let m = wechat("LOCKME");
+        let r = s
+            .write_ndef(
+                &m,
+                WriteOptions {
+                    lock: true,
+                    password_protect: false,
+                },
+            )
+            .unwrap();
+        assert!(r.locked);
+        let t = s.transport().tag().unwrap();
+        assert!(lock_state(chip.kind(), &t.image()).unwrap().fully_locked);
+        // Same content + lock again: fine (nothing to do). Different content: refused.
+        let mut s2 = session(t.clone());
+        assert!(
+            s2.write_ndef(
+                &m,
+                WriteOptions {
+                    lock: true,
+                    password_protect: false
+                }
+            )
+            .unwrap()
+            .unchanged
+        );
+        let mut s3 = session(t);
+        assert!(matches!(
+            s3.write_ndef(&wechat("OTHER"), WriteOptions::default()),
+            Err(TagError::ReadOnly(_))
+        ));
+        // Config cannot be hijacked later (CFGLCK, effective after a power cycle).
+        let mut t = s3.transport().tag().unwrap();
+        t.power_cycle();
+        let cfg = chip.kind().geometry().unwrap().cfg_page.unwrap() as usize;
+        assert!(t.write(cfg, [0, 0, 0, 4]).is_err());
+    }
+}
+
+#[test]
+fn password_protection_round_trip_with_the_keychain() {
+    let keychain: Arc<dyn SecretStore> = Arc::new(Keychain::in_memory());
+    for chip in CHIPS {
+        let mut s = session(TagState::factory(chip, UID)).with_secrets(keychain.clone());
+        let r = s
+            .write_ndef(
+                &wechat("PW1"),
+                WriteOptions {
+                    lock: false,
+                    password_protect: true,
+                },
+            )
+            .unwrap();
+        assert!(r.password_protected);
+        let stored = keychain
+            .get(&accounts::tag_password("04112233445566"))
+            .unwrap()
+            .unwrap();
+        assert_eq!(stored.expose().len(), 13);
+        let t = s.transport().tag().unwrap();
+        // Without the keychain: refused.
+        let mut s2 = session(t.clone());
+        assert!(matches!(
+            s2.write_ndef(&wechat("PW2"), WriteOptions::default()),
+            Err(TagError::PasswordProtected { .. })
+        ));
+        // With it: rewritten (pseudo-APDUs drop the auth on this reader, so native WRITE is used).
+        let mut s3 = session(t).with_secrets(keychain.clone());
+        let r3 = s3
+            .write_ndef(&wechat("PW2"), WriteOptions::default())
+            .unwrap();
+        assert!(r3.password_protected);
+        assert_eq!(
+            content(&mem(&s3)),
+            Content::Message(wechat("PW2").encode().unwrap())
+        );
+        keychain
+            .delete(&accounts::tag_password("04112233445566"))
+            .unwrap();
+    }
+}
+
+#[test]
+fn read_protected_tags_need_the_keychain_password() {
+    let mut t = TagState::with_message(VChip::Ntag213, UID, &wechat("RP").encode().unwrap());
+    t.protect([1, 2, 3, 4], [5, 6], 4, true);
+    // Unknown password: the inspector still answers (UID, chip) and says why it cannot show more.
+    let rep = session(t.clone()).read_tag().unwrap();
+    assert_eq!(rep.chip.kind, ChipKind::Ntag213);
+    assert!(rep.message_error.is_some() && !rep.writable, "{rep:?}");
+    assert!(matches!(
+        session(t.clone()).write_ndef(&wechat("X"), WriteOptions::default()),
+        Err(TagError::PasswordProtected { .. })
+    ));
+    // Known password (keychain): full inspection and writing work.
+    let keychain: Arc<dyn SecretStore> = Arc::new(Keychain::in_memory());
+    keychain
+        .set(
+            &accounts::tag_password("04112233445566"),
+            &SecretString::new("01020304:0506"),
+        )
+        .unwrap();
+    let rep = session(t.clone())
+        .with_secrets(keychain.clone())
+        .read_tag()
+        .unwrap();
+    assert!(rep.wechat.unwrap().valid);
+    let mut s = session(t).with_secrets(keychain.clone());
+    s.write_ndef(&wechat("NEW"), WriteOptions::default())
+        .unwrap();
+    assert_eq!(
+        content(&mem(&s)),
+        Content::Message(wechat("NEW").encode().unwrap())
+    );
+    // A wrong stored password is reported as such.
+    keychain
+        .set(
+            &accounts::tag_password("04112233445566"),
+            &SecretString::new("09090909:0506"),
+        )
+        .unwrap();
+    let t = s.transport().tag().unwrap();
+    let e = session(t)
+        .with_secrets(keychain)
+        .write_ndef(&wechat("Z"), WriteOptions::default());
+    assert_eq!(e.unwrap_err(), TagError::WrongPassword);
+}
+
+#[test]
+fn status_words_are_never_trusted() {
+    // 63 00 although the write worked; 90 00 although it did not; a real NAK.
+    for faults in [
+        Faults {
+            false_failure_writes: 3,
+            pseudo_apdus_drop_auth: true,
+            ..Faults::default()
+        },
+        Faults {
+            silent_failure_writes: 2,
+            pseudo_apdus_drop_auth: true,
+            ..Faults::default()
+        },
+        Faults {
+            nak_writes: 1,
+            pseudo_apdus_drop_auth: true,
+            ..Faults::default()
+        },
+    ] {
+        let t = InProcessTransport::with_tag(TagState::factory(VChip::Ntag215, UID));
+        t.fw.lock().unwrap().faults = faults.clone();
+        let mut s = TagSession::new(t, quirks_for("Virtual PCD 00 00"));
+        let m = wechat_message(SCHEME).unwrap();
+        let r = s.write_ndef(&m, WriteOptions::default()).unwrap();
+        assert_eq!(
+            content(&mem(&s)),
+            Content::Message(m.encode().unwrap()),
+            "{faults:?}"
+        );
+        if faults.false_failure_writes > 0 {
+            assert_eq!(r.io.untrusted_failures, 3);
+        }
+    }
+}
+
+#[test]
+fn other_pass_through_modes() {
+    for p in [PassThrough::Part3Transparent, PassThrough::None] {
+        let mut s = TagSession::new(
+            InProcessTransport::with_tag(TagState::factory(VChip::Ntag216, UID)),
+            quirks_for("x").with_passthrough(p),
+        );
+        let rep = s.read_tag().unwrap();
+        assert_eq!(rep.chip.kind, ChipKind::Ntag216);
+        s.write_ndef(&wechat("P3"), WriteOptions::default())
+            .unwrap();
+    }
+    let mut s = TagSession::new(
+        InProcessTransport::with_tag(TagState::blank(VChip::Ntag215, UID)),
+        quirks_for("x").with_passthrough(PassThrough::None),
+    );
+    assert_eq!(
+        s.write_ndef(&wechat("B"), WriteOptions::default())
+            .unwrap_err(),
+        TagError::CannotIdentifyBlank
+    );
+    let mut s = TagSession::new(
+        InProcessTransport::with_tag(TagState::factory(VChip::Ntag215, UID)),
+        quirks_for("x").with_passthrough(PassThrough::None),
+    );
+    let k: Arc<dyn SecretStore> = Arc::new(Keychain::in_memory());
+    s = s.with_secrets(k);
+    assert_eq!(
+        s.write_ndef(
+            &wechat("B"),
+            WriteOptions {
+                lock: false,
+                password_protect: true
+            }
+        )
+        .unwrap_err(),
+        TagError::NoPassThrough
+    );
+}
+
+/// Scenarios for the tear test: (name, initial tag, new message).
+pub fn tear_scenarios(chip: VChip) -> Vec<(String, TagState, Vec<u8>)> {
+    let new = wechat_message(SCHEME).unwrap().encode().unwrap();
+    let other = uri_and_aar(
+        "https://example.com/a/previous/message",
+        Some("com.example"),
+    )
+    .encode()
+    .unwrap();
+    let mut v = vec![
+        (
+            "factory".to_string(),
+            TagState::factory(chip, UID),
+            new.clone(),
+        ),
+        ("blank".to_string(), TagState::blank(chip, UID), new.clone()),
+        (
+            "other message".to_string(),
+            TagState::with_message(chip, UID, &other),
+            new.clone(),
+        ),
+        (
+            "longer previous".to_string(),
+            TagState::with_message(chip, UID, &new),
+            wechat("Z").encode().unwrap(),
+        ),
+    ];
+    if chip != VChip::Ntag213 {
+        let big = uri_and_aar(
+            &format!("https://example.com/{}", "y".repeat(300)),
+            Some(WECHAT_PACKAGE),
+        )
+        .encode()
+        .unwrap();
+        v.push((
+            "3-byte length".to_string(),
+            TagState::with_message(chip, UID, &other),
+            big.clone(),
+        ));
+        v.push((
+            "3-byte to 1-byte".to_string(),
+            TagState::with_message(chip, UID, &big),
+            new.clone(),
+        ));
+    }
+    v
+}
+
+/// Pull the tag after every APDU of the write in turn; the tag must hold the previous content, an empty
+/// message or the new message. Then tapping again finishes the job.
+#[test]
+fn tear_after_every_apdu_in_process() {
+    for chip in CHIPS {
+        for (name, tag, new) in tear_scenarios(chip) {
+            let before = content(&tag.mem);
+            let full = {
+                let mut s = session(tag.clone());
+                s.write_ndef(&Message::decode(&new).unwrap(), WriteOptions::default())
+                    .unwrap()
+                    .io
+                    .apdus
+            };
+            let mut seen = [0u32; 3];
+            for k in 1..=full {
+                let t = InProcessTransport::with_tag(tag.clone());
+                t.fw.lock().unwrap().faults.remove_after_apdu = Some(k);
+                let mut s = TagSession::new(t, quirks_for("Virtual PCD 00 00"));
+                let r = s.write_ndef(&Message::decode(&new).unwrap(), WriteOptions::default());
+                let after = s.transport().tag().unwrap();
+                let c = content(&after.mem);
+                assert!(
+                    c == before || c == Content::Empty || c == Content::Message(new.clone()),
+                    "{chip:?} {name}: torn after APDU {k}/{full}: {c:?} (write result {r:?})"
+                );
+                seen[if c == before {
+                    0
+                } else if c == Content::Empty {
+                    1
+                } else {
+                    2
+                }] += 1;
+                if r.is_ok() {
+                    continue;
+                }
+                assert_eq!(r.unwrap_err(), TagError::TagRemoved);
+                let mut again = session(after);
+                again
+                    .write_ndef(&Message::decode(&new).unwrap(), WriteOptions::default())
+                    .unwrap();
+                assert_eq!(
+                    content(&mem(&again)),
+                    Content::Message(new.clone()),
+                    "{chip:?} {name} retry after {k}"
+                );
+            }
+            // Every state was reached: before (or empty), and the new message before the end.
+            assert!(seen[0] > 0 && seen[2] > 0, "{chip:?} {name}: {seen:?}");
+            if before != Content::Empty && before != Content::NotNdef {
+                assert!(seen[1] > 0, "{chip:?} {name}: never empty {seen:?}");
+            }
+            eprintln!("{chip:?} {name}: {full} APDUs; torn states previous/empty/new = {seen:?}");
+        }
+    }
+}

@@ -1,0 +1,263 @@
+//! Typed errors of the tag engine and their user-facing form (Chinese first, with what to do next).
+
+use tapstand_error::UserError;
+use tapstand_ndef::plan::ReadOnlyReason;
+
+use crate::apdu::Sw;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TagError {
+    #[error("the smart-card service (PC/SC) is not available: {0}")]
+    NoService(String),
+    #[error("no card reader is connected")]
+    NoReader,
+    #[error("no reader named {0:?}")]
+    ReaderNotFound(String),
+    #[error("no tag on the reader")]
+    NoTag,
+    #[error("tags are on several readers: {0:?}")]
+    SeveralTags(Vec<String>),
+    #[error("the reader is used by another program")]
+    ReaderBusy,
+    #[error("the tag was removed")]
+    TagRemoved,
+    #[error("{name} is not supported for writing")]
+    Unsupported { name: String },
+    #[error("the tag does not answer like an NFC Type 2 tag: {0}")]
+    NotType2(String),
+    #[error("the tag is read-only ({0:?})")]
+    ReadOnly(ReadOnlyReason),
+    #[error("the tag is password protected from page {auth0} and no password for it is known")]
+    PasswordProtected { auth0: u8 },
+    #[error("the stored password for this tag was refused")]
+    WrongPassword,
+    #[error(
+        "the message is {message_len} bytes, the tag holds at most {capacity} ({over_by} too many)"
+    )]
+    TooLarge {
+        message_len: usize,
+        capacity: usize,
+        over_by: usize,
+    },
+    #[error("the tag cannot be formatted for NDEF (capability container {cc})")]
+    NotFormattable { cc: String },
+    #[error("a blank tag cannot be identified on this reader (no GET_VERSION pass-through)")]
+    CannotIdentifyBlank,
+    #[error("the reader cannot pass native commands (needed for tag passwords)")]
+    NoPassThrough,
+    #[error("page {page:#04x} reads back {read} after writing {wrote} (reader said {sw})")]
+    VerifyFailed {
+        page: u16,
+        wrote: String,
+        read: String,
+        sw: String,
+    },
+    #[error("the reader answered {sw} to {what}")]
+    Status { what: &'static str, sw: Sw },
+    #[error("reader communication failed: {0}")]
+    Comm(String),
+    #[error("the OS keychain failed: {0}")]
+    Keychain(String),
+    #[error("no tag within {0} s")]
+    Timeout(u64),
+    #[error("invalid message: {0}")]
+    InvalidMessage(String),
+    #[error("lock and password protection cannot be combined")]
+    LockWithPassword,
+}
+
+impl From<TagError> for UserError {
+    fn from(e: TagError) -> UserError {
+        let detail = e.to_string();
+        let u = match &e {
+            TagError::NoService(_) => UserError::new(
+                "tag.no_service",
+                ("读卡服务没有运行。", "请插上读卡器；Windows 会自动启动“智能卡”服务。Linux 请运行 pcscd。然后重试。"),
+                (
+                    "The smart-card service is not running.",
+                    "Plug in the reader (Windows starts the Smart Card service by itself; on Linux start pcscd), then try again.",
+                ),
+            ),
+            TagError::NoReader => UserError::new(
+                "tag.no_reader",
+                ("没有找到读卡器。", "请把 USB 读卡器（如 ACR122U、ACR1252U）插到电脑上，等指示灯亮起后重试。"),
+                ("No card reader found.", "Plug in the USB reader (e.g. ACR122U, ACR1252U), wait for its light, then try again."),
+            ),
+            TagError::ReaderNotFound(n) => UserError::new(
+                "tag.reader_not_found",
+                ("找不到指定的读卡器。", "请检查读卡器是否插好，或不指定读卡器名称重试。"),
+                ("The chosen reader was not found.", "Check that it is plugged in, or try again without naming a reader."),
+            )
+            .with_detail(n),
+            TagError::NoTag => UserError::new(
+                "tag.no_tag",
+                ("读卡器上没有标签。", "请把标签平放在读卡器中央，然后重试。"),
+                ("There is no tag on the reader.", "Lay the tag flat on the middle of the reader, then try again."),
+            ),
+            TagError::SeveralTags(r) => UserError::new(
+                "tag.several_readers",
+                ("多个读卡器上都有标签。", "请只在一个读卡器上放标签，或指定要用的读卡器。"),
+                ("Tags are on more than one reader.", "Put a tag on one reader only, or choose the reader to use."),
+            )
+            .with_detail(r.join(", ")),
+            TagError::ReaderBusy => UserError::new(
+                "tag.reader_busy",
+                ("读卡器正被其他程序占用。", "请关闭其他读卡软件（如厂商工具、NFC Tools）后重试。"),
+                ("The reader is in use by another program.", "Close other reader software (vendor tools, NFC Tools) and try again."),
+            ),
+            TagError::TagRemoved => UserError::new(
+                "tag.removed",
+                ("标签被移开了，写入没有完成。", "请把同一张标签放回读卡器上，再写一次。标签不会坏，也不会留下半截内容。"),
+                (
+                    "The tag was moved away before writing finished.",
+                    "Put the same tag back on the reader and write again. The tag is not damaged and holds no half-written content.",
+                ),
+            ),
+            TagError::Unsupported { name } => UserError::new(
+                "tag.unsupported_chip",
+                ("这种卡不能写入碰一碰内容。", "请使用 NTAG213、NTAG215 或 NTAG216 标签（购买时注明“NTAG21x 芯片”）。"),
+                ("This card cannot hold tap-to-open content.", "Use NTAG213, NTAG215 or NTAG216 tags (ask for “NTAG21x chip” when buying)."),
+            )
+            .with_detail(name),
+            TagError::NotType2(_) => UserError::new(
+                "tag.not_type2",
+                ("这张卡不是 NFC 标签，无法读取。", "请使用 NTAG213、NTAG215 或 NTAG216 标签。"),
+                ("This card is not an NFC tag Tapstand can read.", "Use NTAG213, NTAG215 or NTAG216 tags."),
+            ),
+            TagError::ReadOnly(_) => UserError::new(
+                "tag.locked",
+                ("标签已锁定（只读），不能再写入。", "锁定是永久的，无法解除。请换一张新标签。"),
+                ("This tag is locked (read-only).", "Locking is permanent and cannot be undone. Use a new tag."),
+            ),
+            TagError::PasswordProtected { .. } => UserError::new(
+                "tag.password_protected",
+                ("标签设有密码保护，本机没有它的密码。", "请换一张新标签；如果这张标签是用本软件设的密码，请在当初写卡的电脑上操作。"),
+                (
+                    "This tag is password protected and its password is not on this computer.",
+                    "Use a new tag; if Tapstand set the password, use the computer that wrote the tag.",
+                ),
+            ),
+            TagError::WrongPassword => UserError::new(
+                "tag.wrong_password",
+                ("标签拒绝了保存的密码。", "这张标签的密码已被其他软件修改。请换一张新标签。"),
+                ("The tag refused the stored password.", "Another program changed this tag's password. Use a new tag."),
+            ),
+            TagError::TooLarge { over_by, .. } => {
+                let zh = format!("内容太长，超出标签容量 {over_by} 字节。");
+                let en = format!("The content is {over_by} byte(s) too large for this tag.");
+                UserError::new(
+                    "tag.too_large",
+                    (&zh, "请换容量更大的 NTAG215/NTAG216 标签，或缩短链接。"),
+                    (&en, "Use a larger NTAG215/NTAG216 tag, or shorten the link."),
+                )
+            }
+            TagError::NotFormattable { .. } => UserError::new(
+                "tag.not_formattable",
+                ("这张标签无法格式化。", "标签的格式区已被其他程序写坏，无法恢复。请换一张新标签。"),
+                ("This tag cannot be formatted.", "Its format area was damaged by another program and cannot be repaired. Use a new tag."),
+            ),
+            TagError::CannotIdentifyBlank => UserError::new(
+                "tag.cannot_identify_blank",
+                ("这是一张空白标签，此读卡器无法识别其型号。", "请换用出厂格式化的标签，或使用 ACR122U/ACR1252U 读卡器。"),
+                ("This is a blank tag and this reader cannot identify its model.", "Use factory-formatted tags, or an ACR122U/ACR1252U reader."),
+            ),
+            TagError::NoPassThrough => UserError::new(
+                "tag.no_passthrough",
+                ("此读卡器不能设置或使用标签密码。", "请不勾选“密码保护”，或使用 ACR122U/ACR1252U 读卡器。"),
+                ("This reader cannot set or use tag passwords.", "Turn off password protection, or use an ACR122U/ACR1252U reader."),
+            ),
+            TagError::VerifyFailed { .. } => UserError::new(
+                "tag.verify_failed",
+                ("写入后核对不一致，标签可能有问题。", "请把标签放稳后重写一次；仍失败请换一张新标签。"),
+                ("What was read back differs from what was written.", "Hold the tag still and write again; if it fails again, use a new tag."),
+            ),
+            TagError::Status { .. } | TagError::Comm(_) => UserError::new(
+                "tag.reader_error",
+                ("读卡器通讯出错。", "请把标签放稳后重试；仍失败请拔插读卡器。"),
+                ("The reader reported an error.", "Hold the tag still and try again; if it keeps failing, unplug and replug the reader."),
+            ),
+            TagError::Keychain(_) => UserError::new(
+                "tag.keychain",
+                ("无法使用系统钥匙串保存标签密码。", "请解锁系统钥匙串（登录密码）后重试，或不使用密码保护。"),
+                ("The OS keychain could not keep the tag password.", "Unlock the keychain and try again, or write without password protection."),
+            ),
+            TagError::Timeout(_) => UserError::new(
+                "tag.timeout",
+                ("等待标签超时。", "请把标签放到读卡器上再试。"),
+                ("No tag was put on the reader in time.", "Put a tag on the reader and try again."),
+            ),
+            TagError::InvalidMessage(_) => UserError::new(
+                "tag.invalid_message",
+                ("要写入的内容无效。", "请检查链接：微信碰一碰链接以 weixin://dl/business/? 开头。"),
+                ("The content to write is not valid.", "Check the link: WeChat NFC links start with weixin://dl/business/?."),
+            ),
+            TagError::LockWithPassword => UserError::new(
+                "tag.lock_with_password",
+                ("“永久锁定”和“密码保护”只能选一个。", "锁定后标签永远不能改写，不需要再设密码。请只选其中一项。"),
+                ("Choose either permanent lock or password protection.", "A locked tag can never be rewritten, so it needs no password. Pick one."),
+            ),
+        };
+        u.with_detail(detail)
+    }
+}
+
+/// pcsc errors that mean "the service/context is gone: establish a new context".
+pub fn is_service_error(e: pcsc::Error) -> bool {
+    matches!(
+        e,
+        pcsc::Error::NoService
+            | pcsc::Error::ServiceStopped
+            | pcsc::Error::InvalidHandle
+            | pcsc::Error::CommError
+            | pcsc::Error::NoReadersAvailable
+            | pcsc::Error::UnknownError
+            | pcsc::Error::InternalError
+    )
+}
+
+impl From<pcsc::Error> for TagError {
+    fn from(e: pcsc::Error) -> TagError {
+        match e {
+            pcsc::Error::NoService | pcsc::Error::ServiceStopped | pcsc::Error::InvalidHandle => {
+                TagError::NoService(e.to_string())
+            }
+            pcsc::Error::NoReadersAvailable => TagError::NoReader,
+            pcsc::Error::UnknownReader | pcsc::Error::ReaderUnavailable => {
+                TagError::ReaderNotFound(e.to_string())
+            }
+            pcsc::Error::NoSmartcard => TagError::NoTag,
+            pcsc::Error::RemovedCard
+            | pcsc::Error::ResetCard
+            | pcsc::Error::NotTransacted
+            | pcsc::Error::UnpoweredCard => TagError::TagRemoved,
+            pcsc::Error::SharingViolation => TagError::ReaderBusy,
+            pcsc::Error::Timeout => TagError::Timeout(0),
+            pcsc::Error::UnresponsiveCard | pcsc::Error::UnsupportedCard => {
+                TagError::NotType2(e.to_string())
+            }
+            other => TagError::Comm(other.to_string()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_errors_say_what_to_do() {
+        let u: UserError = TagError::ReadOnly(ReadOnlyReason::CapabilityContainer).into();
+        assert_eq!(u.code, "tag.locked");
+        assert!(u.zh.message.contains("标签已锁定"));
+        assert!(u.en.message.contains("locked (read-only)"));
+        assert!(u.en.remedy.contains("new tag"));
+        let u: UserError = TagError::TooLarge {
+            message_len: 140,
+            capacity: 137,
+            over_by: 3,
+        }
+        .into();
+        assert!(u.zh.message.contains("3 字节"));
+        assert!(u.en.message.contains("3 byte"));
+    }
+}

@@ -1,0 +1,315 @@
+//! The transport (PC/SC card handle, or an in-process emulated tag) and page-level I/O on top of it:
+//! reads, writes, native commands through the reader's pass-through, recovery after a NAK.
+
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use crate::apdu::{self, Sw};
+use crate::error::TagError;
+use crate::quirks::{PassThrough, Quirks};
+
+/// Something that carries APDUs to a tag. Unit tests use an in-process emulated tag; the app uses
+/// [`crate::pcsc_io::PcscTransport`].
+pub trait Transport {
+    /// Sends a C-APDU, returns the R-APDU (data + SW1 SW2).
+    fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TagError>;
+    /// Resets the tag (field off/on, re-select). Needed after a NAK: Type 2 tags go mute.
+    fn reconnect(&mut self) -> Result<(), TagError>;
+    fn atr(&self) -> Vec<u8>;
+    fn reader_name(&self) -> String;
+}
+
+impl<T: Transport + ?Sized> Transport for Box<T> {
+    fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TagError> {
+        (**self).transmit(apdu)
+    }
+    fn reconnect(&mut self) -> Result<(), TagError> {
+        (**self).reconnect()
+    }
+    fn atr(&self) -> Vec<u8> {
+        (**self).atr()
+    }
+    fn reader_name(&self) -> String {
+        (**self).reader_name()
+    }
+}
+
+/// Counters of one session.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, specta::Type)]
+pub struct IoStats {
+    /// Every APDU sent (reads, writes, native commands, GET RESPONSE).
+    pub apdus: u32,
+    pub reads: u32,
+    pub writes: u32,
+    pub native_commands: u32,
+    pub reconnects: u32,
+    /// Writes the reader reported as failed (e.g. `63 00`) that read-back proved had worked.
+    pub untrusted_failures: u32,
+    /// Time spent inside transmit calls, ms.
+    pub transmit_ms: u32,
+}
+
+/// Page I/O with the reader's quirks.
+pub struct TagIo<T: Transport> {
+    pub t: T,
+    pub quirks: Quirks,
+    pub stats: IoStats,
+    transmit_time: Duration,
+    /// PWD_AUTH done with this password (re-done after every reset).
+    auth: Option<([u8; 4], [u8; 2])>,
+    /// The tag may be mute after a NAK: reset before the next command.
+    suspect_mute: bool,
+    transparent_open: bool,
+}
+
+impl<T: Transport> TagIo<T> {
+    pub fn new(t: T, quirks: Quirks) -> TagIo<T> {
+        TagIo {
+            t,
+            quirks,
+            stats: IoStats::default(),
+            transmit_time: Duration::ZERO,
+            auth: None,
+            suspect_mute: false,
+            transparent_open: false,
+        }
+    }
+
+    pub fn authenticated(&self) -> bool {
+        self.auth.is_some()
+    }
+
+    fn raw(&mut self, a: &[u8]) -> Result<(Vec<u8>, Sw), TagError> {
+        let t0 = Instant::now();
+        let r = self.t.transmit(a);
+        self.transmit_time += t0.elapsed();
+        self.stats.transmit_ms = self.transmit_time.as_millis() as u32;
+        self.stats.apdus += 1;
+        let r = r?;
+        if r.len() < 2 {
+            // No status word at all: the link to the tag broke mid-command (seen with pcsc-lite + vpcd when
+            // the tag leaves during an APDU). Not a NAK: find out whether the tag is still there.
+            self.t.reconnect()?;
+            self.stats.reconnects += 1;
+            return Err(TagError::Comm("the reader returned no status word".into()));
+        }
+        let (d, sw) = apdu::split(&r);
+        if let Sw::MoreData(n) = sw {
+            let mut data = d.to_vec();
+            let (more, sw2) = self.raw(&apdu::get_response(n))?;
+            data.extend_from_slice(&more);
+            return Ok((data, sw2));
+        }
+        Ok((d.to_vec(), sw))
+    }
+
+    /// Resets the tag and redoes PWD_AUTH if the session was authenticated.
+    pub fn recover(&mut self) -> Result<(), TagError> {
+        self.t.reconnect()?;
+        self.stats.reconnects += 1;
+        self.suspect_mute = false;
+        self.transparent_open = false;
+        if let Some((pwd, pack)) = self.auth.take() {
+            match self.pwd_auth(pwd)? {
+                Some(p) if p == pack => {}
+                _ => return Err(TagError::WrongPassword),
+            }
+        }
+        Ok(())
+    }
+
+    fn use_native_pages(&self) -> bool {
+        self.auth.is_some()
+            && self.quirks.pseudo_apdus_lose_auth
+            && self.quirks.passthrough != PassThrough::None
+    }
+
+    fn read_once(&mut self, page: u8) -> Result<Option<[u8; 16]>, TagError> {
+        self.stats.reads += 1;
+        let data = if self.use_native_pages() {
+            self.native_inner(&[0x30, page])?
+        } else {
+            let (d, sw) = self.raw(&apdu::read_binary(page))?;
+            (sw == Sw::Ok).then_some(d)
+        };
+        Ok(data.filter(|d| d.len() >= 16).map(|d| {
+            let mut a = [0u8; 16];
+            a.copy_from_slice(&d[..16]);
+            a
+        }))
+    }
+
+    /// Reads 4 pages from `page` (16 bytes). After a failure the tag is reset and the read tried again once.
+    pub fn read4(&mut self, page: u8) -> Result<[u8; 16], TagError> {
+        if self.suspect_mute {
+            self.recover()?;
+        }
+        if let Some(d) = self.read_once(page)? {
+            return Ok(d);
+        }
+        self.recover()?;
+        match self.read_once(page)? {
+            Some(d) => Ok(d),
+            None => {
+                self.suspect_mute = true;
+                Err(TagError::Status {
+                    what: "READ BINARY",
+                    sw: Sw::Failed,
+                })
+            }
+        }
+    }
+
+    /// Writes one page. Returns what the reader said; the caller must read back: a failure report may
+    /// hide a successful write and vice versa.
+    pub fn write(&mut self, page: u8, data: [u8; 4]) -> Result<Sw, TagError> {
+        if self.suspect_mute {
+            self.recover()?;
+        }
+        self.stats.writes += 1;
+        let sw = if self.use_native_pages() {
+            let cmd = [0xA2, page, data[0], data[1], data[2], data[3]];
+            match self.native_inner(&cmd)? {
+                Some(_) => Sw::Ok,
+                None => Sw::Failed,
+            }
+        } else {
+            self.raw(&apdu::update_binary(
+                page,
+                data,
+                self.quirks.update_needs_16,
+            ))?
+            .1
+        };
+        if sw != Sw::Ok {
+            self.suspect_mute = true;
+        }
+        Ok(sw)
+    }
+
+    /// Sends a native command through the pass-through. `Ok(None)`: the tag did not answer (NAK); it is
+    /// then reset before the next command. `Err(NoPassThrough)`: the reader cannot do it.
+    pub fn native(&mut self, cmd: &[u8]) -> Result<Option<Vec<u8>>, TagError> {
+        if self.suspect_mute {
+            self.recover()?;
+        }
+        self.native_inner(cmd)
+    }
+
+    fn native_inner(&mut self, cmd: &[u8]) -> Result<Option<Vec<u8>>, TagError> {
+        self.stats.native_commands += 1;
+        let r = match self.quirks.passthrough {
+            PassThrough::None => return Err(TagError::NoPassThrough),
+            PassThrough::Acr122Direct => {
+                let (d, sw) = self.raw(&apdu::acr122_direct(cmd))?;
+                match sw {
+                    Sw::Ok if d.len() >= 3 && d[0] == 0xD5 && d[1] == 0x43 => {
+                        (d[2] == 0).then(|| d[3..].to_vec())
+                    }
+                    Sw::NotSupported => return Err(TagError::NoPassThrough),
+                    _ => None,
+                }
+            }
+            PassThrough::Part3Transparent => {
+                if !self.transparent_open {
+                    let (_, sw) = self.raw(&apdu::TRANSPARENT_START)?;
+                    if sw != Sw::Ok {
+                        return Err(TagError::NoPassThrough);
+                    }
+                    self.transparent_open = true;
+                }
+                let (d, sw) = self.raw(&apdu::transparent_transceive(
+                    cmd,
+                    self.quirks.transparent_timeout_us,
+                ))?;
+                match sw {
+                    Sw::Ok => apdu::parse_transparent(&d),
+                    Sw::NotSupported => return Err(TagError::NoPassThrough),
+                    _ => None,
+                }
+            }
+        };
+        if r.is_none() {
+            self.suspect_mute = true;
+        }
+        Ok(r)
+    }
+
+    /// GET_VERSION; `Ok(None)` when the tag NAKs it (NTAG203, first-generation Ultralight).
+    pub fn get_version(&mut self) -> Result<Option<Vec<u8>>, TagError> {
+        Ok(self
+            .native(&[0x60])?
+            .filter(|v| v.len() >= 8)
+            .map(|v| v[..8].to_vec()))
+    }
+
+    /// PWD_AUTH; returns the PACK, or `None` when the tag refuses the password. Success is remembered
+    /// and redone after resets.
+    pub fn pwd_auth(&mut self, pwd: [u8; 4]) -> Result<Option<[u8; 2]>, TagError> {
+        let r = self.native(&[0x1B, pwd[0], pwd[1], pwd[2], pwd[3]])?;
+        Ok(match r {
+            Some(p) if p.len() >= 2 => {
+                let pack = [p[0], p[1]];
+                self.auth = Some((pwd, pack));
+                Some(pack)
+            }
+            _ => None,
+        })
+    }
+
+    /// The UID through `FF CA 00 00 00` (for cards whose pages cannot be read).
+    pub fn uid(&mut self) -> Result<Vec<u8>, TagError> {
+        let (d, sw) = self.raw(&apdu::GET_UID)?;
+        match sw {
+            Sw::Ok => Ok(d),
+            Sw::WrongLe(n) => {
+                let (d, sw) = self.raw(&[0xFF, 0xCA, 0x00, 0x00, n])?;
+                if sw == Sw::Ok {
+                    Ok(d)
+                } else {
+                    Err(TagError::Status {
+                        what: "GET UID",
+                        sw,
+                    })
+                }
+            }
+            sw => Err(TagError::Status {
+                what: "GET UID",
+                sw,
+            }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::quirks::quirks_for;
+
+    /// pcsc-lite + vpcd answer an APDU interrupted by a removal with *no bytes at all* (not an error):
+    /// that must become "tag removed", never a NAK (which would, e.g., make an NTAG215 look like an NTAG203).
+    struct Dead;
+    impl Transport for Dead {
+        fn transmit(&mut self, _: &[u8]) -> Result<Vec<u8>, TagError> {
+            Ok(Vec::new())
+        }
+        fn reconnect(&mut self) -> Result<(), TagError> {
+            Err(TagError::TagRemoved)
+        }
+        fn atr(&self) -> Vec<u8> {
+            Vec::new()
+        }
+        fn reader_name(&self) -> String {
+            "dead".into()
+        }
+    }
+
+    #[test]
+    fn empty_response_is_a_removal_not_a_nak() {
+        let mut io = TagIo::new(Dead, quirks_for("Virtual PCD 00 00"));
+        assert_eq!(io.get_version(), Err(TagError::TagRemoved));
+        assert_eq!(io.read4(0), Err(TagError::TagRemoved));
+        assert_eq!(io.write(4, [0; 4]), Err(TagError::TagRemoved));
+    }
+}

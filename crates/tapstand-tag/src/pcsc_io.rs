@@ -1,0 +1,284 @@
+//! PC/SC with the `pcsc` crate: readers, waiting for a tag, connecting. One [`Pcsc`] (one context) per
+//! thread: pcsc-lite serialises the calls on a context, so the event monitor has its own.
+//!
+//! Recovery: when pcscd restarts or the Windows Smart Card service stops (it stops when the last reader
+//! is unplugged), calls fail with `NO_SERVICE` / `SERVICE_STOPPED` / `INVALID_HANDLE`. The context is then
+//! dropped and established again on the next call.
+
+use std::ffi::CString;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use crate::error::{is_service_error, TagError};
+use crate::io::Transport;
+use crate::quirks::{quirks_for, ReaderFamily};
+use crate::session::TagSession;
+
+/// A reader and whether a tag is on it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, specta::Type)]
+pub struct ReaderInfo {
+    pub name: String,
+    pub family: ReaderFamily,
+    pub tag_present: bool,
+    /// The reader reports an empty field (not merely "no usable tag": a mute or unpowered card is neither).
+    pub empty: bool,
+    /// Card insertions/removals seen by the service (pcsc-lite and Windows: upper 16 bits of the state).
+    pub event_count: u32,
+    /// ATR of the tag on it (hex).
+    pub atr: Option<String>,
+}
+
+/// A PC/SC context that re-establishes itself after the service went away.
+pub struct Pcsc {
+    ctx: Option<pcsc::Context>,
+}
+
+impl Default for Pcsc {
+    fn default() -> Self {
+        Pcsc::new()
+    }
+}
+
+impl Pcsc {
+    /// No context is established until the first call.
+    pub fn new() -> Pcsc {
+        Pcsc { ctx: None }
+    }
+
+    fn ctx(&mut self) -> Result<pcsc::Context, TagError> {
+        if let Some(c) = &self.ctx {
+            return Ok(c.clone());
+        }
+        let c = pcsc::Context::establish(pcsc::Scope::User)
+            .map_err(|e| TagError::NoService(e.to_string()))?;
+        self.ctx = Some(c.clone());
+        Ok(c)
+    }
+
+    /// Runs `f`; on a service error, establishes a new context and tries once more.
+    fn call<R>(
+        &mut self,
+        f: impl Fn(&pcsc::Context) -> Result<R, pcsc::Error>,
+    ) -> Result<R, TagError> {
+        for attempt in 0..2 {
+            let c = self.ctx()?;
+            match f(&c) {
+                Ok(r) => return Ok(r),
+                Err(e)
+                    if is_service_error(e)
+                        && e != pcsc::Error::NoReadersAvailable
+                        && attempt == 0 =>
+                {
+                    tracing::info!(error = %e, "PC/SC context lost; establishing a new one");
+                    self.ctx = None;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        unreachable!()
+    }
+
+    /// Reader names (empty when none is connected).
+    pub fn list_readers(&mut self) -> Result<Vec<String>, TagError> {
+        match self.call(|c| c.list_readers_owned()) {
+            Ok(v) => Ok(v
+                .into_iter()
+                .map(|n| n.to_string_lossy().into_owned())
+                .collect()),
+            Err(TagError::NoReader) => Ok(Vec::new()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Readers with their tag state (does not wait).
+    pub fn readers(&mut self) -> Result<Vec<ReaderInfo>, TagError> {
+        let names = self.list_readers()?;
+        if names.is_empty() {
+            return Ok(Vec::new());
+        }
+        let states = self.call(|c| {
+            let mut st: Vec<pcsc::ReaderState> = names
+                .iter()
+                .filter_map(|n| CString::new(n.as_str()).ok())
+                .map(|n| pcsc::ReaderState::new(n, pcsc::State::UNAWARE))
+                .collect();
+            match c.get_status_change(Duration::ZERO, &mut st) {
+                Ok(()) | Err(pcsc::Error::Timeout) => Ok(st),
+                Err(e) => Err(e),
+            }
+        })?;
+        Ok(states.iter().map(info_of).collect())
+    }
+
+    /// Waits until a tag is on `reader` (or, without a name, on exactly one reader). Finite: gives up
+    /// after `timeout` (`Duration::ZERO`: look once).
+    pub fn wait_for_tag(
+        &mut self,
+        reader: Option<&str>,
+        timeout: Duration,
+    ) -> Result<ReaderInfo, TagError> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let readers = self.readers()?;
+            let candidates: Vec<&ReaderInfo> = match reader {
+                Some(want) => readers
+                    .iter()
+                    .filter(|r| reader_matches(&r.name, want))
+                    .collect(),
+                None => readers.iter().collect(),
+            };
+            let with_tag: Vec<&ReaderInfo> = candidates
+                .iter()
+                .copied()
+                .filter(|r| r.tag_present)
+                .collect();
+            match with_tag.len() {
+                1 => return Ok(with_tag[0].clone()),
+                n if n > 1 && reader.is_none() => {
+                    return Err(TagError::SeveralTags(
+                        with_tag.iter().map(|r| r.name.clone()).collect(),
+                    ))
+                }
+                n if n > 1 => return Ok(with_tag[0].clone()),
+                _ => {}
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return Err(match (readers.is_empty(), reader, candidates.is_empty()) {
+                    (true, _, _) => TagError::NoReader,
+                    (false, Some(name), true) => TagError::ReaderNotFound(name.to_string()),
+                    _ if timeout.is_zero() => TagError::NoTag,
+                    _ => TagError::Timeout(timeout.as_secs()),
+                });
+            }
+            // Block in SCardGetStatusChange for a short, finite slice (plus PnP where it exists).
+            let slice = (deadline - now).min(Duration::from_millis(250));
+            let names: Vec<String> = candidates.iter().map(|r| r.name.clone()).collect();
+            let _ = self.call(|c| {
+                let mut st: Vec<pcsc::ReaderState> = names
+                    .iter()
+                    .filter_map(|n| CString::new(n.as_str()).ok())
+                    .map(|n| pcsc::ReaderState::new(n, pcsc::State::UNAWARE))
+                    .collect();
+                if st.is_empty() {
+                    if pnp_supported() {
+                        st.push(pcsc::ReaderState::new(
+                            pcsc::PNP_NOTIFICATION(),
+                            pcsc::State::UNAWARE,
+                        ));
+                    } else {
+                        std::thread::sleep(slice);
+                        return Ok(());
+                    }
+                }
+                // First call learns the current state, the second one waits for a change.
+                let _ = c.get_status_change(Duration::ZERO, &mut st);
+                for s in &mut st {
+                    s.sync_current_state();
+                }
+                match c.get_status_change(slice, &mut st) {
+                    Ok(()) | Err(pcsc::Error::Timeout) => Ok(()),
+                    Err(e) => Err(e),
+                }
+            });
+        }
+    }
+
+    /// Connects to the tag on `reader` (shared mode).
+    pub fn connect(&mut self, reader: &str) -> Result<PcscTransport, TagError> {
+        let name = CString::new(reader).map_err(|_| TagError::ReaderNotFound(reader.into()))?;
+        let card =
+            self.call(|c| c.connect(&name, pcsc::ShareMode::Shared, pcsc::Protocols::ANY))?;
+        let atr = card
+            .status2_owned()
+            .map(|s| s.atr().to_vec())
+            .unwrap_or_default();
+        Ok(PcscTransport {
+            card,
+            reader: reader.to_string(),
+            atr,
+        })
+    }
+
+    /// Waits for a tag (see [`wait_for_tag`](Self::wait_for_tag)) and opens a session on it with the
+    /// reader's quirks.
+    pub fn open(
+        &mut self,
+        reader: Option<&str>,
+        timeout: Duration,
+    ) -> Result<TagSession<PcscTransport>, TagError> {
+        let r = self.wait_for_tag(reader, timeout)?;
+        let t = self.connect(&r.name)?;
+        Ok(TagSession::new(t, quirks_for(&r.name)))
+    }
+}
+
+/// Exact name, or a case-insensitive part of it ("ACR122" picks "ACS ACR122U PICC Interface 00 00").
+pub fn reader_matches(name: &str, want: &str) -> bool {
+    name == want
+        || name
+            .to_ascii_lowercase()
+            .contains(&want.to_ascii_lowercase())
+}
+
+/// `\\?PnP?\Notification` works on Windows and pcsc-lite, not on macOS (CryptoTokenKit returns UNKNOWN).
+pub fn pnp_supported() -> bool {
+    !cfg!(target_os = "macos")
+}
+
+fn info_of(s: &pcsc::ReaderState) -> ReaderInfo {
+    let name = s.name().to_string_lossy().into_owned();
+    let st = s.event_state();
+    let present = st.contains(pcsc::State::PRESENT) && !st.contains(pcsc::State::MUTE);
+    ReaderInfo {
+        family: quirks_for(&name).family,
+        name,
+        tag_present: present,
+        empty: st.contains(pcsc::State::EMPTY),
+        event_count: s.event_count(),
+        atr: (present && !s.atr().is_empty()).then(|| crate::apdu::hex(s.atr())),
+    }
+}
+
+/// Errors on a connected card: "no smart card" now means the tag left during the session.
+fn in_session(e: pcsc::Error) -> TagError {
+    match e {
+        pcsc::Error::NoSmartcard => TagError::TagRemoved,
+        e => e.into(),
+    }
+}
+
+/// A connected tag through PC/SC.
+pub struct PcscTransport {
+    card: pcsc::Card,
+    reader: String,
+    atr: Vec<u8>,
+}
+
+impl Transport for PcscTransport {
+    fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TagError> {
+        let mut buf = [0u8; pcsc::MAX_BUFFER_SIZE];
+        let r = self.card.transmit(apdu, &mut buf).map_err(in_session)?;
+        Ok(r.to_vec())
+    }
+
+    fn reconnect(&mut self) -> Result<(), TagError> {
+        self.card
+            .reconnect(
+                pcsc::ShareMode::Shared,
+                pcsc::Protocols::ANY,
+                pcsc::Disposition::ResetCard,
+            )
+            .map_err(in_session)?;
+        Ok(())
+    }
+
+    fn atr(&self) -> Vec<u8> {
+        self.atr.clone()
+    }
+
+    fn reader_name(&self) -> String {
+        self.reader.clone()
+    }
+}

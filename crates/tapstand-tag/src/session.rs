@@ -1,0 +1,717 @@
+//! The tag engine: one session per tag on the reader. `read_tag` tells what the tag is and holds;
+//! `write_ndef` writes a message tear-safely, verifies it by reading back, and optionally locks the tag or
+//! protects it with a password kept in the OS keychain.
+//!
+//! The session keeps a memory image of the tag (nfcpy style): pages read once are not read again until
+//! they are written, and a write is planned against the image so only changed pages are written.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+use serde::Serialize;
+use tapstand_ndef::chip::{identify, parse_atr, ChipInfo, ChipKind};
+use tapstand_ndef::plan::{
+    plan_content, plan_lock, plan_password, PageWrite, PlanError, ReadOnlyReason, Step,
+};
+use tapstand_ndef::t2t::{
+    capacity_at, layout_capacity, lock_state, ndef_bytes, ndef_pages, page_locked, parse_layout,
+    password_state, Layout, LayoutError, LockState, PasswordState, TagImage, PAGE_SIZE,
+};
+use tapstand_ndef::{check_wechat, Message, RecordView, WechatCheck};
+use tapstand_secrets::{accounts, SecretStore, SecretString};
+
+use crate::apdu::{hex, hex_compact, Sw};
+use crate::error::TagError;
+use crate::io::{IoStats, TagIo, Transport};
+use crate::quirks::{PassThrough, Quirks};
+
+/// What to do besides writing the message. Both are explicit choices the UI must warn about.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, specta::Type)]
+pub struct WriteOptions {
+    /// Permanently read-only: CC, static and dynamic lock bits, CFGLCK. Irreversible.
+    pub lock: bool,
+    /// Protect writes with a random password stored in the OS keychain (phones can still read the tag).
+    pub password_protect: bool,
+}
+
+/// Everything the inspector shows about a tag.
+#[derive(Clone, Debug, Serialize, specta::Type)]
+pub struct TagReport {
+    pub reader: String,
+    /// Upper-case hex, no separators.
+    pub uid: Option<String>,
+    pub atr: String,
+    pub chip: ChipInfo,
+    pub ndef_formatted: bool,
+    pub capability_container: Option<String>,
+    /// Largest NDEF message that fits, bytes.
+    pub capacity: Option<u32>,
+    pub message_len: Option<u32>,
+    pub records: Vec<RecordView>,
+    /// Why the stored bytes are not a valid NDEF message.
+    pub message_error: Option<String>,
+    pub wechat: Option<WechatCheck>,
+    pub lock: Option<LockState>,
+    pub password: Option<PasswordState>,
+    /// Tapstand could write this tag now.
+    pub writable: bool,
+    /// Plain-language remarks (English; the UI words its own).
+    pub notes: Vec<String>,
+    pub io: IoStats,
+    pub elapsed_ms: u32,
+}
+
+/// The result of [`TagSession::write_ndef`].
+#[derive(Clone, Debug, Serialize, specta::Type)]
+pub struct WriteReport {
+    pub uid: String,
+    pub chip: ChipKind,
+    pub message_len: u32,
+    pub capacity: u32,
+    /// The tag already held exactly this message: nothing was written.
+    pub unchanged: bool,
+    /// The tag was blank (or its TLV area unreadable) and got formatted.
+    pub formatted: bool,
+    pub pages_written: u32,
+    pub locked: bool,
+    pub password_protected: bool,
+    pub io: IoStats,
+    pub elapsed_ms: u32,
+}
+
+/// One tag on one reader.
+pub struct TagSession<T: Transport> {
+    io: TagIo<T>,
+    atr: Vec<u8>,
+    reader: String,
+    chip: Option<ChipInfo>,
+    image: TagImage,
+    uid: Option<Vec<u8>>,
+    secrets: Option<Arc<dyn SecretStore>>,
+    started: Instant,
+}
+
+fn map_plan_error(e: PlanError) -> TagError {
+    match e {
+        PlanError::Unsupported(k) => TagError::Unsupported {
+            name: k.name().into(),
+        },
+        PlanError::ReadOnly(r) => TagError::ReadOnly(r),
+        PlanError::PasswordProtected { auth0 } => TagError::PasswordProtected { auth0 },
+        PlanError::TooLarge {
+            message_len,
+            capacity,
+        } => TagError::TooLarge {
+            message_len,
+            capacity,
+            over_by: message_len.saturating_sub(capacity),
+        },
+        PlanError::NotFormattable { cc } => TagError::NotFormattable { cc },
+        PlanError::NeedPages(p) => TagError::Comm(format!("pages {p:?} could not be read")),
+        e @ PlanError::ImageSize { .. } => TagError::Comm(e.to_string()),
+    }
+}
+
+/// Keychain value: `pwd-hex:pack-hex`.
+fn encode_password(pwd: [u8; 4], pack: [u8; 2]) -> String {
+    format!("{}:{}", hex_compact(&pwd), hex_compact(&pack))
+}
+
+fn decode_password(s: &str) -> Option<([u8; 4], [u8; 2])> {
+    let (a, b) = s.split_once(':')?;
+    let p = u32::from_str_radix(a, 16).ok()?.to_be_bytes();
+    let k = u16::from_str_radix(b, 16).ok()?.to_be_bytes();
+    (a.len() == 8 && b.len() == 4).then_some((p, k))
+}
+
+impl<T: Transport> TagSession<T> {
+    pub fn new(transport: T, quirks: Quirks) -> TagSession<T> {
+        let atr = transport.atr();
+        let reader = transport.reader_name();
+        TagSession {
+            io: TagIo::new(transport, quirks),
+            atr,
+            reader,
+            chip: None,
+            image: TagImage::unknown(0),
+            uid: None,
+            secrets: None,
+            started: Instant::now(),
+        }
+    }
+
+    /// Where tag passwords are kept (the OS keychain in the app).
+    pub fn with_secrets(mut self, secrets: Arc<dyn SecretStore>) -> TagSession<T> {
+        self.secrets = Some(secrets);
+        self
+    }
+
+    pub fn stats(&self) -> &IoStats {
+        &self.io.stats
+    }
+
+    pub fn transport(&self) -> &T {
+        &self.io.t
+    }
+
+    pub fn transport_mut(&mut self) -> &mut T {
+        &mut self.io.t
+    }
+
+    /// The memory image as far as it has been read.
+    pub fn image(&self) -> &TagImage {
+        &self.image
+    }
+
+    pub fn uid_hex(&self) -> Option<String> {
+        self.uid.as_deref().map(hex_compact)
+    }
+
+    fn elapsed_ms(&self) -> u32 {
+        self.started.elapsed().as_millis() as u32
+    }
+
+    /// Identifies the chip: ATR, pages 0–3 (UID, static lock, CC), GET_VERSION when the reader passes it.
+    pub fn identify(&mut self) -> Result<ChipInfo, TagError> {
+        if let Some(c) = &self.chip {
+            return Ok(c.clone());
+        }
+        let hint = parse_atr(&self.atr).hint;
+        if !hint.is_type2() && hint != ChipKind::Unknown {
+            self.uid = self.io.uid().ok();
+            let c = identify(&self.atr, None, false, None);
+            self.chip = Some(c.clone());
+            return Ok(c);
+        }
+        let first = match self.io.read4(0) {
+            Ok(d) => d,
+            Err(TagError::Status { .. }) => {
+                self.uid = self.io.uid().ok();
+                let c = identify(&self.atr, None, false, None);
+                self.chip = Some(c.clone());
+                return Err(TagError::NotType2(format!(
+                    "pages cannot be read ({})",
+                    c.name
+                )));
+            }
+            Err(e) => return Err(e),
+        };
+        let (version, nak) = if self.io.quirks.passthrough != PassThrough::None {
+            match self.io.get_version() {
+                Ok(Some(v)) => (Some(v), false),
+                Ok(None) => (None, true),
+                Err(TagError::NoPassThrough) => (None, false),
+                Err(e) => return Err(e),
+            }
+        } else {
+            (None, false)
+        };
+        let cc = [first[12], first[13], first[14], first[15]];
+        let c = identify(&self.atr, version.as_deref(), nak, Some(cc));
+        let total = match c.geometry {
+            Some(g) => g.total_pages as usize,
+            None => (4 + cc[2] as usize * 2 + 4).clamp(16, 256),
+        };
+        self.image = TagImage::unknown(total);
+        self.image.set_pages(0, &first[..total.min(4) * 4]);
+        self.uid = self.image.uid().map(|u| u.to_vec());
+        self.chip = Some(c.clone());
+        Ok(c)
+    }
+
+    /// Makes sure the pages are in the image, reading 4 pages at a time from the lowest missing one.
+    fn ensure_pages(&mut self, pages: impl IntoIterator<Item = usize>) -> Result<(), TagError> {
+        let total = self.image.total_pages();
+        let mut want: Vec<usize> = pages
+            .into_iter()
+            .filter(|&p| p < total && !self.image.is_known(p))
+            .collect();
+        want.sort_unstable();
+        want.dedup();
+        for p in want {
+            if self.image.is_known(p) {
+                continue;
+            }
+            let d = self.io.read4(p as u8)?;
+            for i in 0..4 {
+                // A read past the last page rolls over to page 0: keep only real pages.
+                if p + i < total {
+                    self.image
+                        .set_page(p + i, [d[i * 4], d[i * 4 + 1], d[i * 4 + 2], d[i * 4 + 3]]);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Parses the TLV area, reading pages as needed.
+    fn layout(&mut self) -> Result<Result<Layout, LayoutError>, TagError> {
+        let Some(cc) = self.image.cc() else {
+            return Ok(Err(LayoutError::Need(3)));
+        };
+        for _ in 0..64 {
+            match parse_layout(&self.image, &cc) {
+                Err(LayoutError::Need(p)) => self.ensure_pages([p])?,
+                other => return Ok(other),
+            }
+        }
+        Ok(Err(LayoutError::Need(0)))
+    }
+
+    fn config_pages(&self) -> Vec<usize> {
+        let g = self.chip.as_ref().and_then(|c| c.geometry);
+        match g {
+            Some(g) => g
+                .dyn_lock_page
+                .into_iter()
+                .chain(g.cfg_page.into_iter().flat_map(|c| [c, c + 1]))
+                .map(|p| p as usize)
+                .collect(),
+            None => Vec::new(),
+        }
+    }
+
+    /// Reads everything the inspector needs. Never writes.
+    pub fn read_tag(&mut self) -> Result<TagReport, TagError> {
+        let chip = match self.identify() {
+            Ok(c) => c,
+            Err(TagError::NotType2(why)) => {
+                let chip = self.chip.clone().expect("set on this path");
+                return Ok(self.report_unreadable(chip, Some(why)));
+            }
+            Err(e) => return Err(e),
+        };
+        if !chip.kind.is_type2() {
+            return Ok(self.report_unreadable(chip, None));
+        }
+        let mut notes = Vec::new();
+        if let Err(e) = self.ensure_pages(self.config_pages()) {
+            if matches!(e, TagError::TagRemoved | TagError::NoService(_)) {
+                return Err(e);
+            }
+            // Read protection: try the password the keychain knows for this tag.
+            if self.authenticate_known().is_err() || self.ensure_pages(self.config_pages()).is_err()
+            {
+                notes.push(
+                    "configuration pages cannot be read (password read protection)".to_string(),
+                );
+            }
+        }
+        let cc = self.image.cc().expect("page 3 read");
+        let mut report = TagReport {
+            reader: self.reader.clone(),
+            uid: self.uid_hex(),
+            atr: hex(&self.atr),
+            chip: chip.clone(),
+            ndef_formatted: cc.is_ndef(),
+            capability_container: Some(hex(&cc.0)),
+            capacity: None,
+            message_len: None,
+            records: Vec::new(),
+            message_error: None,
+            wechat: None,
+            lock: lock_state(chip.kind, &self.image),
+            password: password_state(chip.kind, &self.image),
+            writable: false,
+            notes,
+            io: IoStats::default(),
+            elapsed_ms: 0,
+        };
+        if cc.is_ndef() {
+            if let Err(e) = self.read_message(&mut report) {
+                if matches!(e, TagError::TagRemoved | TagError::NoService(_)) {
+                    return Err(e);
+                }
+                report.message_error = Some(format!(
+                    "the content cannot be read (password read protection?): {e}"
+                ));
+            }
+        } else if cc.is_blank() {
+            report
+                .notes
+                .push("blank tag (not NDEF formatted); Tapstand formats it when writing".into());
+            if let Some(g) = chip.geometry {
+                if let Some(cc) = g.factory_cc {
+                    report.capacity = Some(capacity_at(
+                        16 + chip.kind.factory_prefix().len(),
+                        16 + cc[2] as usize * 8,
+                        &[],
+                    ) as u32);
+                }
+            }
+        } else {
+            report
+                .notes
+                .push("the capability container is not NDEF".into());
+        }
+        let password_blocks = report.password.as_ref().is_some_and(|p| {
+            p.active
+                && p.auth0 as u32 <= chip.geometry.map(|g| g.user_last_page as u32).unwrap_or(0)
+        });
+        let locked = report
+            .lock
+            .as_ref()
+            .is_some_and(|l| l.cc_read_only || l.locked_user_pages > 0);
+        // Configuration pages unreadable (read protection without a known password): not writable either.
+        let cfg_unknown =
+            chip.geometry.and_then(|g| g.cfg_page).is_some() && report.password.is_none();
+        report.writable = chip.write_supported
+            && !locked
+            && !cfg_unknown
+            && (!password_blocks || self.known_password().is_some());
+        if !chip.write_supported {
+            report.notes.push(chip.support_en.clone());
+        }
+        report.io = self.io.stats.clone();
+        report.elapsed_ms = self.elapsed_ms();
+        Ok(report)
+    }
+
+    fn read_message(&mut self, report: &mut TagReport) -> Result<(), TagError> {
+        match self.layout()? {
+            Ok(layout) => {
+                report.capacity = Some(layout_capacity(&layout) as u32);
+                match &layout.ndef {
+                    Some(n) => {
+                        self.ensure_pages(ndef_pages(n))?;
+                        let bytes = ndef_bytes(&self.image, n)
+                            .map_err(|_| TagError::Comm("NDEF pages unreadable".into()))?;
+                        report.message_len = Some(bytes.len() as u32);
+                        match Message::decode(&bytes) {
+                            Ok(m) => {
+                                report.records = m.records.iter().map(RecordView::of).collect();
+                                report.wechat = Some(check_wechat(&m));
+                            }
+                            Err(e) => report.message_error = Some(e.to_string()),
+                        }
+                    }
+                    None => report
+                        .notes
+                        .push("formatted, but holds no NDEF message".into()),
+                }
+            }
+            Err(LayoutError::Invalid(p)) => report.message_error = Some(p.to_string()),
+            Err(LayoutError::Need(p)) => {
+                report.message_error = Some(format!("page {p} unreadable"))
+            }
+        }
+        Ok(())
+    }
+
+    fn report_unreadable(&mut self, chip: ChipInfo, why: Option<String>) -> TagReport {
+        let mut notes = vec![chip.support_en.clone()];
+        notes.extend(why);
+        TagReport {
+            reader: self.reader.clone(),
+            uid: self.uid_hex(),
+            atr: hex(&self.atr),
+            chip,
+            ndef_formatted: false,
+            capability_container: None,
+            capacity: None,
+            message_len: None,
+            records: Vec::new(),
+            message_error: None,
+            wechat: None,
+            lock: None,
+            password: None,
+            writable: false,
+            notes,
+            io: self.io.stats.clone(),
+            elapsed_ms: self.elapsed_ms(),
+        }
+    }
+
+    /// PWD_AUTH with the password the keychain holds for this UID; `PasswordProtected` if there is none.
+    fn authenticate_known(&mut self) -> Result<(), TagError> {
+        let Some((pwd, pack)) = self.known_password() else {
+            return Err(TagError::PasswordProtected { auth0: 0 });
+        };
+        match self.io.pwd_auth(pwd)? {
+            Some(p) if p == pack => Ok(()),
+            _ => Err(TagError::WrongPassword),
+        }
+    }
+
+    fn known_password(&self) -> Option<([u8; 4], [u8; 2])> {
+        let uid = self.uid_hex()?;
+        let s = self
+            .secrets
+            .as_ref()?
+            .get(&accounts::tag_password(&uid))
+            .ok()??;
+        decode_password(s.expose())
+    }
+
+    /// Writes `message`, then verifies it by reading it back. Tear-safe: if the tag is pulled away at any
+    /// moment, it holds the previous message, an empty NDEF message, or the complete new one.
+    pub fn write_ndef(
+        &mut self,
+        message: &Message,
+        opts: WriteOptions,
+    ) -> Result<WriteReport, TagError> {
+        if opts.lock && opts.password_protect {
+            return Err(TagError::LockWithPassword);
+        }
+        if opts.password_protect && self.io.quirks.passthrough == PassThrough::None {
+            return Err(TagError::NoPassThrough);
+        }
+        if opts.password_protect && self.secrets.is_none() {
+            return Err(TagError::Keychain(
+                "no keychain given to the tag session".into(),
+            ));
+        }
+        let bytes = message
+            .encode()
+            .map_err(|e| TagError::InvalidMessage(e.to_string()))?;
+        let chip = match self.identify() {
+            Ok(c) => c,
+            Err(TagError::NotType2(_)) => {
+                let name = self
+                    .chip
+                    .as_ref()
+                    .map(|c| c.name.clone())
+                    .unwrap_or_default();
+                return Err(TagError::Unsupported { name });
+            }
+            Err(e) => return Err(e),
+        };
+        if !chip.write_supported {
+            let cc = self.image.cc();
+            if chip.kind == ChipKind::OtherType2
+                && cc.is_some_and(|c| !c.is_ndef())
+                && self.io.quirks.passthrough == PassThrough::None
+            {
+                return Err(TagError::CannotIdentifyBlank);
+            }
+            return Err(TagError::Unsupported {
+                name: chip.name.clone(),
+            });
+        }
+        let kind = chip.kind;
+        let g = chip.geometry.expect("NTAG21x geometry");
+        let uid = self.uid_hex().unwrap_or_default();
+
+        // Configuration: dynamic lock bytes, CFG0 (AUTH0), CFG1 (ACCESS) — one read. A tag whose reads are
+        // password protected (PROT = 1) refuses it: authenticate with a known password or give up.
+        match self.ensure_pages(self.config_pages()) {
+            Ok(()) => {}
+            Err(TagError::Status { .. }) => {
+                self.authenticate_known()?;
+                self.ensure_pages(self.config_pages())?;
+            }
+            Err(e) => return Err(e),
+        }
+        let pw = password_state(kind, &self.image);
+        if pw.as_ref().is_some_and(|p| p.active) && !self.io.authenticated() {
+            if let Some((pwd, pack)) = self.known_password() {
+                match self.io.pwd_auth(pwd)? {
+                    Some(p) if p == pack => {}
+                    _ => return Err(TagError::WrongPassword),
+                }
+            }
+        }
+
+        // Read what is there where the new message goes, so identical pages are not rewritten.
+        if let Some(cc) = self.image.cc() {
+            if cc.is_ndef() {
+                if let Ok(layout) = self.layout()? {
+                    if let Some(n) = &layout.ndef {
+                        let old = ndef_pages(n);
+                        let new_end = (n.tlv_addr + 4 + bytes.len() + 1) / PAGE_SIZE + 1;
+                        let end = old.end.min(new_end);
+                        self.ensure_pages(old.start..end)?;
+                    }
+                }
+            }
+        }
+
+        let plan = loop {
+            match plan_content(kind, &self.image, &bytes, self.io.authenticated()) {
+                Err(PlanError::NeedPages(pages)) => {
+                    let before: Vec<bool> = pages.iter().map(|&p| self.image.is_known(p)).collect();
+                    self.ensure_pages(pages.clone())?;
+                    if pages
+                        .iter()
+                        .zip(before)
+                        .all(|(&p, b)| b || !self.image.is_known(p))
+                    {
+                        return Err(map_plan_error(PlanError::NeedPages(pages)));
+                    }
+                }
+                Err(e) => return Err(map_plan_error(e)),
+                Ok(p) => break p,
+            }
+        };
+        let mut pages_written = 0u32;
+        for step in &plan.steps {
+            pages_written += self.run_step(kind, step)?;
+        }
+        if !plan.unchanged {
+            tracing::info!(uid = %uid, pages = pages_written, "NDEF message written and verified");
+        }
+
+        let mut locked = false;
+        if opts.lock {
+            let steps = plan_lock(kind, &self.image).map_err(map_plan_error)?;
+            for s in &steps {
+                pages_written += self.run_step(kind, s)?;
+            }
+            locked = true;
+        }
+
+        let mut password_protected = pw
+            .as_ref()
+            .is_some_and(|p| p.active && p.auth0 as u16 <= g.user_last_page);
+        if opts.password_protect && !(password_protected && self.io.authenticated()) {
+            pages_written += self.protect_with_password(kind, &uid)?;
+            password_protected = true;
+        }
+
+        Ok(WriteReport {
+            uid,
+            chip: kind,
+            message_len: bytes.len() as u32,
+            capacity: plan.capacity as u32,
+            unchanged: plan.unchanged,
+            formatted: plan.formats,
+            pages_written,
+            locked,
+            password_protected,
+            io: self.io.stats.clone(),
+            elapsed_ms: self.elapsed_ms(),
+        })
+    }
+
+    fn protect_with_password(&mut self, kind: ChipKind, uid: &str) -> Result<u32, TagError> {
+        let mut r = [0u8; 6];
+        loop {
+            getrandom::fill(&mut r).map_err(|e| TagError::Comm(format!("random: {e}")))?;
+            if r[..4] != [0; 4] && r[..4] != [0xFF; 4] {
+                break;
+            }
+        }
+        let pwd = [r[0], r[1], r[2], r[3]];
+        let pack = [r[4], r[5]];
+        // The password goes to the keychain before it goes to the tag: it can never be lost.
+        let store = self.secrets.clone().expect("checked");
+        store
+            .set(
+                &accounts::tag_password(uid),
+                &SecretString::new(encode_password(pwd, pack)),
+            )
+            .map_err(|e| TagError::Keychain(e.to_string()))?;
+        let steps = plan_password(kind, &self.image, pwd, pack, 4).map_err(map_plan_error)?;
+        let mut n = 0;
+        for s in &steps {
+            n += self.run_step(kind, s)?;
+        }
+        match self.io.pwd_auth(pwd)? {
+            Some(p) if p == pack => Ok(n),
+            other => Err(TagError::VerifyFailed {
+                page: 0,
+                wrote: "PWD_AUTH".into(),
+                read: other.map(|p| hex(&p)).unwrap_or_else(|| "NAK".into()),
+                sw: "-".into(),
+            }),
+        }
+    }
+
+    /// Writes a step's pages in order, then reads them back and compares; rewrites mismatches once.
+    fn run_step(&mut self, kind: ChipKind, step: &Step) -> Result<u32, TagError> {
+        let mut sws: BTreeMap<u16, Sw> = BTreeMap::new();
+        for w in &step.writes {
+            let sw = self.io.write(w.page as u8, w.data)?;
+            sws.insert(w.page, sw);
+        }
+        let mut written = step.writes.len() as u32;
+        let mut pending: Vec<PageWrite> = step.writes.clone();
+        for attempt in 0..2 {
+            for w in &pending {
+                self.image.forget_page(w.page as usize);
+            }
+            self.ensure_pages(pending.iter().map(|w| w.page as usize))?;
+            let bad: Vec<PageWrite> = pending
+                .iter()
+                .copied()
+                .filter(|w| {
+                    !self
+                        .image
+                        .page(w.page as usize)
+                        .is_some_and(|r| w.matches(r))
+                })
+                .collect();
+            for w in &pending {
+                if !bad.contains(w) && sws.get(&w.page).is_some_and(|s| *s != Sw::Ok) {
+                    self.io.stats.untrusted_failures += 1;
+                    tracing::debug!(
+                        page = w.page,
+                        "reader reported a failed write that read-back shows succeeded"
+                    );
+                }
+            }
+            // Pages written without a mask (PWD/PACK) keep what was written in the image.
+            for w in &pending {
+                if w.verify_mask == [0; 4] {
+                    self.image.set_page(w.page as usize, w.data);
+                }
+            }
+            if bad.is_empty() {
+                return Ok(written);
+            }
+            if attempt == 0 {
+                for w in &bad {
+                    let sw = self.io.write(w.page as u8, w.data)?;
+                    sws.insert(w.page, sw);
+                    written += 1;
+                }
+                pending = bad;
+            } else {
+                let w = bad[0];
+                let read = self.image.page(w.page as usize).unwrap_or_default();
+                if page_locked(kind, &self.image, w.page as usize) == Some(true) {
+                    return Err(TagError::ReadOnly(ReadOnlyReason::LockBits {
+                        page: w.page,
+                    }));
+                }
+                if self
+                    .image
+                    .cc()
+                    .is_some_and(|c| c.write_access() != 0 && c.is_ndef())
+                    && w.page != 3
+                {
+                    return Err(TagError::ReadOnly(ReadOnlyReason::CapabilityContainer));
+                }
+                if let Some(p) = password_state(kind, &self.image) {
+                    if p.active && p.auth0 as u16 <= w.page && !self.io.authenticated() {
+                        return Err(TagError::PasswordProtected { auth0: p.auth0 });
+                    }
+                }
+                return Err(TagError::VerifyFailed {
+                    page: w.page,
+                    wrote: hex(&w.data),
+                    read: hex(&read),
+                    sw: sws.get(&w.page).map(|s| s.to_string()).unwrap_or_default(),
+                });
+            }
+        }
+        unreachable!("two attempts")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn password_encoding() {
+        let s = encode_password([0x12, 0xAB, 0, 0xFF], [0xCD, 0x01]);
+        assert_eq!(s, "12AB00FF:CD01");
+        assert_eq!(
+            decode_password(&s),
+            Some(([0x12, 0xAB, 0, 0xFF], [0xCD, 0x01]))
+        );
+        assert_eq!(decode_password("xyz"), None);
+    }
+}

@@ -1,0 +1,395 @@
+//! Integration tests through the real pcsc-lite daemon, vsmartcard's vpcd driver and Tapstand's virtual
+//! tag. They serialise on one pcscd (a file lock) and skip, saying why, only when pcscd or
+//! vsmartcard-vpcd is not installed. Run them with `scripts/test-tag.sh`.
+
+mod common;
+
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use common::{content, Content, Rig};
+use tapstand_ndef::wechat::{uri_and_aar, wechat_message, WECHAT_PACKAGE};
+use tapstand_ndef::{ChipKind, Message};
+use tapstand_tag::{ReaderEvent, ReaderMonitor, TagError, WriteOptions};
+use tapstand_vtag::{nth_uid, Faults, TagState, VChip, VPCD_READER};
+
+const SCHEME: &str = "weixin://dl/business/?t=XTSkBZlzqmn";
+
+fn wechat(ticket: &str) -> Message {
+    wechat_message(&format!("weixin://dl/business/?t={ticket}")).unwrap()
+}
+
+fn scenarios(chip: VChip) {
+    let test = format!("{chip:?} scenarios");
+    let Some(mut rig) = Rig::start(&test) else {
+        return;
+    };
+    let uid = nth_uid(chip as u32 + 10);
+    let m = wechat_message(SCHEME).unwrap();
+    let bytes = m.encode().unwrap();
+
+    // Factory tag.
+    rig.put(TagState::factory(chip, uid));
+    let rep = rig.session().read_tag().unwrap();
+    assert_eq!(rep.chip.kind, chip.kind());
+    assert_eq!(rep.reader, VPCD_READER);
+    assert_eq!(rep.message_len, Some(0));
+    assert!(rep.writable);
+    let w = rig
+        .session()
+        .write_ndef(&m, WriteOptions::default())
+        .unwrap();
+    assert!(!w.unchanged);
+    assert!(w.io.apdus <= 30, "{chip:?}: {} APDUs", w.io.apdus);
+    assert_eq!(content(&rig.memory()), Content::Message(bytes.clone()));
+    let rep = rig.session().read_tag().unwrap();
+    assert!(rep.wechat.as_ref().unwrap().valid, "{rep:?}");
+    assert_eq!(rep.records.len(), 2);
+
+    // Same message again: nothing written.
+    let w = rig
+        .session()
+        .write_ndef(&m, WriteOptions::default())
+        .unwrap();
+    assert!(w.unchanged && w.io.writes == 0 && w.io.apdus <= 8, "{w:?}");
+
+    // Blank tag: formatted, CC last.
+    rig.put(TagState::blank(chip, uid));
+    let w = rig
+        .session()
+        .write_ndef(&m, WriteOptions::default())
+        .unwrap();
+    assert!(w.formatted);
+    assert_eq!(content(&rig.memory()), Content::Message(bytes.clone()));
+
+    // A tag holding another message.
+    let other = uri_and_aar(
+        "https://example.com/menu?table=12",
+        Some("com.example.shop"),
+    )
+    .encode()
+    .unwrap();
+    rig.put(TagState::with_message(chip, uid, &other));
+    let rep = rig.session().read_tag().unwrap();
+    assert!(!rep.wechat.as_ref().unwrap().valid);
+    rig.session()
+        .write_ndef(&m, WriteOptions::default())
+        .unwrap();
+    assert_eq!(content(&rig.memory()), Content::Message(bytes.clone()));
+
+    // A locked tag: refused, untouched.
+    let mut locked = TagState::with_message(chip, uid, &other);
+    locked.lock();
+    rig.put(locked.clone());
+    let e = rig
+        .session()
+        .write_ndef(&m, WriteOptions::default())
+        .unwrap_err();
+    assert!(matches!(e, TagError::ReadOnly(_)), "{e:?}");
+    assert_eq!(rig.memory(), locked.mem);
+    let u: tapstand_error::UserError = e.into();
+    assert!(u.zh.message.contains("标签已锁定"));
+
+    // A password-protected tag (password unknown here): refused, untouched; phones still read it.
+    let mut pw = TagState::with_message(chip, uid, &other);
+    pw.protect([0xDE, 0xAD, 0xBE, 0xEF], [0x12, 0x34], 4, false);
+    rig.put(pw.clone());
+    let e = rig
+        .session()
+        .write_ndef(&m, WriteOptions::default())
+        .unwrap_err();
+    assert_eq!(e, TagError::PasswordProtected { auth0: 4 });
+    assert_eq!(rig.memory(), pw.mem);
+    let rep = rig.session().read_tag().unwrap();
+    assert!(rep.password.unwrap().active && !rep.writable);
+
+    // Too large.
+    let too_big = match chip {
+        VChip::Ntag213 => wechat(&"A".repeat(77)),
+        VChip::Ntag215 => uri_and_aar(
+            &format!("https://example.com/{}", "x".repeat(600)),
+            Some(WECHAT_PACKAGE),
+        ),
+        _ => uri_and_aar(
+            &format!("https://example.com/{}", "x".repeat(1000)),
+            Some(WECHAT_PACKAGE),
+        ),
+    };
+    rig.put(TagState::factory(chip, uid));
+    match rig
+        .session()
+        .write_ndef(&too_big, WriteOptions::default())
+        .unwrap_err()
+    {
+        TagError::TooLarge {
+            message_len,
+            capacity,
+            over_by,
+        } => {
+            assert_eq!(capacity, [137, 492, 868][chip as usize]);
+            assert_eq!(over_by, message_len - capacity);
+        }
+        e => panic!("{e:?}"),
+    }
+    assert_eq!(content(&rig.memory()), Content::Empty);
+    rig.take_away();
+}
+
+#[test]
+fn ntag213_through_pcscd() {
+    scenarios(VChip::Ntag213);
+}
+
+#[test]
+fn ntag215_through_pcscd() {
+    scenarios(VChip::Ntag215);
+}
+
+#[test]
+fn ntag216_through_pcscd() {
+    scenarios(VChip::Ntag216);
+}
+
+#[test]
+fn mifare_classic_through_pcscd() {
+    let Some(mut rig) = Rig::start("mifare_classic_through_pcscd") else {
+        return;
+    };
+    rig.put(TagState::factory(VChip::MifareClassic1k, nth_uid(7)));
+    let rep = rig.session().read_tag().unwrap();
+    assert_eq!(rep.chip.kind, ChipKind::MifareClassic1k);
+    assert!(!rep.writable);
+    assert!(rep.chip.support_zh.contains("MIFARE Classic"));
+    let e = rig
+        .session()
+        .write_ndef(&wechat("A"), WriteOptions::default())
+        .unwrap_err();
+    assert!(matches!(e, TagError::Unsupported { .. }), "{e:?}");
+    rig.take_away();
+}
+
+/// For each chip: pull the tag after every single APDU of a write in turn. Afterwards the tag holds the
+/// previous message, an empty NDEF message, or the complete new one — never anything else.
+fn tear(chip: VChip) {
+    let Some(mut rig) = Rig::start(&format!("tear {chip:?}")) else {
+        return;
+    };
+    let uid = nth_uid(20 + chip as u32);
+    let previous = uri_and_aar(
+        "https://example.com/previous/message/on/this/tag",
+        Some("com.example"),
+    )
+    .encode()
+    .unwrap();
+    let new = wechat_message(SCHEME).unwrap();
+    let new_bytes = new.encode().unwrap();
+    let start = TagState::with_message(chip, uid, &previous);
+
+    rig.put(start.clone());
+    let full = rig
+        .session()
+        .write_ndef(&new, WriteOptions::default())
+        .unwrap()
+        .io
+        .apdus;
+    let mut seen = [0u32; 3];
+    let t0 = Instant::now();
+    for k in 1..=full {
+        if std::env::var_os("TAPSTAND_TEST_DEBUG").is_some() {
+            eprintln!("{chip:?} tear at {k}/{full}");
+        }
+        rig.take_away();
+        rig.vt.set_faults(Faults {
+            remove_after_apdu: Some(k),
+            pseudo_apdus_drop_auth: true,
+            ..Faults::default()
+        });
+        rig.put(start.clone());
+        let r = rig.session().write_ndef(&new, WriteOptions::default());
+        let after = rig.vt.tag().unwrap();
+        let c = content(&after.mem);
+        let ok = c == Content::Message(previous.clone())
+            || c == Content::Empty
+            || c == Content::Message(new_bytes.clone());
+        assert!(ok, "{chip:?}: torn after APDU {k}/{full}: {c:?} ({r:?})");
+        seen[if c == Content::Message(previous.clone()) {
+            0
+        } else if c == Content::Empty {
+            1
+        } else {
+            2
+        }] += 1;
+        if k < full {
+            assert_eq!(r.unwrap_err(), TagError::TagRemoved, "{chip:?} k={k}");
+        }
+        rig.vt.set_faults(Faults {
+            pseudo_apdus_drop_auth: true,
+            ..Faults::default()
+        });
+        // Tapping again finishes the job (here for a few k; the in-process tear test retries after every k).
+        if k == 1 || k == full / 2 || k + 1 == full {
+            rig.put(after);
+            rig.session()
+                .write_ndef(&new, WriteOptions::default())
+                .unwrap();
+            let c = content(&rig.memory());
+            assert_eq!(
+                c,
+                Content::Message(new_bytes.clone()),
+                "{chip:?}: retry after tear at {k}"
+            );
+        }
+    }
+    assert!(seen.iter().all(|&n| n > 0), "{chip:?}: {seen:?}");
+    eprintln!(
+        "{chip:?}: {full} tears through pcscd in {:?}; previous/empty/new = {seen:?}",
+        t0.elapsed()
+    );
+    rig.take_away();
+}
+
+#[test]
+fn tear_ntag213_through_pcscd() {
+    tear(VChip::Ntag213);
+}
+
+#[test]
+fn tear_ntag215_through_pcscd() {
+    tear(VChip::Ntag215);
+}
+
+#[test]
+fn tear_ntag216_through_pcscd() {
+    tear(VChip::Ntag216);
+}
+
+fn expect(
+    rx: &mpsc::Receiver<ReaderEvent>,
+    what: &str,
+    f: impl Fn(&ReaderEvent) -> bool,
+) -> Vec<ReaderEvent> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut seen = Vec::new();
+    while Instant::now() < deadline {
+        if let Ok(e) = rx.recv_timeout(Duration::from_millis(100)) {
+            let hit = f(&e);
+            seen.push(e);
+            if hit {
+                return seen;
+            }
+        }
+    }
+    panic!("no {what} event within 10 s; saw {seen:?}");
+}
+
+/// Reader and tag events, the next tag with a new UID, and recovery when pcscd restarts.
+#[test]
+fn events_next_tag_and_service_restart() {
+    let Some(mut rig) = Rig::start("events_next_tag_and_service_restart") else {
+        return;
+    };
+    let (tx, rx) = mpsc::channel();
+    let mon = ReaderMonitor::spawn(Duration::from_millis(300), move |e| {
+        let _ = tx.send(e);
+    });
+    expect(
+        &rx,
+        "ReaderAdded",
+        |e| matches!(e, ReaderEvent::ReaderAdded { reader } if reader == VPCD_READER),
+    );
+    rig.put(TagState::factory(VChip::Ntag215, nth_uid(31)));
+    expect(
+        &rx,
+        "TagPresent",
+        |e| matches!(e, ReaderEvent::TagPresent { reader, .. } if reader == VPCD_READER),
+    );
+    assert_eq!(
+        rig.session().read_tag().unwrap().uid.as_deref(),
+        Some("047A670000001F")
+    );
+    // The next tag: a new UID.
+    rig.vt.swap(TagState::factory(VChip::Ntag213, nth_uid(32)));
+    expect(&rx, "TagRemoved", |e| {
+        matches!(e, ReaderEvent::TagRemoved { .. })
+    });
+    expect(&rx, "TagPresent (next)", |e| {
+        matches!(e, ReaderEvent::TagPresent { .. })
+    });
+    let rep = rig
+        .pcsc
+        .open(Some("Virtual PCD 00 00"), Duration::from_secs(5))
+        .unwrap()
+        .read_tag()
+        .unwrap();
+    assert_eq!(
+        (rep.uid.as_deref(), rep.chip.kind),
+        (Some("047A6700000020"), ChipKind::Ntag213)
+    );
+    rig.take_away();
+    expect(&rx, "TagRemoved", |e| {
+        matches!(e, ReaderEvent::TagRemoved { .. })
+    });
+
+    if !rig.pcscd.owned {
+        eprintln!(
+            "pcscd was started by someone else: not restarting it, service-recovery part skipped"
+        );
+        mon.stop();
+        return;
+    }
+    // pcscd goes away and comes back: the monitor says so and the same Pcsc recovers its context.
+    rig.pcscd.stop();
+    expect(&rx, "ServiceLost", |e| {
+        matches!(e, ReaderEvent::ServiceLost { .. })
+    });
+    assert!(matches!(rig.pcsc.readers(), Err(TagError::NoService(_))));
+    rig.pcscd.restart(false).unwrap();
+    expect(&rx, "ServiceBack", |e| {
+        matches!(e, ReaderEvent::ServiceBack)
+    });
+    expect(&rx, "ReaderAdded after restart", |e| {
+        matches!(e, ReaderEvent::ReaderAdded { .. })
+    });
+    rig.put(TagState::factory(VChip::Ntag216, nth_uid(33)));
+    expect(&rx, "TagPresent after restart", |e| {
+        matches!(e, ReaderEvent::TagPresent { .. })
+    });
+    rig.session()
+        .write_ndef(&wechat("AFTER"), WriteOptions::default())
+        .unwrap();
+    assert_eq!(
+        content(&rig.memory()),
+        Content::Message(wechat("AFTER").encode().unwrap())
+    );
+    rig.take_away();
+    mon.stop();
+}
+
+/// A removed tag during a session is reported as such, and the `pcsc` error is typed.
+#[test]
+fn no_tag_and_reader_selection() {
+    let Some(mut rig) = Rig::start("no_tag_and_reader_selection") else {
+        return;
+    };
+    rig.take_away();
+    assert_eq!(
+        rig.pcsc.wait_for_tag(None, Duration::ZERO).unwrap_err(),
+        TagError::NoTag
+    );
+    assert_eq!(
+        rig.pcsc
+            .wait_for_tag(None, Duration::from_millis(600))
+            .unwrap_err(),
+        TagError::Timeout(0)
+    );
+    assert!(matches!(
+        rig.pcsc.wait_for_tag(Some("ACR122"), Duration::ZERO),
+        Err(TagError::ReaderNotFound(_))
+    ));
+    let names = rig.pcsc.list_readers().unwrap();
+    assert!(
+        names.iter().any(|n| n == "Virtual PCD 00 00")
+            && names.iter().any(|n| n == "Virtual PCD 00 01"),
+        "{names:?}"
+    );
+}

@@ -1,0 +1,73 @@
+//! Writes the seed corpus of the `tag_image` fuzz target (fuzz/seeds/): memory dumps of virtual tags in
+//! every state Tapstand meets, plus bare NDEF messages.
+//! `cargo run -p tapstand-vtag --example fuzz_seeds -- fuzz/seeds`
+
+use tapstand_ndef::wechat::{uri_and_aar, wechat_message, WECHAT_PACKAGE};
+use tapstand_vtag::{nth_uid, TagState, VChip};
+
+fn main() {
+    let dir = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "fuzz/seeds".into());
+    std::fs::create_dir_all(&dir).expect("seed dir");
+    let save = |name: &str, bytes: &[u8]| {
+        std::fs::write(format!("{dir}/{name}"), bytes).expect("write seed")
+    };
+    let wechat = wechat_message("weixin://dl/business/?t=XTSkBZlzqmn")
+        .unwrap()
+        .encode()
+        .unwrap();
+    let big = uri_and_aar(
+        &format!("https://example.com/{}", "y".repeat(300)),
+        Some(WECHAT_PACKAGE),
+    )
+    .encode()
+    .unwrap();
+    let uid = nth_uid(1);
+    for (chip, n) in [
+        (VChip::Ntag213, "213"),
+        (VChip::Ntag215, "215"),
+        (VChip::Ntag216, "216"),
+    ] {
+        save(
+            &format!("ntag{n}-factory.bin"),
+            &TagState::factory(chip, uid).mem,
+        );
+        save(
+            &format!("ntag{n}-blank.bin"),
+            &TagState::blank(chip, uid).mem,
+        );
+        save(
+            &format!("ntag{n}-wechat.bin"),
+            &TagState::with_message(chip, uid, &wechat).mem,
+        );
+        let mut locked = TagState::with_message(chip, uid, &wechat);
+        locked.lock();
+        save(&format!("ntag{n}-locked.bin"), &locked.mem);
+        let mut pw = TagState::with_message(chip, uid, &wechat);
+        pw.protect([1, 2, 3, 4], [5, 6], 4, false);
+        save(
+            &format!("ntag{n}-password.bin"),
+            &pw.image().to_bytes_lossy(),
+        );
+        if chip != VChip::Ntag213 {
+            save(
+                &format!("ntag{n}-3byte-length.bin"),
+                &TagState::with_message(chip, uid, &big).mem,
+            );
+        }
+    }
+    // A 215 with a Memory Control TLV reserving bytes inside the data area.
+    let mut m = TagState::factory(VChip::Ntag215, uid).mem;
+    m[16..24].copy_from_slice(&[0x02, 0x03, 0x18, 0x04, 0x04, 0x03, 0x00, 0xFE]);
+    save("ntag215-memory-control.bin", &m);
+    save("ndef-wechat.bin", &wechat);
+    save("ndef-long-record.bin", &big);
+    save(
+        "ndef-text-id.bin",
+        &[
+            0xD9, 0x01, 0x05, 0x02, b'T', b'i', b'd', 0x02, b'e', b'n', b'h', b'i',
+        ],
+    );
+    save("ndef-empty-record.bin", &[0xD0, 0x00, 0x00]);
+}

@@ -1,0 +1,38 @@
+//! A virtual NFC tag for Tapstand's tests and demos: "reader firmware + NTAG213/215/216" speaking the
+//! vpcd protocol to vsmartcard's virtual reader, so the real pcscd and the real `pcsc` crate are in the loop.
+//!
+//! * [`tag`]: the chip (memory map, OTP and lock bits, CFG pages, password, GET_VERSION).
+//! * [`firmware`]: the reader's pseudo-APDUs (`FF CA`, `FF B0`, `FF D6`), ACR122U Direct Transmit and PC/SC
+//!   Part 3 transparent sessions, and fault injection.
+//! * [`vpcd`]: the TCP link to vpcd (127.0.0.1:35963): insert, remove, swap, read memory back.
+//! * [`pcscd`]: test support that starts `pcscd -f` and stops it by PID.
+//!
+//! [`firmware::Firmware`] can also be driven in-process (no pcscd) for fast unit tests.
+
+pub mod firmware;
+pub mod pcscd;
+pub mod tag;
+pub mod vpcd;
+
+pub use firmware::{Faults, Firmware, Outcome, PassThroughMode};
+pub use tag::{TagState, VChip};
+pub use vpcd::{VirtualTag, VPCD_PORT, VPCD_READER};
+
+/// Parses a 7-byte UID from hex (spaces and colons allowed).
+pub fn parse_uid(s: &str) -> Option<[u8; 7]> {
+    let h: String = s.chars().filter(|c| c.is_ascii_hexdigit()).collect();
+    if h.len() != 14 {
+        return None;
+    }
+    let mut u = [0u8; 7];
+    for (i, b) in u.iter_mut().enumerate() {
+        *b = u8::from_str_radix(&h[i * 2..i * 2 + 2], 16).ok()?;
+    }
+    Some(u)
+}
+
+/// A UID for the n-th virtual tag: NXP manufacturer byte 04, then n.
+pub fn nth_uid(n: u32) -> [u8; 7] {
+    let b = n.to_be_bytes();
+    [0x04, 0x7A, 0x67, b[0], b[1], b[2], b[3]]
+}
