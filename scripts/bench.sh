@@ -10,8 +10,14 @@ cold=false; [ "${1:-}" = "--cold" ] && cold=true
 out=benchmarks/foundation.md
 results=()
 add() { results+=("| $1 | $2 |"); printf '%-48s %s\n' "$1" "$2"; }
-secs() { local s; s=$(date +%s.%N); "$@" >/dev/null 2>&1; echo "$(date +%s.%N) - $s" | bc; }
+# Seconds a command takes (it must succeed: a failing build is not a figure).
+secs() {
+  local s log; s=$(date +%s.%N); log=$(mktemp)
+  "$@" >"$log" 2>&1 || { tail -20 "$log" >&2; die "failed: $*"; }
+  rm -f "$log"; printf '%.1f' "$(echo "$(date +%s.%N) - $s" | bc)"
+}
 
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 "$ROOT/scripts/setup.sh" >/dev/null
 command -v bc >/dev/null || as_root apt-get install -y -q bc >/dev/null
 (cd ui && npm run build >/dev/null)
@@ -19,15 +25,16 @@ command -v bc >/dev/null || as_root apt-get install -y -q bc >/dev/null
 step "Build times"
 if $cold; then
   tdir=$(mktemp -d /tmp/tapstand-cold.XXXXXX)
-  add "cold debug build of the app (empty target/)" "$(CARGO_TARGET_DIR=$tdir secs cargo build -p tapstand --features custom-protocol) s"
+  t=$(CARGO_TARGET_DIR=$tdir secs cargo build -p tapstand --features custom-protocol)
+  add "cold debug build of the app (empty target/)" "$t s"
   rm -rf "$tdir"
 fi
 cargo build -p tapstand --features custom-protocol >/dev/null 2>&1
-add "no-op debug build" "$(secs cargo build -p tapstand --features custom-protocol) s"
-touch src-tauri/src/commands.rs
-add "warm debug build after editing the Tauri crate" "$(secs cargo build -p tapstand --features custom-protocol) s"
+t=$(secs cargo build -p tapstand --features custom-protocol); add "no-op debug build" "$t s"
+touch src-tauri/src/commands/app.rs
+t=$(secs cargo build -p tapstand --features custom-protocol); add "warm debug build after editing the Tauri crate" "$t s"
 touch crates/tapstand-core/src/lib.rs
-add "warm debug build after editing tapstand-core" "$(secs cargo build -p tapstand --features custom-protocol) s"
+t=$(secs cargo build -p tapstand --features custom-protocol); add "warm debug build after editing tapstand-core" "$t s"
 
 step "Release binary and Linux bundle (tauri build --bundles deb)"
 rel_time=$(secs ui/node_modules/.bin/tauri build --bundles deb)
@@ -73,7 +80,8 @@ add "idle memory after 10 s, app + WebKit processes, PSS sum (median)" "$(( $(me
 {
   echo "# Foundation benchmarks"
   echo
-  echo "Measured by \`scripts/bench.sh${1:+ $1}\` on $(date -u +%Y-%m-%d), $(nproc) cores, $(free -g | awk '/^Mem/ {print $2}') GiB, $(uname -sr)."
+  echo "Measured by \`scripts/bench.sh${1:+ $1}\` on $(date -u +%Y-%m-%d), $(nproc) cores, $(free -g | awk '/^Mem/ {print $2}') GiB, $(uname -sr);"
+  echo "load average at the start: $load_start, at the end: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine inflates build times and first paint)."
   echo "Targets (issue 2): release app binary ≤ 25 MB, first paint ≤ 2 s, idle RSS ≤ 200 MB."
   echo
   echo "| what | figure |"
