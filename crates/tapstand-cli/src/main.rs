@@ -7,6 +7,7 @@
 mod doctor;
 mod output;
 mod print;
+mod station;
 mod tag;
 mod wechat;
 
@@ -54,6 +55,10 @@ pub enum Command {
     Wxacode(wechat::WxacodeArgs),
     /// Print-ready stand artwork (PDF: 3 mm bleed, crop marks, TrimBox/BleedBox, K100 text and code).
     ExportPdf(print::ExportPdfArgs),
+    /// The write station: tag after tag for a target (scheme from the ledger or WeChat, write, verify, record).
+    Write(station::WriteArgs),
+    /// The station's history: every tag and attempt, filtered, optionally exported to CSV.
+    History(station::HistoryArgs),
 }
 
 fn main() {
@@ -86,5 +91,7 @@ async fn run(command: Command, paths: &AppPaths, json: bool) -> Result<(), UserE
         Command::Scheme(a) => wechat::scheme(a, paths, json).await,
         Command::Wxacode(a) => wechat::wxacode(a, paths, json).await,
         Command::ExportPdf(a) => print::export_pdf(a, json),
+        Command::Write(a) => station::write(a, paths, json).await,
+        Command::History(a) => station::history(a, paths, json).await,
     }
 }

@@ -20,6 +20,7 @@ use sqlx::{ConnectOptions, Connection};
 pub mod ledger;
 pub mod records;
 pub mod settings;
+pub mod station;
 pub mod wxacode;
 mod user_error;
 

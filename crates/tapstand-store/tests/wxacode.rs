@@ -28,7 +28,9 @@ async fn codes_are_cached_by_all_their_parameters() {
         ..key.clone()
     };
     assert_eq!(db.wxacode_get(&hyaline).await.unwrap(), None);
-    db.wxacode_put(&hyaline, PNG, 1_700_000_000_001).await.unwrap();
+    db.wxacode_put(&hyaline, PNG, 1_700_000_000_001)
+        .await
+        .unwrap();
     let small = WxacodeKey {
         width: 430,
         ..key.clone()
@@ -43,13 +45,19 @@ async fn codes_are_cached_by_all_their_parameters() {
     // Replacing keeps one row.
     db.wxacode_put(&key, PNG, 1_700_000_000_002).await.unwrap();
     let got = db.wxacode_get(&key).await.unwrap().unwrap();
-    assert_eq!((got.mime.as_str(), got.bytes.as_slice()), ("image/png", PNG));
+    assert_eq!(
+        (got.mime.as_str(), got.bytes.as_slice()),
+        ("image/png", PNG)
+    );
     let list = db.wxacode_list(&key.appid).await.unwrap();
     assert_eq!(list.len(), 2);
     assert_eq!(list[0].fetched_at, 1_700_000_000_002.0);
     assert_eq!(list[0].size_bytes as usize, PNG.len());
 
-    assert_eq!(db.wxacode_delete_scene(&key.appid, "s=18").await.unwrap(), 2);
+    assert_eq!(
+        db.wxacode_delete_scene(&key.appid, "s=18").await.unwrap(),
+        2
+    );
     assert!(db.wxacode_list(&key.appid).await.unwrap().is_empty());
     db.close().await;
 }

@@ -1,0 +1,317 @@
+//! `tapstand-cli write …` (the write station, headless: one line per tag) and `tapstand-cli history …`.
+
+use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+use clap::{ArgGroup, Args};
+use serde::Serialize;
+use tapstand_core::{AppPaths, UserError};
+use tapstand_secrets::Keychain;
+use tapstand_station::{
+    target, StationEvent, StationOptions, TapOutcome, TargetChoice,
+};
+use tapstand_store::station::{HistoryFilter, StationAttempt};
+use tapstand_store::Db;
+use tapstand_wechat::{ClientConfig, SchemeService, WechatClient};
+
+use crate::output;
+
+#[derive(Args, Debug)]
+#[command(group(ArgGroup::new("target").required(true).args(["store", "terminal", "all_stores_target"])))]
+pub struct WriteArgs {
+    /// The mini-program profile (name, id or AppID).
+    #[arg(long)]
+    pub profile: String,
+    /// The device model (model_id, name or id).
+    #[arg(long)]
+    pub model: String,
+    /// Target store (机构编号, name or id).
+    #[arg(long)]
+    pub store: Option<String>,
+    /// Target front-desk terminal (终端号, 机器号 or id).
+    #[arg(long)]
+    pub terminal: Option<String>,
+    /// 不区分门店: one target for every store.
+    #[arg(long)]
+    pub all_stores_target: bool,
+    /// Stop after this many tags (default: until Ctrl-C).
+    #[arg(long)]
+    pub count: Option<u32>,
+    /// Permanently lock each tag after verifying it (cannot be undone).
+    #[arg(long)]
+    pub lock: bool,
+    /// Overwrite tags that hold another WeChat link.
+    #[arg(long)]
+    pub overwrite: bool,
+    /// Operator name recorded with each tag.
+    #[arg(long, default_value = "")]
+    pub operator: String,
+    /// Reader name (or part of it); default: the reader a tag is put on.
+    #[arg(long)]
+    pub reader: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct HistoryArgs {
+    /// Only this store (机构编号, name or id).
+    #[arg(long)]
+    pub store: Option<String>,
+    /// Only this terminal (终端号, 机器号 or id).
+    #[arg(long)]
+    pub terminal: Option<String>,
+    /// Only attempts on or after this date (YYYY-MM-DD, China time).
+    #[arg(long)]
+    pub since: Option<String>,
+    /// `ok` or `failed`.
+    #[arg(long)]
+    pub result: Option<String>,
+    /// Write the rows to this CSV file (UTF-8 with BOM, opens in Excel).
+    #[arg(long)]
+    pub csv: Option<PathBuf>,
+}
+
+fn usage(zh: &str, en: &str) -> UserError {
+    UserError::new("cli.usage", (zh, "请检查命令参数。"), (en, "Check the arguments."))
+}
+
+#[derive(Serialize)]
+struct TagLine<'a> {
+    n: u32,
+    result: &'a str,
+    uid: &'a str,
+    chip: &'a str,
+    sn: &'a str,
+    openlink: Option<&'a str>,
+    scheme_source: Option<&'a str>,
+    target: &'a str,
+    path: &'a str,
+    query: &'a str,
+    total_ms: i64,
+    error: Option<&'a UserError>,
+}
+
+fn print_outcome(json: bool, n: u32, o: &TapOutcome) {
+    let a = &o.attempt;
+    if json {
+        output::json_line(&TagLine {
+            n,
+            result: o.result.as_str(),
+            uid: &a.uid,
+            chip: &a.chip,
+            sn: &a.sn,
+            openlink: a.openlink.as_deref(),
+            scheme_source: a.scheme_source.as_deref(),
+            target: &a.target_label,
+            path: &a.path,
+            query: &a.query,
+            total_ms: a.total_ms,
+            error: o.error.as_ref(),
+        });
+    } else {
+        let word = match o.result {
+            tapstand_station::TapResult::Written => "✔ 写入成功 written",
+            tapstand_station::TapResult::AlreadyCorrect => "✔ 已是正确内容 already correct",
+            tapstand_station::TapResult::NeedsConfirmation => "？需要确认覆盖 needs confirmation",
+            tapstand_station::TapResult::Failed => "✘ 失败 failed",
+        };
+        println!("#{n} {word}  UID {}  {}  {} ms", a.uid, a.chip, a.total_ms);
+        if let Some(e) = &o.error {
+            eprintln!("{}", e.to_text());
+        }
+    }
+}
+
+pub async fn write(a: WriteArgs, paths: &AppPaths, json: bool) -> Result<(), UserError> {
+    let db = Db::open(&paths.db_path).await?;
+    let profile = target::find_profile(&db, &a.profile).await?;
+    let model = target::find_model(&db, &a.model).await?;
+    let choice = match (&a.store, &a.terminal, a.all_stores_target) {
+        (Some(s), None, false) => TargetChoice::Store {
+            id: target::find_store(&db, s).await?.id,
+        },
+        (None, Some(t), false) => TargetChoice::Terminal {
+            id: target::find_terminal(&db, t).await?.id,
+        },
+        (None, None, true) => TargetChoice::AllStores,
+        _ => {
+            return Err(usage(
+                "请只选一个目标：--store、--terminal 或 --all-stores-target。",
+                "Pick exactly one target: --store, --terminal or --all-stores-target.",
+            ))
+        }
+    };
+    let target = tapstand_station::resolve_target(&db, &profile, &model, &choice).await?;
+    let keychain = Keychain::native().map_err(tapstand_records::keychain_error)?;
+    let secret = tapstand_records::app_secret(&db, &keychain, profile.id).await?;
+    let (client, _warnings) =
+        WechatClient::new(ClientConfig::from_env(), &profile.appid, &secret)?;
+    let schemes = Arc::new(SchemeService::new(Arc::new(client), db.clone()));
+    if !json {
+        println!(
+            "目标 target: {}  页面 page: {}  (model_id {})",
+            target.label,
+            target.preview(),
+            target.model_id
+        );
+        println!("请把标签放到读卡器上 Put a tag on the reader…");
+    } else {
+        output::json_line(&serde_json::json!({ "event": "target", "target": &target, "preview": target.preview() }));
+    }
+    let rt = tokio::runtime::Handle::current();
+    let opts = StationOptions {
+        lock: a.lock,
+        overwrite: a.overwrite,
+        operator: a.operator.clone(),
+    };
+    let count = a.count;
+    let reader = a.reader.clone();
+    let summary = tokio::task::spawn_blocking(move || {
+        let n = std::sync::atomic::AtomicU32::new(0);
+        let station = tapstand_station::Station::new(rt, db, schemes, target, opts).with_events(
+            Arc::new(move |e: &StationEvent| match e {
+                StationEvent::Done { outcome } => {
+                    let i = n.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                    print_outcome(json, i, outcome);
+                }
+                StationEvent::RemoveTag if !json => println!("请拿走标签，放下一张 Remove the tag, place the next."),
+                StationEvent::ReaderUnplugged if !json => eprintln!("读卡器已拔出，等待重新连接… Reader unplugged, waiting…"),
+                StationEvent::ReaderBack if !json => eprintln!("读卡器已连接 Reader back."),
+                _ => {}
+            }),
+        );
+        let stop = AtomicBool::new(false);
+        let mut pcsc = tapstand_tag::Pcsc::new();
+        station.run(&mut pcsc, reader.as_deref(), &stop, count)
+    })
+    .await
+    .map_err(UserError::internal)?;
+    if json {
+        output::json_line(&serde_json::json!({ "event": "summary", "summary": summary }));
+    } else {
+        println!(
+            "完成 done: 写入 {} / 已正确 {} / 需确认 {} / 失败 {}",
+            summary.written, summary.already_correct, summary.needs_confirmation, summary.failed
+        );
+    }
+    if summary.failed > 0 || summary.needs_confirmation > 0 {
+        std::process::exit(1);
+    }
+    Ok(())
+}
+
+/// `YYYY-MM-DD` → unix ms at midnight China time (UTC+8).
+fn parse_date(s: &str) -> Option<i64> {
+    let mut it = s.trim().split('-');
+    let y: i64 = it.next()?.parse().ok()?;
+    let m: i64 = it.next()?.parse().ok()?;
+    let d: i64 = it.next()?.parse().ok()?;
+    if it.next().is_some() || !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    // Days from civil (Howard Hinnant).
+    let (y2, m2) = if m <= 2 { (y - 1, m + 9) } else { (y, m - 3) };
+    let era = y2.div_euclid(400);
+    let yoe = y2 - era * 400;
+    let doy = (153 * m2 + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146097 + doe - 719468;
+    Some(days * 86_400_000 - 8 * 3_600_000)
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+fn to_csv(rows: &[StationAttempt]) -> String {
+    let mut out = String::from("\u{feff}时间(ms),结果,UID,芯片,model_id,sn,目标,路径,参数,链接,读卡器,操作员,错误,耗时ms\r\n");
+    for r in rows {
+        let cols = [
+            r.started_at.to_string(),
+            r.result.clone(),
+            r.uid.clone(),
+            r.chip.clone(),
+            r.model_id.clone(),
+            r.sn.clone(),
+            r.target_label.clone(),
+            r.path.clone(),
+            r.query.clone(),
+            r.openlink.clone().unwrap_or_default(),
+            r.reader.clone(),
+            r.operator.clone(),
+            r.error_zh.clone().unwrap_or_default(),
+            r.total_ms.to_string(),
+        ];
+        out.push_str(&cols.iter().map(|c| csv_field(c)).collect::<Vec<_>>().join(","));
+        out.push_str("\r\n");
+    }
+    out
+}
+
+pub async fn history(a: HistoryArgs, paths: &AppPaths, json: bool) -> Result<(), UserError> {
+    let db = Db::open(&paths.db_path).await?;
+    let mut f = HistoryFilter::default();
+    if let Some(s) = &a.store {
+        f.store_id = Some(target::find_store(&db, s).await?.id);
+    }
+    if let Some(t) = &a.terminal {
+        f.terminal_id = Some(target::find_terminal(&db, t).await?.id);
+    }
+    if let Some(d) = &a.since {
+        f.since_ms = Some(parse_date(d).ok_or_else(|| {
+            usage("日期格式应为 YYYY-MM-DD。", "The date must be YYYY-MM-DD.")
+        })?);
+    }
+    if let Some(r) = &a.result {
+        if r != "ok" && r != "failed" {
+            return Err(usage("--result 只能是 ok 或 failed。", "--result is ok or failed."));
+        }
+        f.result = Some(r.clone());
+    }
+    let rows = db.station_history(&f).await?;
+    if let Some(path) = &a.csv {
+        std::fs::write(path, to_csv(&rows)).map_err(UserError::internal)?;
+    }
+    if json {
+        for r in &rows {
+            output::json_line(r);
+        }
+    } else {
+        for r in &rows {
+            println!(
+                "{}  {:<16} {:<8} {:<18} {:<20} {} ms {}",
+                r.started_at,
+                r.result,
+                r.chip,
+                r.uid,
+                r.target_label,
+                r.total_ms,
+                r.error_zh.as_deref().unwrap_or("")
+            );
+        }
+        println!("共 {} 条 / {} rows", rows.len(), rows.len());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_china_midnight() {
+        // 2026-01-01 00:00 +08:00 = 2025-12-31 16:00 UTC.
+        assert_eq!(parse_date("2026-01-01"), Some(1_767_196_800_000));
+        assert_eq!(parse_date("2026-13-01"), None);
+    }
+
+    #[test]
+    fn csv_quotes() {
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(csv_field("x\"y"), "\"x\"\"y\"");
+    }
+}
