@@ -51,7 +51,7 @@ Xvfb "$display" -screen 0 1280x900x24 -nolisten tcp >/dev/null 2>&1 &
 xpid=$!
 trap 'kill $xpid 2>/dev/null || true' EXIT
 for _ in $(seq 1 50); do [ -S "/tmp/.X11-unix/X${display#:}" ] && break; sleep 0.1; done
-paints=(); rss=(); pss=()
+paints=(); rss=(); pss=(); main_rss=()
 tree_pids() { local p=$1; echo "$p"; for c in $(pgrep -P "$p"); do tree_pids "$c"; done; }
 for i in 1 2 3 4 5; do
   data=$(mktemp -d /tmp/tapstand-bench.XXXXXX)
@@ -68,12 +68,13 @@ for i in 1 2 3 4 5; do
     r=$((r + $(awk '/^VmRSS/ {print $2}' /proc/$p/status 2>/dev/null || echo 0)))
     s=$((s + $(awk '/^Pss:/ {print $2}' /proc/$p/smaps_rollup 2>/dev/null || echo 0)))
   done
-  rss+=("$r"); pss+=("$s")
+  rss+=("$r"); pss+=("$s"); main_rss+=("$(awk '/^VmRSS/ {print $2}' /proc/$app/status)")
   kill $app; wait $app 2>/dev/null || true
   rm -rf "$data" "$log"
 done
 median() { printf '%s\n' "$@" | sort -n | sed -n "$(( ($# + 1) / 2 ))p"; }
 add "launch → first paint, median of 5 (min–max)" "$(median "${paints[@]}") ms ($(printf '%s\n' "${paints[@]}" | sort -n | head -1)–$(printf '%s\n' "${paints[@]}" | sort -n | tail -1) ms)"
+add "idle memory after 10 s, the Rust app process alone, RSS (median)" "$(( $(median "${main_rss[@]}") / 1024 )) MiB"
 add "idle memory after 10 s, app + WebKit processes, RSS sum (median)" "$(( $(median "${rss[@]}") / 1024 )) MiB"
 add "idle memory after 10 s, app + WebKit processes, PSS sum (median)" "$(( $(median "${pss[@]}") / 1024 )) MiB"
 

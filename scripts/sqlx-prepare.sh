@@ -21,11 +21,19 @@ for path in sorted(sys.argv[2:]):
 db.commit()
 PY
 mkdir -p "$tmp/sqlx"
-# Proc macros only run when the crate is compiled again.
+# Proc macros only run when the crate is compiled again, and cargo does not track SQLX_* variables: use a
+# target directory of our own (no other build can mark the crate fresh in between) and touch the crate.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}/sqlx-prepare"
 touch $crate/src/lib.rs
 SQLX_OFFLINE=false DATABASE_URL="sqlite://$tmp/prepare.db" SQLX_OFFLINE_DIR="$tmp/sqlx" \
   cargo check -q -p tapstand-store --all-targets
 touch $crate/src/lib.rs
+expected=$(grep -rhoE 'sqlx::query(_as|_scalar)?!' $crate/src $crate/tests 2>/dev/null | wc -l)
+got=$(ls "$tmp/sqlx" | wc -l)
+if [ "$got" -eq 0 ] || [ "$got" -lt $((expected / 2)) ]; then
+  echo "sqlx-prepare: the macros wrote $got query files for ~$expected query macros: the crate was not recompiled online" >&2
+  exit 1
+fi
 if [ "${1:-}" = "--check" ]; then
   if ! diff -r "$tmp/sqlx" $crate/.sqlx >/dev/null 2>&1; then
     diff -r "$tmp/sqlx" $crate/.sqlx || true

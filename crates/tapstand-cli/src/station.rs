@@ -8,9 +8,7 @@ use clap::{ArgGroup, Args};
 use serde::Serialize;
 use tapstand_core::{AppPaths, UserError};
 use tapstand_secrets::Keychain;
-use tapstand_station::{
-    target, StationEvent, StationOptions, TapOutcome, TargetChoice,
-};
+use tapstand_station::{target, StationEvent, StationOptions, TapOutcome, TargetChoice};
 use tapstand_store::station::{HistoryFilter, StationAttempt};
 use tapstand_store::Db;
 use tapstand_wechat::{ClientConfig, SchemeService, WechatClient};
@@ -72,7 +70,11 @@ pub struct HistoryArgs {
 }
 
 fn usage(zh: &str, en: &str) -> UserError {
-    UserError::new("cli.usage", (zh, "请检查命令参数。"), (en, "Check the arguments."))
+    UserError::new(
+        "cli.usage",
+        (zh, "请检查命令参数。"),
+        (en, "Check the arguments."),
+    )
 }
 
 #[derive(Serialize)]
@@ -144,8 +146,7 @@ pub async fn write(a: WriteArgs, paths: &AppPaths, json: bool) -> Result<(), Use
     let target = tapstand_station::resolve_target(&db, &profile, &model, &choice).await?;
     let keychain = Keychain::native().map_err(tapstand_records::keychain_error)?;
     let secret = tapstand_records::app_secret(&db, &keychain, profile.id).await?;
-    let (client, _warnings) =
-        WechatClient::new(ClientConfig::from_env(), &profile.appid, &secret)?;
+    let (client, _warnings) = WechatClient::new(ClientConfig::from_env(), &profile.appid, &secret)?;
     let schemes = Arc::new(SchemeService::new(Arc::new(client), db.clone()));
     if !json {
         println!(
@@ -156,7 +157,9 @@ pub async fn write(a: WriteArgs, paths: &AppPaths, json: bool) -> Result<(), Use
         );
         println!("请把标签放到读卡器上 Put a tag on the reader…");
     } else {
-        output::json_line(&serde_json::json!({ "event": "target", "target": &target, "preview": target.preview() }));
+        output::json_line(
+            &serde_json::json!({ "event": "target", "target": &target, "preview": target.preview() }),
+        );
     }
     let rt = tokio::runtime::Handle::current();
     let opts = StationOptions {
@@ -174,8 +177,12 @@ pub async fn write(a: WriteArgs, paths: &AppPaths, json: bool) -> Result<(), Use
                     let i = n.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
                     print_outcome(json, i, outcome);
                 }
-                StationEvent::RemoveTag if !json => println!("请拿走标签，放下一张 Remove the tag, place the next."),
-                StationEvent::ReaderUnplugged if !json => eprintln!("读卡器已拔出，等待重新连接… Reader unplugged, waiting…"),
+                StationEvent::RemoveTag if !json => {
+                    println!("请拿走标签，放下一张 Remove the tag, place the next.")
+                }
+                StationEvent::ReaderUnplugged if !json => {
+                    eprintln!("读卡器已拔出，等待重新连接… Reader unplugged, waiting…")
+                }
                 StationEvent::ReaderBack if !json => eprintln!("读卡器已连接 Reader back."),
                 _ => {}
             }),
@@ -246,7 +253,13 @@ fn to_csv(rows: &[StationAttempt]) -> String {
             r.error_zh.clone().unwrap_or_default(),
             r.total_ms.to_string(),
         ];
-        out.push_str(&cols.iter().map(|c| csv_field(c)).collect::<Vec<_>>().join(","));
+        out.push_str(
+            &cols
+                .iter()
+                .map(|c| csv_field(c))
+                .collect::<Vec<_>>()
+                .join(","),
+        );
         out.push_str("\r\n");
     }
     out
@@ -262,13 +275,17 @@ pub async fn history(a: HistoryArgs, paths: &AppPaths, json: bool) -> Result<(),
         f.terminal_id = Some(target::find_terminal(&db, t).await?.id);
     }
     if let Some(d) = &a.since {
-        f.since_ms = Some(parse_date(d).ok_or_else(|| {
-            usage("日期格式应为 YYYY-MM-DD。", "The date must be YYYY-MM-DD.")
-        })?);
+        f.since_ms =
+            Some(parse_date(d).ok_or_else(|| {
+                usage("日期格式应为 YYYY-MM-DD。", "The date must be YYYY-MM-DD.")
+            })?);
     }
     if let Some(r) = &a.result {
         if r != "ok" && r != "failed" {
-            return Err(usage("--result 只能是 ok 或 failed。", "--result is ok or failed."));
+            return Err(usage(
+                "--result 只能是 ok 或 failed。",
+                "--result is ok or failed.",
+            ));
         }
         f.result = Some(r.clone());
     }

@@ -21,8 +21,8 @@ pub mod ledger;
 pub mod records;
 pub mod settings;
 pub mod station;
-pub mod wxacode;
 mod user_error;
+pub mod wxacode;
 
 /// The embedded migrations (crates/tapstand-store/migrations).
 pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");

@@ -1,0 +1,497 @@
+//! Tapstand's write station (Tauri-free): the tap loop shared by the desktop app and `tapstand-cli`.
+//!
+//! ```text
+//! Target (profile + model + store | 不区分门店 | terminal)
+//!   └─ per tag: read UID + chip ─▶ tag already correct? ─▶ count it, no write
+//!                               ─▶ holds another target's scheme? ─▶ ask (overwrite flag)
+//!                               ─▶ scheme: ledger hit, or generated and COMMITTED (SchemeService)
+//!                               ─▶ tear-safe write URI + AAR, read back, verify (+ optional lock)
+//!                               ─▶ record: station_attempts (every tap) + station_tags (good tags)
+//! ```
+//! A tag pulled off mid-write gives `tag.removed` ("put it back"); the scheme is already in the ledger, so
+//! the next tap writes the same scheme without a second generate call.
+//!
+//! The station's methods are blocking (PC/SC is blocking, one context per thread): run them on a worker
+//! thread, outside the tokio runtime whose handle the station is given for the database and WeChat.
+
+pub mod target;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use tapstand_error::UserError;
+use tapstand_store::station::StationAttempt;
+use tapstand_store::{now_ms, Db};
+use tapstand_tag::ndef::wechat::wechat_message;
+use tapstand_tag::{quirks_for, Pcsc, TagError, TagSession, Transport, WriteOptions};
+use tapstand_wechat::{SchemeRequest, SchemeService, SchemeSource};
+
+pub use target::{resolve_target, Target, TargetChoice};
+
+/// Options of one station run.
+#[derive(Clone, Debug, Default)]
+pub struct StationOptions {
+    /// Permanently lock each tag after verifying it.
+    pub lock: bool,
+    /// Overwrite a tag that holds another target's WeChat scheme (the merchant confirmed).
+    pub overwrite: bool,
+    pub operator: String,
+}
+
+/// How one tap ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum TapResult {
+    /// Written and verified.
+    Written,
+    /// The tag already held this target's scheme: counted, not rewritten.
+    AlreadyCorrect,
+    /// The tag holds another scheme; the merchant must confirm the overwrite.
+    NeedsConfirmation,
+    Failed,
+}
+
+impl TapResult {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TapResult::Written => "written",
+            TapResult::AlreadyCorrect => "already_correct",
+            TapResult::NeedsConfirmation => "needs_confirmation",
+            TapResult::Failed => "failed",
+        }
+    }
+    pub fn ok(self) -> bool {
+        matches!(self, TapResult::Written | TapResult::AlreadyCorrect)
+    }
+}
+
+/// The outcome of one tap, as recorded.
+#[derive(Clone, Debug, Serialize, specta::Type)]
+pub struct TapOutcome {
+    pub result: TapResult,
+    pub attempt: StationAttempt,
+    /// For `failed` and `needs_confirmation`.
+    pub error: Option<UserError>,
+    /// What the tag held before, when it was another scheme.
+    pub previous_scheme: Option<String>,
+}
+
+/// Events for the UI / CLI.
+#[derive(Clone, Debug, Serialize, specta::Type)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum StationEvent {
+    WaitingForTag,
+    TagDetected {
+        uid: String,
+        chip: String,
+        reader: String,
+    },
+    SchemeReady {
+        openlink: String,
+        source: SchemeSource,
+    },
+    Writing,
+    Verified,
+    Done {
+        outcome: Box<TapOutcome>,
+    },
+    Failed {
+        uid: Option<String>,
+        error: UserError,
+    },
+    /// "Remove the tag, place the next."
+    RemoveTag,
+    ReaderUnplugged,
+    ReaderBack,
+}
+
+/// Counters of a run.
+#[derive(Clone, Debug, Default, Serialize, specta::Type)]
+pub struct StationSummary {
+    pub written: u32,
+    pub already_correct: u32,
+    pub needs_confirmation: u32,
+    pub failed: u32,
+}
+
+impl StationSummary {
+    fn add(&mut self, r: TapResult) {
+        match r {
+            TapResult::Written => self.written += 1,
+            TapResult::AlreadyCorrect => self.already_correct += 1,
+            TapResult::NeedsConfirmation => self.needs_confirmation += 1,
+            TapResult::Failed => self.failed += 1,
+        }
+    }
+    /// Tags that ended correct.
+    pub fn ok(&self) -> u32 {
+        self.written + self.already_correct
+    }
+}
+
+pub type EventSink = Arc<dyn Fn(&StationEvent) + Send + Sync>;
+
+/// The write station for one target.
+pub struct Station {
+    rt: tokio::runtime::Handle,
+    db: Db,
+    schemes: Arc<SchemeService>,
+    target: Target,
+    opts: StationOptions,
+    events: EventSink,
+}
+
+fn ms(d: Duration) -> i64 {
+    d.as_millis() as i64
+}
+
+fn sn_bound_elsewhere(sn: &str, path: &str, query: &str) -> UserError {
+    UserError::new(
+        "station.sn_bound_elsewhere",
+        (
+            &format!("这张标签（编号 {sn}）已经为另一个页面生成过链接（{path}?{query}），微信不会为同一编号再生成一次。"),
+            "请换一张新标签；或者选择原来的目标再写一次。",
+        ),
+        (
+            &format!("This tag (sn {sn}) already has a link for another page ({path}?{query}); WeChat issues one per sn."),
+            "Use a new tag, or write it for its original target.",
+        ),
+    )
+}
+
+fn needs_confirmation(scheme: &str) -> UserError {
+    UserError::new(
+        "station.other_scheme",
+        (
+            "这张标签里已经有另一个小程序链接（可能是别的门店或别的前台）。",
+            "确认要覆盖后再放上来（命令行：加 --overwrite）；不确定的话请先用“检查”看看它原来指向哪里。",
+        ),
+        (
+            "This tag already holds another mini-program link (perhaps another store or front desk).",
+            "Confirm the overwrite and tap again (CLI: --overwrite); if unsure, inspect the tag first.",
+        ),
+    )
+    .with_detail(scheme)
+}
+
+fn tag_error(e: TagError) -> UserError {
+    e.into()
+}
+
+impl Station {
+    pub fn new(
+        rt: tokio::runtime::Handle,
+        db: Db,
+        schemes: Arc<SchemeService>,
+        target: Target,
+        opts: StationOptions,
+    ) -> Station {
+        Station {
+            rt,
+            db,
+            schemes,
+            target,
+            opts,
+            events: Arc::new(|_| {}),
+        }
+    }
+
+    pub fn with_events(mut self, events: EventSink) -> Station {
+        self.events = events;
+        self
+    }
+
+    pub fn target(&self) -> &Target {
+        &self.target
+    }
+
+    pub fn set_overwrite(&mut self, overwrite: bool) {
+        self.opts.overwrite = overwrite;
+    }
+
+    fn emit(&self, e: StationEvent) {
+        (self.events)(&e)
+    }
+
+    /// One tap on an open session: read → scheme → write → verify → record. Never panics on tag or
+    /// WeChat trouble: the outcome says what happened, and the attempt is recorded either way.
+    pub fn process<T: Transport>(&self, session: &mut TagSession<T>, reader: &str) -> TapOutcome {
+        let t0 = Instant::now();
+        let mut a = StationAttempt {
+            started_at: now_ms(),
+            model_id: self.target.model_id.clone(),
+            target: self.target.key.clone(),
+            target_label: self.target.label.clone(),
+            store_id: self.target.store_id,
+            terminal_id: self.target.terminal_id,
+            reader: reader.to_string(),
+            operator: self.opts.operator.clone(),
+            ..Default::default()
+        };
+        let (result, error, previous) = self.steps(session, &mut a, t0);
+        a.result = result.as_str().to_string();
+        a.apdus = session.stats().apdus as i64;
+        if let Some(e) = &error {
+            a.error_code = Some(e.code.clone());
+            a.error_zh = Some(e.zh.message.clone());
+        }
+        let t_rec = Instant::now();
+        // Stored: time until recording started (the record itself takes ~1 ms; the returned outcome
+        // carries the full tap-to-done time).
+        a.total_ms = ms(t0.elapsed());
+        let recorded = self.rt.block_on(async {
+            if result.ok() {
+                self.db.station_upsert_tag(&a).await?;
+            }
+            self.db.station_insert_attempt(&a).await
+        });
+        a.record_ms = ms(t_rec.elapsed());
+        a.total_ms = ms(t0.elapsed());
+        let (result, error) = match recorded {
+            Ok(id) => {
+                a.id = id;
+                (result, error)
+            }
+            Err(e) => (TapResult::Failed, Some(UserError::from(e))),
+        };
+        let outcome = TapOutcome {
+            result,
+            attempt: a,
+            error: error.clone(),
+            previous_scheme: previous,
+        };
+        if let (Some(e), TapResult::Failed) = (&error, result) {
+            self.emit(StationEvent::Failed {
+                uid: (!outcome.attempt.uid.is_empty()).then(|| outcome.attempt.uid.clone()),
+                error: e.clone(),
+            });
+        }
+        self.emit(StationEvent::Done {
+            outcome: Box::new(outcome.clone()),
+        });
+        outcome
+    }
+
+    fn steps<T: Transport>(
+        &self,
+        session: &mut TagSession<T>,
+        a: &mut StationAttempt,
+        t0: Instant,
+    ) -> (TapResult, Option<UserError>, Option<String>) {
+        let fail = |e: UserError| (TapResult::Failed, Some(e), None);
+        // 1. Read UID + chip + content.
+        let rep = match session.read_tag() {
+            Ok(r) => r,
+            Err(e) => return fail(tag_error(e)),
+        };
+        a.read_ms = ms(t0.elapsed());
+        a.chip = format!("{:?}", rep.chip.kind).to_lowercase();
+        let Some(uid) = rep.uid.clone() else {
+            return fail(tag_error(TagError::Unsupported {
+                name: rep.chip.name.clone(),
+            }));
+        };
+        a.uid = uid.clone();
+        self.emit(StationEvent::TagDetected {
+            uid: uid.clone(),
+            chip: a.chip.clone(),
+            reader: a.reader.clone(),
+        });
+        let sn = self.target.sn_for(&uid);
+        let (path, query) = self.target.path_query(&uid);
+        a.sn = sn.clone();
+        a.path = path.clone();
+        a.query = query.clone();
+        let current = rep
+            .wechat
+            .as_ref()
+            .filter(|w| w.valid)
+            .and_then(|w| w.scheme.clone());
+
+        // 2. What the ledger already holds for this tag.
+        let t_s = Instant::now();
+        let row = match self
+            .rt
+            .block_on(self.db.scheme_find(&self.target.model_id, &sn))
+        {
+            Ok(r) => r,
+            Err(e) => return fail(e.into()),
+        };
+        let row_link = row
+            .as_ref()
+            .filter(|r| r.state.has_openlink())
+            .and_then(|r| r.openlink.clone());
+        if let Some(r) = row.as_ref().filter(|r| r.state.has_openlink()) {
+            if r.path != path || r.query != query {
+                return fail(sn_bound_elsewhere(&sn, &r.path, &r.query));
+            }
+        }
+        if let (Some(cur), Some(link)) = (&current, &row_link) {
+            if cur == link {
+                // Already correct for this target: counted, not rewritten.
+                a.openlink = Some(link.clone());
+                a.scheme_source = Some("ledger".into());
+                a.locked = rep.lock.as_ref().map(|l| l.fully_locked).unwrap_or(false);
+                a.scheme_ms = ms(t_s.elapsed());
+                self.emit(StationEvent::SchemeReady {
+                    openlink: link.clone(),
+                    source: SchemeSource::Ledger,
+                });
+                self.emit(StationEvent::Verified);
+                return (TapResult::AlreadyCorrect, None, None);
+            }
+        }
+        if let Some(cur) = &current {
+            if row_link.as_deref() != Some(cur.as_str()) && !self.opts.overwrite {
+                a.openlink = None;
+                return (
+                    TapResult::NeedsConfirmation,
+                    Some(needs_confirmation(cur)),
+                    Some(cur.clone()),
+                );
+            }
+        }
+        if !rep.writable {
+            // Refused before any scheme is spent.
+            return fail(tag_error(TagError::ReadOnly(
+                tapstand_tag::ndef::plan::ReadOnlyReason::CapabilityContainer,
+            )));
+        }
+
+        // 3. The scheme: from the ledger, or generated and committed before the tag is touched.
+        let req = SchemeRequest {
+            model_id: self.target.model_id.clone(),
+            sn: sn.clone(),
+            path: (!path.is_empty()).then(|| path.clone()),
+            query: (!query.is_empty()).then(|| query.clone()),
+            env_version: Some(self.target.env_version.clone()),
+        };
+        let got = match self.rt.block_on(self.schemes.get_or_generate(&req)) {
+            Ok(g) => g,
+            Err(e) => {
+                a.scheme_ms = ms(t_s.elapsed());
+                return fail(e.into());
+            }
+        };
+        a.scheme_ms = ms(t_s.elapsed());
+        a.openlink = Some(got.openlink.clone());
+        a.scheme_source = Some(
+            match got.source {
+                SchemeSource::Ledger => "ledger",
+                SchemeSource::Generated => "generated",
+                _ => "recovered",
+            }
+            .into(),
+        );
+        self.emit(StationEvent::SchemeReady {
+            openlink: got.openlink.clone(),
+            source: got.source,
+        });
+
+        // 4. Tear-safe write + read-back verify (+ lock).
+        let msg = match wechat_message(&got.openlink) {
+            Ok(m) => m,
+            Err(e) => return fail(UserError::internal(e)),
+        };
+        self.emit(StationEvent::Writing);
+        let t_w = Instant::now();
+        let w = session.write_ndef(
+            &msg,
+            WriteOptions {
+                lock: self.opts.lock,
+                password_protect: false,
+            },
+        );
+        a.write_ms = ms(t_w.elapsed());
+        match w {
+            Ok(w) => {
+                a.locked = w.locked;
+                self.emit(StationEvent::Verified);
+                let prev = current.filter(|c| c != &got.openlink);
+                (TapResult::Written, None, prev)
+            }
+            Err(e) => fail(tag_error(e)),
+        }
+    }
+
+    /// Continuous mode: wait for a tag, process it, wait for it to leave; until `stop` is set or `max`
+    /// tags have been processed. The reader may be unplugged and replugged meanwhile.
+    pub fn run(
+        &self,
+        pcsc: &mut Pcsc,
+        reader: Option<&str>,
+        stop: &AtomicBool,
+        max: Option<u32>,
+    ) -> StationSummary {
+        let mut sum = StationSummary::default();
+        let mut seen = 0u32;
+        let mut unplugged = false;
+        let mut announced = false;
+        while !stop.load(Ordering::Relaxed) && max.is_none_or(|m| seen < m) {
+            if !announced {
+                self.emit(StationEvent::WaitingForTag);
+                announced = true;
+            }
+            match pcsc.wait_for_tag(reader, Duration::from_millis(250)) {
+                Ok(info) => {
+                    if unplugged {
+                        unplugged = false;
+                        self.emit(StationEvent::ReaderBack);
+                    }
+                    let outcome = match pcsc.connect(&info.name) {
+                        Ok(t) => {
+                            let mut s = TagSession::new(t, quirks_for(&info.name));
+                            self.process(&mut s, &info.name)
+                        }
+                        Err(e) => {
+                            // The tag left before we could talk to it: just wait again.
+                            tracing::debug!("connect failed: {e}");
+                            continue;
+                        }
+                    };
+                    seen += 1;
+                    sum.add(outcome.result);
+                    self.emit(StationEvent::RemoveTag);
+                    self.wait_removed(pcsc, &info.name, stop);
+                    announced = false;
+                }
+                Err(TagError::NoReader)
+                | Err(TagError::ReaderNotFound(_))
+                | Err(TagError::NoService(_)) => {
+                    if !unplugged {
+                        unplugged = true;
+                        self.emit(StationEvent::ReaderUnplugged);
+                    }
+                    std::thread::sleep(Duration::from_millis(250));
+                }
+                Err(TagError::Timeout(_)) | Err(TagError::NoTag) => {
+                    if unplugged {
+                        unplugged = false;
+                        self.emit(StationEvent::ReaderBack);
+                    }
+                }
+                Err(e) => {
+                    tracing::debug!("waiting for a tag: {e}");
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+            }
+        }
+        sum
+    }
+
+    /// Blocks until the tag has left `reader` (or the reader is gone, or `stop`).
+    pub fn wait_removed(&self, pcsc: &mut Pcsc, reader: &str, stop: &AtomicBool) {
+        while !stop.load(Ordering::Relaxed) {
+            match pcsc.readers() {
+                Ok(rs) => match rs.iter().find(|r| r.name == reader) {
+                    Some(r) if r.tag_present => {}
+                    _ => return,
+                },
+                Err(_) => return,
+            }
+            std::thread::sleep(Duration::from_millis(30));
+        }
+    }
+}

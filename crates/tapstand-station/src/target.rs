@@ -1,0 +1,218 @@
+//! The write target: profile + device model + (store | 不区分门店 | terminal), and the page path and
+//! query the profile's template gives for it (filled per tag for `{sn}` and `{uid}`).
+
+use serde::{Deserialize, Serialize};
+use tapstand_error::UserError;
+use tapstand_store::records::{DeviceModel, Profile, Store, Terminal};
+use tapstand_store::Db;
+
+/// What the merchant picked.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum TargetChoice {
+    Store {
+        #[specta(type = specta_typescript::Number)]
+        id: i64,
+    },
+    Terminal {
+        #[specta(type = specta_typescript::Number)]
+        id: i64,
+    },
+    /// 不区分门店
+    AllStores,
+}
+
+/// A resolved target: everything the tap loop needs, without placeholders other than `{sn}`/`{uid}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, specta::Type)]
+pub struct Target {
+    pub appid: String,
+    pub env_version: String,
+    pub model_id: String,
+    /// `per_device` (一机一码, sn per tag) or `per_model` (一型一码, no sn).
+    pub link_type: String,
+    /// `store:<id>`, `terminal:<id>` or `all`.
+    pub key: String,
+    /// Plain words for the merchant, e.g. `门店 1001 南山店`.
+    pub label: String,
+    #[specta(type = Option<specta_typescript::Number>)]
+    pub store_id: Option<i64>,
+    #[specta(type = Option<specta_typescript::Number>)]
+    pub terminal_id: Option<i64>,
+    pub path: String,
+    /// The query with every placeholder but `{sn}` and `{uid}` filled.
+    pub query_template: String,
+}
+
+impl Target {
+    pub fn per_device(&self) -> bool {
+        self.link_type != "per_model"
+    }
+
+    /// The sn sent for a tag: the UID in hex for 一机一码, none for 一型一码.
+    pub fn sn_for(&self, uid: &str) -> String {
+        if self.per_device() {
+            uid.to_string()
+        } else {
+            String::new()
+        }
+    }
+
+    /// (path, query) for a tag.
+    pub fn path_query(&self, uid: &str) -> (String, String) {
+        let sn = self.sn_for(uid);
+        let q = self
+            .query_template
+            .replace("{sn}", &sn)
+            .replace("{uid}", uid);
+        (self.path.clone(), q)
+    }
+
+    /// What the merchant sees before writing (with `{sn}` / `{uid}` still shown as placeholders).
+    pub fn preview(&self) -> String {
+        if self.query_template.is_empty() {
+            self.path.clone()
+        } else {
+            format!("{}?{}", self.path, self.query_template)
+        }
+    }
+}
+
+fn fill(template: &str, store: Option<&Store>, terminal: Option<&Terminal>) -> String {
+    let store_id = store.map(|s| s.id.to_string()).unwrap_or_default();
+    template
+        .replace("{store_id}", &store_id)
+        .replace(
+            "{org_code}",
+            store.map(|s| s.org_code.as_str()).unwrap_or(""),
+        )
+        .replace(
+            "{terminal_no}",
+            terminal.map(|t| t.terminal_no.as_str()).unwrap_or(""),
+        )
+        .replace(
+            "{machine_no}",
+            terminal.map(|t| t.machine_no.as_str()).unwrap_or(""),
+        )
+}
+
+fn not_found(what_zh: &str, what_en: &str, name: &str) -> UserError {
+    UserError::new(
+        "station.target_not_found",
+        (
+            &format!("找不到{what_zh}“{name}”。"),
+            "请先在“设置”里添加，或检查名称是否写对。",
+        ),
+        (
+            &format!("No {what_en} \"{name}\"."),
+            "Add it in Settings first, or check the name.",
+        ),
+    )
+}
+
+/// Finds a profile by name or id.
+pub async fn find_profile(db: &Db, name: &str) -> Result<Profile, UserError> {
+    tapstand_records::list_profiles(db)
+        .await?
+        .into_iter()
+        .find(|p| p.name == name || p.id.to_string() == name || p.appid == name)
+        .ok_or_else(|| not_found("小程序配置", "profile", name))
+}
+
+/// Finds a device model by model_id, name or id.
+pub async fn find_model(db: &Db, name: &str) -> Result<DeviceModel, UserError> {
+    tapstand_records::list_device_models(db)
+        .await?
+        .into_iter()
+        .find(|m| {
+            m.model_id.as_deref() == Some(name) || m.model_name == name || m.id.to_string() == name
+        })
+        .ok_or_else(|| not_found("设备型号", "device model", name))
+}
+
+/// Finds a store by 机构编号, name or id.
+pub async fn find_store(db: &Db, name: &str) -> Result<Store, UserError> {
+    tapstand_records::list_stores(db, "", false)
+        .await?
+        .into_iter()
+        .find(|s| s.org_code == name || s.name == name || s.id.to_string() == name)
+        .ok_or_else(|| not_found("门店", "store", name))
+}
+
+/// Finds a terminal by 终端号, 机器号 or id.
+pub async fn find_terminal(db: &Db, name: &str) -> Result<Terminal, UserError> {
+    tapstand_records::list_terminals(db, "", false)
+        .await?
+        .into_iter()
+        .find(|t| t.terminal_no == name || t.machine_no == name || t.id.to_string() == name)
+        .ok_or_else(|| not_found("前台终端", "terminal", name))
+}
+
+/// Builds the target from records.
+pub async fn resolve_target(
+    db: &Db,
+    profile: &Profile,
+    model: &DeviceModel,
+    choice: &TargetChoice,
+) -> Result<Target, UserError> {
+    let Some(model_id) = model.model_id.clone().filter(|m| !m.is_empty()) else {
+        return Err(UserError::new(
+            "station.model_without_id",
+            (
+                &format!("设备型号“{}”还没有填写 model_id。", model.model_name),
+                "请先在微信后台完成设备登记，把分配的 model_id 填到设备型号里。",
+            ),
+            (
+                &format!("Device model \"{}\" has no model_id yet.", model.model_name),
+                "Register the device on the WeChat console and paste the model_id it assigned.",
+            ),
+        ));
+    };
+    let stores = tapstand_records::list_stores(db, "", true).await?;
+    let terminals = tapstand_records::list_terminals(db, "", true).await?;
+    let (key, label, store, terminal) = match choice {
+        TargetChoice::Store { id } => {
+            let s = stores
+                .iter()
+                .find(|s| s.id == *id)
+                .ok_or_else(|| not_found("门店", "store", &id.to_string()))?;
+            (
+                format!("store:{id}"),
+                format!("门店 {} {}", s.org_code, s.name),
+                Some(s),
+                None,
+            )
+        }
+        TargetChoice::Terminal { id } => {
+            let t = terminals
+                .iter()
+                .find(|t| t.id == *id)
+                .ok_or_else(|| not_found("前台终端", "terminal", &id.to_string()))?;
+            let s = t
+                .store_id
+                .and_then(|sid| stores.iter().find(|s| s.id == sid));
+            (
+                format!("terminal:{id}"),
+                format!("前台 机器号 {} 终端号 {}", t.machine_no, t.terminal_no),
+                s,
+                Some(t),
+            )
+        }
+        TargetChoice::AllStores => ("all".into(), "不区分门店".into(), None, None),
+    };
+    Ok(Target {
+        appid: profile.appid.clone(),
+        env_version: if profile.env_version.is_empty() {
+            "release".into()
+        } else {
+            profile.env_version.clone()
+        },
+        model_id,
+        link_type: model.link_type.clone(),
+        key,
+        label,
+        store_id: store.map(|s| s.id),
+        terminal_id: terminal.map(|t| t.id),
+        path: profile.page_path.clone(),
+        query_template: fill(&profile.query_template, store, terminal),
+    })
+}
