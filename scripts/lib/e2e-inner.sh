@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Inside the D-Bus + keyring session: start Xvfb and tauri-driver, run the e2e tests, stop both by PID.
+# Inside the D-Bus + keyring session: start Xvfb, the fake WeChat server and tauri-driver, run the e2e tests,
+# stop them by PID.
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 cd "$ROOT"
@@ -18,11 +19,22 @@ export DISPLAY="$display"
 # No accessibility bus under Xvfb: it only adds start-up time and log noise.
 export NO_AT_BRIDGE=1
 
+# The fake WeChat API on a free loopback port. The app inherits tauri-driver's environment, so it talks to
+# the fake (TAPSTAND_WECHAT_BASE_URL); the tests reach its /__fake/control through TAPSTAND_E2E_FAKE_WECHAT.
+fake_bin="${CARGO_TARGET_DIR:-$ROOT/target}/debug/tapstand-fake-wechat"
+[ -x "$fake_bin" ] || die "$fake_bin is missing: cargo build -p tapstand-fake-wechat (scripts/e2e.sh without --no-build does it)"
+fake_port=$(free_port)
+"$fake_bin" --port "$fake_port" >"$logs/fake-wechat.log" 2>&1 &
+pids+=($!)
+wait_port "$fake_port" 30 || { cat "$logs/fake-wechat.log"; die "the fake WeChat server did not start"; }
+export TAPSTAND_WECHAT_BASE_URL="http://127.0.0.1:$fake_port"
+export TAPSTAND_E2E_FAKE_WECHAT="$TAPSTAND_WECHAT_BASE_URL"
+
 port=$(free_port); native=$(free_port)
 tauri-driver --port "$port" --native-port "$native" >"$logs/tauri-driver.log" 2>&1 &
 pids+=($!)
 wait_port "$port" 30 || { cat "$logs/tauri-driver.log"; die "tauri-driver did not start"; }
 export TAPSTAND_E2E_DRIVER="http://127.0.0.1:$port"
 
-step "End-to-end tests (display $display, tauri-driver :$port)"
+step "End-to-end tests (display $display, tauri-driver :$port, fake WeChat :$fake_port)"
 cargo test -p tapstand --features custom-protocol --test e2e -- --ignored --test-threads=1 "$@"

@@ -51,7 +51,12 @@ impl AppState {
 
     /// The WeChat client for a profile, built from its AppID and the AppSecret in the keychain.
     pub async fn wechat_client(&self, profile_id: i64) -> Result<Arc<WechatClient>, UserError> {
-        if let Some(c) = self.wechat.lock().unwrap_or_else(|e| e.into_inner()).get(&profile_id) {
+        if let Some(c) = self
+            .wechat
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&profile_id)
+        {
             return Ok(c.clone());
         }
         let db = &self.core()?.db;
@@ -60,14 +65,21 @@ impl AppState {
             .await?
             .ok_or_else(|| UserError::internal(format!("profile {profile_id} not found")))?;
         let secret = tapstand_records::app_secret(db, &*self.keychain()?, profile_id).await?;
-        let (client, _warnings) = WechatClient::new(self.wechat_config.clone(), &profile.appid, &secret)?;
+        let (client, _warnings) =
+            WechatClient::new(self.wechat_config.clone(), &profile.appid, &secret)?;
         let client = Arc::new(client);
-        self.wechat.lock().unwrap_or_else(|e| e.into_inner()).insert(profile_id, client.clone());
+        self.wechat
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(profile_id, client.clone());
         Ok(client)
     }
 
     /// Drops the cached client (and its token) after the secret changed.
     pub fn forget_wechat_client(&self, profile_id: i64) {
-        self.wechat.lock().unwrap_or_else(|e| e.into_inner()).remove(&profile_id);
+        self.wechat
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&profile_id);
     }
 }

@@ -2,4 +2,5 @@
 //! plain `cargo test`, which has no display and no WebDriver).
 
 mod harness;
+mod records;
 mod shell;

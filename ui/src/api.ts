@@ -4,7 +4,27 @@
 // or a malformed payload.
 
 import { commands } from "./bindings";
-import type { AppInfo, DoctorReport, Language, UserError } from "./bindings";
+import type {
+  AppInfo,
+  DeviceModel,
+  DeviceModelInput,
+  DoctorReport,
+  FieldIssue,
+  ImportPreview,
+  ImportResult,
+  Language,
+  Profile,
+  ProfileInput,
+  RecordKind,
+  RegistrationHelp,
+  Saved,
+  Store,
+  StoreInput,
+  Terminal,
+  TerminalInput,
+  TokenCheck,
+  UserError,
+} from "./bindings";
 import { ipcFailedError, isUserError, notInTauriError } from "./errors";
 
 export type ApiResult<T> = { status: "ok"; data: T } | { status: "error"; error: UserError };
@@ -35,4 +55,52 @@ export const api = {
   doctor: (): Promise<ApiResult<DoctorReport>> => call(() => commands.doctor()),
   /** Tells Rust the first screen (shell or startup error) is painted. */
   uiReady: (): Promise<ApiResult<null>> => call(() => commands.uiReady()),
+
+  // 凭据
+  listProfiles: (): Promise<ApiResult<Profile[]>> => call(() => commands.listProfiles()),
+  saveProfile: (id: number | null, input: ProfileInput): Promise<ApiResult<Saved<Profile>>> =>
+    call(() => commands.saveProfile(id, input)),
+  deleteProfile: (id: number): Promise<ApiResult<null>> => call(() => commands.deleteProfile(id)),
+  /** The secret goes to the OS keychain; it never comes back to the UI. */
+  setAppSecret: (profileId: number, secret: string): Promise<ApiResult<FieldIssue[]>> =>
+    call(() => commands.setAppSecret(profileId, secret)),
+  removeAppSecret: (profileId: number): Promise<ApiResult<null>> => call(() => commands.removeAppSecret(profileId)),
+  testConnection: (profileId: number): Promise<ApiResult<TokenCheck>> => call(() => commands.testConnection(profileId)),
+
+  // 设备型号
+  listDeviceModels: (): Promise<ApiResult<DeviceModel[]>> => call(() => commands.listDeviceModels()),
+  saveDeviceModel: (id: number | null, input: DeviceModelInput): Promise<ApiResult<Saved<DeviceModel>>> =>
+    call(() => commands.saveDeviceModel(id, input)),
+  setDeviceModelStatus: (
+    id: number,
+    status: string,
+    rejectReason: string,
+    modelId: string | null,
+  ): Promise<ApiResult<Saved<DeviceModel>>> =>
+    call(() => commands.setDeviceModelStatus(id, status, rejectReason, modelId)),
+  deleteDeviceModel: (id: number): Promise<ApiResult<null>> => call(() => commands.deleteDeviceModel(id)),
+  registrationHelp: (model: string | null): Promise<ApiResult<[RegistrationHelp, string[]]>> =>
+    call(() => commands.registrationHelp(model)),
+
+  // 门店与前台
+  listStores: (search: string, includeArchived: boolean): Promise<ApiResult<Store[]>> =>
+    call(() => commands.listStores(search, includeArchived)),
+  saveStore: (id: number | null, input: StoreInput): Promise<ApiResult<Saved<Store>>> =>
+    call(() => commands.saveStore(id, input)),
+  archiveStore: (id: number, archived: boolean): Promise<ApiResult<null>> =>
+    call(() => commands.archiveStore(id, archived)),
+  deleteStore: (id: number): Promise<ApiResult<null>> => call(() => commands.deleteStore(id)),
+  listTerminals: (search: string, includeArchived: boolean): Promise<ApiResult<Terminal[]>> =>
+    call(() => commands.listTerminals(search, includeArchived)),
+  saveTerminal: (id: number | null, input: TerminalInput): Promise<ApiResult<Saved<Terminal>>> =>
+    call(() => commands.saveTerminal(id, input)),
+  archiveTerminal: (id: number, archived: boolean): Promise<ApiResult<null>> =>
+    call(() => commands.archiveTerminal(id, archived)),
+  deleteTerminal: (id: number): Promise<ApiResult<null>> => call(() => commands.deleteTerminal(id)),
+  previewImport: (kind: RecordKind, bytes: Uint8Array): Promise<ApiResult<ImportPreview>> =>
+    call(() => commands.previewImport(kind, Array.from(bytes))),
+  commitImport: (kind: RecordKind, bytes: Uint8Array): Promise<ApiResult<ImportResult>> =>
+    call(() => commands.commitImport(kind, Array.from(bytes))),
+  exportRecords: (kind: RecordKind, path: string): Promise<ApiResult<null>> =>
+    call(() => commands.exportRecords(kind, path)),
 };

@@ -54,6 +54,7 @@ export function notInTauriError(): UserError {
         "Start Tapstand from the Start menu (Windows) or the Applications folder (macOS) instead of opening this page in a web browser.",
     },
     detail: "window.__TAURI_INTERNALS__ is missing: the UI is running in a plain browser, not in the Tauri webview.",
+    fields: [],
   };
 }
 
@@ -70,5 +71,6 @@ export function ipcFailedError(raw: unknown): UserError {
         "Close and reopen Tapstand, then try again. If it keeps happening, send the technical details below and the log folder to support.",
     },
     detail: describe(raw),
+    fields: [],
   };
 }

@@ -3,8 +3,20 @@ import type { GlobalThemeOverrides } from "naive-ui";
 export const BRAND = "#07C160";
 
 export const FONT_FAMILY = '"PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", sans-serif';
+/**
+ * English: Latin fonts first (Chinese text still falls back to the CJK fonts). With a CJK font first,
+ * punctuation such as “ ” and ’ takes full-width glyphs and English sentences look gappy.
+ */
+export const FONT_FAMILY_LATIN =
+  '-apple-system, BlinkMacSystemFont, "Segoe UI", "Helvetica Neue", Arial, "Liberation Sans", "PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", sans-serif';
 export const FONT_FAMILY_MONO =
   'ui-monospace, "SF Mono", Menlo, Consolas, "Cascadia Mono", "Noto Sans Mono CJK SC", monospace';
+
+/** The theme for a UI language (only the font differs). */
+export function themeFor(language: string): GlobalThemeOverrides {
+  if (language !== "en-US") return themeOverrides;
+  return { ...themeOverrides, common: { ...themeOverrides.common, fontFamily: FONT_FAMILY_LATIN } };
+}
 
 export const themeOverrides: GlobalThemeOverrides = {
   common: {

@@ -2,7 +2,7 @@ import { createApp, defineComponent, h, nextTick } from "vue";
 import type { Component } from "vue";
 import { createPinia } from "pinia";
 import { createMemoryHistory } from "vue-router";
-import { NMessageProvider } from "naive-ui";
+import { NDialogProvider, NMessageProvider } from "naive-ui";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import type { AppInfo, DoctorReport, Language, UserError } from "../src/bindings";
 import { createAppI18n } from "../src/i18n";
@@ -33,6 +33,7 @@ export const sampleError = (code = "database.corrupt"): UserError => ({
   zh: { message: "数据文件已损坏。", remedy: "请联系技术支持。" },
   en: { message: "The data file is damaged.", remedy: "Contact support." },
   detail: "sqlite: database disk image is malformed",
+  fields: [],
 });
 
 export type Handler = (cmd: string, args: unknown) => unknown;
@@ -46,6 +47,8 @@ export function mockCommands(overrides: Partial<Record<string, Handler>> = {}) {
     set_language: () => null,
     doctor: () => sampleDoctor(),
     ui_ready: () => null,
+    list_profiles: () => [],
+    list_device_models: () => [],
   };
   mockIPC((cmd, args) => {
     calls.push({ cmd, args });
@@ -74,7 +77,9 @@ export async function mount(root: Component, props: Record<string, unknown> = {}
   document.body.appendChild(el);
   const router = createAppRouter(createMemoryHistory());
   const i18n = createAppI18n();
-  const Wrapper = defineComponent({ render: () => h(NMessageProvider, null, { default: () => h(root, props) }) });
+  const Wrapper = defineComponent({
+    render: () => h(NMessageProvider, null, { default: () => h(NDialogProvider, null, { default: () => h(root, props) }) }),
+  });
   const app = createApp(Wrapper).use(createPinia()).use(i18n).use(router);
   await router.push(path);
   await router.isReady();

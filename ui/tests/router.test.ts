@@ -1,3 +1,4 @@
+import type { Component } from "vue";
 import { afterEach, describe, expect, it } from "vitest";
 import { createMemoryHistory } from "vue-router";
 import { AREAS, DEFAULT_AREA } from "../src/areas";
@@ -31,8 +32,10 @@ describe("router", () => {
     expect(router.currentRoute.value.name).toBe(DEFAULT_AREA);
   });
 
-  it.each(AREAS.filter((a) => a !== "settings"))("view %s renders its root and an honest placeholder", async (area) => {
-    const m = await mount(AREA_VIEWS[area], {}, `/${area}`);
+  // Areas still waiting for their work: an honest placeholder (the others have their own tests).
+  const PLACEHOLDERS = ["write", "print", "history"] as const;
+  it.each(PLACEHOLDERS)("view %s renders its root and an honest placeholder", async (area) => {
+    const m = await mount(AREA_VIEWS[area] as Component, {}, `/${area}`);
     cleanup = m.unmount;
     const root = m.q(`view-${area}`);
     expect(root).not.toBeNull();

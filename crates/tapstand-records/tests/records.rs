@@ -270,3 +270,75 @@ async fn invalid_bytes_and_missing_columns_are_reported() {
     assert_eq!((p.new_rows, p.invalid_rows), (2, 1));
     assert_eq!(p.rows[1].errors[0].field, "org_code");
 }
+
+/// The bulk upserts behind an import write in multi-row batches: results must be exactly those of a row
+/// by row upsert, across batch boundaries, for new, changed and unchanged rows, and repeated keys.
+#[tokio::test]
+async fn bulk_upserts_are_batched_and_exact() {
+    use tapstand_store::records::Upsert;
+    let (_dir, db) = db().await;
+    let store = |i: usize, name: &str| StoreInput {
+        org_code: format!("{}", 10_000 + i),
+        company: "晋业".into(),
+        name: format!("{name}{i}"),
+        address: String::new(),
+    };
+    let first: Vec<StoreInput> = (0..1201).map(|i| store(i, "店")).collect();
+    let out = db.upsert_stores(&first).await.unwrap();
+    assert!(out.iter().all(|u| *u == Upsert::Inserted));
+    assert_eq!(db.list_stores("", true).await.unwrap().len(), 1201);
+
+    // Every other store renamed, one new one, and a key repeated within the call (the last row wins).
+    let mut second: Vec<StoreInput> = (0..1201)
+        .map(|i| store(i, if i % 2 == 0 { "新店" } else { "店" }))
+        .collect();
+    second.push(store(5000, "店"));
+    second.push(store(5000, "又一店"));
+    second.push(store(1, "改两次"));
+    let out = db.upsert_stores(&second).await.unwrap();
+    let count = |u: Upsert| out.iter().filter(|x| **x == u).count();
+    assert_eq!(count(Upsert::Inserted), 1);
+    assert_eq!(count(Upsert::Updated), 601 + 1 + 1);
+    assert_eq!(count(Upsert::Unchanged), 600);
+    let all = db.list_stores("", true).await.unwrap();
+    assert_eq!(all.len(), 1202);
+    let name = |code: usize| {
+        all.iter()
+            .find(|s| s.org_code == format!("{}", 10_000 + code))
+            .unwrap()
+            .name
+            .clone()
+    };
+    assert_eq!(name(0), "新店0");
+    assert_eq!(name(3), "店3");
+    assert_eq!(name(1), "改两次1");
+    assert_eq!(name(5000), "又一店5000");
+
+    let sid = all[0].id;
+    let terminal = |i: usize, note: &str| TerminalInput {
+        store_id: if i.is_multiple_of(3) { Some(sid) } else { None },
+        machine_no: format!("{}", i % 9),
+        terminal_no: format!("{}", 900_000 + i),
+        note: note.into(),
+    };
+    let first: Vec<TerminalInput> = (0..700).map(|i| terminal(i, "")).collect();
+    assert!(db
+        .upsert_terminals(&first)
+        .await
+        .unwrap()
+        .iter()
+        .all(|u| *u == Upsert::Inserted));
+    let second: Vec<TerminalInput> = (0..700)
+        .map(|i| terminal(i, if i < 550 { "前台" } else { "" }))
+        .collect();
+    let out = db.upsert_terminals(&second).await.unwrap();
+    assert_eq!(out.iter().filter(|u| **u == Upsert::Updated).count(), 550);
+    assert_eq!(out.iter().filter(|u| **u == Upsert::Unchanged).count(), 150);
+    let terminals = db.list_terminals("", true).await.unwrap();
+    assert_eq!(terminals.len(), 700);
+    assert_eq!(terminals.iter().filter(|t| t.note == "前台").count(), 550);
+    assert_eq!(
+        terminals.iter().filter(|t| t.store_id == Some(sid)).count(),
+        (0..700).filter(|i: &usize| i.is_multiple_of(3)).count()
+    );
+}

@@ -6,7 +6,8 @@ use tapstand_records::import::{ImportPreview, ImportResult};
 use tapstand_records::registration::RegistrationHelp;
 use tapstand_records::{RecordKind, Saved};
 use tapstand_store::records::{
-    DeviceModel, DeviceModelInput, Profile, ProfileInput, Store, StoreInput, Terminal, TerminalInput,
+    DeviceModel, DeviceModelInput, Profile, ProfileInput, Store, StoreInput, Terminal,
+    TerminalInput,
 };
 use tapstand_wechat::TokenCheck;
 use tauri::State;
@@ -49,22 +50,31 @@ pub async fn set_app_secret(
     secret: String,
 ) -> Result<Vec<FieldIssue>, UserError> {
     let core = state.core()?;
-    let warnings = tapstand_records::set_app_secret(&core.db, &*state.keychain()?, id(profile_id), &secret).await?;
+    let warnings =
+        tapstand_records::set_app_secret(&core.db, &*state.keychain()?, id(profile_id), &secret)
+            .await?;
     state.forget_wechat_client(id(profile_id));
     Ok(warnings)
 }
 
 #[tauri::command]
 #[specta::specta]
-pub async fn remove_app_secret(state: State<'_, AppState>, profile_id: i32) -> Result<(), UserError> {
+pub async fn remove_app_secret(
+    state: State<'_, AppState>,
+    profile_id: i32,
+) -> Result<(), UserError> {
     state.forget_wechat_client(id(profile_id));
-    tapstand_records::remove_app_secret(&state.core()?.db, &*state.keychain()?, id(profile_id)).await
+    tapstand_records::remove_app_secret(&state.core()?.db, &*state.keychain()?, id(profile_id))
+        .await
 }
 
 /// "Test connection": fetches an access token with the saved secret (stable_token, never force-refreshed).
 #[tauri::command]
 #[specta::specta]
-pub async fn test_connection(state: State<'_, AppState>, profile_id: i32) -> Result<TokenCheck, UserError> {
+pub async fn test_connection(
+    state: State<'_, AppState>,
+    profile_id: i32,
+) -> Result<TokenCheck, UserError> {
     let client = state.wechat_client(id(profile_id)).await?;
     Ok(client.check().await?)
 }
@@ -94,8 +104,14 @@ pub async fn set_device_model_status(
     reject_reason: String,
     model_id: Option<String>,
 ) -> Result<Saved<DeviceModel>, UserError> {
-    tapstand_records::set_device_model_status(&state.core()?.db, self::id(id), &status, &reject_reason, model_id)
-        .await
+    tapstand_records::set_device_model_status(
+        &state.core()?.db,
+        self::id(id),
+        &status,
+        &reject_reason,
+        model_id,
+    )
+    .await
 }
 
 #[tauri::command]
@@ -111,11 +127,17 @@ pub async fn registration_help(
     state: State<'_, AppState>,
     model: Option<String>,
 ) -> Result<(RegistrationHelp, Vec<String>), UserError> {
-    let taken: Vec<String> =
-        tapstand_records::list_device_models(&state.core()?.db).await?.into_iter().map(|m| m.model_name).collect();
+    let taken: Vec<String> = tapstand_records::list_device_models(&state.core()?.db)
+        .await?
+        .into_iter()
+        .map(|m| m.model_name)
+        .collect();
     let help = tapstand_records::registration::help(model.as_deref());
     let base = model.unwrap_or_else(|| tapstand_records::registration::DEFAULT_MODEL.into());
-    Ok((help, tapstand_records::registration::model_variants(&base, &taken)))
+    Ok((
+        help,
+        tapstand_records::registration::model_variants(&base, &taken),
+    ))
 }
 
 #[tauri::command]
@@ -140,7 +162,11 @@ pub async fn save_store(
 
 #[tauri::command]
 #[specta::specta]
-pub async fn archive_store(state: State<'_, AppState>, id: i32, archived: bool) -> Result<(), UserError> {
+pub async fn archive_store(
+    state: State<'_, AppState>,
+    id: i32,
+    archived: bool,
+) -> Result<(), UserError> {
     tapstand_records::archive_store(&state.core()?.db, self::id(id), archived).await
 }
 
@@ -172,7 +198,11 @@ pub async fn save_terminal(
 
 #[tauri::command]
 #[specta::specta]
-pub async fn archive_terminal(state: State<'_, AppState>, id: i32, archived: bool) -> Result<(), UserError> {
+pub async fn archive_terminal(
+    state: State<'_, AppState>,
+    id: i32,
+    archived: bool,
+) -> Result<(), UserError> {
     tapstand_records::archive_terminal(&state.core()?.db, self::id(id), archived).await
 }
 
@@ -208,13 +238,23 @@ pub async fn commit_import(
 /// Writes the records as CSV (UTF-8 with BOM) to `path` (chosen in the save dialog).
 #[tauri::command]
 #[specta::specta]
-pub async fn export_records(state: State<'_, AppState>, kind: RecordKind, path: String) -> Result<(), UserError> {
+pub async fn export_records(
+    state: State<'_, AppState>,
+    kind: RecordKind,
+    path: String,
+) -> Result<(), UserError> {
     let bytes = tapstand_records::import::export(&state.core()?.db, kind).await?;
     std::fs::write(&path, bytes).map_err(|e| {
         UserError::new(
             "export.write",
-            ("无法写入导出文件。", "请换一个文件夹（例如“文档”）再导出，或关闭正在打开这个文件的 Excel。"),
-            ("The export file cannot be written.", "Choose another folder (e.g. Documents), or close Excel if it has the file open."),
+            (
+                "无法写入导出文件。",
+                "请换一个文件夹（例如“文档”）再导出，或关闭正在打开这个文件的 Excel。",
+            ),
+            (
+                "The export file cannot be written.",
+                "Choose another folder (e.g. Documents), or close Excel if it has the file open.",
+            ),
         )
         .with_detail(format!("{path}: {e}"))
     })

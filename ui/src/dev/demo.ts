@@ -7,8 +7,11 @@
 //   readers=0       doctor finds no reader; readers=down: PC/SC service unavailable
 //   keychain=off    doctor reports the keychain unavailable
 //   doctor=auto     click "run diagnostics" once the Settings view is shown
+//   records=empty   no profile, model, store or terminal (the first-run wizard shows)
+//   connection=ip   "test connection" fails with 40164 (IP whitelist)
 import { mockIPC } from "@tauri-apps/api/mocks";
 import type { AppInfo, DoctorReport, Language, UserError } from "../bindings";
+import { demoRecords } from "./demoRecords";
 
 const STARTUP_ERRORS: Record<string, UserError> = {
   corrupt: {
@@ -23,6 +26,7 @@ const STARTUP_ERRORS: Record<string, UserError> = {
         "Close Tapstand, copy tapstand.db from the data folder somewhere safe, then contact support to recover it. Do not delete the file.",
     },
     detail: "sqlite: database disk image is malformed (code 11) at C:\\Users\\shop\\AppData\\Roaming\\cn.tapstand.app\\tapstand.db",
+    fields: [],
   },
   newer: {
     code: "database.newer_schema",
@@ -35,6 +39,7 @@ const STARTUP_ERRORS: Record<string, UserError> = {
       remedy: "Install the latest version of Tapstand, then open it again.",
     },
     detail: "schema_version 7 > known 3",
+    fields: [],
   },
 };
 
@@ -76,6 +81,8 @@ export function installDemo(params: URLSearchParams): void {
     };
   };
 
+  const records = demoRecords(params);
+
   mockIPC(async (cmd, args) => {
     await new Promise((r) => setTimeout(r, cmd === "doctor" ? 500 : 60));
     switch (cmd) {
@@ -91,8 +98,11 @@ export function installDemo(params: URLSearchParams): void {
         return doctor();
       case "ui_ready":
         return null;
-      default:
-        throw new Error(`demo: unknown command ${cmd}`);
+      default: {
+        const result = records(cmd, (args ?? {}) as Record<string, unknown>);
+        if (result === undefined) throw new Error(`demo: unknown command ${cmd}`);
+        return result;
+      }
     }
   });
 

@@ -12,6 +12,8 @@ export const useAppStore = defineStore("app", () => {
   const info = ref<AppInfo | null>(null);
   /** The UI language; App.vue mirrors it into vue-i18n, Naive UI and <html lang>. */
   const language = ref<Language>(DEFAULT_LANGUAGE);
+  /** The first-run wizard was skipped in this session (it shows again next time while no profile exists). */
+  const wizardSkipped = ref(false);
 
   /** Runs the startup checks, then loads the app info (and the saved language). */
   async function start(): Promise<void> {
@@ -52,5 +54,5 @@ export const useAppStore = defineStore("app", () => {
     return null;
   }
 
-  return { phase, startupError, info, language, start, setLanguage };
+  return { phase, startupError, info, language, wizardSkipped, start, setLanguage };
 });
