@@ -7,6 +7,7 @@
 mod doctor;
 mod output;
 mod print;
+mod records;
 mod station;
 mod tag;
 mod wechat;
@@ -59,6 +60,18 @@ pub enum Command {
     Write(station::WriteArgs),
     /// The station's history: every tag and attempt, filtered, optionally exported to CSV.
     History(station::HistoryArgs),
+    /// Mini program profiles: add, list, set-secret (stdin → OS keychain), test the connection.
+    #[command(subcommand)]
+    Profile(records::ProfileCommand),
+    /// Device models (型号 / model_id): add, list, set-status.
+    #[command(subcommand)]
+    Model(records::ModelCommand),
+    /// Stores (门店): import a CSV (UTF-8 or GBK, all rows or none), list.
+    #[command(subcommand)]
+    Store(records::ListOrImport),
+    /// Front-desk terminals (前台终端): import a CSV, list.
+    #[command(subcommand)]
+    Terminal(records::ListOrImport),
 }
 
 fn main() {
@@ -93,5 +106,14 @@ async fn run(command: Command, paths: &AppPaths, json: bool) -> Result<(), UserE
         Command::ExportPdf(a) => print::export_pdf(a, json),
         Command::Write(a) => station::write(a, paths, json).await,
         Command::History(a) => station::history(a, paths, json).await,
+        Command::Profile(c) => records::profile(c, paths, json).await,
+        Command::Model(c) => records::model(c, paths, json).await,
+        Command::Store(c) => {
+            records::stores_or_terminals(tapstand_records::RecordKind::Stores, c, paths, json).await
+        }
+        Command::Terminal(c) => {
+            records::stores_or_terminals(tapstand_records::RecordKind::Terminals, c, paths, json)
+                .await
+        }
     }
 }

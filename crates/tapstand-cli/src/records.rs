@@ -1,0 +1,392 @@
+//! Records from the command line: `profile`, `model`, `store`, `terminal` — the same rules and storage as
+//! the app (tapstand-records). `profile set-secret` reads the AppSecret from stdin, never from argv.
+
+use std::io::{IsTerminal, Read};
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+use tapstand_core::{AppPaths, UserError};
+use tapstand_error::FieldIssue;
+use tapstand_records::import::{self, ImportPreview, RowAction};
+use tapstand_records::RecordKind;
+use tapstand_secrets::{Keychain, SecretString};
+use tapstand_store::records::{DeviceModelInput, Profile, ProfileInput};
+use tapstand_store::Db;
+use tapstand_wechat::{ClientConfig, WechatClient};
+
+use crate::output;
+
+#[derive(Subcommand, Debug)]
+pub enum ProfileCommand {
+    /// Add a mini program profile.
+    Add(ProfileAdd),
+    /// List the profiles (whether a secret is saved; never the secret).
+    List,
+    /// Save the AppSecret in the OS keychain, read from stdin.
+    SetSecret(ProfileRef),
+    /// Test the connection: fetch an access token with the saved AppSecret.
+    Test(ProfileRef),
+}
+
+#[derive(Args, Debug)]
+pub struct ProfileAdd {
+    #[arg(long)]
+    pub name: String,
+    #[arg(long)]
+    pub appid: String,
+    /// release, trial or develop.
+    #[arg(long, default_value = "release")]
+    pub env: String,
+    /// The membership page the tag opens, e.g. pages/member/card.
+    #[arg(long, default_value = "")]
+    pub page: String,
+    /// Query template, e.g. store={org_code}&sn={sn}.
+    #[arg(long, default_value = "")]
+    pub query: String,
+}
+
+#[derive(Args, Debug)]
+pub struct ProfileRef {
+    /// Profile name, AppID or id.
+    #[arg(long)]
+    pub profile: String,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ModelCommand {
+    /// Record a device model (型号) registered on the WeChat admin console.
+    Add(ModelAdd),
+    List,
+    /// Move a model along the workflow: registering, registered, applying, approved, rejected.
+    SetStatus(ModelStatus),
+}
+
+#[derive(Args, Debug)]
+pub struct ModelAdd {
+    /// 型号, e.g. ZHS-NTAG216.
+    #[arg(long)]
+    pub name: String,
+    #[arg(long)]
+    pub model_id: Option<String>,
+    /// per_device (一机一码) or per_model (一型一码).
+    #[arg(long, default_value = "per_device")]
+    pub link: String,
+    #[arg(long, default_value = "registering")]
+    pub status: String,
+    /// Profile name, AppID or id this model belongs to.
+    #[arg(long)]
+    pub profile: Option<String>,
+    #[arg(long, default_value = "")]
+    pub notes: String,
+}
+
+#[derive(Args, Debug)]
+pub struct ModelStatus {
+    #[arg(long)]
+    pub id: i64,
+    #[arg(long)]
+    pub status: String,
+    #[arg(long, default_value = "")]
+    pub reason: String,
+    #[arg(long)]
+    pub model_id: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ListOrImport {
+    /// Import a CSV (UTF-8 with or without BOM, or GBK/GB18030): every row or none.
+    Import(ImportArgs),
+    List(ListArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ImportArgs {
+    pub file: PathBuf,
+    /// Only show what the import would do.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct ListArgs {
+    #[arg(long, default_value = "")]
+    pub search: String,
+    /// Include archived records.
+    #[arg(long)]
+    pub archived: bool,
+}
+
+async fn db(paths: &AppPaths) -> Result<Db, UserError> {
+    Ok(Db::open(&paths.db_path).await?)
+}
+
+fn keychain() -> Result<Keychain, UserError> {
+    Keychain::native().map_err(tapstand_records::keychain_error)
+}
+
+async fn find_profile(db: &Db, key: &str) -> Result<Profile, UserError> {
+    let key = key.trim();
+    tapstand_records::list_profiles(db)
+        .await?
+        .into_iter()
+        .find(|p| p.name == key || p.appid == key || p.id.to_string() == key)
+        .ok_or_else(|| {
+            UserError::new(
+                "not_found",
+                (
+                    &format!("没有名为“{key}”的小程序配置。"),
+                    "用 `tapstand-cli profile list` 查看已有配置。",
+                ),
+                (
+                    &format!("No profile named '{key}'."),
+                    "See `tapstand-cli profile list`.",
+                ),
+            )
+        })
+}
+
+fn print_warnings(json: bool, warnings: &[FieldIssue]) {
+    if !json {
+        for w in warnings {
+            eprintln!("提示 / Note ({}): {} / {}", w.field, w.zh, w.en);
+        }
+    }
+}
+
+pub async fn profile(cmd: ProfileCommand, paths: &AppPaths, json: bool) -> Result<(), UserError> {
+    let db = db(paths).await?;
+    match cmd {
+        ProfileCommand::Add(a) => {
+            let input = ProfileInput {
+                name: a.name,
+                appid: a.appid,
+                env_version: a.env,
+                page_path: a.page,
+                query_template: a.query,
+            };
+            let saved = tapstand_records::save_profile(&db, None, input).await?;
+            print_warnings(json, &saved.warnings);
+            if json {
+                output::json(&saved);
+            } else {
+                println!(
+                    "已添加 / Added: #{} {} ({})",
+                    saved.value.id, saved.value.name, saved.value.appid
+                );
+            }
+        }
+        ProfileCommand::List => {
+            let list = tapstand_records::list_profiles(&db).await?;
+            if json {
+                output::json(&list);
+            } else {
+                for p in list {
+                    let secret = if p.secret_saved {
+                        "密钥已保存 / secret saved"
+                    } else {
+                        "未保存密钥 / no secret"
+                    };
+                    println!(
+                        "#{} {}  {}  {}  {}",
+                        p.id, p.name, p.appid, p.env_version, secret
+                    );
+                }
+            }
+        }
+        ProfileCommand::SetSecret(r) => {
+            let p = find_profile(&db, &r.profile).await?;
+            if std::io::stdin().is_terminal() {
+                eprintln!(
+                    "粘贴小程序密钥（AppSecret）后按回车 / Paste the AppSecret and press Enter:"
+                );
+            }
+            let mut secret = String::new();
+            std::io::stdin()
+                .read_to_string(&mut secret)
+                .map_err(UserError::internal)?;
+            let secret = SecretString::new(secret.trim());
+            let warnings =
+                tapstand_records::set_app_secret(&db, &keychain()?, p.id, secret.expose()).await?;
+            print_warnings(json, &warnings);
+            if json {
+                output::json(
+                    &serde_json::json!({ "ok": true, "profile": p.id, "warnings": warnings }),
+                );
+            } else {
+                println!(
+                    "已保存到系统钥匙串 / Saved in the OS keychain ({}).",
+                    p.appid
+                );
+            }
+        }
+        ProfileCommand::Test(r) => {
+            let p = find_profile(&db, &r.profile).await?;
+            let secret = tapstand_records::app_secret(&db, &keychain()?, p.id).await?;
+            let (client, warnings) =
+                WechatClient::new(ClientConfig::from_env(), &p.appid, &secret)?;
+            if !json {
+                for w in &warnings {
+                    eprintln!("提示 / Note: {w:?}");
+                }
+            }
+            let check = client.check().await?;
+            if json {
+                output::json(&check);
+            } else {
+                println!(
+                    "连接正常 / Connection OK: {} (token valid {} s)",
+                    check.appid, check.expires_in
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+pub async fn model(cmd: ModelCommand, paths: &AppPaths, json: bool) -> Result<(), UserError> {
+    let db = db(paths).await?;
+    match cmd {
+        ModelCommand::Add(a) => {
+            let profile_id = match &a.profile {
+                Some(p) => Some(find_profile(&db, p).await?.id),
+                None => None,
+            };
+            let input = DeviceModelInput {
+                profile_id,
+                model_id: a.model_id,
+                model_name: a.name,
+                link_type: a.link,
+                status: a.status,
+                reject_reason: String::new(),
+                notes: a.notes,
+            };
+            let saved = tapstand_records::save_device_model(&db, None, input).await?;
+            print_warnings(json, &saved.warnings);
+            if json {
+                output::json(&saved);
+            } else {
+                println!(
+                    "已添加 / Added: #{} {} [{}]",
+                    saved.value.id, saved.value.model_name, saved.value.status
+                );
+            }
+        }
+        ModelCommand::List => {
+            let list = tapstand_records::list_device_models(&db).await?;
+            if json {
+                output::json(&list);
+            } else {
+                for m in list {
+                    println!(
+                        "#{} {}  model_id={}  {}  {}",
+                        m.id,
+                        m.model_name,
+                        m.model_id.as_deref().unwrap_or("-"),
+                        m.link_type,
+                        m.status
+                    );
+                }
+            }
+        }
+        ModelCommand::SetStatus(s) => {
+            let saved = tapstand_records::set_device_model_status(
+                &db, s.id, &s.status, &s.reason, s.model_id,
+            )
+            .await?;
+            print_warnings(json, &saved.warnings);
+            if json {
+                output::json(&saved);
+            } else {
+                println!("#{} → {}", saved.value.id, saved.value.status);
+            }
+        }
+    }
+    Ok(())
+}
+
+pub async fn stores_or_terminals(
+    kind: RecordKind,
+    cmd: ListOrImport,
+    paths: &AppPaths,
+    json: bool,
+) -> Result<(), UserError> {
+    let db = db(paths).await?;
+    match cmd {
+        ListOrImport::List(l) => match kind {
+            RecordKind::Stores => {
+                let list = tapstand_records::list_stores(&db, &l.search, l.archived).await?;
+                if json {
+                    output::json(&list);
+                } else {
+                    for s in list {
+                        println!("{}\t{}\t{}\t{}", s.org_code, s.company, s.name, s.address);
+                    }
+                }
+            }
+            RecordKind::Terminals => {
+                let list = tapstand_records::list_terminals(&db, &l.search, l.archived).await?;
+                if json {
+                    output::json(&list);
+                } else {
+                    for t in list {
+                        println!("{}\t{}\t{}", t.machine_no, t.terminal_no, t.note);
+                    }
+                }
+            }
+        },
+        ListOrImport::Import(i) => {
+            let bytes = std::fs::read(&i.file).map_err(|e| {
+                UserError::new(
+                    "import.read",
+                    (
+                        "无法读取这个文件。",
+                        "请确认文件路径正确，并关闭正在打开它的 Excel。",
+                    ),
+                    (
+                        "The file cannot be read.",
+                        "Check the path, and close Excel if it has the file open.",
+                    ),
+                )
+                .with_detail(format!("{}: {e}", i.file.display()))
+            })?;
+            let preview = import::preview(&db, kind, &bytes).await?;
+            if i.dry_run || !preview.can_commit() {
+                report_preview(&preview, json);
+                if !preview.can_commit() {
+                    // The same refusal commit gives, with every row's problem.
+                    import::commit(&db, kind, &bytes).await?;
+                }
+                return Ok(());
+            }
+            let r = import::commit(&db, kind, &bytes).await?;
+            if json {
+                output::json(&r);
+            } else {
+                println!(
+                    "已导入 / Imported: {} 新增 new, {} 更新 updated, {} 未变 unchanged",
+                    r.inserted, r.updated, r.unchanged
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+fn report_preview(p: &ImportPreview, json: bool) {
+    if json {
+        output::json(p);
+        return;
+    }
+    println!(
+        "编码 / encoding: {:?}; 新增 new {}, 更新 updated {}, 未变 unchanged {}, 有错 invalid {}",
+        p.encoding, p.new_rows, p.updated_rows, p.unchanged_rows, p.invalid_rows
+    );
+    for f in &p.file_errors {
+        println!("文件 / file: {} / {}", f.zh, f.en);
+    }
+    for r in p.rows.iter().filter(|r| r.action == RowAction::Invalid) {
+        for e in &r.errors {
+            println!("第 {} 行 / line {}: {} / {}", r.line, r.line, e.zh, e.en);
+        }
+    }
+}

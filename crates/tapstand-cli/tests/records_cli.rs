@@ -1,0 +1,170 @@
+//! `tapstand-cli profile|model|store|terminal` against a real SQLite file in a temporary data folder.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn cli(dir: &std::path::Path, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_tapstand-cli"))
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = c.stdin.take().unwrap();
+    if let Some(s) = stdin {
+        input.write_all(s.as_bytes()).unwrap();
+    }
+    drop(input);
+    c.wait_with_output().unwrap()
+}
+
+fn json(o: &Output) -> serde_json::Value {
+    assert!(
+        o.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+#[test]
+fn stores_import_all_or_nothing_from_gbk_and_list() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.csv");
+    let text = "机构编号,组织/公司,门店名称\n18,辽宁民生事科技股份有限公司,总仓\n19,吕梁分公司,\n";
+    std::fs::write(&bad, encoding_rs::GBK.encode(text).0).unwrap();
+    let o = cli(
+        dir.path(),
+        &["store", "import", bad.to_str().unwrap()],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(1), "a bad row refuses the import");
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("第 3 行"), "the bad line is named: {out}");
+    let list = json(&cli(dir.path(), &["--json", "store", "list"], None));
+    assert_eq!(list.as_array().unwrap().len(), 0, "nothing written");
+
+    let good = dir.path().join("good.csv");
+    std::fs::write(
+        &good,
+        encoding_rs::GBK
+            .encode(&text.replace("吕梁分公司,\n", "吕梁分公司,吕梁第一门店\n"))
+            .0,
+    )
+    .unwrap();
+    let r = json(&cli(
+        dir.path(),
+        &["--json", "store", "import", good.to_str().unwrap()],
+        None,
+    ));
+    assert_eq!(r["inserted"], 2);
+    let list = json(&cli(
+        dir.path(),
+        &["--json", "store", "list", "--search", "吕梁"],
+        None,
+    ));
+    assert_eq!(list[0]["name"], "吕梁第一门店");
+
+    let t = dir.path().join("t.csv");
+    std::fs::write(&t, "机器号,终端号,机构编号\n1,519181767,18\n").unwrap();
+    assert_eq!(
+        json(&cli(
+            dir.path(),
+            &["--json", "terminal", "import", t.to_str().unwrap()],
+            None
+        ))["inserted"],
+        1
+    );
+}
+
+#[test]
+fn profiles_and_models() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = json(&cli(
+        dir.path(),
+        &[
+            "--json",
+            "profile",
+            "add",
+            "--name",
+            "会员中心",
+            "--appid",
+            "wx8928293522b7aa0d",
+        ],
+        None,
+    ));
+    assert_eq!(p["value"]["secret_saved"], false);
+    let o = cli(
+        dir.path(),
+        &["profile", "add", "--name", "", "--appid", "wx1"],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("请填写名称"));
+
+    let m = json(&cli(
+        dir.path(),
+        &[
+            "--json",
+            "model",
+            "add",
+            "--name",
+            "ZHS-NTAG216",
+            "--profile",
+            "会员中心",
+        ],
+        None,
+    ));
+    let id = m["value"]["id"].as_i64().unwrap().to_string();
+    let o = cli(
+        dir.path(),
+        &["model", "set-status", "--id", &id, "--status", "approved"],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(1), "approved needs the model_id");
+    let m = json(&cli(
+        dir.path(),
+        &[
+            "--json",
+            "model",
+            "set-status",
+            "--id",
+            &id,
+            "--status",
+            "approved",
+            "--model-id",
+            "5utC432sD0LvHu6ial0u_g",
+        ],
+        None,
+    ));
+    assert_eq!(m["value"]["status"], "approved");
+
+    // The secret goes to the OS keychain from stdin (only where a keychain runs: scripts/test.sh provides one).
+    if std::env::var_os("TAPSTAND_REQUIRE_KEYCHAIN").is_some() {
+        let secret = "4e015658b5f2f2d1d6a2ec5995bede86";
+        let o = cli(
+            dir.path(),
+            &["profile", "set-secret", "--profile", "会员中心"],
+            Some(secret),
+        );
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let list = json(&cli(dir.path(), &["--json", "profile", "list"], None));
+        assert_eq!(list[0]["secret_saved"], true);
+        assert!(!String::from_utf8_lossy(&list.to_string().into_bytes()).contains(secret));
+        for f in std::fs::read_dir(dir.path()).unwrap() {
+            let path = f.unwrap().path();
+            if path.is_file() {
+                let bytes = std::fs::read(&path).unwrap();
+                assert!(
+                    !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+                    "secret in {path:?}"
+                );
+            }
+        }
+    } else {
+        eprintln!("SKIPPED set-secret: no OS keychain here; scripts/test.sh runs this inside a gnome-keyring session");
+    }
+}
