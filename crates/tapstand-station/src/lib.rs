@@ -15,9 +15,10 @@
 //! thread, outside the tokio runtime whose handle the station is given for the database and WeChat.
 
 pub mod target;
+pub mod worker;
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
@@ -133,6 +134,40 @@ impl StationSummary {
 
 pub type EventSink = Arc<dyn Fn(&StationEvent) + Send + Sync>;
 
+/// The merchant's answer for a tag that holds another scheme (asked through a `Done` event with
+/// [`TapResult::NeedsConfirmation`]); the loop waits for it while that tag stays on the reader.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Decision {
+    /// The tag the answer is for: an answer for another tag is ignored.
+    pub uid: String,
+    pub overwrite: bool,
+}
+
+/// Where the UI (or any controller) puts its [`Decision`]s for the loop to pick up.
+#[derive(Debug, Default)]
+pub struct Decisions(Mutex<Option<Decision>>);
+
+impl Decisions {
+    pub fn put(&self, d: Decision) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(d);
+    }
+    fn take_for(&self, uid: &str) -> Option<bool> {
+        let mut slot = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        match slot.as_ref() {
+            Some(d) if d.uid == uid => slot.take().map(|d| d.overwrite),
+            Some(_) => {
+                // A stale answer for an earlier tag.
+                *slot = None;
+                None
+            }
+            None => None,
+        }
+    }
+    fn clear(&self) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+}
+
 /// The write station for one target.
 pub struct Station {
     rt: tokio::runtime::Handle,
@@ -218,6 +253,16 @@ impl Station {
     /// One tap on an open session: read → scheme → write → verify → record. Never panics on tag or
     /// WeChat trouble: the outcome says what happened, and the attempt is recorded either way.
     pub fn process<T: Transport>(&self, session: &mut TagSession<T>, reader: &str) -> TapOutcome {
+        self.process_with(session, reader, self.opts.overwrite)
+    }
+
+    /// [`Station::process`] with the overwrite choice for this one tag (after the merchant confirmed).
+    pub fn process_with<T: Transport>(
+        &self,
+        session: &mut TagSession<T>,
+        reader: &str,
+        overwrite: bool,
+    ) -> TapOutcome {
         let t0 = Instant::now();
         let mut a = StationAttempt {
             started_at: now_ms(),
@@ -230,7 +275,7 @@ impl Station {
             operator: self.opts.operator.clone(),
             ..Default::default()
         };
-        let (result, error, previous) = self.steps(session, &mut a, t0);
+        let (result, error, previous) = self.steps(session, &mut a, t0, overwrite);
         a.result = result.as_str().to_string();
         a.apdus = session.stats().apdus as i64;
         if let Some(e) = &error {
@@ -279,6 +324,7 @@ impl Station {
         session: &mut TagSession<T>,
         a: &mut StationAttempt,
         t0: Instant,
+        overwrite: bool,
     ) -> (TapResult, Option<UserError>, Option<String>) {
         let fail = |e: UserError| (TapResult::Failed, Some(e), None);
         // 1. Read UID + chip + content.
@@ -328,12 +374,16 @@ impl Station {
                 return fail(sn_bound_elsewhere(&sn, &r.path, &r.query));
             }
         }
+        let tag_locked = rep.lock.as_ref().map(|l| l.fully_locked).unwrap_or(false);
+        // A correct tag that should be locked but is not goes on to the write path, which changes no
+        // content (the message is identical) and only sets the lock.
+        let needs_lock = self.opts.lock && !tag_locked && rep.writable;
         if let (Some(cur), Some(link)) = (&current, &row_link) {
-            if cur == link {
+            if cur == link && !needs_lock {
                 // Already correct for this target: counted, not rewritten.
                 a.openlink = Some(link.clone());
                 a.scheme_source = Some("ledger".into());
-                a.locked = rep.lock.as_ref().map(|l| l.fully_locked).unwrap_or(false);
+                a.locked = tag_locked;
                 a.scheme_ms = ms(t_s.elapsed());
                 self.emit(StationEvent::SchemeReady {
                     openlink: link.clone(),
@@ -344,7 +394,7 @@ impl Station {
             }
         }
         if let Some(cur) = &current {
-            if row_link.as_deref() != Some(cur.as_str()) && !self.opts.overwrite {
+            if row_link.as_deref() != Some(cur.as_str()) && !overwrite {
                 a.openlink = None;
                 return (
                     TapResult::NeedsConfirmation,
@@ -409,6 +459,10 @@ impl Station {
             Ok(w) => {
                 a.locked = w.locked;
                 self.emit(StationEvent::Verified);
+                if w.unchanged {
+                    // The content was already right (only the lock, if asked, was set): not a rewrite.
+                    return (TapResult::AlreadyCorrect, None, None);
+                }
                 let prev = current.filter(|c| c != &got.openlink);
                 (TapResult::Written, None, prev)
             }
@@ -423,6 +477,20 @@ impl Station {
         pcsc: &mut Pcsc,
         reader: Option<&str>,
         stop: &AtomicBool,
+        max: Option<u32>,
+    ) -> StationSummary {
+        self.run_with(pcsc, reader, stop, None, max)
+    }
+
+    /// [`Station::run`] with a place for the merchant's answers: a tag that holds another scheme stays
+    /// "waiting for confirmation" until an answer for its UID arrives in `decisions` (overwrite: the same
+    /// tag is processed again with the overwrite allowed; skip: "remove the tag") or the tag leaves.
+    pub fn run_with(
+        &self,
+        pcsc: &mut Pcsc,
+        reader: Option<&str>,
+        stop: &AtomicBool,
+        decisions: Option<&Decisions>,
         max: Option<u32>,
     ) -> StationSummary {
         let mut sum = StationSummary::default();
@@ -440,21 +508,25 @@ impl Station {
                         unplugged = false;
                         self.emit(StationEvent::ReaderBack);
                     }
-                    let outcome = match pcsc.connect(&info.name) {
-                        Ok(t) => {
-                            let mut s = TagSession::new(t, quirks_for(&info.name));
-                            self.process(&mut s, &info.name)
-                        }
-                        Err(e) => {
-                            // The tag left before we could talk to it: just wait again.
-                            tracing::debug!("connect failed: {e}");
-                            continue;
-                        }
+                    let mut outcome = match self.tap(pcsc, &info.name, self.opts.overwrite) {
+                        Some(o) => o,
+                        // The tag left before we could talk to it: just wait again.
+                        None => continue,
                     };
+                    if outcome.result == TapResult::NeedsConfirmation {
+                        if let Some(d) = decisions {
+                            d.clear();
+                            if self.await_decision(pcsc, &info, &outcome.attempt.uid, d, stop) {
+                                if let Some(o) = self.tap(pcsc, &info.name, true) {
+                                    outcome = o;
+                                }
+                            }
+                        }
+                    }
                     seen += 1;
                     sum.add(outcome.result);
                     self.emit(StationEvent::RemoveTag);
-                    self.wait_removed(pcsc, &info.name, stop);
+                    self.wait_removed_since(pcsc, &info.name, info.event_count, stop);
                     announced = false;
                 }
                 Err(TagError::NoReader)
@@ -481,15 +553,77 @@ impl Station {
         sum
     }
 
+    /// Connects to the tag on `reader` and processes it; `None` when it left before we could talk to it.
+    fn tap(&self, pcsc: &mut Pcsc, reader: &str, overwrite: bool) -> Option<TapOutcome> {
+        match pcsc.connect(reader) {
+            Ok(t) => {
+                let mut s = TagSession::new(t, quirks_for(reader));
+                Some(self.process_with(&mut s, reader, overwrite))
+            }
+            Err(e) => {
+                tracing::debug!("connect failed: {e}");
+                None
+            }
+        }
+    }
+
+    /// Waits for the merchant's answer about the tag `uid` on `info`: true = overwrite it now.
+    fn await_decision(
+        &self,
+        pcsc: &mut Pcsc,
+        info: &tapstand_tag::ReaderInfo,
+        uid: &str,
+        decisions: &Decisions,
+        stop: &AtomicBool,
+    ) -> bool {
+        let mut polls = 0u32;
+        while !stop.load(Ordering::Relaxed) {
+            if let Some(overwrite) = decisions.take_for(uid) {
+                return overwrite;
+            }
+            polls += 1;
+            if polls % 5 == 0 && !self.still_there(pcsc, &info.name, info.event_count) {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(30));
+        }
+        false
+    }
+
+    fn still_there(&self, pcsc: &mut Pcsc, reader: &str, event_count: u32) -> bool {
+        match pcsc.readers() {
+            Ok(rs) => match rs.iter().find(|r| r.name == reader) {
+                // A different event count means the tag left (and maybe another came): not the same tag.
+                Some(r) => r.tag_present && r.event_count == event_count,
+                None => false,
+            },
+            Err(_) => false,
+        }
+    }
+
     /// Blocks until the tag has left `reader` (or the reader is gone, or `stop`).
     pub fn wait_removed(&self, pcsc: &mut Pcsc, reader: &str, stop: &AtomicBool) {
+        let count = pcsc
+            .readers()
+            .ok()
+            .and_then(|rs| rs.into_iter().find(|r| r.name == reader))
+            .map(|r| r.event_count)
+            .unwrap_or(0);
+        self.wait_removed_since(pcsc, reader, count, stop)
+    }
+
+    /// Blocks until the tag seen at `event_count` has left: the field is empty, or the service counted
+    /// an insertion/removal since (a quick swap for the next tag must not look like the same tag staying).
+    fn wait_removed_since(
+        &self,
+        pcsc: &mut Pcsc,
+        reader: &str,
+        event_count: u32,
+        stop: &AtomicBool,
+    ) {
         while !stop.load(Ordering::Relaxed) {
-            match pcsc.readers() {
-                Ok(rs) => match rs.iter().find(|r| r.name == reader) {
-                    Some(r) if r.tag_present => {}
-                    _ => return,
-                },
-                Err(_) => return,
+            if !self.still_there(pcsc, reader, event_count) {
+                return;
             }
             std::thread::sleep(Duration::from_millis(30));
         }

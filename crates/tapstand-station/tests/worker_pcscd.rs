@@ -1,0 +1,178 @@
+//! The station's continuous loop on its own thread (as the desktop app runs it), through the real pcsc-lite
+//! daemon + vsmartcard vpcd + the virtual tag, the in-process fake WeChat and a real SQLite file: tags are
+//! put down and taken away while the loop runs, never driven one run per tag.
+
+mod common;
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use common::{message_bytes, Env, Rig};
+use tapstand_station::worker::{StationPhase, StationStatus, StationWorker};
+use tapstand_station::{StationEvent, StationOptions, TapResult};
+use tapstand_tag::ndef::wechat_message;
+use tapstand_vtag::{nth_uid, TagState, VChip};
+
+fn uid_hex(uid: [u8; 7]) -> String {
+    uid.iter().map(|b| format!("{b:02X}")).collect()
+}
+
+type Seen = Arc<Mutex<Vec<(StationEvent, StationStatus)>>>;
+
+fn spawn(env: &Env, opts: StationOptions) -> (StationWorker, Seen) {
+    let seen: Seen = Arc::default();
+    let s2 = seen.clone();
+    let w = StationWorker::spawn(
+        env.station(opts),
+        None,
+        Arc::new(move |e, s| s2.lock().unwrap().push((e.clone(), s.clone()))),
+    )
+    .expect("spawn");
+    (w, seen)
+}
+
+/// Waits until the status satisfies `f`.
+fn wait_for(w: &StationWorker, what: &str, f: impl Fn(&StationStatus) -> bool) -> StationStatus {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let s = w.status();
+        if f(&s) {
+            return s;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for {what}: {s:#?}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn continuous_loop_five_tags_same_tag_and_confirmation() {
+    let Some(mut rig) = Rig::start("station worker: continuous loop") else {
+        return;
+    };
+    let env = Env::new();
+    let (w, seen) = spawn(
+        &env,
+        StationOptions {
+            operator: "小李".into(),
+            ..Default::default()
+        },
+    );
+    wait_for(&w, "waiting", |s| s.phase == StationPhase::Waiting);
+
+    // Five tags in a row while the loop keeps running.
+    let mut links = Vec::new();
+    for i in 0..5u32 {
+        let uid = nth_uid(500 + i);
+        rig.put(TagState::factory(VChip::Ntag215, uid));
+        let s = wait_for(&w, "tag done", |s| {
+            s.summary.written == i + 1 && s.phase == StationPhase::RemoveTag
+        });
+        let o = &s.recent[0];
+        assert_eq!(o.result, TapResult::Written, "{o:?}");
+        assert_eq!(o.attempt.uid, uid_hex(uid));
+        assert_eq!(o.attempt.operator, "小李");
+        let link = o.attempt.openlink.clone().unwrap();
+        assert_eq!(
+            message_bytes(&rig.memory()),
+            Some(wechat_message(&link).unwrap().encode().unwrap())
+        );
+        links.push((uid, link));
+        rig.take_away();
+        wait_for(&w, "waiting again", |s| s.phase == StationPhase::Waiting);
+    }
+    assert_eq!(env.generates(), 5);
+
+    // The same tag again: recognised, counted, not rewritten, no API call.
+    let (uid0, link0) = links[0].clone();
+    let msg = wechat_message(&link0).unwrap().encode().unwrap();
+    rig.put(TagState::with_message(VChip::Ntag215, uid0, &msg));
+    let s = wait_for(&w, "already correct", |s| s.summary.already_correct == 1);
+    assert_eq!(s.recent[0].result, TapResult::AlreadyCorrect);
+    assert_eq!(env.generates(), 5);
+    rig.take_away();
+    wait_for(&w, "waiting", |s| s.phase == StationPhase::Waiting);
+
+    // A tag holding another tag's link: the loop asks and waits; "overwrite" writes this tag's own link.
+    let uid_new = nth_uid(600);
+    let other = wechat_message(&links[1].1).unwrap().encode().unwrap();
+    rig.put(TagState::with_message(VChip::Ntag213, uid_new, &other));
+    let s = wait_for(&w, "confirmation asked", |s| {
+        s.phase == StationPhase::Confirm
+    });
+    assert_eq!(s.pending.as_ref().unwrap().uid, uid_hex(uid_new));
+    assert_eq!(
+        s.pending.as_ref().unwrap().previous_scheme.as_deref(),
+        Some(links[1].1.as_str())
+    );
+    // Still asking a moment later; the tag is untouched.
+    std::thread::sleep(Duration::from_millis(400));
+    assert_eq!(w.status().phase, StationPhase::Confirm);
+    assert_eq!(message_bytes(&rig.memory()), Some(other.clone()));
+    w.decide("0000", true); // an answer for another tag is ignored
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(w.status().phase, StationPhase::Confirm);
+    w.decide(&uid_hex(uid_new), true);
+    let s = wait_for(&w, "overwritten", |s| s.summary.written == 6);
+    let link_new = s.recent[0].attempt.openlink.clone().unwrap();
+    assert_ne!(link_new, links[1].1);
+    assert_eq!(
+        message_bytes(&rig.memory()),
+        Some(wechat_message(&link_new).unwrap().encode().unwrap())
+    );
+    assert_eq!(
+        s.recent.len(),
+        7,
+        "the answered question is replaced by its result"
+    );
+    rig.take_away();
+    wait_for(&w, "waiting", |s| s.phase == StationPhase::Waiting);
+
+    // Another such tag, skipped: nothing written, counted as needing confirmation.
+    let uid_skip = nth_uid(601);
+    rig.put(TagState::with_message(VChip::Ntag213, uid_skip, &other));
+    wait_for(&w, "confirmation asked", |s| {
+        s.phase == StationPhase::Confirm
+    });
+    w.decide(&uid_hex(uid_skip), false);
+    let s = wait_for(&w, "skipped", |s| s.summary.needs_confirmation == 1);
+    assert_eq!(s.phase, StationPhase::RemoveTag);
+    assert_eq!(message_bytes(&rig.memory()), Some(other.clone()));
+    rig.take_away();
+
+    // Stop: the thread ends and the status says so.
+    let fin = w.stop();
+    assert!(!fin.running);
+    assert_eq!(fin.phase, StationPhase::Stopped);
+    assert_eq!(fin.summary.written, 6);
+    assert_eq!(fin.summary.failed, 0);
+    // Every event carried a snapshot; the first announced waiting.
+    let seen = seen.lock().unwrap();
+    assert!(matches!(seen[0].0, StationEvent::WaitingForTag));
+    assert!(seen.windows(2).all(|p| p[1].1.seq > p[0].1.seq));
+}
+
+#[test]
+fn pcscd_going_away_is_a_missing_reader_and_the_loop_resumes() {
+    let Some(mut rig) = Rig::start("station worker: reader unplugged") else {
+        return;
+    };
+    let env = Env::new();
+    let (w, _seen) = spawn(&env, StationOptions::default());
+    wait_for(&w, "waiting", |s| s.phase == StationPhase::Waiting);
+    // The reader goes away (on this machine: the PC/SC service with its virtual reader).
+    rig.pcscd.stop();
+    wait_for(&w, "reader missing", |s| {
+        s.phase == StationPhase::ReaderMissing
+    });
+    rig.pcscd.restart(false).expect("pcscd back");
+    wait_for(&w, "reader back", |s| s.phase == StationPhase::Waiting);
+    let uid = nth_uid(700);
+    rig.put(TagState::factory(VChip::Ntag216, uid));
+    let s = wait_for(&w, "written after replug", |s| s.summary.written == 1);
+    assert_eq!(s.recent[0].attempt.uid, uid_hex(uid));
+    rig.take_away();
+    drop(w);
+}
