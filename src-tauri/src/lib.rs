@@ -40,6 +40,17 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::records::preview_import,
             commands::records::commit_import,
             commands::records::export_records,
+            // station (issue 6)
+            commands::station::station_preview,
+            commands::station::station_readers,
+            commands::station::station_last_request,
+            commands::station::station_start,
+            commands::station::station_stop,
+            commands::station::station_status,
+            commands::station::station_decide,
+        ])
+        .events(tauri_specta::collect_events![
+            commands::station::StationUpdate
         ])
 }
 

@@ -3,6 +3,7 @@ use std::sync::{Arc, Mutex};
 
 use tapstand_core::{AppPaths, Core, UserError};
 use tapstand_secrets::Keychain;
+use tapstand_station::worker::{StationStatus, StationWorker};
 use tapstand_wechat::{ClientConfig, WechatClient};
 
 /// Managed state: the open core (or why it could not be opened, shown by the UI as a full-page error), the
@@ -15,6 +16,9 @@ pub struct AppState {
     keychain: Mutex<Option<Arc<Keychain>>>,
     wechat_config: ClientConfig,
     wechat: Mutex<HashMap<i64, Arc<WechatClient>>>,
+    /// The running write station (at most one: it owns the readers), and the status it ended with.
+    station: Mutex<Option<StationWorker>>,
+    station_last: Mutex<StationStatus>,
 }
 
 impl AppState {
@@ -31,6 +35,8 @@ impl AppState {
             // TAPSTAND_WECHAT_BASE_URL overrides https://api.weixin.qq.com (the local fake in tests and demos).
             wechat_config: ClientConfig::from_env(),
             wechat: Mutex::new(HashMap::new()),
+            station: Mutex::new(None),
+            station_last: Mutex::new(StationStatus::default()),
         }
     }
 
@@ -82,4 +88,40 @@ impl AppState {
             .unwrap_or_else(|e| e.into_inner())
             .remove(&profile_id);
     }
+
+    pub fn station_running(&self) -> bool {
+        lock(&self.station)
+            .as_ref()
+            .is_some_and(|w| !w.is_finished())
+    }
+
+    pub fn set_station(&self, worker: StationWorker) {
+        *lock(&self.station) = Some(worker);
+    }
+
+    pub fn take_station(&self) -> Option<StationWorker> {
+        lock(&self.station).take()
+    }
+
+    /// The running station's status, or the last one's final status.
+    pub fn station_status(&self) -> StationStatus {
+        match lock(&self.station).as_ref() {
+            Some(w) => w.status(),
+            None => lock(&self.station_last).clone(),
+        }
+    }
+
+    pub fn remember_station_status(&self, status: StationStatus) {
+        *lock(&self.station_last) = status;
+    }
+
+    pub fn station_decide(&self, uid: &str, overwrite: bool) {
+        if let Some(w) = lock(&self.station).as_ref() {
+            w.decide(uid, overwrite);
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }

@@ -16,12 +16,17 @@ import type {
   Profile,
   ProfileInput,
   RecordKind,
+  ReaderView,
   RegistrationHelp,
   Saved,
+  StationRequest,
+  StationStatus,
   Store,
   StoreInput,
   Terminal,
   TerminalInput,
+  TargetChoice,
+  TargetPreview,
   TokenCheck,
   UserError,
 } from "./bindings";
@@ -103,4 +108,16 @@ export const api = {
     call(() => commands.commitImport(kind, Array.from(bytes))),
   exportRecords: (kind: RecordKind, path: string): Promise<ApiResult<null>> =>
     call(() => commands.exportRecords(kind, path)),
+
+  // 写标签
+  stationPreview: (profileId: number, modelId: number, choice: TargetChoice): Promise<ApiResult<TargetPreview>> =>
+    call(() => commands.stationPreview(profileId, modelId, choice)),
+  stationReaders: (): Promise<ApiResult<ReaderView[]>> => call(() => commands.stationReaders()),
+  stationLastRequest: (): Promise<ApiResult<StationRequest | null>> => call(() => commands.stationLastRequest()),
+  stationStart: (request: StationRequest): Promise<ApiResult<StationStatus>> =>
+    call(() => commands.stationStart(request)),
+  stationStop: (): Promise<ApiResult<StationStatus>> => call(() => commands.stationStop()),
+  stationStatus: (): Promise<ApiResult<StationStatus>> => call(() => commands.stationStatus()),
+  stationDecide: (uid: string, overwrite: boolean): Promise<ApiResult<null>> =>
+    call(() => commands.stationDecide(uid, overwrite)),
 };

@@ -3,7 +3,6 @@ import type { RouteRecordRaw, RouterHistory } from "vue-router";
 import { AREAS, DEFAULT_AREA } from "./areas";
 import type { AreaId } from "./areas";
 import CredentialsView from "./views/CredentialsView.vue";
-import WriteView from "./views/WriteView.vue";
 import PrintView from "./views/PrintView.vue";
 import HistoryView from "./views/HistoryView.vue";
 import SettingsView from "./views/SettingsView.vue";
@@ -14,7 +13,7 @@ export const AREA_VIEWS: Record<AreaId, NonNullable<RouteRecordRaw["component"]>
   credentials: CredentialsView,
   models: () => import("./views/ModelsView.vue"),
   stores: () => import("./views/StoresView.vue"),
-  write: WriteView,
+  write: () => import("./views/WriteView.vue"),
   print: PrintView,
   history: HistoryView,
   settings: SettingsView,

@@ -87,6 +87,10 @@ describe("shell", () => {
     expect(m.q("nav-credentials")?.textContent).toContain("凭据");
 
     m.q("nav-write")?.click();
+    // The write page is a lazily loaded chunk: wait for the navigation to land.
+    for (let i = 0; i < 50 && m.router.currentRoute.value.name !== "write"; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
     await flush();
     expect(m.router.currentRoute.value.name).toBe("write");
     expect(m.q("view-write")).not.toBeNull();
