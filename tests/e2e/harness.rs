@@ -408,6 +408,20 @@ impl Fake {
         serde_json::from_str(&text).unwrap_or(serde_json::Value::Null)
     }
 
+    /// The fake's request log (`GET /__fake/log`), oldest first.
+    pub fn log() -> Vec<serde_json::Value> {
+        let text = http("GET", &format!("{}/__fake/log", Self::base()), None);
+        serde_json::from_str(&text).expect("the fake's log is JSON")
+    }
+
+    /// generatenfcscheme calls the fake received for `sn` (answered or not).
+    pub fn generates_for(sn: &str) -> usize {
+        Self::log()
+            .iter()
+            .filter(|e| e["endpoint"] == "generate_nfc_scheme" && e["sn"] == sn)
+            .count()
+    }
+
     /// Forgets everything and starts again with the demo mini program and device models.
     pub fn reset_demo() {
         Self::control(&tapstand_fake_wechat::Control::Reset(

@@ -4,3 +4,4 @@
 mod harness;
 mod records;
 mod shell;
+mod station;

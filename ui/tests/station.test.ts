@@ -58,6 +58,9 @@ describe("station panel", () => {
     expect(panelFor(status("confirm", [outcome("needs_confirmation")])).tone).toBe("confirm");
     expect(panelFor(status("reader_missing")).tone).toBe("warning");
     expect(panelFor(status("waiting")).tone).toBe("waiting");
+    expect(panelFor(status("waiting", [outcome("written")])).tone).toBe("waiting");
+    // A failure stays visible after the tag is gone, until the next tag.
+    expect(panelFor(status("waiting", [outcome("failed")])).error?.code).toBe("wechat.ip_whitelist");
     expect(panelFor(status("stopped")).tone).toBe("idle");
   });
 

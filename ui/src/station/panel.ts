@@ -21,6 +21,10 @@ export function panelFor(s: StationStatus): Panel {
     case "stopped":
       return { tone: "idle", title: "station.panel.stopped", hint: null, outcome: null, error: null };
     case "waiting":
+      // A failure stays on screen after the tag left (a tag pulled off mid-write is gone at once): the
+      // merchant must see what went wrong until the next tag is put down.
+      if (last?.result === "failed")
+        return { tone: "error", title: "station.panel.failed", hint: "station.panel.failedHint", outcome: last, error: last.error };
       return { tone: "waiting", title: "station.panel.waiting", hint: "station.panel.waitingHint", outcome: null, error: null };
     case "working":
       return { tone: "working", title: "station.panel.working", hint: "station.panel.workingHint", outcome: null, error: null };

@@ -1,0 +1,539 @@
+//! 写标签 through the real window and the whole real stack: the app talks to the real pcsc-lite daemon, whose
+//! vsmartcard virtual reader carries Tapstand's virtual NTAG (driven from this test process), to the fake
+//! WeChat that `scripts/lib/e2e-inner.sh` runs, and to the gnome-keyring session for the AppSecret.
+//! The records are set up with the same library calls the app makes (the UI for them is covered by
+//! records.rs); the station itself is configured and run through the window only.
+//! Screenshots: target/e2e-artifacts/station-*.png (zh-CN).
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use tapstand_fake_wechat::{Action, Control, Endpoint, DEMO_APPID, DEMO_MODEL_ID, DEMO_SECRET};
+use tapstand_store::records::{DeviceModelInput, ProfileInput, StoreInput};
+use tapstand_tag::ndef::t2t::decode_image;
+use tapstand_tag::ndef::wechat::wechat_message;
+use tapstand_vtag::pcscd::Pcscd;
+use tapstand_vtag::{nth_uid, Faults, TagState, VChip, VirtualTag, VPCD_PORT, VPCD_READER};
+
+use crate::harness::{temp_data_dir, App, Fake};
+
+// ---- the virtual reader ------------------------------------------------------------------------------
+
+/// pcscd (under the tag tests' file lock) + the virtual tag on vpcd's reader.
+struct Reader {
+    pcscd: Pcscd,
+    vt: VirtualTag,
+    pcsc: tapstand_tag::Pcsc,
+}
+
+impl Reader {
+    fn start() -> Reader {
+        let pcscd = Pcscd::start(false).unwrap_or_else(|e| {
+            panic!("pcscd with vsmartcard-vpcd is needed (scripts/setup.sh installs both): {e}")
+        });
+        Reader {
+            pcscd,
+            vt: VirtualTag::start(VPCD_PORT),
+            pcsc: tapstand_tag::Pcsc::new(),
+        }
+    }
+
+    fn present(&mut self) -> Option<bool> {
+        self.pcsc
+            .readers()
+            .ok()
+            .and_then(|rs| rs.into_iter().find(|r| r.name == VPCD_READER))
+            .map(|r| r.tag_present)
+    }
+
+    fn wait_present(&mut self, want: bool) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while self.present() != Some(want) {
+            assert!(
+                Instant::now() < deadline,
+                "pcscd never reported the tag {}",
+                if want { "present" } else { "gone" }
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// Puts a tag on the reader (after taking any other away).
+    fn put(&mut self, tag: TagState) {
+        self.take_away();
+        self.vt.insert(tag);
+        assert!(
+            self.vt.wait_connected(Duration::from_secs(5)),
+            "vtag never reached vpcd"
+        );
+        self.wait_present(true);
+    }
+
+    /// Puts the last tag back as it is now (after a fault took it away).
+    fn put_back(&mut self) {
+        self.take_away();
+        self.vt.reinsert();
+        assert!(
+            self.vt.wait_connected(Duration::from_secs(5)),
+            "vtag never reached vpcd"
+        );
+        self.wait_present(true);
+    }
+
+    fn take_away(&mut self) -> Option<TagState> {
+        let t = self.vt.remove();
+        self.wait_present(false);
+        t
+    }
+
+    /// The NDEF message on the tag now (None: no complete valid message).
+    fn message(&self) -> Option<Vec<u8>> {
+        let d = decode_image(&self.vt.tag().expect("a tag").mem);
+        match (d.message_bytes, d.message) {
+            (Some(b), Some(Ok(_))) => Some(b),
+            _ => None,
+        }
+    }
+}
+
+fn uid_hex(uid: [u8; 7]) -> String {
+    uid.iter().map(|b| format!("{b:02X}")).collect()
+}
+
+fn expected(openlink: &str) -> Vec<u8> {
+    wechat_message(openlink).unwrap().encode().unwrap()
+}
+
+// ---- records -----------------------------------------------------------------------------------------
+
+/// A profile (secret in the keychain), the demo device model (approved) and two stores.
+async fn seed(dir: &Path) {
+    let paths = tapstand_core::AppPaths::resolve_with(Some(dir.to_path_buf())).unwrap();
+    let core = tapstand_core::Core::open(paths)
+        .await
+        .expect("open the data folder");
+    let db = &core.db;
+    let profile = tapstand_records::save_profile(
+        db,
+        None,
+        ProfileInput {
+            name: "会员中心".into(),
+            appid: DEMO_APPID.into(),
+            env_version: "release".into(),
+            page_path: "pages/member/card".into(),
+            query_template: "store={org_code}&sn={sn}".into(),
+        },
+    )
+    .await
+    .expect("profile")
+    .value;
+    let keychain = tapstand_secrets::Keychain::native().expect("the session keychain");
+    tapstand_records::set_app_secret(db, &keychain, profile.id, DEMO_SECRET)
+        .await
+        .expect("secret into the keychain");
+    tapstand_records::save_device_model(
+        db,
+        None,
+        DeviceModelInput {
+            profile_id: Some(profile.id),
+            model_id: Some(DEMO_MODEL_ID.into()),
+            model_name: "收银台立牌".into(),
+            link_type: "per_device".into(),
+            status: "approved".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("model");
+    for (code, name) in [("1001", "南山店"), ("1002", "福田店")] {
+        tapstand_records::save_store(
+            db,
+            None,
+            StoreInput {
+                org_code: code.into(),
+                company: "示例公司".into(),
+                name: name.into(),
+                address: String::new(),
+            },
+        )
+        .await
+        .expect("store");
+    }
+    core.db.close().await;
+}
+
+/// Rows of the app's database, read-only next to the running app.
+async fn db_rows(dir: &Path, sql: &str) -> Vec<sqlx::sqlite::SqliteRow> {
+    use sqlx::ConnectOptions;
+    let mut conn = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(dir.join(tapstand_store::DB_FILE_NAME))
+        .read_only(true)
+        .connect()
+        .await
+        .expect("open the app's database read-only");
+    // Test-only SQL built from constants and hex UIDs.
+    sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
+        .fetch_all(&mut conn)
+        .await
+        .unwrap()
+}
+
+// ---- the page ----------------------------------------------------------------------------------------
+
+async fn open_station(app: &App) {
+    app.click("[data-testid=nav-write]").await;
+    app.wait("[data-testid=station-setup]").await;
+}
+
+async fn choose_store(app: &App, name: &str) {
+    app.click("[data-testid=station-store]").await;
+    app.click_xpath(&format!(
+        "//div[contains(@class,'n-base-select-option') and contains(., '{name}')]"
+    ))
+    .await;
+    app.wait_text("[data-testid=station-preview]", name).await;
+}
+
+async fn start(app: &App) {
+    app.click("[data-testid=station-start]").await;
+    app.wait("[data-testid=station-running]").await;
+    wait_phase(app, "waiting").await;
+}
+
+async fn wait_phase(app: &App, phase: &str) {
+    app.wait_attr("[data-testid=station-panel]", "data-phase", phase)
+        .await;
+}
+
+async fn counter(app: &App, which: &str) -> u32 {
+    app.text(&format!("[data-testid=count-{which}]"))
+        .await
+        .trim()
+        .parse()
+        .unwrap()
+}
+
+async fn wait_counter(app: &App, which: &str, n: u32) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let got = counter(app, which).await;
+        if got == n {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "count-{which} stayed {got}, expected {n}; panel: {}",
+            app.text("[data-testid=station-panel]").await
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The error shown on the panel: (code, text).
+async fn panel_error(app: &App) -> (String, String) {
+    let el = app
+        .wait("[data-testid=station-error] [data-testid=user-error]")
+        .await;
+    let code = el.attr("data-code").await.unwrap().unwrap_or_default();
+    (code, el.text().await.unwrap_or_default())
+}
+
+#[tokio::test]
+#[ignore = "end-to-end: run scripts/e2e.sh"]
+async fn five_tags_in_a_row_then_the_same_tag_a_torn_write_and_a_locked_tag() {
+    Fake::reset_demo();
+    let mut reader = Reader::start();
+    let dir = temp_data_dir("station");
+    seed(dir.path()).await;
+    let app = App::launch(dir.path()).await;
+    open_station(&app).await;
+
+    // The target: the only usable model is preselected; the store is chosen; the path and query show.
+    choose_store(&app, "南山店").await;
+    assert_eq!(
+        app.text("[data-testid=station-preview-path]").await,
+        "pages/member/card"
+    );
+    assert_eq!(
+        app.text("[data-testid=station-preview-query]").await,
+        "store=1001&sn={sn}"
+    );
+    app.fill("[data-testid=station-operator]", "小王").await;
+    app.screenshot("station-setup-zh-CN").await;
+    start(&app).await;
+    app.screenshot("station-idle-zh-CN").await;
+
+    // 1. Five tags in a row, continuous mode: each written, read back from the tag's memory, recorded.
+    let chips = [
+        VChip::Ntag213,
+        VChip::Ntag215,
+        VChip::Ntag216,
+        VChip::Ntag213,
+        VChip::Ntag215,
+    ];
+    let mut written = Vec::new();
+    for (i, chip) in chips.iter().enumerate() {
+        let uid = nth_uid(3000 + i as u32);
+        if i == 1 {
+            // Slow this one down to catch the "writing" state on screen.
+            reader.vt.set_faults(Faults {
+                latency: Duration::from_millis(120),
+                ..Faults::default()
+            });
+        }
+        reader.put(TagState::factory(*chip, uid));
+        if i == 1 {
+            wait_phase(&app, "working").await;
+            app.screenshot("station-writing-zh-CN").await;
+        }
+        wait_counter(&app, "written", i as u32 + 1).await;
+        app.wait_attr("[data-testid=station-panel]", "data-tone", "success")
+            .await;
+        reader.vt.set_faults(Faults::default());
+        if i == 0 {
+            app.screenshot("station-success-zh-CN").await;
+        }
+        let sn = uid_hex(uid);
+        let row = app
+            .wait(&format!("[data-testid=station-row][data-uid=\"{sn}\"]"))
+            .await;
+        assert_eq!(
+            row.attr("data-result").await.unwrap().as_deref(),
+            Some("written")
+        );
+        written.push((uid, reader.take_away().expect("the tag")));
+        wait_phase(&app, "waiting").await;
+    }
+    assert_eq!(counter(&app, "verified").await, 5);
+    assert_eq!(counter(&app, "failed").await, 0);
+
+    // The ledger and the records agree with each tag's memory; the fake was asked once per sn.
+    let ledger = db_rows(
+        dir.path(),
+        "SELECT sn, openlink, state, path, query FROM scheme_ledger ORDER BY id",
+    )
+    .await;
+    assert_eq!(ledger.len(), 5);
+    for (uid, tag) in &written {
+        use sqlx::Row;
+        let sn = uid_hex(*uid);
+        let row = ledger
+            .iter()
+            .find(|r| r.get::<String, _>("sn") == sn)
+            .unwrap_or_else(|| panic!("no ledger row for {sn}"));
+        let link: String = row.get("openlink");
+        assert_eq!(row.get::<String, _>("state"), "issued");
+        assert_eq!(row.get::<String, _>("query"), format!("store=1001&sn={sn}"));
+        let d = decode_image(&tag.mem);
+        assert_eq!(d.message_bytes, Some(expected(&link)), "memory of {sn}");
+        assert_eq!(Fake::generates_for(&sn), 1, "one generate call for {sn}");
+        let rec = db_rows(
+            dir.path(),
+            &format!(
+                "SELECT result, openlink, operator, target, chip, total_ms FROM station_attempts WHERE uid = '{sn}'"
+            ),
+        )
+        .await;
+        assert_eq!(rec.len(), 1);
+        assert_eq!(rec[0].get::<String, _>("result"), "written");
+        assert_eq!(
+            rec[0].get::<Option<String>, _>("openlink").as_deref(),
+            Some(link.as_str())
+        );
+        assert_eq!(rec[0].get::<String, _>("operator"), "小王");
+        assert!(rec[0].get::<String, _>("target").starts_with("store:"));
+        assert!(rec[0].get::<i64, _>("total_ms") > 0);
+    }
+
+    // 2. The same tag again: recognised, counted, not rewritten, no call.
+    let (uid0, tag0) = written[0].clone();
+    let before = tag0.mem.clone();
+    reader.put(tag0);
+    wait_counter(&app, "correct", 1).await;
+    assert_eq!(counter(&app, "written").await, 5);
+    assert_eq!(reader.vt.tag().unwrap().mem, before, "not rewritten");
+    assert_eq!(Fake::generates_for(&uid_hex(uid0)), 1);
+    app.screenshot("station-already-correct-zh-CN").await;
+    reader.take_away();
+    wait_phase(&app, "waiting").await;
+
+    // 3. Pulled off mid-write: "put it back"; the next tap uses the same scheme, no second call.
+    let torn = nth_uid(3100);
+    reader.vt.set_faults(Faults {
+        remove_after_apdu: Some(18),
+        ..Faults::default()
+    });
+    reader.vt.insert(TagState::factory(VChip::Ntag215, torn));
+    wait_counter(&app, "failed", 1).await;
+    app.wait_attr("[data-testid=station-panel]", "data-tone", "error")
+        .await;
+    let (code, text) = panel_error(&app).await;
+    assert!(code.starts_with("tag."), "a tag error, got {code}: {text}");
+    app.screenshot("station-error-tag-removed-zh-CN").await;
+    reader.vt.set_faults(Faults::default());
+    reader.wait_present(false);
+    wait_phase(&app, "waiting").await;
+    assert_eq!(Fake::generates_for(&uid_hex(torn)), 1);
+    reader.put_back();
+    wait_counter(&app, "written", 6).await;
+    let link: String = {
+        use sqlx::Row;
+        db_rows(
+            dir.path(),
+            &format!(
+                "SELECT openlink FROM scheme_ledger WHERE sn = '{}'",
+                uid_hex(torn)
+            ),
+        )
+        .await[0]
+            .get("openlink")
+    };
+    assert_eq!(reader.message(), Some(expected(&link)));
+    assert_eq!(
+        Fake::generates_for(&uid_hex(torn)),
+        1,
+        "no second generate call"
+    );
+    let sources = {
+        use sqlx::Row;
+        db_rows(
+            dir.path(),
+            &format!(
+                "SELECT result, scheme_source FROM station_attempts WHERE uid = '{}' ORDER BY id",
+                uid_hex(torn)
+            ),
+        )
+        .await
+        .iter()
+        .map(|r| {
+            (
+                r.get::<String, _>("result"),
+                r.get::<Option<String>, _>("scheme_source"),
+            )
+        })
+        .collect::<Vec<_>>()
+    };
+    assert_eq!(sources[0].0, "failed");
+    assert_eq!(
+        sources[1],
+        ("written".to_string(), Some("ledger".to_string()))
+    );
+    reader.take_away();
+    wait_phase(&app, "waiting").await;
+
+    // 4. A permanently locked tag: refused, nothing generated for it.
+    let locked = nth_uid(3200);
+    let mut t = TagState::factory(VChip::Ntag213, locked);
+    t.lock();
+    reader.put(t);
+    wait_counter(&app, "failed", 2).await;
+    let (code, text) = panel_error(&app).await;
+    assert!(text.contains("锁"), "says the tag is locked: {code} {text}");
+    app.screenshot("station-error-locked-zh-CN").await;
+    assert_eq!(Fake::generates_for(&uid_hex(locked)), 0);
+    reader.take_away();
+    wait_phase(&app, "waiting").await;
+
+    // 5. A tag with another tag's link: the station asks; overwrite writes this tag's own link.
+    let other = nth_uid(3300);
+    let foreign = expected(&{
+        use sqlx::Row;
+        db_rows(
+            dir.path(),
+            &format!(
+                "SELECT openlink FROM scheme_ledger WHERE sn = '{}'",
+                uid_hex(written[1].0)
+            ),
+        )
+        .await[0]
+            .get::<String, _>("openlink")
+    });
+    reader.put(TagState::with_message(VChip::Ntag215, other, &foreign));
+    wait_phase(&app, "confirm").await;
+    app.screenshot("station-confirm-overwrite-zh-CN").await;
+    assert_eq!(
+        reader.message(),
+        Some(foreign.clone()),
+        "untouched while asking"
+    );
+    app.click("[data-testid=station-overwrite]").await;
+    wait_counter(&app, "written", 7).await;
+    assert_ne!(reader.message(), Some(foreign));
+    reader.take_away();
+
+    // 6. Reader unplugged (the PC/SC service and its reader go away) and back: the station waits, resumes.
+    reader.pcscd.stop();
+    wait_phase(&app, "reader_missing").await;
+    app.screenshot("station-reader-missing-zh-CN").await;
+    reader.pcscd.restart(false).expect("pcscd back");
+    wait_phase(&app, "waiting").await;
+    let after = nth_uid(3400);
+    reader.put(TagState::factory(VChip::Ntag216, after));
+    wait_counter(&app, "written", 8).await;
+    reader.take_away();
+
+    // Stop: the page returns to the target form with the run's results still listed.
+    app.click("[data-testid=station-stop]").await;
+    app.wait("[data-testid=station-setup]").await;
+    assert!(app.count("[data-testid=station-row]").await >= 8);
+    app.quit().await;
+}
+
+#[tokio::test]
+#[ignore = "end-to-end: run scripts/e2e.sh"]
+async fn wechat_errors_show_their_remedies_and_the_next_tap_recovers() {
+    Fake::reset_demo();
+    let mut reader = Reader::start();
+    let dir = temp_data_dir("station-errors");
+    seed(dir.path()).await;
+    let app = App::launch(dir.path()).await;
+    open_station(&app).await;
+    choose_store(&app, "福田店").await;
+    start(&app).await;
+
+    // 40164: the computer's IP is not on the mini program's API whitelist (the token request fails).
+    Fake::control(&Control::Inject {
+        endpoint: Some(Endpoint::StableToken),
+        count: 1,
+        action: Action::Error {
+            errcode: 40164,
+            errmsg: Some("invalid ip 203.0.113.7 ipv6 ::ffff:203.0.113.7, not in whitelist".into()),
+        },
+    });
+    let uid = nth_uid(4000);
+    let factory = TagState::factory(VChip::Ntag215, uid).mem;
+    reader.put(TagState::factory(VChip::Ntag215, uid));
+    wait_counter(&app, "failed", 1).await;
+    let (code, text) = panel_error(&app).await;
+    assert!(text.contains("白名单"), "{code}: {text}");
+    assert!(text.contains("203.0.113.7"), "shows the IP to add: {text}");
+    app.screenshot("station-error-40164-zh-CN").await;
+    assert_eq!(reader.vt.tag().unwrap().mem, factory, "nothing written");
+    reader.take_away();
+    wait_phase(&app, "waiting").await;
+
+    // 9800007: the model has no 「NFC 标签调起小程序」 capability yet.
+    Fake::control(&Control::Inject {
+        endpoint: Some(Endpoint::GenerateNfcScheme),
+        count: 1,
+        action: Action::Error {
+            errcode: 9800007,
+            errmsg: None,
+        },
+    });
+    reader.put(TagState::factory(VChip::Ntag215, uid));
+    wait_counter(&app, "failed", 2).await;
+    let (code, text) = panel_error(&app).await;
+    assert!(text.contains("能力"), "{code}: {text}");
+    app.screenshot("station-error-9800007-zh-CN").await;
+    assert_eq!(reader.vt.tag().unwrap().mem, factory, "nothing written");
+    reader.take_away();
+    wait_phase(&app, "waiting").await;
+
+    // Fixed on the WeChat side: the same tag now goes through.
+    reader.put(TagState::factory(VChip::Ntag215, uid));
+    wait_counter(&app, "written", 1).await;
+    assert!(reader.message().is_some());
+    reader.take_away();
+    app.quit().await;
+}
