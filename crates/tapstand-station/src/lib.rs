@@ -14,6 +14,7 @@
 //! The station's methods are blocking (PC/SC is blocking, one context per thread): run them on a worker
 //! thread, outside the tokio runtime whose handle the station is given for the database and WeChat.
 
+pub mod history;
 pub mod inspect;
 pub mod target;
 
