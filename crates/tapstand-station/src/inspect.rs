@@ -636,7 +636,7 @@ pub async fn explain(db: &Db, report: &TagReport, wechat: Option<&dyn SchemeQuer
                 Err(_) => None,
             };
             let label = facts.target_label.clone();
-            let headline = match facts.written_at {
+            let mut headline = match facts.written_at {
                 Some(at) => Bilingual::new(
                     format!("这是本店写的标签：{label}，{} 写入。", china_date(at)),
                     format!(
@@ -653,7 +653,18 @@ pub async fn explain(db: &Db, report: &TagReport, wechat: Option<&dyn SchemeQuer
                     ),
                 ),
             };
-            let ok = report.wechat.as_ref().is_some_and(|w| w.valid);
+            let test_version = match row.env_version.as_str() {
+                "trial" => Some(("体验版", "trial")),
+                "develop" => Some(("开发版", "development")),
+                _ => None,
+            };
+            if let Some((zh, en)) = test_version {
+                headline = headline.then(Bilingual::new(
+                    format!("这是{zh}链接，普通顾客打不开。"),
+                    format!("It is a {en}-version link: ordinary customers cannot open it."),
+                ));
+            }
+            let ok = report.wechat.as_ref().is_some_and(|w| w.valid) && test_version.is_none();
             let advice = if ok {
                 Bilingual::new(
                     "内容正常，手机碰一碰会打开会员小程序。如果顾客碰了打不开：请确认手机已解锁、NFC 已打开、微信是新版本，并把手机背面贴住立牌的碰一碰区域停一秒。",
@@ -770,6 +781,17 @@ pub async fn explain(db: &Db, report: &TagReport, wechat: Option<&dyn SchemeQuer
     } else {
         None
     };
+    if matches!(verdict, Verdict::Ours { .. })
+        && record_match
+            .as_ref()
+            .is_some_and(|m| m.kind == RecordMatchKind::Copied)
+    {
+        // Our link on a tag the station never wrote: a copy (e.g. with a phone app).
+        headline = headline.then(Bilingual::new(
+            "但这张标签本身不在写卡记录里，内容可能是复制来的。",
+            "But this tag itself was never written here: its content may be a copy.",
+        ));
+    }
 
     Inspection {
         uid: report.uid.clone(),
@@ -1469,9 +1491,47 @@ mod tests {
         let b = nth_uid(12);
         let i = explain(&db, &read(wechat_tag(b, OURS)), None).await;
         assert!(matches!(i.verdict, Verdict::Ours { .. }));
+        assert!(
+            i.headline.zh.ends_with("内容可能是复制来的。"),
+            "{}",
+            i.headline.zh
+        );
         let m = i.record_match.unwrap();
         assert_eq!(m.kind, RecordMatchKind::Copied);
         assert!(m.message.zh.contains(&hex(a)));
+    }
+
+    #[tokio::test]
+    async fn ours_but_a_trial_version_link() {
+        let (db, _d) = db().await;
+        let uid = nth_uid(13);
+        let row = db
+            .scheme_record_request(&NewSchemeRequest {
+                appid: "wx5a1b2c3d4e5f6071",
+                model_id: "model-1",
+                sn: &hex(uid),
+                path: "pages/member/card",
+                query: "",
+                env_version: "trial",
+            })
+            .await
+            .unwrap();
+        let call = db
+            .scheme_begin_call(row.id, false, 0)
+            .await
+            .unwrap()
+            .unwrap();
+        db.scheme_finish_issued(row.id, call, OURS).await.unwrap();
+        let i = explain(&db, &read(wechat_tag(uid, OURS)), None).await;
+        assert!(
+            matches!(&i.verdict, Verdict::Ours { target_label, .. } if target_label == "页面 pages/member/card")
+        );
+        assert!(
+            i.headline.zh.contains("体验版链接，普通顾客打不开"),
+            "{}",
+            i.headline.zh
+        );
+        assert!(i.advice.zh.contains("重新写一次"), "{:?}", i.advice);
     }
 
     #[test]
