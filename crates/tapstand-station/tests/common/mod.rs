@@ -49,6 +49,7 @@ impl std::ops::DerefMut for Rig {
     }
 }
 
+#[allow(unused_imports)]
 pub use tapstand_vtag::rig::message_bytes;
 
 pub struct Env {
