@@ -41,8 +41,9 @@ pub enum Command {
     Doctor,
     /// List card readers and whether a tag is on them.
     Readers,
-    /// Read the tag on the reader: UID, chip, capacity, lock/password state, records, WeChat validity.
-    Inspect(tag::PickReader),
+    /// Read the tag on the reader: UID, chip, capacity, lock/password state, records, WeChat validity;
+    /// with --explain, what it is in plain words (ours for which store, another mini program's, …).
+    Inspect(tag::InspectArgs),
     /// Write a URI (+ Android Application Record) tear-safely and verify it.
     WriteNdef(tag::WriteArgs),
     /// Run a virtual NTAG on vsmartcard's virtual reader (needs pcscd + vsmartcard-vpcd), for demos and tests.
@@ -97,7 +98,8 @@ async fn run(command: Command, paths: &AppPaths, json: bool) -> Result<(), UserE
     match command {
         Command::Doctor => doctor::run(paths, json).await,
         Command::Readers => tag::readers(json),
-        Command::Inspect(a) => tag::inspect(a, json),
+        Command::Inspect(a) if a.explain => station::check(a, paths, json).await,
+        Command::Inspect(a) => tag::inspect(a.pick, json),
         Command::WriteNdef(a) => tag::write_ndef(a, json),
         Command::VirtualTag(a) => tag::virtual_tag(a, json),
         Command::Wechat(c) => wechat::run(c, paths, json).await,

@@ -3,17 +3,20 @@
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
+use std::time::Duration;
 
 use clap::{ArgGroup, Args};
 use serde::Serialize;
 use tapstand_core::{AppPaths, UserError};
 use tapstand_secrets::Keychain;
+use tapstand_station::inspect::{explain, read_on_reader_with, Inspection, SchemeQuery, Verdict};
 use tapstand_station::{target, StationEvent, StationOptions, TapOutcome, TargetChoice};
-use tapstand_store::station::{HistoryFilter, StationAttempt};
+use tapstand_store::station::HistoryFilter;
 use tapstand_store::Db;
 use tapstand_wechat::{ClientConfig, SchemeService, WechatClient};
 
 use crate::output;
+use crate::tag::InspectArgs;
 
 #[derive(Args, Debug)]
 #[command(group(ArgGroup::new("target").required(true).args(["store", "terminal", "all_stores_target"])))]
@@ -61,9 +64,18 @@ pub struct HistoryArgs {
     /// Only attempts on or after this date (YYYY-MM-DD, China time).
     #[arg(long)]
     pub since: Option<String>,
-    /// `ok` or `failed`.
+    /// Only attempts on or before this date (YYYY-MM-DD, China time, the whole day).
+    #[arg(long)]
+    pub until: Option<String>,
+    /// `ok`, `failed` or `all` (default).
     #[arg(long)]
     pub result: Option<String>,
+    /// Only attempts whose UID, sn, target, link or operator contains this text.
+    #[arg(long)]
+    pub search: Option<String>,
+    /// At most this many rows (newest first).
+    #[arg(long)]
+    pub limit: Option<i64>,
     /// Write the rows to this CSV file (UTF-8 with BOM, opens in Excel).
     #[arg(long)]
     pub csv: Option<PathBuf>,
@@ -207,6 +219,132 @@ pub async fn write(a: WriteArgs, paths: &AppPaths, json: bool) -> Result<(), Use
     Ok(())
 }
 
+/// The WeChat client that checks unknown links: the chosen profile (errors are reported), or the only
+/// profile with a saved secret (best effort: without it the inspection says "cannot be checked now").
+async fn check_client(
+    db: &Db,
+    profile: Option<&str>,
+    json: bool,
+) -> Result<Option<WechatClient>, UserError> {
+    let chosen = match profile {
+        Some(p) => Some(target::find_profile(db, p).await?),
+        None => {
+            let mut with_secret: Vec<_> = tapstand_records::list_profiles(db)
+                .await?
+                .into_iter()
+                .filter(|p| p.secret_saved)
+                .collect();
+            if with_secret.len() > 1 && !json {
+                eprintln!(
+                    "有多个小程序配置：要核对别的微信链接，请用 --profile 指定。 Several profiles: pass --profile to check unknown WeChat links."
+                );
+            }
+            (with_secret.len() == 1).then(|| with_secret.remove(0))
+        }
+    };
+    let Some(p) = chosen else {
+        return Ok(None);
+    };
+    let explicit = profile.is_some();
+    let client = async {
+        let keychain = Keychain::native().map_err(tapstand_records::keychain_error)?;
+        let secret = tapstand_records::app_secret(db, &keychain, p.id).await?;
+        let (client, _warnings) = WechatClient::new(ClientConfig::from_env(), &p.appid, &secret)?;
+        Ok::<_, UserError>(client)
+    }
+    .await;
+    match client {
+        Ok(c) => Ok(Some(c)),
+        Err(e) if explicit => Err(e),
+        Err(e) => {
+            tracing::info!(code = %e.code, "inspect: no WeChat client");
+            Ok(None)
+        }
+    }
+}
+
+/// `tapstand-cli inspect --explain`: read the tag, then say what it is.
+pub async fn check(a: InspectArgs, paths: &AppPaths, json: bool) -> Result<(), UserError> {
+    let reader = a.pick.reader.clone();
+    let wait = Duration::from_secs(a.pick.wait);
+    let report = tokio::task::spawn_blocking(move || {
+        let mut pcsc = tapstand_tag::Pcsc::new();
+        read_on_reader_with(&mut pcsc, reader.as_deref(), wait, crate::tag::keychain())
+    })
+    .await
+    .map_err(UserError::internal)??;
+    let db = Db::open(&paths.db_path).await?;
+    let client = if a.offline {
+        None
+    } else {
+        check_client(&db, a.profile.as_deref(), json).await?
+    };
+    let i = explain(&db, &report, client.as_ref().map(|c| c as &dyn SchemeQuery)).await;
+    if json {
+        output::json(&i);
+    } else {
+        print_inspection(&i);
+    }
+    Ok(())
+}
+
+fn print_inspection(i: &Inspection) {
+    println!("{}", i.headline.zh);
+    println!("→ {}", i.advice.zh);
+    for p in &i.problems {
+        println!("  · {}", p.zh);
+    }
+    if let Some(m) = &i.record_match {
+        println!("记录：{}", m.message.zh);
+    }
+    println!();
+    println!("{}", i.headline.en);
+    println!("→ {}", i.advice.en);
+    for p in &i.problems {
+        println!("  · {}", p.en);
+    }
+    if let Some(m) = &i.record_match {
+        println!("Record: {}", m.message.en);
+    }
+    println!();
+    let yes_no = |b: bool| if b { "是 / yes" } else { "否 / no" };
+    println!("UID:                 {}", i.uid.as_deref().unwrap_or("-"));
+    println!("芯片 / Chip:         {}", i.chip);
+    println!("读卡器 / Reader:     {}", i.reader);
+    match (i.used, i.capacity) {
+        (Some(u), Some(c)) => println!("已用 / Used:         {u} / {c} 字节 bytes"),
+        (None, Some(c)) => println!("容量 / Capacity:     {c} 字节 bytes"),
+        _ => {}
+    }
+    println!("锁定 / Locked:       {}", yes_no(i.locked));
+    println!("密码 / Password:     {}", yes_no(i.password_protected));
+    println!("可写 / Writable:     {}", yes_no(i.writable));
+    match &i.verdict {
+        Verdict::Ours {
+            openlink,
+            model_id,
+            sn,
+            path,
+            query,
+            ..
+        } => {
+            println!("链接 / Link:         {openlink}");
+            println!("model_id / sn:       {model_id} / {sn}");
+            println!("页面 / Page:         {path}?{query}");
+        }
+        Verdict::WechatOther {
+            openlink, source, ..
+        } => {
+            println!("链接 / Link:         {openlink}  ({source})");
+        }
+        Verdict::Damaged { detail } => println!("详情 / Detail:       {detail}"),
+        _ => {}
+    }
+    if let Some(e) = &i.lookup_error {
+        eprintln!("{}", e.to_text());
+    }
+}
+
 /// `YYYY-MM-DD` → unix ms at midnight China time (UTC+8).
 fn parse_date(s: &str) -> Option<i64> {
     let mut it = s.trim().split('-');
@@ -226,45 +364,6 @@ fn parse_date(s: &str) -> Option<i64> {
     Some(days * 86_400_000 - 8 * 3_600_000)
 }
 
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
-fn to_csv(rows: &[StationAttempt]) -> String {
-    let mut out = String::from("\u{feff}时间(ms),结果,UID,芯片,model_id,sn,目标,路径,参数,链接,读卡器,操作员,错误,耗时ms\r\n");
-    for r in rows {
-        let cols = [
-            r.started_at.to_string(),
-            r.result.clone(),
-            r.uid.clone(),
-            r.chip.clone(),
-            r.model_id.clone(),
-            r.sn.clone(),
-            r.target_label.clone(),
-            r.path.clone(),
-            r.query.clone(),
-            r.openlink.clone().unwrap_or_default(),
-            r.reader.clone(),
-            r.operator.clone(),
-            r.error_zh.clone().unwrap_or_default(),
-            r.total_ms.to_string(),
-        ];
-        out.push_str(
-            &cols
-                .iter()
-                .map(|c| csv_field(c))
-                .collect::<Vec<_>>()
-                .join(","),
-        );
-        out.push_str("\r\n");
-    }
-    out
-}
-
 pub async fn history(a: HistoryArgs, paths: &AppPaths, json: bool) -> Result<(), UserError> {
     let db = Db::open(&paths.db_path).await?;
     let mut f = HistoryFilter::default();
@@ -280,18 +379,40 @@ pub async fn history(a: HistoryArgs, paths: &AppPaths, json: bool) -> Result<(),
                 usage("日期格式应为 YYYY-MM-DD。", "The date must be YYYY-MM-DD.")
             })?);
     }
+    if let Some(d) = &a.until {
+        f.until_ms = Some(
+            parse_date(d).ok_or_else(|| {
+                usage("日期格式应为 YYYY-MM-DD。", "The date must be YYYY-MM-DD.")
+            })? + 86_400_000,
+        );
+    }
     if let Some(r) = &a.result {
-        if r != "ok" && r != "failed" {
+        if !matches!(r.as_str(), "ok" | "failed" | "all") {
             return Err(usage(
-                "--result 只能是 ok 或 failed。",
-                "--result is ok or failed.",
+                "--result 只能是 ok、failed 或 all。",
+                "--result is ok, failed or all.",
             ));
         }
         f.result = Some(r.clone());
     }
-    let rows = db.station_history(&f).await?;
+    f.search = a.search.clone();
+    f.limit = a.limit;
+    let page = tapstand_station::history::page(&db, &f).await?;
+    let rows = page.rows;
     if let Some(path) = &a.csv {
-        std::fs::write(path, to_csv(&rows)).map_err(UserError::internal)?;
+        let file = std::fs::File::create(path).map_err(|e| {
+            UserError::new(
+                "cli.csv_write",
+                ("无法写入 CSV 文件。", "请检查路径和写入权限。"),
+                (
+                    "The CSV file cannot be written.",
+                    "Check the path and permissions.",
+                ),
+            )
+            .with_detail(format!("{}: {e}", path.display()))
+        })?;
+        tapstand_station::history::write_csv(&rows, std::io::BufWriter::new(file))
+            .map_err(UserError::internal)?;
     }
     if json {
         for r in &rows {
@@ -301,7 +422,7 @@ pub async fn history(a: HistoryArgs, paths: &AppPaths, json: bool) -> Result<(),
         for r in &rows {
             println!(
                 "{}  {:<16} {:<8} {:<18} {:<20} {} ms {}",
-                r.started_at,
+                tapstand_station::history::china_time(r.started_at),
                 r.result,
                 r.chip,
                 r.uid,
@@ -310,7 +431,22 @@ pub async fn history(a: HistoryArgs, paths: &AppPaths, json: bool) -> Result<(),
                 r.error_zh.as_deref().unwrap_or("")
             );
         }
-        println!("共 {} 条 / {} rows", rows.len(), rows.len());
+        println!(
+            "共 {} 条（成功 {}，失败 {}，{} 张标签）/ {} rows ({} ok, {} failed, {} tags){}",
+            page.total,
+            page.ok,
+            page.failed,
+            page.tags,
+            page.total,
+            page.ok,
+            page.failed,
+            page.tags,
+            if (rows.len() as i64) < page.total {
+                format!("；显示最新 {} 条 / newest {} shown", rows.len(), rows.len())
+            } else {
+                String::new()
+            }
+        );
     }
     Ok(())
 }
@@ -324,11 +460,5 @@ mod tests {
         // 2026-01-01 00:00 +08:00 = 2025-12-31 16:00 UTC.
         assert_eq!(parse_date("2026-01-01"), Some(1_767_196_800_000));
         assert_eq!(parse_date("2026-13-01"), None);
-    }
-
-    #[test]
-    fn csv_quotes() {
-        assert_eq!(csv_field("a,b"), "\"a,b\"");
-        assert_eq!(csv_field("x\"y"), "\"x\"\"y\"");
     }
 }

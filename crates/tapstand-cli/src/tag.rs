@@ -22,6 +22,24 @@ pub struct PickReader {
 }
 
 #[derive(Args, Debug)]
+pub struct InspectArgs {
+    #[command(flatten)]
+    pub pick: PickReader,
+    /// Say in plain words what the tag is: ours (which store, when written), another mini program's,
+    /// a web link, empty, locked, damaged — using the local records and, for WeChat links that are not
+    /// ours, queryscheme.
+    #[arg(long)]
+    pub explain: bool,
+    /// The mini-program profile whose WeChat account checks unknown links (name, id or AppID).
+    /// Default: the only profile with a saved AppSecret.
+    #[arg(long, requires = "explain")]
+    pub profile: Option<String>,
+    /// Do not ask WeChat (queryscheme); decide from the local records only.
+    #[arg(long, requires = "explain")]
+    pub offline: bool,
+}
+
+#[derive(Args, Debug)]
 pub struct WriteArgs {
     /// The URI to write, e.g. weixin://dl/business/?t=XXXX
     #[arg(long)]
@@ -94,7 +112,7 @@ pub fn readers(json: bool) -> Result<(), UserError> {
     Ok(())
 }
 
-fn keychain() -> Option<Arc<dyn SecretStore>> {
+pub(crate) fn keychain() -> Option<Arc<dyn SecretStore>> {
     Keychain::native()
         .ok()
         .map(|k| Arc::new(k) as Arc<dyn SecretStore>)

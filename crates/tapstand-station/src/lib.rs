@@ -13,7 +13,12 @@
 //!
 //! The station's methods are blocking (PC/SC is blocking, one context per thread): run them on a worker
 //! thread, outside the tokio runtime whose handle the station is given for the database and WeChat.
+//!
+//! Also here: [`inspect`] (the tag inspector 检查: what a tag is, in plain words, and "verify again"
+//! against the records) and [`history`] (记录: filtered pages with totals, the CSV export).
 
+pub mod history;
+pub mod inspect;
 pub mod target;
 pub mod worker;
 

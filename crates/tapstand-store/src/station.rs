@@ -76,7 +76,7 @@ pub struct StationTag {
     pub verify_count: i64,
 }
 
-/// History filter (all optional).
+/// History filter (all optional). The fields marked "optional" may be left out in JSON/TypeScript.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 pub struct HistoryFilter {
     #[specta(type = Option<specta_typescript::Number>)]
@@ -86,11 +86,68 @@ pub struct HistoryFilter {
     /// Unix milliseconds, inclusive.
     #[specta(type = Option<specta_typescript::Number>)]
     pub since_ms: Option<i64>,
-    /// `ok` (written or already correct) or `failed` (failed or needs confirmation).
+    /// `ok` (written or already correct), `failed` (failed or needs confirmation), or `all` / none.
     pub result: Option<String>,
     pub uid: Option<String>,
+    /// Rows per page (default 10,000).
     #[specta(type = Option<specta_typescript::Number>)]
     pub limit: Option<i64>,
+    /// Unix milliseconds, exclusive (e.g. the next day's midnight for "up to and including that day").
+    #[serde(default)]
+    #[specta(type = Option<specta_typescript::Number>, optional)]
+    pub until_ms: Option<i64>,
+    /// Rows to skip (paging, newest first).
+    #[serde(default)]
+    #[specta(type = Option<specta_typescript::Number>, optional)]
+    pub offset: Option<i64>,
+    /// Part of a UID, sn, target label, link or operator name (case-insensitive for ASCII).
+    #[serde(default)]
+    #[specta(optional)]
+    pub search: Option<String>,
+}
+
+/// One page of history with the totals of everything the filter matches (not only this page).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+pub struct HistoryPage {
+    pub rows: Vec<StationAttempt>,
+    /// Attempts matching the filter.
+    #[specta(type = specta_typescript::Number)]
+    pub total: i64,
+    /// Of those: written or already correct.
+    #[specta(type = specta_typescript::Number)]
+    pub ok: i64,
+    /// Of those: failed or needing confirmation.
+    #[specta(type = specta_typescript::Number)]
+    pub failed: i64,
+    /// Distinct tags (UIDs) among them.
+    #[specta(type = specta_typescript::Number)]
+    pub tags: i64,
+}
+
+impl HistoryFilter {
+    /// `all` means no result filter.
+    fn result_filter(&self) -> Option<&str> {
+        self.result
+            .as_deref()
+            .filter(|r| !r.is_empty() && *r != "all")
+    }
+
+    /// `%search%` for LIKE, with LIKE's wildcards escaped (`\` is the escape character).
+    fn search_pattern(&self) -> Option<String> {
+        let s = self.search.as_deref()?.trim();
+        if s.is_empty() {
+            return None;
+        }
+        let mut p = String::from("%");
+        for c in s.chars() {
+            if matches!(c, '%' | '_' | '\\') {
+                p.push('\\');
+            }
+            p.push(c);
+        }
+        p.push('%');
+        Some(p)
+    }
 }
 
 impl Db {
@@ -210,66 +267,151 @@ impl Db {
         }))
     }
 
-    /// Attempts matching `f`, newest first.
+    /// Attempts matching `f`, newest first (`limit`/`offset` page through them).
     pub async fn station_history(
         &self,
         f: &HistoryFilter,
     ) -> Result<Vec<StationAttempt>, StoreError> {
-        let limit = f.limit.unwrap_or(10_000);
-        let result = f.result.as_deref();
-        let rows = sqlx::query!(
-            r#"SELECT id AS "id!", started_at, uid, chip, model_id, sn, openlink, target, target_label,
-                      store_id, terminal_id, path, query, reader, operator, result, scheme_source,
-                      error_code, error_zh, locked, read_ms, scheme_ms, write_ms, record_ms, total_ms, apdus
+        let mut conn = self.pool().acquire().await?;
+        history_rows(&mut conn, f).await
+    }
+
+    /// One page of attempts matching `f` and the totals of all of them, read in one transaction.
+    pub async fn station_history_page(&self, f: &HistoryFilter) -> Result<HistoryPage, StoreError> {
+        let mut tx = self.pool().begin().await?;
+        let rows = history_rows(&mut tx, f).await?;
+        let result = f.result_filter();
+        let search = f.search_pattern();
+        let t = sqlx::query!(
+            r#"SELECT COUNT(*) AS "total!: i64",
+                      COALESCE(SUM(result IN ('written', 'already_correct')), 0) AS "ok!: i64",
+                      COALESCE(SUM(result IN ('failed', 'needs_confirmation')), 0) AS "failed!: i64",
+                      COUNT(DISTINCT NULLIF(uid, '')) AS "tags!: i64"
                FROM station_attempts
                WHERE (?1 IS NULL OR store_id = ?1)
                  AND (?2 IS NULL OR terminal_id = ?2)
                  AND (?3 IS NULL OR started_at >= ?3)
-                 AND (?4 IS NULL
-                      OR (?4 = 'ok' AND result IN ('written', 'already_correct'))
-                      OR (?4 = 'failed' AND result IN ('failed', 'needs_confirmation')))
-                 AND (?5 IS NULL OR uid = ?5)
-               ORDER BY started_at DESC, id DESC
-               LIMIT ?6"#,
+                 AND (?4 IS NULL OR started_at < ?4)
+                 AND (?5 IS NULL
+                      OR (?5 = 'ok' AND result IN ('written', 'already_correct'))
+                      OR (?5 = 'failed' AND result IN ('failed', 'needs_confirmation')))
+                 AND (?6 IS NULL OR uid = ?6)
+                 AND (?7 IS NULL OR uid LIKE ?7 ESCAPE '\' OR sn LIKE ?7 ESCAPE '\'
+                      OR target_label LIKE ?7 ESCAPE '\' OR openlink LIKE ?7 ESCAPE '\'
+                      OR operator LIKE ?7 ESCAPE '\')"#,
             f.store_id,
             f.terminal_id,
             f.since_ms,
+            f.until_ms,
             result,
             f.uid,
-            limit
+            search
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(HistoryPage {
+            rows,
+            total: t.total,
+            ok: t.ok,
+            failed: t.failed,
+            tags: t.tags,
+        })
+    }
+
+    /// Every recorded tag holding `openlink`, most recently verified first (normally one; more when
+    /// the same content was found on several tags).
+    pub async fn station_tags_by_openlink(
+        &self,
+        openlink: &str,
+    ) -> Result<Vec<StationTag>, StoreError> {
+        Ok(sqlx::query_as!(
+            StationTag,
+            r#"SELECT id AS "id!", uid, chip, model_id, sn, openlink, target, target_label, store_id,
+                      terminal_id, path, query, reader, operator, locked AS "locked: bool",
+                      first_written_at, last_verified_at, verify_count
+               FROM station_tags WHERE openlink = ?
+               ORDER BY last_verified_at DESC, id DESC"#,
+            openlink
         )
         .fetch_all(self.pool())
-        .await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| StationAttempt {
-                id: r.id,
-                started_at: r.started_at,
-                uid: r.uid,
-                chip: r.chip,
-                model_id: r.model_id,
-                sn: r.sn,
-                openlink: r.openlink,
-                target: r.target,
-                target_label: r.target_label,
-                store_id: r.store_id,
-                terminal_id: r.terminal_id,
-                path: r.path,
-                query: r.query,
-                reader: r.reader,
-                operator: r.operator,
-                result: r.result,
-                scheme_source: r.scheme_source,
-                error_code: r.error_code,
-                error_zh: r.error_zh,
-                locked: r.locked != 0,
-                read_ms: r.read_ms,
-                scheme_ms: r.scheme_ms,
-                write_ms: r.write_ms,
-                record_ms: r.record_ms,
-                total_ms: r.total_ms,
-                apdus: r.apdus,
-            })
-            .collect())
+        .await?)
     }
+
+    /// Every recorded row for the tag with this UID (one per device model), most recent first.
+    pub async fn station_tags_by_uid(&self, uid: &str) -> Result<Vec<StationTag>, StoreError> {
+        Ok(sqlx::query_as!(
+            StationTag,
+            r#"SELECT id AS "id!", uid, chip, model_id, sn, openlink, target, target_label, store_id,
+                      terminal_id, path, query, reader, operator, locked AS "locked: bool",
+                      first_written_at, last_verified_at, verify_count
+               FROM station_tags WHERE uid = ?
+               ORDER BY last_verified_at DESC, id DESC"#,
+            uid
+        )
+        .fetch_all(self.pool())
+        .await?)
+    }
+
+    /// The attempts that ended with `openlink` on a tag (written or already correct), oldest first.
+    pub async fn station_good_attempts_by_openlink(
+        &self,
+        openlink: &str,
+    ) -> Result<Vec<StationAttempt>, StoreError> {
+        Ok(sqlx::query_as!(
+            StationAttempt,
+            r#"SELECT id AS "id!", started_at, uid, chip, model_id, sn, openlink, target, target_label,
+                      store_id, terminal_id, path, query, reader, operator, result, scheme_source,
+                      error_code, error_zh, locked AS "locked: bool", read_ms, scheme_ms, write_ms,
+                      record_ms, total_ms, apdus
+               FROM station_attempts
+               WHERE openlink = ? AND result IN ('written', 'already_correct')
+               ORDER BY started_at, id"#,
+            openlink
+        )
+        .fetch_all(self.pool())
+        .await?)
+    }
+}
+
+async fn history_rows(
+    conn: &mut sqlx::SqliteConnection,
+    f: &HistoryFilter,
+) -> Result<Vec<StationAttempt>, StoreError> {
+    let limit = f.limit.unwrap_or(10_000);
+    let offset = f.offset.unwrap_or(0).max(0);
+    let result = f.result_filter();
+    let search = f.search_pattern();
+    Ok(sqlx::query_as!(
+        StationAttempt,
+        r#"SELECT id AS "id!", started_at, uid, chip, model_id, sn, openlink, target, target_label,
+                  store_id, terminal_id, path, query, reader, operator, result, scheme_source,
+                  error_code, error_zh, locked AS "locked: bool", read_ms, scheme_ms, write_ms, record_ms,
+                  total_ms, apdus
+           FROM station_attempts
+           WHERE (?1 IS NULL OR store_id = ?1)
+             AND (?2 IS NULL OR terminal_id = ?2)
+             AND (?3 IS NULL OR started_at >= ?3)
+             AND (?4 IS NULL OR started_at < ?4)
+             AND (?5 IS NULL
+                  OR (?5 = 'ok' AND result IN ('written', 'already_correct'))
+                  OR (?5 = 'failed' AND result IN ('failed', 'needs_confirmation')))
+             AND (?6 IS NULL OR uid = ?6)
+             AND (?7 IS NULL OR uid LIKE ?7 ESCAPE '\' OR sn LIKE ?7 ESCAPE '\'
+                  OR target_label LIKE ?7 ESCAPE '\' OR openlink LIKE ?7 ESCAPE '\'
+                  OR operator LIKE ?7 ESCAPE '\')
+           ORDER BY started_at DESC, id DESC
+           LIMIT ?8 OFFSET ?9"#,
+        f.store_id,
+        f.terminal_id,
+        f.since_ms,
+        f.until_ms,
+        result,
+        f.uid,
+        search,
+        limit,
+        offset
+    )
+    .fetch_all(&mut *conn)
+    .await?)
 }

@@ -6,15 +6,20 @@
 //!   Part 3 transparent sessions, and fault injection.
 //! * [`vpcd`]: the TCP link to vpcd (127.0.0.1:35963): insert, remove, swap, read memory back.
 //! * [`pcscd`]: test support that starts `pcscd -f` and stops it by PID.
+//! * [`rig`]: the test rig on top of both — pcscd lock + pcscd + virtual reader + tag: put a tag down,
+//!   take it away, read its memory back, inject faults, unplug and replug the reader. Used by the tag
+//!   engine's and the station's integration tests and the app's end-to-end tests.
 //!
 //! [`firmware::Firmware`] can also be driven in-process (no pcscd) for fast unit tests.
 
 pub mod firmware;
 pub mod pcscd;
+pub mod rig;
 pub mod tag;
 pub mod vpcd;
 
 pub use firmware::{Faults, Firmware, Outcome, PassThroughMode};
+pub use rig::{content, message_bytes, Content, Rig};
 pub use tag::{TagState, VChip};
 pub use vpcd::{VirtualTag, VPCD_PORT, VPCD_READER};
 

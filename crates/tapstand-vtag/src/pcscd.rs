@@ -102,6 +102,8 @@ pub struct Pcscd {
     pub owned: bool,
     pub log_path: PathBuf,
     bin: PathBuf,
+    /// `pcscd -c DIR`: another reader configuration folder (None: the system's `/etc/reader.conf.d`).
+    config: Option<PathBuf>,
     _lock: File,
 }
 
@@ -126,6 +128,7 @@ impl Pcscd {
             owned: false,
             log_path,
             bin,
+            config: None,
             _lock: lock,
         };
         if let Some(pid) = running_pid() {
@@ -150,6 +153,9 @@ impl Pcscd {
             .map_err(|e| PcscdError::Failed(e.to_string()))?;
         let mut cmd = Command::new(&self.bin);
         cmd.arg("-f");
+        if let Some(dir) = &self.config {
+            cmd.arg("-c").arg(dir);
+        }
         if apdu_log {
             cmd.arg("-a");
         }
@@ -170,6 +176,7 @@ impl Pcscd {
     }
 
     fn wait_ready(&mut self, timeout: Duration) -> Result<(), PcscdError> {
+        let want_reader = self.config.is_none();
         let deadline = Instant::now() + timeout;
         let mut last = String::new();
         while Instant::now() < deadline {
@@ -186,16 +193,27 @@ impl Pcscd {
                     .and_then(|c| c.list_readers_owned())
                 {
                     Ok(names) if names.iter().any(|n| n.to_string_lossy() == VPCD_READER) => {
-                        return Ok(())
+                        if want_reader {
+                            return Ok(());
+                        }
+                        last = format!("readers: {names:?}");
                     }
+                    Ok(_) if !want_reader => return Ok(()),
                     Ok(names) => last = format!("readers: {names:?}"),
+                    // Running, and no reader at all: what an unplugged reader looks like.
+                    Err(pcsc::Error::NoReadersAvailable) if !want_reader => return Ok(()),
                     Err(e) => last = e.to_string(),
                 }
             }
             std::thread::sleep(Duration::from_millis(100));
         }
         Err(PcscdError::Failed(format!(
-            "no \"{VPCD_READER}\" after {timeout:?} ({last})"
+            "{} after {timeout:?} ({last})",
+            if want_reader {
+                format!("no \"{VPCD_READER}\"")
+            } else {
+                "pcscd did not come up without readers".to_string()
+            }
         )))
     }
 
@@ -243,6 +261,18 @@ impl Pcscd {
         }
         self.spawn(apdu_log)?;
         self.wait_ready(Duration::from_secs(15))
+    }
+
+    /// Restarts pcscd (only when this helper owns it) with the reader configuration folder `config`
+    /// (`None`: the system's, which has vpcd's virtual readers; an empty folder: no reader at all).
+    /// Waits until the daemon is up and, with the system's configuration, the virtual reader is listed.
+    pub fn restart_with_config(
+        &mut self,
+        config: Option<PathBuf>,
+        apdu_log: bool,
+    ) -> Result<(), PcscdError> {
+        self.config = config;
+        self.restart(apdu_log)
     }
 
     /// The log so far (empty when pcscd was not started here).

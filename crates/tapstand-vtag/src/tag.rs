@@ -154,6 +154,19 @@ impl TagState {
         t
     }
 
+    /// Presets bytes from address `addr` (page `addr / 4`), e.g. a broken TLV area for a "damaged tag"
+    /// test. Panics when they do not fit in the memory.
+    pub fn with_bytes_at(mut self, addr: usize, bytes: &[u8]) -> TagState {
+        self.mem[addr..addr + bytes.len()].copy_from_slice(bytes);
+        self
+    }
+
+    /// A permanently locked copy (see [`lock`](Self::lock)).
+    pub fn locked(mut self) -> TagState {
+        self.lock();
+        self
+    }
+
     /// Applies Tapstand's permanent lock directly (CC 0F, static FF FF, dynamic FF FF FF, CFGLCK).
     pub fn lock(&mut self) {
         let img = TagImage::from_bytes(&self.mem);

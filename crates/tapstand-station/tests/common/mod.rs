@@ -1,106 +1,56 @@
-//! Shared setup: a real pcscd + vpcd + the virtual tag (the same file lock as the tag tests), the
+//! Shared setup: a real pcscd + vpcd + the virtual tag (`tapstand_vtag::rig`, one pcscd at a time), the
 //! in-process fake WeChat, a real SQLite file with a profile, a device model and a store.
 #![allow(dead_code)]
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use tapstand_fake_wechat::{FakeConfig, FakeWechat, DEMO_APPID, DEMO_MODEL_ID, DEMO_SECRET};
 use tapstand_secrets::SecretString;
 use tapstand_station::{resolve_target, Station, StationOptions, Target, TargetChoice};
 use tapstand_store::records::{DeviceModelInput, ProfileInput, StoreInput};
 use tapstand_store::Db;
-use tapstand_tag::ndef::t2t::decode_image;
 use tapstand_tag::{Pcsc, PcscTransport, TagSession};
-use tapstand_vtag::pcscd::{pcscd_or_skip, Pcscd};
-use tapstand_vtag::{TagState, VirtualTag, VPCD_PORT, VPCD_READER};
 use tapstand_wechat::{ClientConfig, RetryPolicy, SchemeService, WechatClient};
 
+/// The shared pcscd + vpcd + virtual tag rig (`tapstand_vtag::rig`) with a PC/SC context of the engine's.
 pub struct Rig {
-    pub pcscd: Pcscd,
-    pub vt: VirtualTag,
+    pub rig: tapstand_vtag::Rig,
     pub pcsc: Pcsc,
-    inserted_at: Option<u32>,
 }
 
 impl Rig {
+    /// `None` (after printing why) when pcscd or vsmartcard-vpcd is not installed.
     pub fn start(test: &str) -> Option<Rig> {
-        let pcscd = pcscd_or_skip(test)?;
-        let vt = VirtualTag::start(VPCD_PORT);
         Some(Rig {
-            pcscd,
-            vt,
+            rig: tapstand_vtag::Rig::start(test)?,
             pcsc: Pcsc::new(),
-            inserted_at: None,
         })
     }
 
-    fn state(&mut self) -> (bool, bool, u32) {
-        self.pcsc
-            .readers()
-            .ok()
-            .and_then(|rs| rs.into_iter().find(|r| r.name == VPCD_READER))
-            .map(|r| (r.tag_present, r.empty, r.event_count))
-            .unwrap_or((false, false, 0))
-    }
-
-    fn wait(&mut self, want_present: bool, timeout: Duration) -> bool {
-        let deadline = Instant::now() + timeout;
-        while Instant::now() < deadline {
-            let (present, empty, count) = self.state();
-            if want_present && present {
-                self.inserted_at = Some(count);
-                return true;
-            }
-            if !want_present && empty && self.inserted_at.is_none_or(|c| c != count) {
-                self.inserted_at = None;
-                return true;
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        false
-    }
-
-    pub fn take_away(&mut self) {
-        self.vt.remove();
-        assert!(
-            self.wait(false, Duration::from_secs(5)),
-            "pcscd did not notice the tag leaving"
-        );
-    }
-
-    pub fn put(&mut self, tag: TagState) {
-        self.take_away();
-        self.vt.insert(tag);
-        assert!(
-            self.vt.wait_connected(Duration::from_secs(5)),
-            "vtag could not reach vpcd"
-        );
-        assert!(
-            self.wait(true, Duration::from_secs(5)),
-            "pcscd did not report the tag"
-        );
-    }
-
+    /// A session on the tag, exactly as the app opens one (reader picked automatically).
     pub fn session(&mut self) -> TagSession<PcscTransport> {
         self.pcsc
             .open(None, Duration::from_secs(5))
             .expect("open session")
     }
+}
 
-    pub fn memory(&self) -> Vec<u8> {
-        self.vt.tag().expect("a tag").mem
+impl std::ops::Deref for Rig {
+    type Target = tapstand_vtag::Rig;
+    fn deref(&self) -> &Self::Target {
+        &self.rig
     }
 }
 
-/// The NDEF message bytes on a tag image (None: not a complete valid message).
-pub fn message_bytes(mem: &[u8]) -> Option<Vec<u8>> {
-    let d = decode_image(mem);
-    match (d.message_bytes, d.message) {
-        (Some(b), Some(Ok(_))) => Some(b),
-        _ => None,
+impl std::ops::DerefMut for Rig {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.rig
     }
 }
+
+#[allow(unused_imports)]
+pub use tapstand_vtag::rig::message_bytes;
 
 pub struct Env {
     pub rt: tokio::runtime::Runtime,
