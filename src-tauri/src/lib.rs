@@ -48,6 +48,10 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::station::station_stop,
             commands::station::station_status,
             commands::station::station_decide,
+            // history + inspector (issue 6)
+            commands::history::history_page,
+            commands::history::history_export_csv,
+            commands::history::inspect_tag,
         ])
         .events(tauri_specta::collect_events![
             commands::station::StationUpdate

@@ -11,13 +11,14 @@ use serde_json::json;
 use thirtyfour::prelude::*;
 use thirtyfour::Capabilities;
 
-pub const AREAS: [&str; 7] = [
+pub const AREAS: [&str; 8] = [
     "credentials",
     "models",
     "stores",
     "write",
     "print",
     "history",
+    "inspect",
     "settings",
 ];
 pub const LANGS: [&str; 2] = ["zh-CN", "en-US"];

@@ -476,6 +476,128 @@ async fn five_tags_in_a_row_then_the_same_tag_a_torn_write_and_a_locked_tag() {
     app.click("[data-testid=station-stop]").await;
     app.wait("[data-testid=station-setup]").await;
     assert!(app.count("[data-testid=station-row]").await >= 8);
+
+    // 7. 记录: every attempt, filtered; CSV export; "verify again" with the tag put back.
+    app.click("[data-testid=nav-history]").await;
+    app.wait("[data-testid=history-row]").await;
+    let attempts = db_rows(dir.path(), "SELECT id FROM station_attempts")
+        .await
+        .len();
+    app.wait_text("[data-testid=history-totals]", &format!("共 {attempts} 次"))
+        .await;
+    app.screenshot("station-history-zh-CN").await;
+    app.click("[data-testid=history-result-failed]").await;
+    // The torn write, the locked tag, and the question asked before the overwrite.
+    app.wait_text("[data-testid=history-totals]", "共 3 次")
+        .await;
+    assert_eq!(
+        app.count("[data-testid=history-row][data-result=failed]")
+            .await,
+        2
+    );
+    assert_eq!(
+        app.count("[data-testid=history-row][data-result=needs_confirmation]")
+            .await,
+        1
+    );
+    // The save dialog is native (WebDriver cannot drive it): call the same command the page calls
+    // after the dialog, with a path chosen here.
+    let csv = dir.path().join("记录.csv");
+    app.js(
+        r#"window.__TAURI_INTERNALS__.invoke("history_export_csv", {
+             filter: { store_id: null, terminal_id: null, since_ms: null, result: "all", uid: null, limit: null },
+             path: arguments[0],
+           });
+           return true;"#,
+        vec![serde_json::json!(csv.to_str().unwrap())],
+    )
+    .await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !csv.exists() {
+        assert!(Instant::now() < deadline, "no CSV written");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let text = std::fs::read_to_string(&csv).unwrap();
+    assert!(text.starts_with('\u{feff}'), "BOM for Excel");
+    assert_eq!(text.lines().count(), attempts + 1, "header + every attempt");
+    assert!(text.contains("小王") && text.contains(&uid_hex(written[2].0)));
+
+    app.click("[data-testid=history-result] label:first-child")
+        .await;
+    app.wait_text("[data-testid=history-totals]", &format!("共 {attempts} 次"))
+        .await;
+    let (uid2, tag2) = written[2].clone();
+    reader.put(tag2);
+    app.click(&format!(
+        "[data-testid=history-row][data-uid=\"{}\"] [data-testid=history-verify]",
+        uid_hex(uid2)
+    ))
+    .await;
+    app.wait_attr("[data-testid=inspection]", "data-record", "matches")
+        .await;
+    app.wait_text("[data-testid=inspection-headline]", "南山店")
+        .await;
+    app.screenshot("station-history-verify-zh-CN").await;
+    reader.take_away();
+    app.driver
+        .action_chain()
+        .send_keys(thirtyfour::Key::Escape)
+        .perform()
+        .await
+        .unwrap();
+    app.wait_gone("[data-testid=history-verify-modal]").await;
+
+    // 8. 检查标签: ours / a web link / empty / locked, each said in plain words.
+    app.click("[data-testid=nav-inspect]").await;
+    app.wait("[data-testid=inspect-read]").await;
+    let cases: Vec<(&str, TagState, &str)> = vec![
+        ("ours", written[3].1.clone(), "ours"),
+        (
+            "web-link",
+            TagState::with_message(
+                VChip::Ntag215,
+                nth_uid(3500),
+                &tapstand_ndef::record::Message::new(vec![tapstand_ndef::uri::uri_record(
+                    "https://example.com/menu",
+                )])
+                .encode()
+                .unwrap(),
+            ),
+            "foreign_url",
+        ),
+        (
+            "empty",
+            TagState::factory(VChip::Ntag213, nth_uid(3501)),
+            "empty",
+        ),
+        (
+            "locked",
+            {
+                let mut t = TagState::factory(VChip::Ntag213, nth_uid(3502));
+                t.lock();
+                t
+            },
+            "empty",
+        ),
+    ];
+    for (name, tag, verdict) in cases {
+        reader.put(tag);
+        app.click("[data-testid=inspect-read]").await;
+        app.wait_attr("[data-testid=inspection]", "data-verdict", verdict)
+            .await;
+        let headline = app.text("[data-testid=inspection-headline]").await;
+        assert!(!headline.is_empty());
+        if name == "ours" {
+            assert!(headline.contains("南山店"), "{headline}");
+        }
+        if name == "locked" {
+            let all = app.text("[data-testid=inspection]").await;
+            assert!(all.contains("锁"), "says locked: {all}");
+        }
+        app.settle().await; // the reading spinner fades out
+        app.screenshot(&format!("inspect-{name}-zh-CN")).await;
+        reader.take_away();
+    }
     app.quit().await;
 }
 

@@ -6,12 +6,16 @@
 import { commands } from "./bindings";
 import type {
   AppInfo,
+  CsvExport,
   DeviceModel,
   DeviceModelInput,
   DoctorReport,
   FieldIssue,
+  HistoryFilter,
+  HistoryPage,
   ImportPreview,
   ImportResult,
+  Inspection,
   Language,
   Profile,
   ProfileInput,
@@ -120,4 +124,12 @@ export const api = {
   stationStatus: (): Promise<ApiResult<StationStatus>> => call(() => commands.stationStatus()),
   stationDecide: (uid: string, overwrite: boolean): Promise<ApiResult<null>> =>
     call(() => commands.stationDecide(uid, overwrite)),
+
+  // 记录 / 检查标签
+  historyPage: (filter: HistoryFilter): Promise<ApiResult<HistoryPage>> => call(() => commands.historyPage(filter)),
+  historyExportCsv: (filter: HistoryFilter, path: string): Promise<ApiResult<CsvExport>> =>
+    call(() => commands.historyExportCsv(filter, path)),
+  /** Waits up to `waitMs` for a tag on the reader and says what it is. */
+  inspectTag: (profileId: number | null, reader: string | null, waitMs: number): Promise<ApiResult<Inspection>> =>
+    call(() => commands.inspectTag(profileId, reader, waitMs)),
 };

@@ -1,5 +1,5 @@
 /** The product's areas, in navigation order. Each is a route `/<id>` named `<id>`. */
-export const AREAS = ["credentials", "models", "stores", "write", "print", "history", "settings"] as const;
+export const AREAS = ["credentials", "models", "stores", "write", "print", "history", "inspect", "settings"] as const;
 export type AreaId = (typeof AREAS)[number];
 
 export const DEFAULT_AREA: AreaId = "credentials";

@@ -60,6 +60,14 @@ export const commands = {
 	stationStatus: () => typedError<StationStatus, UserError>(__TAURI_INVOKE("station_status")),
 	/**  The merchant's answer for the tag that holds another link: overwrite it, or leave it. */
 	stationDecide: (uid: string, overwrite: boolean) => typedError<null, UserError>(__TAURI_INVOKE("station_decide", { uid, overwrite })),
+	historyPage: (filter: HistoryFilter) => typedError<HistoryPage, UserError>(__TAURI_INVOKE("history_page", { filter })),
+	/**  Every attempt matching `filter` into a CSV file at `path` (chosen in the save dialog). */
+	historyExportCsv: (filter: HistoryFilter, path: string) => typedError<CsvExport, UserError>(__TAURI_INVOKE("history_export_csv", { filter, path })),
+	/**
+	 *  Reads the tag on the reader (waiting up to `wait_ms` for one) and says what it is. With a profile (or
+	 *  the only/first one), WeChat links that are not in the ledger are looked up with `queryscheme`.
+	 */
+	inspectTag: (profileId: number | null, reader: string | null, waitMs: number) => typedError<Inspection, UserError>(__TAURI_INVOKE("inspect_tag", { profileId, reader, waitMs })),
 };
 
 /** Events */
@@ -76,6 +84,37 @@ export type AppInfo = {
 	log_dir: string,
 	schema_version: number,
 	language: Language,
+};
+
+/**  A sentence in Chinese and in English. */
+export type Bilingual = {
+	zh: string,
+	en: string,
+};
+
+/**  The identification result. */
+export type ChipInfo = {
+	kind: ChipKind,
+	name: string,
+	identified_by: IdentifiedBy,
+	/**  GET_VERSION answer, hex, when the reader could pass it through. */
+	version_hex: string | null,
+	write_supported: boolean,
+	support_zh: string,
+	support_en: string,
+	geometry: Geometry | null,
+};
+
+export type ChipKind = "ntag213" | "ntag215" | "ntag216" | "ntag210" | "ntag212" | "ntag203" | "ultralight" | "ultralight_c" | "ultralight_ev1_mf0ul11" | "ultralight_ev1_mf0ul21" | "mifare_classic1k" | "mifare_classic4k" | "mifare_mini" | "mifare_plus" | 
+/**  An ISO 14443-4 card (bank card, transit card, DESFire, a phone in card emulation). */
+"iso14443_4" | 
+/**  A Type 2 tag whose exact model could not be told apart. */
+"other_type2" | "unknown";
+
+/**  What the CSV export wrote. */
+export type CsvExport = {
+	path: string,
+	rows: number,
 };
 
 export type DatabaseReport = {
@@ -151,6 +190,54 @@ export type FormField = {
 	hint_en: string,
 };
 
+/**  Memory geometry of a Type 2 chip (page numbers; 4-byte pages). */
+export type Geometry = {
+	total_pages: number,
+	user_first_page: number,
+	user_last_page: number,
+	/**  Dynamic lock bytes page (NTAG21x: CFG0 − 1). */
+	dyn_lock_page: number | null,
+	/**  CFG0 (`MIRROR, RFUI, MIRROR_PAGE, AUTH0`); CFG1 = +1, PWD = +2, PACK = +3. */
+	cfg_page: number | null,
+	/**  The Capability Container as delivered. */
+	factory_cc: [number, number, number, number] | null,
+};
+
+/**  History filter (all optional). The fields marked "optional" may be left out in JSON/TypeScript. */
+export type HistoryFilter = {
+	store_id: number | null,
+	terminal_id: number | null,
+	/**  Unix milliseconds, inclusive. */
+	since_ms: number | null,
+	/**  `ok` (written or already correct), `failed` (failed or needs confirmation), or `all` / none. */
+	result: string | null,
+	uid: string | null,
+	/**  Rows per page (default 10,000). */
+	limit: number | null,
+	/**  Unix milliseconds, exclusive (e.g. the next day's midnight for "up to and including that day"). */
+	until_ms?: number | null,
+	/**  Rows to skip (paging, newest first). */
+	offset?: number | null,
+	/**  Part of a UID, sn, target label, link or operator name (case-insensitive for ASCII). */
+	search?: string | null,
+};
+
+/**  One page of history with the totals of everything the filter matches (not only this page). */
+export type HistoryPage = {
+	rows: StationAttempt[],
+	/**  Attempts matching the filter. */
+	total: number,
+	/**  Of those: written or already correct. */
+	ok: number,
+	/**  Of those: failed or needing confirmation. */
+	failed: number,
+	/**  Distinct tags (UIDs) among them. */
+	tags: number,
+};
+
+/**  How the chip was identified. */
+export type IdentifiedBy = "get_version" | "capability_container" | "atr" | "nothing";
+
 export type ImportPreview = {
 	kind: RecordKind,
 	encoding: Encoding,
@@ -169,6 +256,53 @@ export type ImportResult = {
 	unchanged: number,
 };
 
+/**  Everything the inspector shows about a tag. */
+export type Inspection = {
+	uid: string | null,
+	/**  Plain chip name, e.g. `NTAG215`. */
+	chip: string,
+	reader: string,
+	/**  Largest message that fits, bytes. */
+	capacity: number | null,
+	/**  Bytes of the message on the tag. */
+	used: number | null,
+	/**  Read-only: permanently locked, or some user pages locked. */
+	locked: boolean,
+	/**  A write password is active. */
+	password_protected: boolean,
+	/**  Tapstand could write this tag now. */
+	writable: boolean,
+	verdict: Verdict,
+	/**  One or two sentences in plain words. */
+	headline: Bilingual,
+	/**  What to do next. */
+	advice: Bilingual,
+	/**  What is wrong with the WeChat content, one sentence each (e.g. no Android record). */
+	problems: Bilingual[],
+	/**  The tag compared with the station's record of its UID (`None` without a UID). */
+	record_match: RecordMatch | null,
+	/**  The records, for the "details" fold. */
+	records: RecordView[],
+	/**  The engine's full report (CC, lock and password bytes, I/O statistics), for the "details" fold. */
+	report: TagReport,
+	/**  The local database could not be read: the verdict may miss that the tag is ours. */
+	lookup_error: UserError | null,
+};
+
+/**  Counters of one session. */
+export type IoStats = {
+	/**  Every APDU sent (reads, writes, native commands, GET RESPONSE). */
+	apdus: number,
+	reads: number,
+	writes: number,
+	native_commands: number,
+	reconnects: number,
+	/**  Writes the reader reported as failed (e.g. `63 00`) that read-back proved had worked. */
+	untrusted_failures: number,
+	/**  Time spent inside transmit calls, ms. */
+	transmit_ms: number,
+};
+
 export type KeychainReport = {
 	backend: string,
 	available: boolean,
@@ -183,6 +317,32 @@ export type Localized = {
 	message: string,
 	/**  What the merchant should do next. */
 	remedy: string,
+};
+
+/**  Static and dynamic lock bits, CC access and CFGLCK, as far as they are known. */
+export type LockState = {
+	/**  CC write access is not "granted" (0Fh = read-only). */
+	cc_read_only: boolean,
+	static_lock: [number, number],
+	dynamic_lock: [number, number, number] | null,
+	/**  ACCESS.CFGLCK: CFG0/CFG1 are frozen. */
+	cfg_locked: boolean | null,
+	/**  User pages whose lock bit is set. */
+	locked_user_pages: number,
+	user_pages: number,
+	/**  Everything that Tapstand's permanent lock sets is set. */
+	fully_locked: boolean,
+};
+
+/**  Password protection (NTAG21x AUTH0/ACCESS). */
+export type PasswordState = {
+	auth0: number,
+	/**  Reads are protected too (PROT = 1). */
+	read_protected: boolean,
+	/**  Protection is active for pages ≥ auth0. */
+	active: boolean,
+	/**  AUTHLIM (0 = unlimited attempts). */
+	auth_limit: number,
 };
 
 /**  A tag waiting for the merchant's "overwrite?" answer. */
@@ -238,8 +398,56 @@ export type ReadersReport = {
 	error: string | null,
 };
 
+/**  What a record holds. */
+export type RecordContent = 
+/**  Well-known `U`. */
+{ kind: "uri"; uri: string; prefix_code: number; unknown_prefix_code: boolean } | 
+/**  Well-known `T`. */
+{ kind: "text"; language: string; text: string } | 
+/**  External `android.com:pkg`. */
+{ kind: "android_app"; package: string } | 
+/**  Well-known `Sp`: a nested message. */
+{ kind: "smart_poster"; records: RecordView[] } | 
+/**  Absolute URI (the URI is the type). */
+{ kind: "absolute_uri"; uri: string } | 
+/**  MIME media (e.g. `text/vcard`). */
+{ kind: "media"; mime_type: string; payload_hex: string } | 
+/**  Anything else (other well-known types, external types, unknown). */
+{ kind: "other"; payload_hex: string } | { kind: "empty" } | 
+/**  The payload could not be decoded for its type. */
+{ kind: "invalid"; reason: string; payload_hex: string };
+
 /**  Which kind of records a CSV holds. */
 export type RecordKind = "stores" | "terminals";
+
+export type RecordMatch = {
+	kind: RecordMatchKind,
+	/**  One sentence, e.g. "和记录一致：门店 1001 南山店，2026-11-20 写入。" */
+	message: Bilingual,
+	/**  The record compared with (this UID's, or for `copied` the tag the content was recorded on). */
+	recorded: StationTag | null,
+};
+
+/**  How the tag compares with what the station recorded for its UID ("verify again"). */
+export type RecordMatchKind = 
+/**  The tag holds exactly the link recorded for its UID. */
+"matches" | 
+/**  The station recorded this UID with another link; the tag now holds something else. */
+"content_changed" | 
+/**  No record for this UID, but its link was recorded on another tag (copied content). */
+"copied" | 
+/**  The station has no record of this tag. */
+"not_recorded";
+
+/**  One decoded record. */
+export type RecordView = {
+	tnf: Tnf,
+	/**  The record type as text (lossy), e.g. `U`, `android.com:pkg`, `text/plain`. */
+	record_type: string,
+	/**  The record id as text (lossy), if any. */
+	id: string | null,
+	payload_len: number,
+} & RecordContent;
 
 export type RegistrationHelp = {
 	/**  登记设备 */
@@ -358,6 +566,28 @@ export type StationSummary = {
 	failed: number,
 };
 
+/**  A tag the station wrote (or found correct), latest state. */
+export type StationTag = {
+	id: number,
+	uid: string,
+	chip: string,
+	model_id: string,
+	sn: string,
+	openlink: string,
+	target: string,
+	target_label: string,
+	store_id: number | null,
+	terminal_id: number | null,
+	path: string,
+	query: string,
+	reader: string,
+	operator: string,
+	locked: boolean,
+	first_written_at: number,
+	last_verified_at: number,
+	verify_count: number,
+};
+
 /**
  *  Every station event with the status after it (the window replaces its status, and plays the sound for
  *  the event).
@@ -387,6 +617,32 @@ export type StoreInput = {
 	company: string,
 	name: string,
 	address: string,
+};
+
+/**  Everything the inspector shows about a tag. */
+export type TagReport = {
+	reader: string,
+	/**  Upper-case hex, no separators. */
+	uid: string | null,
+	atr: string,
+	chip: ChipInfo,
+	ndef_formatted: boolean,
+	capability_container: string | null,
+	/**  Largest NDEF message that fits, bytes. */
+	capacity: number | null,
+	message_len: number | null,
+	records: RecordView[],
+	/**  Why the stored bytes are not a valid NDEF message. */
+	message_error: string | null,
+	wechat: WechatCheck | null,
+	lock: LockState | null,
+	password: PasswordState | null,
+	/**  Tapstand could write this tag now. */
+	writable: boolean,
+	/**  Plain-language remarks (English; the UI words its own). */
+	notes: string[],
+	io: IoStats,
+	elapsed_ms: number,
 };
 
 /**  The outcome of one tap, as recorded. */
@@ -467,6 +723,9 @@ export type TerminalInput = {
 	note: string,
 };
 
+/**  Type Name Format (the low three bits of the record header). `7` is reserved and refused. */
+export type Tnf = "empty" | "well_known" | "media" | "absolute_uri" | "external" | "unknown" | "unchanged";
+
 /**  What "test connection" reports. */
 export type TokenCheck = {
 	appid: string,
@@ -484,6 +743,73 @@ export type UserError = {
 	/**  Problems tied to one input field, so a form can show each next to the field it concerns. */
 	fields: FieldIssue[],
 };
+
+/**  What the tag is. */
+export type Verdict = 
+/**  The tag's WeChat link is in this install's scheme ledger. */
+{ kind: "ours"; 
+/**  Plain words, e.g. `门店 1001 南山店` (from the station's records, else the ledger's page and query). */
+target_label: string; store_id: number | null; terminal_id: number | null; model_id: string; sn: string; openlink: string; 
+/**  The page and query the link opens (as generated). */
+path: string; query: string; 
+/**
+ *  When the station first wrote this link on a tag (unix ms); `None` when it has no record of
+ *  writing it (e.g. written with `tapstand-cli write-ndef`).
+ */
+written_at: number | null; 
+/**  The mini-program profile the link belongs to (by AppID), if it is still configured. */
+profile_name: string | null } | 
+/**  A WeChat mini-program link that this install did not generate. */
+{ kind: "wechat_other"; openlink: string; appid: string | null; path: string | null; query: string | null; 
+/**
+ *  `queryscheme` (WeChat answered: the link belongs to the configured mini program), `not_ours`
+ *  (WeChat does not know it for the configured mini program: 85403), `offline` (not checked: no
+ *  client given, no network, or another error — see `query_error`), `plaintext` (a plain-text
+ *  `?appid=…&path=…` scheme: read from the link itself).
+ */
+source: string; query_error: UserError | null; 
+/**  Unix seconds; 0 = never expires (only from `queryscheme`). */
+expire_time: number | null; 
+/**  `release`, `trial` or `develop` (only from `queryscheme` or a plain-text scheme). */
+env_version: string | null } | 
+/**  Opens a web address (or another non-WeChat URI such as `tel:`). */
+{ kind: "foreign_url"; url: string } | 
+/**  NDEF content that is no link: text, a contact card, an app record, … */
+{ kind: "other_ndef"; description: string } | 
+/**  Formatted with no message, an empty message, or factory-blank. */
+{ kind: "empty" } | 
+/**  The content cannot be read as NDEF (broken TLV area, broken message, not NDEF formatted). */
+{ kind: "damaged"; detail: string } | 
+/**  Not a Type 2 NFC tag (MIFARE Classic, a bank card, a phone…). */
+{ kind: "unsupported"; name: string };
+
+/**  The verdict of [`check_wechat`]. */
+export type WechatCheck = {
+	/**  The tag opens the mini program on both iOS and Android. */
+	valid: boolean,
+	/**  The scheme in the first URI record, if it is a WeChat scheme. */
+	scheme: string | null,
+	/**  The ticket (`t=` value) of an NFC scheme. */
+	ticket: string | null,
+	problems: WechatProblem[],
+};
+
+/**  What is wrong (or only worth a warning) about a message as a WeChat NFC tag. */
+export type WechatProblem = 
+/**  The tag holds no NDEF message (or an empty one). */
+"no_message" | 
+/**  The first record is not a URI record. */
+"first_record_not_uri" | 
+/**  The URI is not a `weixin://dl/business/?…` scheme. */
+"not_wechat_scheme" | 
+/**  A plain-text scheme (`?appid=…&path=…`) rather than an NFC ticket (`?t=…`): may not open from a tag. */
+"plaintext_scheme" | 
+/**  No AAR `com.tencent.mm`: Android phones will not open WeChat. */
+"missing_aar" | 
+/**  The AAR comes before the URI record (Android then opens only WeChat). */
+"aar_before_uri" | 
+/**  More records than URI + AAR (harmless, but not what Tapstand writes). */
+"extra_records";
 
 /* Tauri Specta runtime */
 async function typedError<T, E>(result: Promise<T>): Promise<{ status: "ok"; data: T } | { status: "error"; error: E }> {

@@ -4,6 +4,7 @@ import {
   KeyOutline,
   PrintOutline,
   RadioOutline,
+  SearchOutline,
   SettingsOutline,
   StorefrontOutline,
   TimeOutline,
@@ -17,5 +18,6 @@ export const AREA_ICONS: Record<AreaId, Component> = {
   write: RadioOutline,
   print: PrintOutline,
   history: TimeOutline,
+  inspect: SearchOutline,
   settings: SettingsOutline,
 };

@@ -4,7 +4,6 @@ import { AREAS, DEFAULT_AREA } from "./areas";
 import type { AreaId } from "./areas";
 import CredentialsView from "./views/CredentialsView.vue";
 import PrintView from "./views/PrintView.vue";
-import HistoryView from "./views/HistoryView.vue";
 import SettingsView from "./views/SettingsView.vue";
 
 // The default area and the light pages are in the entry chunk; the table-heavy pages load on first visit
@@ -15,7 +14,8 @@ export const AREA_VIEWS: Record<AreaId, NonNullable<RouteRecordRaw["component"]>
   stores: () => import("./views/StoresView.vue"),
   write: () => import("./views/WriteView.vue"),
   print: PrintView,
-  history: HistoryView,
+  history: () => import("./views/HistoryView.vue"),
+  inspect: () => import("./views/InspectView.vue"),
   settings: SettingsView,
 };
 

@@ -52,10 +52,11 @@ describe("production bundle", () => {
 
   // The entry chunk is what the first paint waits for (shell + the default 凭据 page with its forms); the
   // table-heavy pages (设备型号, 门店与前台: n-data-table with virtual scrolling) are split off and load on
-  // first visit. Budgets: entry 640 KiB, everything 1 MiB (minified, before gzip).
+  // first visit. Budgets: entry 640 KiB, everything 1.5 MiB (minified, before gzip): the lazily loaded pages
+  // are local files read on first visit (记录 brings Naive UI's date-range picker, ~150 KiB).
   it("stays small", () => {
     expect(entryBytes).toBeGreaterThan(0);
     expect(entryBytes).toBeLessThan(640 * 1024);
-    expect(jsBytes).toBeLessThan(1024 * 1024);
+    expect(jsBytes).toBeLessThan(1536 * 1024);
   });
 });

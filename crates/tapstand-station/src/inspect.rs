@@ -816,7 +816,7 @@ pub async fn explain(db: &Db, report: &TagReport, wechat: Option<&dyn SchemeQuer
 async fn wechat_other(
     link: &str,
     wechat: Option<&dyn SchemeQuery>,
-    rewrite: &dyn Fn(&str, &str) -> Bilingual,
+    rewrite: &(dyn Fn(&str, &str) -> Bilingual + Sync),
 ) -> (Verdict, Bilingual, Bilingual) {
     let overwrite = || {
         rewrite(

@@ -1,5 +1,6 @@
 //! Tauri commands, one module per area. Each command is a thin call into the Tauri-free crates.
 
 pub mod app;
+pub mod history;
 pub mod records;
 pub mod station;

@@ -1,0 +1,120 @@
+//! 记录 and 检查标签: the station's history (pages with totals, CSV export) and the tag inspector ("what is
+//! this tag?", also "verify again" for a tag from the history). Thin: tapstand-station does the work.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Serialize;
+use tapstand_core::UserError;
+use tapstand_secrets::SecretStore;
+use tapstand_station::inspect::{self, Inspection, SchemeQuery};
+use tapstand_store::station::{HistoryFilter, HistoryPage};
+use tauri::State;
+
+use crate::AppState;
+
+/// What the CSV export wrote.
+#[derive(Clone, Debug, Serialize, specta::Type)]
+pub struct CsvExport {
+    pub path: String,
+    pub rows: u32,
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn history_page(
+    state: State<'_, AppState>,
+    filter: HistoryFilter,
+) -> Result<HistoryPage, UserError> {
+    tapstand_station::history::page(&state.core()?.db, &filter).await
+}
+
+/// Every attempt matching `filter` into a CSV file at `path` (chosen in the save dialog).
+#[tauri::command]
+#[specta::specta]
+pub async fn history_export_csv(
+    state: State<'_, AppState>,
+    filter: HistoryFilter,
+    path: String,
+) -> Result<CsvExport, UserError> {
+    let bytes = tapstand_station::history::export_csv(&state.core()?.db, &filter).await?;
+    // Header line + one line per row.
+    let rows = bytes
+        .iter()
+        .filter(|b| **b == b'\n')
+        .count()
+        .saturating_sub(1) as u32;
+    let target = std::path::PathBuf::from(&path);
+    // Write next to the target, then rename: a half-written file never replaces a good one.
+    let tmp = target.with_extension("csv.part");
+    tokio::fs::write(&tmp, &bytes)
+        .await
+        .and(tokio::fs::rename(&tmp, &target).await)
+        .map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            UserError::new(
+                "history.export_failed",
+                (
+                    &format!("记录没能保存到 {path}。"),
+                    "请换一个文件夹（例如“文档”或桌面）再导出；如果文件正在 Excel 里打开，先关掉它。",
+                ),
+                (
+                    &format!("The history could not be saved to {path}."),
+                    "Choose another folder (Documents or the desktop); if the file is open in Excel, close it first.",
+                ),
+            )
+            .with_detail(e.to_string())
+        })?;
+    Ok(CsvExport { path, rows })
+}
+
+/// Reads the tag on the reader (waiting up to `wait_ms` for one) and says what it is. With a profile (or
+/// the only/first one), WeChat links that are not in the ledger are looked up with `queryscheme`.
+#[tauri::command]
+#[specta::specta]
+pub async fn inspect_tag(
+    state: State<'_, AppState>,
+    profile_id: Option<i32>,
+    reader: Option<String>,
+    wait_ms: u32,
+) -> Result<Inspection, UserError> {
+    if state.station_running() {
+        return Err(UserError::new(
+            "inspect.station_running",
+            (
+                "写卡正在进行中，读卡器被占用。",
+                "请先在“写卡”页点“停止”，再检查标签。",
+            ),
+            (
+                "The write station is running and holds the reader.",
+                "Press Stop on the Write page first, then inspect the tag.",
+            ),
+        ));
+    }
+    let db = state.core()?.db.clone();
+    // The keychain lets the reader open tags this install protected with a password; optional.
+    let secrets: Option<Arc<dyn SecretStore>> =
+        state.keychain().ok().map(|k| k as Arc<dyn SecretStore>);
+    let reader = reader.filter(|r| !r.is_empty());
+    let wait = Duration::from_millis(u64::from(wait_ms.min(60_000)));
+    let report = tauri::async_runtime::spawn_blocking(move || {
+        let mut pcsc = tapstand_tag::Pcsc::new();
+        inspect::read_on_reader_with(&mut pcsc, reader.as_deref(), wait, secrets)
+    })
+    .await
+    .map_err(UserError::internal)??;
+    // queryscheme needs the AppSecret; without it (or offline) the inspector says it could not check.
+    let profile = match profile_id {
+        Some(p) => Some(i64::from(p)),
+        None => tapstand_records::list_profiles(&db)
+            .await?
+            .first()
+            .map(|p| p.id),
+    };
+    let client = match profile {
+        Some(p) => state.wechat_client(p).await.ok(),
+        None => None,
+    };
+    let query = client.as_ref().map(|c| c as &dyn SchemeQuery);
+    Ok(inspect::explain(&db, &report, query).await)
+}
