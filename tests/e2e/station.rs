@@ -12,88 +12,22 @@ use tapstand_fake_wechat::{Action, Control, Endpoint, DEMO_APPID, DEMO_MODEL_ID,
 use tapstand_store::records::{DeviceModelInput, ProfileInput, StoreInput};
 use tapstand_tag::ndef::t2t::decode_image;
 use tapstand_tag::ndef::wechat::wechat_message;
-use tapstand_vtag::pcscd::Pcscd;
-use tapstand_vtag::{nth_uid, Faults, TagState, VChip, VirtualTag, VPCD_PORT, VPCD_READER};
+use tapstand_vtag::{message_bytes, nth_uid, Rig, TagState, VChip};
 
 use crate::harness::{temp_data_dir, App, Fake};
 
 // ---- the virtual reader ------------------------------------------------------------------------------
 
-/// pcscd (under the tag tests' file lock) + the virtual tag on vpcd's reader.
-struct Reader {
-    pcscd: Pcscd,
-    vt: VirtualTag,
-    pcsc: tapstand_tag::Pcsc,
+/// The shared rig (pcscd under the tag tests' file lock + vpcd's reader + the virtual tag).
+fn rig() -> Rig {
+    Rig::try_start().unwrap_or_else(|e| {
+        panic!("pcscd with vsmartcard-vpcd is needed (scripts/setup.sh installs both): {e}")
+    })
 }
 
-impl Reader {
-    fn start() -> Reader {
-        let pcscd = Pcscd::start(false).unwrap_or_else(|e| {
-            panic!("pcscd with vsmartcard-vpcd is needed (scripts/setup.sh installs both): {e}")
-        });
-        Reader {
-            pcscd,
-            vt: VirtualTag::start(VPCD_PORT),
-            pcsc: tapstand_tag::Pcsc::new(),
-        }
-    }
-
-    fn present(&mut self) -> Option<bool> {
-        self.pcsc
-            .readers()
-            .ok()
-            .and_then(|rs| rs.into_iter().find(|r| r.name == VPCD_READER))
-            .map(|r| r.tag_present)
-    }
-
-    fn wait_present(&mut self, want: bool) {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while self.present() != Some(want) {
-            assert!(
-                Instant::now() < deadline,
-                "pcscd never reported the tag {}",
-                if want { "present" } else { "gone" }
-            );
-            std::thread::sleep(Duration::from_millis(10));
-        }
-    }
-
-    /// Puts a tag on the reader (after taking any other away).
-    fn put(&mut self, tag: TagState) {
-        self.take_away();
-        self.vt.insert(tag);
-        assert!(
-            self.vt.wait_connected(Duration::from_secs(5)),
-            "vtag never reached vpcd"
-        );
-        self.wait_present(true);
-    }
-
-    /// Puts the last tag back as it is now (after a fault took it away).
-    fn put_back(&mut self) {
-        self.take_away();
-        self.vt.reinsert();
-        assert!(
-            self.vt.wait_connected(Duration::from_secs(5)),
-            "vtag never reached vpcd"
-        );
-        self.wait_present(true);
-    }
-
-    fn take_away(&mut self) -> Option<TagState> {
-        let t = self.vt.remove();
-        self.wait_present(false);
-        t
-    }
-
-    /// The NDEF message on the tag now (None: no complete valid message).
-    fn message(&self) -> Option<Vec<u8>> {
-        let d = decode_image(&self.vt.tag().expect("a tag").mem);
-        match (d.message_bytes, d.message) {
-            (Some(b), Some(Ok(_))) => Some(b),
-            _ => None,
-        }
-    }
+/// The NDEF message on the rig's tag now (None: no complete valid message).
+fn message(r: &Rig) -> Option<Vec<u8>> {
+    message_bytes(&r.memory())
 }
 
 fn uid_hex(uid: [u8; 7]) -> String {
@@ -242,7 +176,7 @@ async fn panel_error(app: &App) -> (String, String) {
 #[ignore = "end-to-end: run scripts/e2e.sh"]
 async fn five_tags_in_a_row_then_the_same_tag_a_torn_write_and_a_locked_tag() {
     Fake::reset_demo();
-    let mut reader = Reader::start();
+    let mut reader = rig();
     let dir = temp_data_dir("station");
     seed(dir.path()).await;
     let app = App::launch(dir.path()).await;
@@ -276,10 +210,7 @@ async fn five_tags_in_a_row_then_the_same_tag_a_torn_write_and_a_locked_tag() {
         let uid = nth_uid(3000 + i as u32);
         if i == 1 {
             // Slow this one down to catch the "writing" state on screen.
-            reader.vt.set_faults(Faults {
-                latency: Duration::from_millis(120),
-                ..Faults::default()
-            });
+            reader.set_latency(Duration::from_millis(120));
         }
         reader.put(TagState::factory(*chip, uid));
         if i == 1 {
@@ -289,7 +220,7 @@ async fn five_tags_in_a_row_then_the_same_tag_a_torn_write_and_a_locked_tag() {
         wait_counter(&app, "written", i as u32 + 1).await;
         app.wait_attr("[data-testid=station-panel]", "data-tone", "success")
             .await;
-        reader.vt.set_faults(Faults::default());
+        reader.clear_faults();
         if i == 0 {
             app.screenshot("station-success-zh-CN").await;
         }
@@ -351,7 +282,7 @@ async fn five_tags_in_a_row_then_the_same_tag_a_torn_write_and_a_locked_tag() {
     reader.put(tag0);
     wait_counter(&app, "correct", 1).await;
     assert_eq!(counter(&app, "written").await, 5);
-    assert_eq!(reader.vt.tag().unwrap().mem, before, "not rewritten");
+    assert_eq!(reader.memory(), before, "not rewritten");
     assert_eq!(Fake::generates_for(&uid_hex(uid0)), 1);
     app.screenshot("station-already-correct-zh-CN").await;
     reader.take_away();
@@ -359,10 +290,7 @@ async fn five_tags_in_a_row_then_the_same_tag_a_torn_write_and_a_locked_tag() {
 
     // 3. Pulled off mid-write: "put it back"; the next tap uses the same scheme, no second call.
     let torn = nth_uid(3100);
-    reader.vt.set_faults(Faults {
-        remove_after_apdu: Some(18),
-        ..Faults::default()
-    });
+    reader.remove_after_apdu(18);
     reader.vt.insert(TagState::factory(VChip::Ntag215, torn));
     wait_counter(&app, "failed", 1).await;
     app.wait_attr("[data-testid=station-panel]", "data-tone", "error")
@@ -370,8 +298,15 @@ async fn five_tags_in_a_row_then_the_same_tag_a_torn_write_and_a_locked_tag() {
     let (code, text) = panel_error(&app).await;
     assert!(code.starts_with("tag."), "a tag error, got {code}: {text}");
     app.screenshot("station-error-tag-removed-zh-CN").await;
-    reader.vt.set_faults(Faults::default());
-    reader.wait_present(false);
+    reader.clear_faults();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while reader.tag_present() {
+        assert!(
+            Instant::now() < deadline,
+            "pcscd never saw the torn tag leave"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     wait_phase(&app, "waiting").await;
     assert_eq!(Fake::generates_for(&uid_hex(torn)), 1);
     reader.put_back();
@@ -388,7 +323,7 @@ async fn five_tags_in_a_row_then_the_same_tag_a_torn_write_and_a_locked_tag() {
         .await[0]
             .get("openlink")
     };
-    assert_eq!(reader.message(), Some(expected(&link)));
+    assert_eq!(message(&reader), Some(expected(&link)));
     assert_eq!(
         Fake::generates_for(&uid_hex(torn)),
         1,
@@ -452,20 +387,21 @@ async fn five_tags_in_a_row_then_the_same_tag_a_torn_write_and_a_locked_tag() {
     wait_phase(&app, "confirm").await;
     app.screenshot("station-confirm-overwrite-zh-CN").await;
     assert_eq!(
-        reader.message(),
+        message(&reader),
         Some(foreign.clone()),
         "untouched while asking"
     );
     app.click("[data-testid=station-overwrite]").await;
     wait_counter(&app, "written", 7).await;
-    assert_ne!(reader.message(), Some(foreign));
+    assert_ne!(message(&reader), Some(foreign));
     reader.take_away();
 
-    // 6. Reader unplugged (the PC/SC service and its reader go away) and back: the station waits, resumes.
-    reader.pcscd.stop();
+    // 6. Reader unplugged (pcscd restarted without the virtual reader's configuration) and plugged back:
+    // the station waits, then resumes by itself.
+    reader.unplug().expect("unplug the virtual reader");
     wait_phase(&app, "reader_missing").await;
     app.screenshot("station-reader-missing-zh-CN").await;
-    reader.pcscd.restart(false).expect("pcscd back");
+    reader.replug().expect("plug the virtual reader back");
     wait_phase(&app, "waiting").await;
     let after = nth_uid(3400);
     reader.put(TagState::factory(VChip::Ntag216, after));
@@ -485,6 +421,7 @@ async fn five_tags_in_a_row_then_the_same_tag_a_torn_write_and_a_locked_tag() {
         .len();
     app.wait_text("[data-testid=history-totals]", &format!("共 {attempts} 次"))
         .await;
+    app.settle().await;
     app.screenshot("station-history-zh-CN").await;
     app.click("[data-testid=history-result-failed]").await;
     // The torn write, the locked tag, and the question asked before the overwrite.
@@ -605,7 +542,7 @@ async fn five_tags_in_a_row_then_the_same_tag_a_torn_write_and_a_locked_tag() {
 #[ignore = "end-to-end: run scripts/e2e.sh"]
 async fn wechat_errors_show_their_remedies_and_the_next_tap_recovers() {
     Fake::reset_demo();
-    let mut reader = Reader::start();
+    let mut reader = rig();
     let dir = temp_data_dir("station-errors");
     seed(dir.path()).await;
     let app = App::launch(dir.path()).await;
@@ -630,7 +567,7 @@ async fn wechat_errors_show_their_remedies_and_the_next_tap_recovers() {
     assert!(text.contains("白名单"), "{code}: {text}");
     assert!(text.contains("203.0.113.7"), "shows the IP to add: {text}");
     app.screenshot("station-error-40164-zh-CN").await;
-    assert_eq!(reader.vt.tag().unwrap().mem, factory, "nothing written");
+    assert_eq!(reader.memory(), factory, "nothing written");
     reader.take_away();
     wait_phase(&app, "waiting").await;
 
@@ -648,14 +585,14 @@ async fn wechat_errors_show_their_remedies_and_the_next_tap_recovers() {
     let (code, text) = panel_error(&app).await;
     assert!(text.contains("能力"), "{code}: {text}");
     app.screenshot("station-error-9800007-zh-CN").await;
-    assert_eq!(reader.vt.tag().unwrap().mem, factory, "nothing written");
+    assert_eq!(reader.memory(), factory, "nothing written");
     reader.take_away();
     wait_phase(&app, "waiting").await;
 
     // Fixed on the WeChat side: the same tag now goes through.
     reader.put(TagState::factory(VChip::Ntag215, uid));
     wait_counter(&app, "written", 1).await;
-    assert!(reader.message().is_some());
+    assert!(message(&reader).is_some());
     reader.take_away();
     app.quit().await;
 }
