@@ -40,6 +40,19 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::records::preview_import,
             commands::records::commit_import,
             commands::records::export_records,
+            // print (issue 7)
+            commands::print::print_options,
+            commands::print::print_store_codes,
+            commands::print::print_preview,
+            commands::print::print_import_code,
+            commands::print::print_export,
+            commands::print::print_cancel,
+            commands::print::print_reveal,
+            commands::print::print_e2e_save_path,
+        ])
+        // print (issue 7)
+        .events(tauri_specta::collect_events![
+            commands::print::PrintProgress
         ])
 }
 

@@ -481,3 +481,30 @@ impl CodePlan {
 pub fn cancelled() -> UserError {
     tapstand_print::PrintError::Cancelled.into()
 }
+
+/// A stand-in code for the live preview of a store whose code is not fetched yet: a grey disc (1280 px, so
+/// the preview's resolution figures are those of a real code) that cannot be mistaken for a real one.
+pub fn sample_code_png() -> Vec<u8> {
+    let w = PRINT_WIDTH;
+    let c = w as f32 / 2.0;
+    let img = image::GrayImage::from_fn(w, w, |x, y| {
+        let (dx, dy) = (x as f32 + 0.5 - c, y as f32 + 0.5 - c);
+        let r = (dx * dx + dy * dy).sqrt() / c;
+        let ring = ((r * 14.0).fract() < 0.5) as u8;
+        image::Luma([if r > 0.98 {
+            255
+        } else if r < 0.3 {
+            if r > 0.26 {
+                150
+            } else {
+                235
+            }
+        } else {
+            200 + ring * 25
+        }])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png)
+        .expect("encoding a PNG in memory");
+    out.into_inner()
+}

@@ -233,3 +233,10 @@ fn scenes_stay_within_the_rule() {
     assert_eq!(e.code, "print.bad_scene");
     assert!(e.zh.message.contains("门店一"));
 }
+
+#[test]
+fn sample_code_is_a_1280px_png() {
+    let png = sample_code_png();
+    let info = tapstand_print::raster::probe(&png, tapstand_print::error::ImageRole::Code).unwrap();
+    assert_eq!((info.width, info.height), (1280, 1280));
+}

@@ -1,4 +1,5 @@
 //! Tauri commands, one module per area. Each command is a thin call into the Tauri-free crates.
 
 pub mod app;
+pub mod print;
 pub mod records;
