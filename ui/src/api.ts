@@ -13,8 +13,14 @@ import type {
   ImportPreview,
   ImportResult,
   Language,
+  CodeStatus,
+  PrintExportResult,
+  PrintOptions,
+  PrintPreview,
+  PrintSettings,
   Profile,
   ProfileInput,
+  StoreCode,
   RecordKind,
   RegistrationHelp,
   Saved,
@@ -103,4 +109,24 @@ export const api = {
     call(() => commands.commitImport(kind, Array.from(bytes))),
   exportRecords: (kind: RecordKind, path: string): Promise<ApiResult<null>> =>
     call(() => commands.exportRecords(kind, path)),
+
+  // 物料
+  printOptions: (): Promise<ApiResult<PrintOptions>> =>
+    call(async () => ({ status: "ok" as const, data: await commands.printOptions() })),
+  printStoreCodes: (profileId: number): Promise<ApiResult<StoreCode[]>> => call(() => commands.printStoreCodes(profileId)),
+  printPreview: (settings: PrintSettings, storeId: number | null): Promise<ApiResult<PrintPreview>> =>
+    call(() => commands.printPreview(settings, storeId)),
+  printImportCode: (profileId: number, storeId: number, path: string): Promise<ApiResult<CodeStatus>> =>
+    call(() => commands.printImportCode(profileId, storeId, path)),
+  printExport: (settings: PrintSettings, storeIds: number[], perStore: boolean, path: string): Promise<ApiResult<PrintExportResult>> =>
+    call(() => commands.printExport(settings, storeIds, perStore, path)),
+  printCancel: (): Promise<ApiResult<null>> =>
+    call(async () => {
+      await commands.printCancel();
+      return { status: "ok" as const, data: null };
+    }),
+  printReveal: (path: string): Promise<ApiResult<null>> => call(() => commands.printReveal(path)),
+  /** End-to-end tests only: a path to save to instead of the native dialog (null in normal use). */
+  printE2eSavePath: (): Promise<ApiResult<string | null>> =>
+    call(async () => ({ status: "ok" as const, data: await commands.printE2eSavePath() })),
 };

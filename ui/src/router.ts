@@ -4,7 +4,6 @@ import { AREAS, DEFAULT_AREA } from "./areas";
 import type { AreaId } from "./areas";
 import CredentialsView from "./views/CredentialsView.vue";
 import WriteView from "./views/WriteView.vue";
-import PrintView from "./views/PrintView.vue";
 import HistoryView from "./views/HistoryView.vue";
 import SettingsView from "./views/SettingsView.vue";
 
@@ -15,7 +14,7 @@ export const AREA_VIEWS: Record<AreaId, NonNullable<RouteRecordRaw["component"]>
   models: () => import("./views/ModelsView.vue"),
   stores: () => import("./views/StoresView.vue"),
   write: WriteView,
-  print: PrintView,
+  print: () => import("./views/PrintView.vue"),
   history: HistoryView,
   settings: SettingsView,
 };
