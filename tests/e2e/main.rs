@@ -2,5 +2,6 @@
 //! plain `cargo test`, which has no display and no WebDriver).
 
 mod harness;
+mod print;
 mod records;
 mod shell;

@@ -126,7 +126,7 @@ export const api = {
       return { status: "ok" as const, data: null };
     }),
   printReveal: (path: string): Promise<ApiResult<null>> => call(() => commands.printReveal(path)),
-  /** End-to-end tests only: a path to save to instead of the native dialog (null in normal use). */
-  printE2eSavePath: (): Promise<ApiResult<string | null>> =>
-    call(async () => ({ status: "ok" as const, data: await commands.printE2eSavePath() })),
+  /** End-to-end tests only: where to save instead of the native dialog (null in normal use). */
+  printE2eSavePath: (defaultName: string): Promise<ApiResult<string | null>> =>
+    call(async () => ({ status: "ok" as const, data: await commands.printE2eSavePath(defaultName) })),
 };

@@ -70,10 +70,11 @@ export const commands = {
 	/**  Shows an exported file (or folder) in the system file manager. */
 	printReveal: (path: string) => typedError<null, UserError>(__TAURI_INVOKE("print_reveal", { path })),
 	/**
-	 *  For the end-to-end tests only: where to save instead of showing the native dialog (WebDriver cannot
-	 *  drive it). `None` in normal use; the UI then shows the save dialog.
+	 *  For the end-to-end tests only: where to save (`<TAPSTAND_E2E_SAVE_DIR>/<default_name>`) instead of
+	 *  showing the native dialog, which WebDriver cannot drive. `None` in normal use; the UI then shows the
+	 *  dialog.
 	 */
-	printE2eSavePath: () => __TAURI_INVOKE<string | null>("print_e2e_save_path"),
+	printE2eSavePath: (defaultName: string) => __TAURI_INVOKE<string | null>("print_e2e_save_path", { defaultName }),
 };
 
 /** Events */

@@ -19,9 +19,10 @@ use tauri_specta::Event;
 
 use crate::AppState;
 
-/// The end-to-end tests cannot drive a native save dialog: when this variable is set, the UI saves there
-/// instead of asking (see `print_e2e_save_path`). Never set in normal use.
-pub const E2E_SAVE_PATH_ENV: &str = "TAPSTAND_E2E_SAVE_PATH";
+/// The end-to-end tests cannot drive a native save dialog (WebDriver does not reach it): when this variable
+/// names a folder, the UI saves there under the name the dialog would have proposed instead of asking (see
+/// `print_e2e_save_path`). `scripts/lib/e2e-inner.sh` sets it; it is never set in normal use.
+pub const E2E_SAVE_DIR_ENV: &str = "TAPSTAND_E2E_SAVE_DIR";
 
 static BUSY: AtomicBool = AtomicBool::new(false);
 static CANCEL: AtomicBool = AtomicBool::new(false);
@@ -482,12 +483,13 @@ pub fn print_reveal(path: String) -> Result<(), UserError> {
     })
 }
 
-/// For the end-to-end tests only: where to save instead of showing the native dialog (WebDriver cannot
-/// drive it). `None` in normal use; the UI then shows the save dialog.
+/// For the end-to-end tests only: where to save (`<TAPSTAND_E2E_SAVE_DIR>/<default_name>`) instead of
+/// showing the native dialog, which WebDriver cannot drive. `None` in normal use; the UI then shows the
+/// dialog.
 #[tauri::command]
 #[specta::specta]
-pub fn print_e2e_save_path() -> Option<String> {
-    std::env::var(E2E_SAVE_PATH_ENV)
-        .ok()
-        .filter(|s| !s.is_empty())
+pub fn print_e2e_save_path(default_name: String) -> Option<String> {
+    let dir = std::env::var_os(E2E_SAVE_DIR_ENV).filter(|s| !s.is_empty())?;
+    let name = std::path::Path::new(&default_name).file_name()?;
+    Some(PathBuf::from(dir).join(name).display().to_string())
 }
