@@ -278,6 +278,8 @@ export type PrintExportResult = {
 /**  What the 物料 page offers, and its defaults. */
 export type PrintOptions = {
 	default_design: StandDesign,
+	/**  How the default brand colour (a CMYK process colour) looks on screen, for the colour picker. */
+	default_brand_hex: string,
 	sizes: SizeOption[],
 	bleed_mm: number | null,
 	nfc_zone_min_mm: number | null,

@@ -43,6 +43,7 @@ const design: StandDesign = {
 
 const options: PrintOptions = {
   default_design: design,
+  default_brand_hex: "#3aaa57",
   sizes: [{ size: { kind: "a5" }, label: "A5", short_mm: 148, long_mm: 210 }],
   bleed_mm: 3,
   nfc_zone_min_mm: 35,
@@ -109,6 +110,8 @@ describe("物料 page", () => {
     expect(previews.length).toBeGreaterThan(0);
     expect(previews.at(-1)?.profile_id).toBe(1);
     expect(previews.at(-1)?.design.show_store_name).toBe(true);
+    // The design's own CMYK brand colour until the merchant picks one.
+    expect(previews.at(-1)?.brand_hex).toBeNull();
     expect(q("print-preview-svg")?.innerHTML).toContain("the-svg");
     expect(q("print-preview-meta")?.textContent).toContain("458 ppi");
     expect(q("print-warning")?.textContent).toContain("250 ppi");

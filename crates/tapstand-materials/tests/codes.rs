@@ -240,3 +240,31 @@ fn sample_code_is_a_1280px_png() {
     let info = tapstand_print::raster::probe(&png, tapstand_print::error::ImageRole::Code).unwrap();
     assert_eq!((info.width, info.height), (1280, 1280));
 }
+
+#[test]
+fn a_terminal_gets_its_own_scene_and_label() {
+    let store = tapstand_store::records::Store {
+        id: 3,
+        org_code: "18".into(),
+        company: String::new(),
+        name: "南昌公司红谷滩店".into(),
+        address: String::new(),
+        archived_at: None,
+        created_at: 0,
+        updated_at: 0,
+    };
+    let terminal = tapstand_store::records::Terminal {
+        id: 1,
+        store_id: Some(3),
+        machine_no: "M01".into(),
+        terminal_no: "0003".into(),
+        note: String::new(),
+        archived_at: None,
+        created_at: 0,
+        updated_at: 0,
+    };
+    let t = StandTarget::terminal(&store, &terminal).unwrap();
+    assert_eq!(t.scene, "s=18&t=0003");
+    assert_eq!(t.label, "18-0003");
+    assert_eq!(t.name, "南昌公司红谷滩店");
+}

@@ -49,6 +49,8 @@ pub struct SizeOption {
 #[derive(Clone, Debug, Serialize, specta::Type)]
 pub struct PrintOptions {
     pub default_design: StandDesign,
+    /// How the default brand colour (a CMYK process colour) looks on screen, for the colour picker.
+    pub default_brand_hex: String,
     pub sizes: Vec<SizeOption>,
     pub bleed_mm: f64,
     pub nfc_zone_min_mm: f64,
@@ -131,8 +133,10 @@ pub fn print_options() -> PrintOptions {
             }
         })
         .collect();
+    let default_design = StandDesign::default();
     PrintOptions {
-        default_design: StandDesign::default(),
+        default_brand_hex: default_design.brand_color.to_hex(),
+        default_design,
         sizes,
         bleed_mm: tapstand_print::BLEED_MM,
         nfc_zone_min_mm: tapstand_print::NFC_ZONE_MIN_MM,
