@@ -30,6 +30,11 @@ wait_port "$fake_port" 30 || { cat "$logs/fake-wechat.log"; die "the fake WeChat
 export TAPSTAND_WECHAT_BASE_URL="http://127.0.0.1:$fake_port"
 export TAPSTAND_E2E_FAKE_WECHAT="$TAPSTAND_WECHAT_BASE_URL"
 
+# A native save dialog cannot be driven through WebDriver: the 物料 page saves its PDFs into this folder
+# (under the name the dialog would propose) instead of asking. The app reads it; the tests check the files.
+export TAPSTAND_E2E_SAVE_DIR="${CARGO_TARGET_DIR:-$ROOT/target}/e2e-artifacts/print-exports"
+mkdir -p "$TAPSTAND_E2E_SAVE_DIR"
+
 port=$(free_port); native=$(free_port)
 tauri-driver --port "$port" --native-port "$native" >"$logs/tauri-driver.log" 2>&1 &
 pids+=($!)

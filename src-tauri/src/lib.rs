@@ -52,9 +52,19 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::history::history_page,
             commands::history::history_export_csv,
             commands::history::inspect_tag,
+            // print (issue 7)
+            commands::print::print_options,
+            commands::print::print_store_codes,
+            commands::print::print_preview,
+            commands::print::print_import_code,
+            commands::print::print_export,
+            commands::print::print_cancel,
+            commands::print::print_reveal,
+            commands::print::print_e2e_save_path,
         ])
         .events(tauri_specta::collect_events![
-            commands::station::StationUpdate
+            commands::station::StationUpdate,
+            commands::print::PrintProgress
         ])
 }
 

@@ -423,6 +423,15 @@ impl Fake {
             .count()
     }
 
+    /// How many calls the fake has answered for `endpoint` (snake_case, e.g. `get_wxa_code_unlimit`).
+    pub fn calls(endpoint: &str) -> usize {
+        let text = http("GET", &format!("{}/__fake/log", Self::base()), None);
+        let log: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+        log.as_array()
+            .map(|a| a.iter().filter(|e| e["endpoint"] == endpoint).count())
+            .unwrap_or(0)
+    }
+
     /// Forgets everything and starts again with the demo mini program and device models.
     pub fn reset_demo() {
         Self::control(&tapstand_fake_wechat::Control::Reset(

@@ -2,6 +2,7 @@
 //! plain `cargo test`, which has no display and no WebDriver).
 
 mod harness;
+mod print;
 mod records;
 mod shell;
 mod station;

@@ -17,8 +17,14 @@ import type {
   ImportResult,
   Inspection,
   Language,
+  CodeStatus,
+  PrintExportResult,
+  PrintOptions,
+  PrintPreview,
+  PrintSettings,
   Profile,
   ProfileInput,
+  StoreCode,
   RecordKind,
   ReaderView,
   RegistrationHelp,
@@ -132,4 +138,24 @@ export const api = {
   /** Waits up to `waitMs` for a tag on the reader and says what it is. */
   inspectTag: (profileId: number | null, reader: string | null, waitMs: number): Promise<ApiResult<Inspection>> =>
     call(() => commands.inspectTag(profileId, reader, waitMs)),
+
+  // 物料
+  printOptions: (): Promise<ApiResult<PrintOptions>> =>
+    call(async () => ({ status: "ok" as const, data: await commands.printOptions() })),
+  printStoreCodes: (profileId: number): Promise<ApiResult<StoreCode[]>> => call(() => commands.printStoreCodes(profileId)),
+  printPreview: (settings: PrintSettings, storeId: number | null): Promise<ApiResult<PrintPreview>> =>
+    call(() => commands.printPreview(settings, storeId)),
+  printImportCode: (profileId: number, storeId: number, path: string): Promise<ApiResult<CodeStatus>> =>
+    call(() => commands.printImportCode(profileId, storeId, path)),
+  printExport: (settings: PrintSettings, storeIds: number[], perStore: boolean, path: string): Promise<ApiResult<PrintExportResult>> =>
+    call(() => commands.printExport(settings, storeIds, perStore, path)),
+  printCancel: (): Promise<ApiResult<null>> =>
+    call(async () => {
+      await commands.printCancel();
+      return { status: "ok" as const, data: null };
+    }),
+  printReveal: (path: string): Promise<ApiResult<null>> => call(() => commands.printReveal(path)),
+  /** End-to-end tests only: where to save instead of the native dialog (null in normal use). */
+  printE2eSavePath: (defaultName: string): Promise<ApiResult<string | null>> =>
+    call(async () => ({ status: "ok" as const, data: await commands.printE2eSavePath(defaultName) })),
 };

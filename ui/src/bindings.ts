@@ -68,10 +68,36 @@ export const commands = {
 	 *  the only/first one), WeChat links that are not in the ledger are looked up with `queryscheme`.
 	 */
 	inspectTag: (profileId: number | null, reader: string | null, waitMs: number) => typedError<Inspection, UserError>(__TAURI_INVOKE("inspect_tag", { profileId, reader, waitMs })),
+	printOptions: () => __TAURI_INVOKE<PrintOptions>("print_options"),
+	/**  Every store that is not archived, with its code status under the profile. */
+	printStoreCodes: (profileId: number) => typedError<StoreCode[], UserError>(__TAURI_INVOKE("print_store_codes", { profileId })),
+	/**
+	 *  The live preview (SVG, what prints) for one store, or for a sample store when none is chosen. Never
+	 *  contacts WeChat: a store whose code is not fetched yet is shown with a grey stand-in.
+	 */
+	printPreview: (settings: PrintSettings, storeId: number | null) => typedError<PrintPreview, UserError>(__TAURI_INVOKE("print_preview", { settings, storeId })),
+	/**  Keeps a code image the merchant supplies (PNG/JPEG) for a store; it wins over fetching. */
+	printImportCode: (profileId: number, storeId: number, path: string) => typedError<CodeStatus, UserError>(__TAURI_INVOKE("print_import_code", { profileId, storeId, path })),
+	/**
+	 *  Exports the stores (in the order given) into one PDF at `path`, or one PDF per store into the folder
+	 *  `path`. Missing codes are fetched first (and cached). Progress: [`PrintProgress`] events.
+	 */
+	printExport: (settings: PrintSettings, storeIds: number[], perStore: boolean, path: string) => typedError<PrintExportResult, UserError>(__TAURI_INVOKE("print_export", { settings, storeIds, perStore, path })),
+	/**  Stops the running export (codes fetched so far stay cached; no partial PDF is left). */
+	printCancel: () => __TAURI_INVOKE<void>("print_cancel"),
+	/**  Shows an exported file (or folder) in the system file manager. */
+	printReveal: (path: string) => typedError<null, UserError>(__TAURI_INVOKE("print_reveal", { path })),
+	/**
+	 *  For the end-to-end tests only: where to save (`<TAPSTAND_E2E_SAVE_DIR>/<default_name>`) instead of
+	 *  showing the native dialog, which WebDriver cannot drive. `None` in normal use; the UI then shows the
+	 *  dialog.
+	 */
+	printE2eSavePath: (defaultName: string) => __TAURI_INVOKE<string | null>("print_e2e_save_path", { defaultName }),
 };
 
 /** Events */
 export const events = {
+	printProgress: makeEvent<PrintProgress, PrintProgress>("print-progress"),
 	stationUpdate: makeEvent<StationUpdate, StationUpdate>("station-update"),
 };
 
@@ -110,6 +136,23 @@ export type ChipKind = "ntag213" | "ntag215" | "ntag216" | "ntag210" | "ntag212"
 "iso14443_4" | 
 /**  A Type 2 tag whose exact model could not be told apart. */
 "other_type2" | "unknown";
+
+/**  A process colour, each channel 0–1. */
+export type Cmyk = {
+	c: number | null,
+	m: number | null,
+	y: number | null,
+	k: number | null,
+};
+
+/**  Where a store's code comes from. */
+export type CodeStatus = 
+/**  The merchant imported an image for it. */
+"imported" | 
+/**  Fetched before; works offline. */
+"cached" | 
+/**  Must be fetched from WeChat (needs the network and the AppSecret). */
+"missing";
 
 /**  What the CSV export wrote. */
 export type CsvExport = {
@@ -165,6 +208,22 @@ export type DoctorReport = {
 
 /**  How the file was decoded. */
 export type Encoding = "utf8" | "utf8_bom" | "gb18030";
+
+export type ExportReport = {
+	files: ExportedFile[],
+	stores: number,
+	pages: number,
+	/**  Lowest effective resolution of a code in this export. */
+	min_code_ppi: number | null,
+	warnings: PrintWarning[],
+};
+
+export type ExportedFile = {
+	path: string,
+	store_ids: string[],
+	pages: number,
+	size_bytes: number,
+};
 
 /**  A problem with one input field (a form field name such as `appid`, or `row 7: 门店名称` in an import). */
 export type FieldIssue = {
@@ -237,6 +296,17 @@ export type HistoryPage = {
 
 /**  How the chip was identified. */
 export type IdentifiedBy = "get_version" | "capability_container" | "atr" | "nothing";
+
+/**  How raster images (the code, the logo) go into the PDF. Never downsampled, never JPEG re-encoded. */
+export type ImageColor = 
+/**
+ *  Neutral pixels (black, greys, white) go on the black plate only (K), so the code's modules print in
+ *  single black without misregistration; coloured pixels (the avatar in the middle of a 小程序码, a logo)
+ *  become CMYK by the plain formula. Lossless (Flate) from the decoded pixels.
+ */
+"print_ready" | 
+/**  As supplied: a JPEG is embedded byte for byte, a PNG losslessly as RGB. The shop converts colours. */
+"original";
 
 export type ImportPreview = {
 	kind: RecordKind,
@@ -334,6 +404,21 @@ export type LockState = {
 	fully_locked: boolean,
 };
 
+/**  竖版 (portrait) or 横版 (landscape). */
+export type Orientation = "vertical" | "horizontal";
+
+/**
+ *  Trim size of the insert. Presets are the usual counter-stand sizes; confirm the exact insert size with the
+ *  print shop (clamp frames take an insert a few mm smaller than the acrylic).
+ */
+export type PageSize = { kind: "a4" } | { kind: "a5" } | { kind: "a6" } | 
+/**  10 × 15 cm */
+{ kind: "cm10x15" } | 
+/**  15 × 20 cm */
+{ kind: "cm15x20" } | 
+/**  Two sides in mm, in any order: the orientation decides which one is the width. */
+{ kind: "custom"; width_mm: number | null; height_mm: number | null };
+
 /**  Password protection (NTAG21x AUTH0/ACCESS). */
 export type PasswordState = {
 	auth0: number,
@@ -359,6 +444,65 @@ export type PreviewRow = {
 	values: ([string, string])[],
 	action: RowAction,
 	errors: FieldIssue[],
+};
+
+export type PrintExportResult = {
+	report: ExportReport,
+	/**  Codes fetched from WeChat for this export (now cached). */
+	fetched: number,
+};
+
+/**  What the 物料 page offers, and its defaults. */
+export type PrintOptions = {
+	default_design: StandDesign,
+	/**  How the default brand colour (a CMYK process colour) looks on screen, for the colour picker. */
+	default_brand_hex: string,
+	sizes: SizeOption[],
+	bleed_mm: number | null,
+	nfc_zone_min_mm: number | null,
+	nfc_zone_max_mm: number | null,
+	warn_ppi: number | null,
+	min_ppi: number | null,
+};
+
+export type PrintPhase = 
+/**  Fetching codes from WeChat (`getwxacodeunlimit`). */
+"fetching" | "checking" | "rendering" | "writing" | "done";
+
+export type PrintPreview = {
+	preview: StandPreview,
+	code: CodeStatus,
+	/**  The code shown is a grey stand-in (the store's code is not fetched yet, or no store is chosen). */
+	sample_code: boolean,
+};
+
+/**  Export progress, as an event. */
+export type PrintProgress = {
+	phase: PrintPhase,
+	done: number,
+	total: number,
+	/**  The store just handled (机构编号), '' when not about one store. */
+	store: string,
+};
+
+/**  The design as the page edits it: the brand colour may come as `#RRGGBB`, the logo as a file path. */
+export type PrintSettings = {
+	profile_id: number,
+	design: StandDesign,
+	/**  `#RRGGBB`; replaces `design.brand_color` when set. */
+	brand_hex: string | null,
+	/**  A PNG or JPEG printed above the headline. */
+	logo_path: string | null,
+};
+
+/**  A problem that does not stop the export but that the merchant should see. */
+export type PrintWarning = {
+	/**  Stable code, e.g. `print.code_low_ppi`. */
+	code: string,
+	/**  The store it concerns ('' for the whole export). */
+	store_id: string,
+	zh: string,
+	en: string,
 };
 
 /**
@@ -476,6 +620,62 @@ export type SchemeSource =
 "recovered" | 
 /**  9800010 for an sn we had not used: another tool generated it; the openlink from errmsg. */
 "adopted";
+
+/**  L stand (one printed side) or T stand (front and back: two pages per store). */
+export type Sides = "single" | "double";
+
+/**  A size the merchant can pick. */
+export type SizeOption = {
+	size: PageSize,
+	/**  A5, 10x15cm, … */
+	label: string,
+	short_mm: number | null,
+	long_mm: number | null,
+};
+
+/**
+ *  What the merchant chooses once for a whole export. Every text is editable; [`StandDesign::default`] prints
+ *  as is.
+ */
+export type StandDesign = {
+	orientation: Orientation,
+	size: PageSize,
+	sides: Sides,
+	/**  Print the store name (the merchant chooses per export, as in the current downloads). */
+	show_store_name: boolean,
+	/**  Big title at the top. */
+	headline: string,
+	/**  The word inside the tap target. */
+	nfc_label: string,
+	/**  Lines under the tap target. */
+	nfc_lines: string[],
+	/**  Lines under the mini-program code. */
+	scan_lines: string[],
+	/**  Accent colour (bands, the tap target, the icon). Text and the code stay single black. */
+	brand_color: Cmyk,
+	/**  Diameter of the tap target, 35–45 mm; `None` = chosen from the page size. */
+	nfc_zone_mm: number | null,
+	/**  Width of the mini-program code; `None` = as large as the page allows (up to 80 mm). */
+	code_mm: number | null,
+	/**  Draw a thin dashed circle where the NFC sticker goes (behind the insert or between the acrylic layers). */
+	sticker_guide: boolean,
+	/**  转曲: draw text as outlines (no fonts in the PDF), for shops that ask for it. */
+	outline_text: boolean,
+	/**  Crop marks (裁切线) outside the bleed. */
+	crop_marks: boolean,
+	/**  How the code and logo images are embedded. */
+	image_color: ImageColor,
+};
+
+/**  A preview of one stand. */
+export type StandPreview = {
+	/**  One SVG per page (front, and back for a double-sided stand). */
+	pages: string[],
+	width_mm: number | null,
+	height_mm: number | null,
+	code_ppi: number | null,
+	warnings: PrintWarning[],
+};
 
 /**  One tap at the station, successful or not. */
 export type StationAttempt = {
@@ -610,6 +810,17 @@ export type Store = {
 	archived_at: number | null,
 	created_at: number,
 	updated_at: number,
+};
+
+/**  A store in the picker, with where its code would come from. */
+export type StoreCode = {
+	store_id: number,
+	org_code: string,
+	name: string,
+	company: string,
+	code: CodeStatus,
+	/**  Why this store cannot get a code (e.g. a 机构编号 that does not fit a scene). */
+	problem: UserError | null,
 };
 
 export type StoreInput = {

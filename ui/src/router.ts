@@ -3,7 +3,6 @@ import type { RouteRecordRaw, RouterHistory } from "vue-router";
 import { AREAS, DEFAULT_AREA } from "./areas";
 import type { AreaId } from "./areas";
 import CredentialsView from "./views/CredentialsView.vue";
-import PrintView from "./views/PrintView.vue";
 import SettingsView from "./views/SettingsView.vue";
 
 // The default area and the light pages are in the entry chunk; the table-heavy pages load on first visit
@@ -13,7 +12,7 @@ export const AREA_VIEWS: Record<AreaId, NonNullable<RouteRecordRaw["component"]>
   models: () => import("./views/ModelsView.vue"),
   stores: () => import("./views/StoresView.vue"),
   write: () => import("./views/WriteView.vue"),
-  print: PrintView,
+  print: () => import("./views/PrintView.vue"),
   history: () => import("./views/HistoryView.vue"),
   inspect: () => import("./views/InspectView.vue"),
   settings: SettingsView,

@@ -32,17 +32,4 @@ describe("router", () => {
     expect(router.currentRoute.value.name).toBe(DEFAULT_AREA);
   });
 
-  // Areas still waiting for their work: an honest placeholder (the others have their own tests).
-  const PLACEHOLDERS = ["print"] as const;
-  it.each(PLACEHOLDERS)("view %s renders its root and an honest placeholder", async (area) => {
-    const m = await mount(AREA_VIEWS[area] as Component, {}, `/${area}`);
-    cleanup = m.unmount;
-    const root = m.q(`view-${area}`);
-    expect(root).not.toBeNull();
-    expect(m.el.firstElementChild?.getAttribute("data-testid") ?? root?.getAttribute("data-testid")).toBe(`view-${area}`);
-    expect(m.q("area-placeholder")?.textContent).toContain("尚未开放");
-    // No dead buttons: the only button allowed is a real navigation.
-    const buttons = [...m.el.querySelectorAll("button")];
-    expect(buttons.every((b) => b.dataset.testid === "placeholder-hint-action")).toBe(true);
-  });
 });

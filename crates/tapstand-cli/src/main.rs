@@ -105,7 +105,7 @@ async fn run(command: Command, paths: &AppPaths, json: bool) -> Result<(), UserE
         Command::Wechat(c) => wechat::run(c, paths, json).await,
         Command::Scheme(a) => wechat::scheme(a, paths, json).await,
         Command::Wxacode(a) => wechat::wxacode(a, paths, json).await,
-        Command::ExportPdf(a) => print::export_pdf(a, json),
+        Command::ExportPdf(a) => print::export_pdf(a, paths, json).await,
         Command::Write(a) => station::write(a, paths, json).await,
         Command::History(a) => station::history(a, paths, json).await,
         Command::Profile(c) => records::profile(c, paths, json).await,

@@ -1,14 +1,21 @@
-//! `export-pdf`: print-ready stand artwork from a mini-program code image (the same engine as the app).
+//! `export-pdf`: print-ready stand artwork (the same engine as the app), for stores from the database
+//! (`--store S`, `--all`: each store's mini-program code from the cache, an imported image, or
+//! `getwxacodeunlimit`, then cached) or for one code image (`--code-image FILE`).
 
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use tapstand_core::UserError;
+use tapstand_core::{AppPaths, UserError};
+use tapstand_materials::{CodePlan, StandTarget};
 use tapstand_print::{
     Cmyk, ExportRequest, ExportTarget, ImageColor, Orientation, PageSize, SharedAssets, Sides,
     StandContent, StandDesign, SvgOptions,
 };
+use tapstand_secrets::Keychain;
+use tapstand_store::records::Profile;
+use tapstand_store::Db;
+use tapstand_wechat::{ClientConfig, WechatClient};
 
 use crate::output;
 
@@ -40,20 +47,36 @@ fn parse_color(s: &str) -> Result<Cmyk, String> {
 }
 
 #[derive(Args, Debug)]
+#[command(group(clap::ArgGroup::new("what").required(true).args(["store", "all", "code_image"])))]
 pub struct ExportPdfArgs {
-    /// The mini-program code image (PNG or JPEG; fetch it 1280 px wide).
-    #[arg(long, value_name = "FILE")]
-    pub code_image: PathBuf,
+    /// A store to export: 机构编号, full 门店名称 or #<row id> (repeat for several).
+    #[arg(long, value_name = "S")]
+    pub store: Vec<String>,
+    /// Every store that is not archived.
+    #[arg(long, conflicts_with_all = ["store", "code_image"])]
+    pub all: bool,
+    /// The mini program profile (name, AppID or id) whose codes are used; needed only when there are several.
+    #[arg(long, value_name = "P")]
+    pub profile: Option<String>,
+    /// One PDF per store in the folder --out (default: all stores in one multi-page PDF).
+    #[arg(long)]
+    pub per_store: bool,
+    /// Never contact WeChat: only codes already cached or imported are used.
+    #[arg(long)]
+    pub offline: bool,
+    /// One-off: a mini-program code image (PNG or JPEG; fetch it 1280 px wide) instead of stores.
+    #[arg(long, value_name = "FILE", conflicts_with = "store")]
+    pub code_image: Option<PathBuf>,
     /// vertical (竖版) or horizontal (横版).
     #[arg(long, default_value = "vertical", value_parser = parse_layout)]
     pub layout: Orientation,
     /// A4, A5, A6, 10x15, 15x20 (cm) or a custom insert size such as 120x180mm.
     #[arg(long, default_value = "A5", value_parser = parse_size)]
     pub size: PageSize,
-    /// Print this store name (门店名称) under the headline.
-    #[arg(long)]
+    /// Print the store name (门店名称) under the headline. With --code-image, give the name: --store-name NAME.
+    #[arg(long, value_name = "NAME", num_args = 0..=1, default_missing_value = "")]
     pub store_name: Option<String>,
-    /// Store or terminal id, printed in the slug for the print shop.
+    /// With --code-image: store or terminal id, printed in the slug for the print shop.
     #[arg(long, default_value = "")]
     pub store_id: String,
     /// T stand: front and back (two pages; on the horizontal layout the back is mirrored).
@@ -80,7 +103,7 @@ pub struct ExportPdfArgs {
     /// Also write the live-preview SVG (front page) here.
     #[arg(long, value_name = "FILE")]
     pub preview_svg: Option<PathBuf>,
-    /// Where to write the PDF.
+    /// Where to write the PDF (with --per-store: the folder).
     #[arg(long, value_name = "PATH")]
     pub out: PathBuf,
 }
@@ -102,8 +125,8 @@ fn read(path: &Path, what_zh: &str, what_en: &str) -> Result<Vec<u8>, UserError>
     })
 }
 
-pub fn export_pdf(a: ExportPdfArgs, json: bool) -> Result<(), UserError> {
-    let design = StandDesign {
+fn design(a: &ExportPdfArgs) -> StandDesign {
+    StandDesign {
         orientation: a.layout,
         size: a.size,
         sides: if a.double_sided {
@@ -125,20 +148,124 @@ pub fn export_pdf(a: ExportPdfArgs, json: bool) -> Result<(), UserError> {
             .unwrap_or_else(|| StandDesign::default().headline),
         brand_color: a.brand_color.unwrap_or(Cmyk::DEFAULT_BRAND),
         ..StandDesign::default()
-    };
+    }
+}
+
+async fn pick_profile(db: &Db, key: Option<&str>) -> Result<Profile, UserError> {
+    let profiles = tapstand_records::list_profiles(db).await?;
+    if let Some(key) = key {
+        let key = key.trim();
+        return profiles
+            .into_iter()
+            .find(|p| p.name == key || p.appid == key || p.id.to_string() == key)
+            .ok_or_else(|| {
+                UserError::new(
+                    "not_found",
+                    (
+                        &format!("没有名为“{key}”的小程序配置。"),
+                        "用 `tapstand-cli profile list` 查看已有配置。",
+                    ),
+                    (
+                        &format!("No profile named '{key}'."),
+                        "See `tapstand-cli profile list`.",
+                    ),
+                )
+            });
+    }
+    match <[Profile; 1]>::try_from(profiles) {
+        Ok([one]) => Ok(one),
+        Err(v) if v.is_empty() => Err(UserError::new(
+            "print.no_profile",
+            (
+                "还没有小程序配置，无法确定要用哪个小程序的小程序码。",
+                "请先用 `tapstand-cli profile add` 或在应用的“凭据”页添加小程序。",
+            ),
+            (
+                "There is no mini program profile, so there is no code to print.",
+                "Add one with `tapstand-cli profile add` or on the Credentials page of the app.",
+            ),
+        )),
+        Err(v) => Err(UserError::new(
+            "print.choose_profile",
+            (
+                &format!("有 {} 个小程序配置，请指定用哪一个。", v.len()),
+                "加上 --profile 名称（用 `tapstand-cli profile list` 查看）。",
+            ),
+            (
+                &format!("There are {} profiles; say which one.", v.len()),
+                "Add --profile NAME (see `tapstand-cli profile list`).",
+            ),
+        )),
+    }
+}
+
+/// The WeChat client for the profile, with the AppSecret from the OS keychain (only when a code must be
+/// fetched).
+async fn client_for(db: &Db, profile: &Profile) -> Result<WechatClient, UserError> {
+    let keychain = Keychain::native().map_err(tapstand_records::keychain_error)?;
+    let secret = tapstand_records::app_secret(db, &keychain, profile.id).await?;
+    Ok(WechatClient::new(ClientConfig::from_env(), &profile.appid, &secret)?.0)
+}
+
+/// The stores' contents: every code from the cache, the missing ones fetched (unless --offline).
+async fn store_contents(
+    a: &ExportPdfArgs,
+    paths: &AppPaths,
+    json: bool,
+) -> Result<Vec<StandContent>, UserError> {
+    let db = Db::open(&paths.db_path).await?;
+    let profile = pick_profile(&db, a.profile.as_deref()).await?;
+    let stores = tapstand_materials::resolve_stores(&db, &a.store, a.all).await?;
+    let targets = stores
+        .iter()
+        .map(StandTarget::store)
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut plan = CodePlan::new(&db, &profile, targets).await?;
+    let missing = plan.missing().len();
+    if missing > 0 && !a.offline {
+        let client = match client_for(&db, &profile).await {
+            Ok(c) => c,
+            // No secret saved: say which stores lack a code and what to do.
+            Err(e) if e.code == "secret.missing" => {
+                return Err(
+                    tapstand_materials::missing_codes_error(&plan.missing(), false)
+                        .with_detail(e.en.message),
+                )
+            }
+            Err(e) => return Err(e),
+        };
+        plan.fetch_missing(&db, &client, &profile, &mut |done, total, t| {
+            if !json {
+                eprintln!(
+                    "获取小程序码 / fetching code {done}/{total}: {} {}",
+                    t.label, t.name
+                );
+            }
+            ControlFlow::Continue(())
+        })
+        .await?;
+    }
+    plan.into_contents(a.offline)
+}
+
+pub async fn export_pdf(a: ExportPdfArgs, paths: &AppPaths, json: bool) -> Result<(), UserError> {
+    let design = design(&a);
     let assets = SharedAssets {
         logo: match &a.logo {
             Some(p) => Some(read(p, "标志图片", "logo")?),
             None => None,
         },
     };
-    let store = StandContent {
-        id: a.store_id.clone(),
-        store_name: a.store_name.clone(),
-        code_image: read(&a.code_image, "小程序码", "code image")?,
+    let stores = match &a.code_image {
+        Some(code_image) => vec![StandContent {
+            id: a.store_id.clone(),
+            store_name: a.store_name.clone().filter(|n| !n.is_empty()),
+            code_image: read(code_image, "小程序码", "code image")?,
+        }],
+        None => store_contents(&a, paths, json).await?,
     };
     if let Some(svg_path) = &a.preview_svg {
-        let prev = tapstand_print::preview(&design, &assets, &store, SvgOptions::default())?;
+        let prev = tapstand_print::preview(&design, &assets, &stores[0], SvgOptions::default())?;
         std::fs::write(svg_path, &prev.pages[0]).map_err(|source| {
             tapstand_print::PrintError::Io {
                 path: svg_path.clone(),
@@ -146,16 +273,23 @@ pub fn export_pdf(a: ExportPdfArgs, json: bool) -> Result<(), UserError> {
             }
         })?;
     }
-    let stores = [store];
-    let report = tapstand_print::export(
-        &ExportRequest {
-            design: &design,
-            assets: &assets,
-            stores: &stores,
-            target: ExportTarget::OnePdf(a.out.clone()),
-        },
-        &mut |_| ControlFlow::Continue(()),
-    )?;
+    let target = if a.per_store {
+        ExportTarget::FilePerStore(a.out.clone())
+    } else {
+        ExportTarget::OnePdf(a.out.clone())
+    };
+    // The engine is CPU-bound: off the async workers.
+    let report = tokio::task::block_in_place(|| {
+        tapstand_print::export(
+            &ExportRequest {
+                design: &design,
+                assets: &assets,
+                stores: &stores,
+                target,
+            },
+            &mut |_| ControlFlow::Continue(()),
+        )
+    })?;
     if json {
         output::json(&report);
         return Ok(());

@@ -2,5 +2,6 @@
 
 pub mod app;
 pub mod history;
+pub mod print;
 pub mod records;
 pub mod station;

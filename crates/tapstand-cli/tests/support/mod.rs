@@ -1,0 +1,78 @@
+//! Shared by the CLI tests: a private Secret Service (dbus-daemon + gnome-keyring-daemon) in a temporary
+//! HOME, so the CLI reads a real keychain.
+#![allow(dead_code)]
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A private session bus with an unlocked GNOME keyring, in a temporary HOME.
+pub struct Keyring {
+    pub env: Vec<(String, String)>,
+    children: Vec<Child>,
+}
+
+impl Keyring {
+    pub fn start(dir: &Path) -> Option<Keyring> {
+        let home = dir.join("home");
+        let run = dir.join("run");
+        std::fs::create_dir_all(&home).ok()?;
+        std::fs::create_dir_all(&run).ok()?;
+        std::fs::set_permissions(&run, std::os::unix::fs::PermissionsExt::from_mode(0o700)).ok()?;
+        let bus = dir.join("bus");
+        let address = format!("unix:path={}", bus.display());
+        let dbus = Command::new("dbus-daemon")
+            .args(["--session", "--nofork", &format!("--address={address}")])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .ok()?;
+        let mut children = vec![dbus];
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while !bus.exists() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let env = vec![
+            ("DBUS_SESSION_BUS_ADDRESS".to_string(), address),
+            ("HOME".to_string(), home.display().to_string()),
+            (
+                "XDG_DATA_HOME".to_string(),
+                home.join(".local/share").display().to_string(),
+            ),
+            ("XDG_RUNTIME_DIR".to_string(), run.display().to_string()),
+        ];
+        let mut gk = Command::new("gnome-keyring-daemon");
+        gk.args(["--foreground", "--unlock", "--components=secrets"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        for (k, v) in &env {
+            gk.env(k, v);
+        }
+        let mut keyring = Keyring {
+            env,
+            children: Vec::new(),
+        };
+        let Ok(mut gk) = gk.spawn() else {
+            keyring.children = children;
+            return None;
+        };
+        {
+            use std::io::Write;
+            let mut stdin = gk.stdin.take().unwrap();
+            stdin.write_all(b"test-keyring-password").ok()?;
+        }
+        children.push(gk);
+        keyring.children = children;
+        Some(keyring)
+    }
+}
+
+impl Drop for Keyring {
+    fn drop(&mut self) {
+        for c in self.children.iter_mut().rev() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
