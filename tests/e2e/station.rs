@@ -385,6 +385,9 @@ async fn five_tags_in_a_row_then_the_same_tag_a_torn_write_and_a_locked_tag() {
     });
     reader.put(TagState::with_message(VChip::Ntag215, other, &foreign));
     wait_phase(&app, "confirm").await;
+    // The link is one this shop wrote (on another tag): the question says for which target.
+    app.wait_text("[data-testid=station-confirm-message]", "南山店")
+        .await;
     app.screenshot("station-confirm-overwrite-zh-CN").await;
     assert_eq!(
         message(&reader),

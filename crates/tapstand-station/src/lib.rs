@@ -201,15 +201,26 @@ fn sn_bound_elsewhere(sn: &str, path: &str, query: &str) -> UserError {
     )
 }
 
-fn needs_confirmation(scheme: &str) -> UserError {
+fn needs_confirmation(scheme: &str, owner: Option<&str>) -> UserError {
+    let (zh, en) = match owner {
+        // The link is one this install wrote, on another tag (copied content or a tag moved between stands).
+        Some(o) => (
+            format!("这张标签里已经有本店写给“{o}”的链接（原本是另一张标签的）。"),
+            format!("This tag already holds the link this shop wrote for \"{}\" (on another tag).", crate::inspect::label_en(o)),
+        ),
+        None => (
+            "这张标签里已经有另一个小程序链接（可能是别的门店或别的前台）。".to_string(),
+            "This tag already holds another mini-program link (perhaps another store or front desk).".to_string(),
+        ),
+    };
     UserError::new(
         "station.other_scheme",
         (
-            "这张标签里已经有另一个小程序链接（可能是别的门店或别的前台）。",
-            "确认要覆盖后再放上来（命令行：加 --overwrite）；不确定的话请先用“检查”看看它原来指向哪里。",
+            &zh,
+            "确认要覆盖后再放上来（命令行：加 --overwrite）；不确定的话请先用“检查标签”看看它原来指向哪里。",
         ),
         (
-            "This tag already holds another mini-program link (perhaps another store or front desk).",
+            &en,
             "Confirm the overwrite and tap again (CLI: --overwrite); if unsure, inspect the tag first.",
         ),
     )
@@ -401,9 +412,16 @@ impl Station {
         if let Some(cur) = &current {
             if row_link.as_deref() != Some(cur.as_str()) && !overwrite {
                 a.openlink = None;
+                // Say whose link it is when this install wrote it (on another tag).
+                let owner = self
+                    .rt
+                    .block_on(self.db.station_tags_by_openlink(cur))
+                    .ok()
+                    .and_then(|tags| tags.into_iter().next())
+                    .map(|t| t.target_label);
                 return (
                     TapResult::NeedsConfirmation,
-                    Some(needs_confirmation(cur)),
+                    Some(needs_confirmation(cur, owner.as_deref())),
                     Some(cur.clone()),
                 );
             }

@@ -107,6 +107,10 @@ fn continuous_loop_five_tags_same_tag_and_confirmation() {
         s.pending.as_ref().unwrap().previous_scheme.as_deref(),
         Some(links[1].1.as_str())
     );
+    // The question names whose link it is (this install wrote it, for 门店 1001 南山店, on another tag).
+    let asked = s.recent[0].error.as_ref().expect("the question");
+    assert_eq!(asked.code, "station.other_scheme");
+    assert!(asked.zh.message.contains("南山店"), "{}", asked.zh.message);
     // Still asking a moment later; the tag is untouched.
     std::thread::sleep(Duration::from_millis(400));
     assert_eq!(w.status().phase, StationPhase::Confirm);
