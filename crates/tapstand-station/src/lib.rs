@@ -605,7 +605,7 @@ impl Station {
                 return overwrite;
             }
             polls += 1;
-            if polls % 5 == 0 && !self.still_there(pcsc, &info.name, info.event_count) {
+            if polls.is_multiple_of(5) && !self.still_there(pcsc, &info.name, info.event_count) {
                 return false;
             }
             std::thread::sleep(Duration::from_millis(30));

@@ -129,6 +129,9 @@ impl StationStatus {
     }
 }
 
+/// Gets every event with the status after it (the app forwards both to the window).
+pub type StatusSink = Arc<dyn Fn(&StationEvent, &StationStatus) + Send + Sync>;
+
 /// A running station. Dropping it stops the loop and joins the thread.
 pub struct StationWorker {
     stop: Arc<AtomicBool>,
@@ -143,7 +146,7 @@ impl StationWorker {
     pub fn spawn(
         station: Station,
         reader: Option<String>,
-        sink: Arc<dyn Fn(&StationEvent, &StationStatus) + Send + Sync>,
+        sink: StatusSink,
     ) -> std::io::Result<StationWorker> {
         let stop = Arc::new(AtomicBool::new(false));
         let decisions = Arc::new(Decisions::default());
