@@ -223,17 +223,8 @@ async fn store_contents(
     let mut plan = CodePlan::new(&db, &profile, targets).await?;
     let missing = plan.missing().len();
     if missing > 0 && !a.offline {
-        let client = match client_for(&db, &profile).await {
-            Ok(c) => c,
-            // No secret saved: say which stores lack a code and what to do.
-            Err(e) if e.code == "secret.missing" => {
-                return Err(
-                    tapstand_materials::missing_codes_error(&plan.missing(), false)
-                        .with_detail(e.en.message),
-                )
-            }
-            Err(e) => return Err(e),
-        };
+        let client =
+            tapstand_materials::client_for_missing(&plan, client_for(&db, &profile).await)?;
         plan.fetch_missing(&db, &client, &profile, &mut |done, total, t| {
             if !json {
                 eprintln!(

@@ -221,6 +221,21 @@ fn fetch_error(target: &StandTarget, e: WechatError) -> UserError {
     u
 }
 
+/// The WeChat client to fetch `plan`'s missing codes with. Without a saved AppSecret the error names the
+/// stores that lack a code and what to do (import their codes or save the secret), not only "no secret".
+pub fn client_for_missing<C>(
+    plan: &CodePlan,
+    client: Result<C, UserError>,
+) -> Result<C, UserError> {
+    client.map_err(|e| {
+        if e.code == "secret.missing" {
+            missing_codes_error(&plan.missing(), false).with_detail(e.en.message)
+        } else {
+            e
+        }
+    })
+}
+
 /// The error for stores whose code is not cached and cannot be fetched now (`offline`: no network; else no
 /// AppSecret / no client).
 pub fn missing_codes_error(missing: &[&StandTarget], offline: bool) -> UserError {

@@ -209,61 +209,6 @@ fn check_colours(pdf: &Path, outlined: bool) {
     }
 }
 
-/// Renders page `page` and checks the code and the NFC zone are drawn where the layout says.
-fn render_and_look(pdf: &Path, page: u32, layout: &layout::PageLayout, out_png: &Path) {
-    let dpi = 60.0;
-    let stem = out_png.with_extension("");
-    let p = page.to_string();
-    run(
-        "pdftoppm",
-        &[
-            "-r",
-            "60",
-            "-png",
-            "-f",
-            &p,
-            "-l",
-            &p,
-            "-singlefile",
-            pdf.to_str().unwrap(),
-            stem.to_str().unwrap(),
-        ],
-    );
-    let img = image::open(out_png).unwrap().to_rgb8();
-    let px = |mm: f64| ((12.0 + mm) / 25.4 * dpi) as u32;
-    let dark_fraction = |x0: f64, y0: f64, x1: f64, y1: f64, thr: u8| {
-        let (mut dark, mut all) = (0u32, 0u32);
-        for y in px(y0)..px(y1) {
-            for x in px(x0)..px(x1) {
-                let v = img.get_pixel(x, y).0;
-                all += 1;
-                if v.iter().any(|&c| c < thr) {
-                    dark += 1;
-                }
-            }
-        }
-        dark as f64 / all.max(1) as f64
-    };
-    let c = layout.code_rect;
-    let f = dark_fraction(c.x + 2.0, c.y + 2.0, c.x + c.w - 2.0, c.y + c.h - 2.0, 128);
-    assert!(
-        f > 0.2,
-        "code area looks blank ({f:.2}) in {}",
-        out_png.display()
-    );
-    let (nx, ny) = layout.nfc_center;
-    let r = layout.nfc_diameter / 2.0 * 0.6;
-    let f = dark_fraction(nx - r, ny - r, nx + r, ny + r, 250);
-    assert!(
-        f > 0.8,
-        "NFC zone looks blank ({f:.2}) in {}",
-        out_png.display()
-    );
-    // And white paper between the NFC zone and the code (not a blank or black page).
-    let whole = dark_fraction(0.0, 0.0, layout.trim_w, layout.trim_h, 250);
-    assert!(whole < 0.6, "page is too dark ({whole:.2})");
-}
-
 fn page_layout(d: &StandDesign, c: &StandContent, side: Side) -> layout::PageLayout {
     layout_page(
         d,
@@ -307,7 +252,7 @@ fn every_layout_and_size_is_print_ready() {
                 let (w, h) = size.trim_mm(o);
                 check_pdf(&pdf, w, h, 1, name, false);
                 let layout = page_layout(&d, &c, Side::Front);
-                render_and_look(&pdf, 1, &layout, &dir.join(format!("{stem}.png")));
+                render_and_look(&pdf, 1, &layout, &dir.join(format!("{stem}.png")), 0.2);
                 // The live preview of the same stand.
                 let prev =
                     preview(&d, &SharedAssets::default(), &c, SvgOptions::default()).unwrap();
@@ -347,8 +292,8 @@ fn double_sided_stands_have_two_pages_with_the_tap_target_over_the_same_spot() {
         check_pdf(&pdf, w, h, 2, Some(STORE), false);
         let front = page_layout(&d, &c, Side::Front);
         let back = page_layout(&d, &c, Side::Back);
-        render_and_look(&pdf, 1, &front, &dir.join(format!("{stem}-front.png")));
-        render_and_look(&pdf, 2, &back, &dir.join(format!("{stem}-back.png")));
+        render_and_look(&pdf, 1, &front, &dir.join(format!("{stem}-front.png")), 0.2);
+        render_and_look(&pdf, 2, &back, &dir.join(format!("{stem}-back.png")), 0.2);
         // Seen from behind, the back's tap target is the mirror image of the front's: same sticker.
         assert!((back.nfc_center.0 - (w - front.nfc_center.0)).abs() < 1e-6);
         assert!((back.nfc_center.1 - front.nfc_center.1).abs() < 1e-6);

@@ -382,16 +382,8 @@ pub async fn print_export(
     }
     let mut plan = CodePlan::new(db, &profile, targets).await?;
     if !plan.missing().is_empty() {
-        let client = match state.wechat_client(profile.id).await {
-            Ok(c) => c,
-            Err(e) if e.code == "secret.missing" => {
-                return Err(
-                    tapstand_materials::missing_codes_error(&plan.missing(), false)
-                        .with_detail(e.en.message),
-                )
-            }
-            Err(e) => return Err(e),
-        };
+        let client =
+            tapstand_materials::client_for_missing(&plan, state.wechat_client(profile.id).await)?;
         let app2 = app.clone();
         plan.fetch_missing(db, &client, &profile, &mut move |done, total, t| {
             emit(&app2, PrintPhase::Fetching, done, total, &t.label);

@@ -119,3 +119,65 @@ pub fn boxes(pdf: &Path, page: u32) -> std::collections::BTreeMap<String, [f64; 
 }
 
 pub const MM_PT: f64 = 72.0 / 25.4;
+
+/// Renders page `page` of `pdf` at 60 dpi into `out_png` and checks that the code and the NFC zone are drawn
+/// where `layout` puts them (the code area at least `code_min` dark, the NFC zone ≥ 80 % ink) and that the
+/// page is not black. The render includes the 12 mm slug/bleed margin around the trim.
+pub fn render_and_look(
+    pdf: &Path,
+    page: u32,
+    layout: &tapstand_print::layout::PageLayout,
+    out_png: &Path,
+    code_min: f64,
+) {
+    let dpi = 60.0;
+    let stem = out_png.with_extension("");
+    let p = page.to_string();
+    run(
+        "pdftoppm",
+        &[
+            "-r",
+            "60",
+            "-png",
+            "-f",
+            &p,
+            "-l",
+            &p,
+            "-singlefile",
+            pdf.to_str().unwrap(),
+            stem.to_str().unwrap(),
+        ],
+    );
+    let img = image::open(out_png).unwrap().to_rgb8();
+    let px = |mm: f64| ((12.0 + mm) / 25.4 * dpi) as u32;
+    let dark_fraction = |x0: f64, y0: f64, x1: f64, y1: f64, thr: u8| {
+        let (mut dark, mut all) = (0u32, 0u32);
+        for y in px(y0)..px(y1) {
+            for x in px(x0)..px(x1) {
+                all += 1;
+                if img.get_pixel(x, y).0.iter().any(|&c| c < thr) {
+                    dark += 1;
+                }
+            }
+        }
+        dark as f64 / all.max(1) as f64
+    };
+    let c = layout.code_rect;
+    let f = dark_fraction(c.x + 2.0, c.y + 2.0, c.x + c.w - 2.0, c.y + c.h - 2.0, 128);
+    assert!(
+        f > code_min,
+        "code area looks blank ({f:.2}) in {}",
+        out_png.display()
+    );
+    let (nx, ny) = layout.nfc_center;
+    let r = layout.nfc_diameter / 2.0 * 0.6;
+    let f = dark_fraction(nx - r, ny - r, nx + r, ny + r, 250);
+    assert!(
+        f > 0.8,
+        "NFC zone looks blank ({f:.2}) in {}",
+        out_png.display()
+    );
+    // And white paper between the NFC zone and the code (not a blank or black page).
+    let whole = dark_fraction(0.0, 0.0, layout.trim_w, layout.trim_h, 250);
+    assert!(whole < 0.6, "page is too dark ({whole:.2})");
+}
