@@ -2,11 +2,11 @@
 
 use std::sync::Arc;
 
-use tapstand_ndef::t2t::{decode_image, lock_state};
+use tapstand_ndef::t2t::lock_state;
 use tapstand_ndef::wechat::{uri_and_aar, wechat_message, WECHAT_PACKAGE};
 use tapstand_ndef::{ChipKind, Message};
 use tapstand_secrets::{accounts, Keychain, SecretStore, SecretString};
-use tapstand_vtag::{Faults, TagState, VChip};
+use tapstand_vtag::{content, Content, Faults, TagState, VChip};
 
 use crate::inproc::InProcessTransport;
 use crate::quirks::{quirks_for, PassThrough};
@@ -26,35 +26,6 @@ fn session(tag: TagState) -> TagSession<InProcessTransport> {
 
 fn wechat(ticket: &str) -> Message {
     wechat_message(&format!("weixin://dl/business/?t={ticket}")).unwrap()
-}
-
-/// What a phone would see on the tag.
-#[derive(Debug, PartialEq, Eq, Clone)]
-pub enum Content {
-    NotNdef,
-    Empty,
-    Message(Vec<u8>),
-    Invalid(String),
-}
-
-pub fn content(mem: &[u8]) -> Content {
-    let d = decode_image(mem);
-    match d.cc {
-        Some(cc) if cc.is_ndef() => {}
-        _ => return Content::NotNdef,
-    }
-    let l = match &d.layout {
-        Ok(l) => l,
-        Err(e) => return Content::Invalid(format!("{e:?}")),
-    };
-    if l.ndef.is_none() {
-        return Content::Invalid("no NDEF TLV".into());
-    }
-    match (d.message_bytes, d.message) {
-        (Some(b), _) if b.is_empty() => Content::Empty,
-        (Some(b), Some(Ok(_))) => Content::Message(b),
-        (_, m) => Content::Invalid(format!("{m:?}")),
-    }
 }
 
 fn mem(s: &TagSession<InProcessTransport>) -> Vec<u8> {
