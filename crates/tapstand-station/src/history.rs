@@ -119,6 +119,14 @@ pub async fn page(db: &Db, filter: &HistoryFilter) -> Result<HistoryPage, UserEr
 
 /// Every attempt matching `filter` (its `limit` and `offset` are ignored) as CSV bytes.
 pub async fn export_csv(db: &Db, filter: &HistoryFilter) -> Result<Vec<u8>, UserError> {
+    Ok(export_csv_counted(db, filter).await?.0)
+}
+
+/// [`export_csv`] with the number of data rows written (cells may hold line breaks: count rows, not lines).
+pub async fn export_csv_counted(
+    db: &Db,
+    filter: &HistoryFilter,
+) -> Result<(Vec<u8>, usize), UserError> {
     let all = HistoryFilter {
         limit: Some(i64::MAX),
         offset: None,
@@ -127,7 +135,7 @@ pub async fn export_csv(db: &Db, filter: &HistoryFilter) -> Result<Vec<u8>, User
     let rows = db.station_history(&all).await?;
     let mut out = Vec::with_capacity(256 + rows.len() * 200);
     write_csv(&rows, &mut out).map_err(UserError::internal)?;
-    Ok(out)
+    Ok((out, rows.len()))
 }
 
 #[cfg(test)]

@@ -37,13 +37,9 @@ pub async fn history_export_csv(
     filter: HistoryFilter,
     path: String,
 ) -> Result<CsvExport, UserError> {
-    let bytes = tapstand_station::history::export_csv(&state.core()?.db, &filter).await?;
-    // Header line + one line per row.
-    let rows = bytes
-        .iter()
-        .filter(|b| **b == b'\n')
-        .count()
-        .saturating_sub(1) as u32;
+    let (bytes, rows) =
+        tapstand_station::history::export_csv_counted(&state.core()?.db, &filter).await?;
+    let rows = rows as u32;
     let target = std::path::PathBuf::from(&path);
     // Write next to the target, then rename: a half-written file never replaces a good one.
     let tmp = target.with_extension("csv.part");
