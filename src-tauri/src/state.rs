@@ -1,21 +1,16 @@
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use tapstand_core::{AppPaths, Core, UserError};
-use tapstand_secrets::Keychain;
 use tapstand_station::worker::{StationStatus, StationWorker};
-use tapstand_wechat::{ClientConfig, WechatClient};
 
-/// Managed state: the open core (or why it could not be opened, shown by the UI as a full-page error), the
-/// OS keychain, and one WeChat client per profile (each keeps its access token in memory only).
+/// Managed state: the open core (or why it could not be opened, shown by the UI as a full-page error) and
+/// the write station. The keychain and the WeChat clients live in the core (tapstand-core), shared with
+/// the CLI.
 pub struct AppState {
     pub paths: AppPaths,
     /// When the process started (for the first-paint figure).
     pub started: std::time::Instant,
-    core: Result<Core, UserError>,
-    keychain: Mutex<Option<Arc<Keychain>>>,
-    wechat_config: ClientConfig,
-    wechat: Mutex<HashMap<i64, Arc<WechatClient>>>,
+    core: Result<Arc<Core>, UserError>,
     /// The running write station (at most one: it owns the readers), and the status it ended with.
     station: Mutex<Option<StationWorker>>,
     station_last: Mutex<StationStatus>,
@@ -23,7 +18,7 @@ pub struct AppState {
 
 impl AppState {
     pub async fn open(paths: AppPaths, started: std::time::Instant) -> AppState {
-        let core = Core::open(paths.clone()).await;
+        let core = Core::open(paths.clone()).await.map(Arc::new);
         if let Err(e) = &core {
             tracing::error!(code = %e.code, detail = ?e.detail, "database could not be opened");
         }
@@ -31,62 +26,13 @@ impl AppState {
             paths,
             started,
             core,
-            keychain: Mutex::new(None),
-            // TAPSTAND_WECHAT_BASE_URL overrides https://api.weixin.qq.com (the local fake in tests and demos).
-            wechat_config: ClientConfig::from_env(),
-            wechat: Mutex::new(HashMap::new()),
             station: Mutex::new(None),
             station_last: Mutex::new(StationStatus::default()),
         }
     }
 
-    pub fn core(&self) -> Result<&Core, UserError> {
+    pub fn core(&self) -> Result<&Arc<Core>, UserError> {
         self.core.as_ref().map_err(Clone::clone)
-    }
-
-    /// The OS keychain, connected on first use (a keychain that comes up later is picked up then).
-    pub fn keychain(&self) -> Result<Arc<Keychain>, UserError> {
-        let mut slot = self.keychain.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(k) = slot.as_ref() {
-            return Ok(k.clone());
-        }
-        let k = Arc::new(Keychain::native().map_err(tapstand_records::keychain_error)?);
-        *slot = Some(k.clone());
-        Ok(k)
-    }
-
-    /// The WeChat client for a profile, built from its AppID and the AppSecret in the keychain.
-    pub async fn wechat_client(&self, profile_id: i64) -> Result<Arc<WechatClient>, UserError> {
-        if let Some(c) = self
-            .wechat
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&profile_id)
-        {
-            return Ok(c.clone());
-        }
-        let db = &self.core()?.db;
-        let profile = db
-            .get_profile(profile_id)
-            .await?
-            .ok_or_else(|| UserError::internal(format!("profile {profile_id} not found")))?;
-        let secret = tapstand_records::app_secret(db, &*self.keychain()?, profile_id).await?;
-        let (client, _warnings) =
-            WechatClient::new(self.wechat_config.clone(), &profile.appid, &secret)?;
-        let client = Arc::new(client);
-        self.wechat
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(profile_id, client.clone());
-        Ok(client)
-    }
-
-    /// Drops the cached client (and its token) after the secret changed.
-    pub fn forget_wechat_client(&self, profile_id: i64) {
-        self.wechat
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(&profile_id);
     }
 
     pub fn station_running(&self) -> bool {

@@ -65,7 +65,7 @@ export const commands = {
 	historyExportCsv: (filter: HistoryFilter, path: string) => typedError<CsvExport, UserError>(__TAURI_INVOKE("history_export_csv", { filter, path })),
 	/**
 	 *  Reads the tag on the reader (waiting up to `wait_ms` for one) and says what it is. With a profile (or
-	 *  the only/first one), WeChat links that are not in the ledger are looked up with `queryscheme`.
+	 *  the only one with a saved AppSecret), WeChat links that are not in the ledger are looked up with `queryscheme`.
 	 */
 	inspectTag: (profileId: number | null, reader: string | null, waitMs: number) => typedError<Inspection, UserError>(__TAURI_INVOKE("inspect_tag", { profileId, reader, waitMs })),
 	printOptions: () => __TAURI_INVOKE<PrintOptions>("print_options"),

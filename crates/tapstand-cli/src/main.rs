@@ -13,7 +13,7 @@ mod tag;
 mod wechat;
 
 use clap::{Parser, Subcommand};
-use tapstand_core::{AppPaths, UserError};
+use tapstand_core::{AppPaths, Core, UserError};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -46,9 +46,7 @@ pub enum Command {
     Inspect(tag::InspectArgs),
     /// Write a URI (+ Android Application Record) tear-safely and verify it.
     WriteNdef(tag::WriteArgs),
-    /// Run a virtual NTAG on vsmartcard's virtual reader (needs pcscd + vsmartcard-vpcd), for demos and tests.
-    VirtualTag(tag::VirtualTagArgs),
-    /// WeChat connection: test it, store the AppSecret (from stdin), quota use.
+    /// WeChat connection of a profile (--profile P): test it, store the AppSecret (from stdin), quota use.
     #[command(subcommand)]
     Wechat(wechat::WechatCommand),
     /// Find or generate the NFC link (openlink) of a tag: the ledger first, WeChat only when needed.
@@ -95,26 +93,31 @@ fn main() {
 }
 
 async fn run(command: Command, paths: &AppPaths, json: bool) -> Result<(), UserError> {
+    // Commands that only talk to a reader open no database.
+    let command = match command {
+        Command::Doctor => return doctor::run(paths, json).await,
+        Command::Readers => return tag::readers(json),
+        Command::Inspect(a) if !a.explain => return tag::inspect(a.pick, json),
+        Command::WriteNdef(a) => return tag::write_ndef(a, json),
+        other => other,
+    };
+    let core = Core::open(paths.clone()).await?;
     match command {
-        Command::Doctor => doctor::run(paths, json).await,
-        Command::Readers => tag::readers(json),
-        Command::Inspect(a) if a.explain => station::check(a, paths, json).await,
-        Command::Inspect(a) => tag::inspect(a.pick, json),
-        Command::WriteNdef(a) => tag::write_ndef(a, json),
-        Command::VirtualTag(a) => tag::virtual_tag(a, json),
-        Command::Wechat(c) => wechat::run(c, paths, json).await,
-        Command::Scheme(a) => wechat::scheme(a, paths, json).await,
-        Command::Wxacode(a) => wechat::wxacode(a, paths, json).await,
-        Command::ExportPdf(a) => print::export_pdf(a, paths, json).await,
-        Command::Write(a) => station::write(a, paths, json).await,
-        Command::History(a) => station::history(a, paths, json).await,
-        Command::Profile(c) => records::profile(c, paths, json).await,
-        Command::Model(c) => records::model(c, paths, json).await,
+        Command::Doctor | Command::Readers | Command::WriteNdef(_) => unreachable!(),
+        Command::Inspect(a) => station::check(a, core, json).await,
+        Command::Wechat(c) => wechat::run(c, &core, json).await,
+        Command::Scheme(a) => wechat::scheme(a, &core, json).await,
+        Command::Wxacode(a) => wechat::wxacode(a, &core, json).await,
+        Command::ExportPdf(a) => print::export_pdf(a, &core, json).await,
+        Command::Write(a) => station::write(a, &core, json).await,
+        Command::History(a) => station::history(a, &core, json).await,
+        Command::Profile(c) => records::profile(c, &core, json).await,
+        Command::Model(c) => records::model(c, &core, json).await,
         Command::Store(c) => {
-            records::stores_or_terminals(tapstand_records::RecordKind::Stores, c, paths, json).await
+            records::stores_or_terminals(tapstand_records::RecordKind::Stores, c, &core, json).await
         }
         Command::Terminal(c) => {
-            records::stores_or_terminals(tapstand_records::RecordKind::Terminals, c, paths, json)
+            records::stores_or_terminals(tapstand_records::RecordKind::Terminals, c, &core, json)
                 .await
         }
     }

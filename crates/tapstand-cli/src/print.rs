@@ -1,21 +1,17 @@
-//! `export-pdf`: print-ready stand artwork (the same engine as the app), for stores from the database
+//! `export-pdf`: print-ready stand artwork (the same engine and service as the app), for stores from the database
 //! (`--store S`, `--all`: each store's mini-program code from the cache, an imported image, or
 //! `getwxacodeunlimit`, then cached) or for one code image (`--code-image FILE`).
 
 use std::ops::ControlFlow;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::Args;
-use tapstand_core::{AppPaths, UserError};
-use tapstand_materials::{CodePlan, StandTarget};
+use tapstand_core::files::read_input;
+use tapstand_core::{lookup, Core, UserError};
 use tapstand_print::{
     Cmyk, ExportRequest, ExportTarget, ImageColor, Orientation, PageSize, SharedAssets, Sides,
     StandContent, StandDesign, SvgOptions,
 };
-use tapstand_secrets::Keychain;
-use tapstand_store::records::Profile;
-use tapstand_store::Db;
-use tapstand_wechat::{ClientConfig, WechatClient};
 
 use crate::output;
 
@@ -108,23 +104,6 @@ pub struct ExportPdfArgs {
     pub out: PathBuf,
 }
 
-fn read(path: &Path, what_zh: &str, what_en: &str) -> Result<Vec<u8>, UserError> {
-    std::fs::read(path).map_err(|e| {
-        UserError::new(
-            "print.read_input",
-            (
-                &format!("无法读取{what_zh}文件 {}。", path.display()),
-                "请检查文件路径是否正确、文件是否存在。",
-            ),
-            (
-                &format!("Cannot read the {what_en} file {}.", path.display()),
-                "Check the path and that the file exists.",
-            ),
-        )
-        .with_detail(e)
-    })
-}
-
 fn design(a: &ExportPdfArgs) -> StandDesign {
     StandDesign {
         orientation: a.layout,
@@ -151,81 +130,16 @@ fn design(a: &ExportPdfArgs) -> StandDesign {
     }
 }
 
-async fn pick_profile(db: &Db, key: Option<&str>) -> Result<Profile, UserError> {
-    let profiles = tapstand_records::list_profiles(db).await?;
-    if let Some(key) = key {
-        let key = key.trim();
-        return profiles
-            .into_iter()
-            .find(|p| p.name == key || p.appid == key || p.id.to_string() == key)
-            .ok_or_else(|| {
-                UserError::new(
-                    "not_found",
-                    (
-                        &format!("没有名为“{key}”的小程序配置。"),
-                        "用 `tapstand-cli profile list` 查看已有配置。",
-                    ),
-                    (
-                        &format!("No profile named '{key}'."),
-                        "See `tapstand-cli profile list`.",
-                    ),
-                )
-            });
-    }
-    match <[Profile; 1]>::try_from(profiles) {
-        Ok([one]) => Ok(one),
-        Err(v) if v.is_empty() => Err(UserError::new(
-            "print.no_profile",
-            (
-                "还没有小程序配置，无法确定要用哪个小程序的小程序码。",
-                "请先用 `tapstand-cli profile add` 或在应用的“凭据”页添加小程序。",
-            ),
-            (
-                "There is no mini program profile, so there is no code to print.",
-                "Add one with `tapstand-cli profile add` or on the Credentials page of the app.",
-            ),
-        )),
-        Err(v) => Err(UserError::new(
-            "print.choose_profile",
-            (
-                &format!("有 {} 个小程序配置，请指定用哪一个。", v.len()),
-                "加上 --profile 名称（用 `tapstand-cli profile list` 查看）。",
-            ),
-            (
-                &format!("There are {} profiles; say which one.", v.len()),
-                "Add --profile NAME (see `tapstand-cli profile list`).",
-            ),
-        )),
-    }
-}
-
-/// The WeChat client for the profile, with the AppSecret from the OS keychain (only when a code must be
-/// fetched).
-async fn client_for(db: &Db, profile: &Profile) -> Result<WechatClient, UserError> {
-    let keychain = Keychain::native().map_err(tapstand_records::keychain_error)?;
-    let secret = tapstand_records::app_secret(db, &keychain, profile.id).await?;
-    Ok(WechatClient::new(ClientConfig::from_env(), &profile.appid, &secret)?.0)
-}
-
 /// The stores' contents: every code from the cache, the missing ones fetched (unless --offline).
 async fn store_contents(
     a: &ExportPdfArgs,
-    paths: &AppPaths,
+    core: &Core,
     json: bool,
 ) -> Result<Vec<StandContent>, UserError> {
-    let db = Db::open(&paths.db_path).await?;
-    let profile = pick_profile(&db, a.profile.as_deref()).await?;
-    let stores = tapstand_materials::resolve_stores(&db, &a.store, a.all).await?;
-    let targets = stores
-        .iter()
-        .map(StandTarget::store)
-        .collect::<Result<Vec<_>, _>>()?;
-    let mut plan = CodePlan::new(&db, &profile, targets).await?;
-    let missing = plan.missing().len();
-    if missing > 0 && !a.offline {
-        let client =
-            tapstand_materials::client_for_missing(&plan, client_for(&db, &profile).await)?;
-        plan.fetch_missing(&db, &client, &profile, &mut |done, total, t| {
+    let profile = lookup::profile_or_only(&core.db, a.profile.as_deref()).await?;
+    let stores = tapstand_materials::resolve_stores(&core.db, &a.store, a.all).await?;
+    let materials = core
+        .materials(&profile, &stores, a.offline, &mut |done, total, t| {
             if !json {
                 eprintln!(
                     "获取小程序码 / fetching code {done}/{total}: {} {}",
@@ -235,15 +149,14 @@ async fn store_contents(
             ControlFlow::Continue(())
         })
         .await?;
-    }
-    plan.into_contents(a.offline)
+    Ok(materials.contents)
 }
 
-pub async fn export_pdf(a: ExportPdfArgs, paths: &AppPaths, json: bool) -> Result<(), UserError> {
+pub async fn export_pdf(a: ExportPdfArgs, core: &Core, json: bool) -> Result<(), UserError> {
     let design = design(&a);
     let assets = SharedAssets {
         logo: match &a.logo {
-            Some(p) => Some(read(p, "标志图片", "logo")?),
+            Some(p) => Some(read_input(p, ("标志图片", "logo"))?),
             None => None,
         },
     };
@@ -251,9 +164,9 @@ pub async fn export_pdf(a: ExportPdfArgs, paths: &AppPaths, json: bool) -> Resul
         Some(code_image) => vec![StandContent {
             id: a.store_id.clone(),
             store_name: a.store_name.clone().filter(|n| !n.is_empty()),
-            code_image: read(code_image, "小程序码", "code image")?,
+            code_image: read_input(code_image, ("小程序码", "code image"))?,
         }],
-        None => store_contents(&a, paths, json).await?,
+        None => store_contents(&a, core, json).await?,
     };
     if let Some(svg_path) = &a.preview_svg {
         let prev = tapstand_print::preview(&design, &assets, &stores[0], SvgOptions::default())?;

@@ -1,18 +1,14 @@
 //! Records from the command line: `profile`, `model`, `store`, `terminal` — the same rules and storage as
 //! the app (tapstand-records). `profile set-secret` reads the AppSecret from stdin, never from argv.
 
-use std::io::{IsTerminal, Read};
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
-use tapstand_core::{AppPaths, UserError};
+use tapstand_core::{lookup, Core, UserError};
 use tapstand_error::FieldIssue;
 use tapstand_records::import::{self, ImportPreview, RowAction};
 use tapstand_records::RecordKind;
-use tapstand_secrets::{Keychain, SecretString};
-use tapstand_store::records::{DeviceModelInput, Profile, ProfileInput};
-use tapstand_store::Db;
-use tapstand_wechat::{ClientConfig, WechatClient};
+use tapstand_store::records::{DeviceModelInput, ProfileInput};
 
 use crate::output;
 
@@ -116,35 +112,6 @@ pub struct ListArgs {
     pub archived: bool,
 }
 
-async fn db(paths: &AppPaths) -> Result<Db, UserError> {
-    Ok(Db::open(&paths.db_path).await?)
-}
-
-fn keychain() -> Result<Keychain, UserError> {
-    Keychain::native().map_err(tapstand_records::keychain_error)
-}
-
-async fn find_profile(db: &Db, key: &str) -> Result<Profile, UserError> {
-    let key = key.trim();
-    tapstand_records::list_profiles(db)
-        .await?
-        .into_iter()
-        .find(|p| p.name == key || p.appid == key || p.id.to_string() == key)
-        .ok_or_else(|| {
-            UserError::new(
-                "not_found",
-                (
-                    &format!("没有名为“{key}”的小程序配置。"),
-                    "用 `tapstand-cli profile list` 查看已有配置。",
-                ),
-                (
-                    &format!("No profile named '{key}'."),
-                    "See `tapstand-cli profile list`.",
-                ),
-            )
-        })
-}
-
 fn print_warnings(json: bool, warnings: &[FieldIssue]) {
     if !json {
         for w in warnings {
@@ -153,8 +120,8 @@ fn print_warnings(json: bool, warnings: &[FieldIssue]) {
     }
 }
 
-pub async fn profile(cmd: ProfileCommand, paths: &AppPaths, json: bool) -> Result<(), UserError> {
-    let db = db(paths).await?;
+pub async fn profile(cmd: ProfileCommand, core: &Core, json: bool) -> Result<(), UserError> {
+    let db = &core.db;
     match cmd {
         ProfileCommand::Add(a) => {
             let input = ProfileInput {
@@ -164,7 +131,7 @@ pub async fn profile(cmd: ProfileCommand, paths: &AppPaths, json: bool) -> Resul
                 page_path: a.page,
                 query_template: a.query,
             };
-            let saved = tapstand_records::save_profile(&db, None, input).await?;
+            let saved = tapstand_records::save_profile(db, None, input).await?;
             print_warnings(json, &saved.warnings);
             if json {
                 output::json(&saved);
@@ -176,7 +143,7 @@ pub async fn profile(cmd: ProfileCommand, paths: &AppPaths, json: bool) -> Resul
             }
         }
         ProfileCommand::List => {
-            let list = tapstand_records::list_profiles(&db).await?;
+            let list = tapstand_records::list_profiles(db).await?;
             if json {
                 output::json(&list);
             } else {
@@ -194,61 +161,23 @@ pub async fn profile(cmd: ProfileCommand, paths: &AppPaths, json: bool) -> Resul
             }
         }
         ProfileCommand::SetSecret(r) => {
-            let p = find_profile(&db, &r.profile).await?;
-            if std::io::stdin().is_terminal() {
-                eprintln!(
-                    "粘贴小程序密钥（AppSecret）后按回车 / Paste the AppSecret and press Enter:"
-                );
-            }
-            let mut secret = String::new();
-            std::io::stdin()
-                .read_to_string(&mut secret)
-                .map_err(UserError::internal)?;
-            let secret = SecretString::new(secret.trim());
-            let warnings =
-                tapstand_records::set_app_secret(&db, &keychain()?, p.id, secret.expose()).await?;
-            print_warnings(json, &warnings);
-            if json {
-                output::json(
-                    &serde_json::json!({ "ok": true, "profile": p.id, "warnings": warnings }),
-                );
-            } else {
-                println!(
-                    "已保存到系统钥匙串 / Saved in the OS keychain ({}).",
-                    p.appid
-                );
-            }
+            let p = lookup::profile(db, &r.profile).await?;
+            crate::wechat::set_secret(&p, core, json).await?;
         }
         ProfileCommand::Test(r) => {
-            let p = find_profile(&db, &r.profile).await?;
-            let secret = tapstand_records::app_secret(&db, &keychain()?, p.id).await?;
-            let (client, warnings) =
-                WechatClient::new(ClientConfig::from_env(), &p.appid, &secret)?;
-            if !json {
-                for w in &warnings {
-                    eprintln!("提示 / Note: {w:?}");
-                }
-            }
-            let check = client.check().await?;
-            if json {
-                output::json(&check);
-            } else {
-                println!(
-                    "连接正常 / Connection OK: {} (token valid {} s)",
-                    check.appid, check.expires_in
-                );
-            }
+            let p = lookup::profile(db, &r.profile).await?;
+            crate::wechat::check(&p, core, json).await?;
         }
     }
     Ok(())
 }
 
-pub async fn model(cmd: ModelCommand, paths: &AppPaths, json: bool) -> Result<(), UserError> {
-    let db = db(paths).await?;
+pub async fn model(cmd: ModelCommand, core: &Core, json: bool) -> Result<(), UserError> {
+    let db = &core.db;
     match cmd {
         ModelCommand::Add(a) => {
             let profile_id = match &a.profile {
-                Some(p) => Some(find_profile(&db, p).await?.id),
+                Some(p) => Some(lookup::profile(db, p).await?.id),
                 None => None,
             };
             let input = DeviceModelInput {
@@ -260,7 +189,7 @@ pub async fn model(cmd: ModelCommand, paths: &AppPaths, json: bool) -> Result<()
                 reject_reason: String::new(),
                 notes: a.notes,
             };
-            let saved = tapstand_records::save_device_model(&db, None, input).await?;
+            let saved = tapstand_records::save_device_model(db, None, input).await?;
             print_warnings(json, &saved.warnings);
             if json {
                 output::json(&saved);
@@ -272,7 +201,7 @@ pub async fn model(cmd: ModelCommand, paths: &AppPaths, json: bool) -> Result<()
             }
         }
         ModelCommand::List => {
-            let list = tapstand_records::list_device_models(&db).await?;
+            let list = tapstand_records::list_device_models(db).await?;
             if json {
                 output::json(&list);
             } else {
@@ -290,7 +219,7 @@ pub async fn model(cmd: ModelCommand, paths: &AppPaths, json: bool) -> Result<()
         }
         ModelCommand::SetStatus(s) => {
             let saved = tapstand_records::set_device_model_status(
-                &db, s.id, &s.status, &s.reason, s.model_id,
+                db, s.id, &s.status, &s.reason, s.model_id,
             )
             .await?;
             print_warnings(json, &saved.warnings);
@@ -307,14 +236,14 @@ pub async fn model(cmd: ModelCommand, paths: &AppPaths, json: bool) -> Result<()
 pub async fn stores_or_terminals(
     kind: RecordKind,
     cmd: ListOrImport,
-    paths: &AppPaths,
+    core: &Core,
     json: bool,
 ) -> Result<(), UserError> {
-    let db = db(paths).await?;
+    let db = &core.db;
     match cmd {
         ListOrImport::List(l) => match kind {
             RecordKind::Stores => {
-                let list = tapstand_records::list_stores(&db, &l.search, l.archived).await?;
+                let list = tapstand_records::list_stores(db, &l.search, l.archived).await?;
                 if json {
                     output::json(&list);
                 } else {
@@ -324,7 +253,7 @@ pub async fn stores_or_terminals(
                 }
             }
             RecordKind::Terminals => {
-                let list = tapstand_records::list_terminals(&db, &l.search, l.archived).await?;
+                let list = tapstand_records::list_terminals(db, &l.search, l.archived).await?;
                 if json {
                     output::json(&list);
                 } else {
@@ -349,16 +278,16 @@ pub async fn stores_or_terminals(
                 )
                 .with_detail(format!("{}: {e}", i.file.display()))
             })?;
-            let preview = import::preview(&db, kind, &bytes).await?;
+            let preview = import::preview(db, kind, &bytes).await?;
             if i.dry_run || !preview.can_commit() {
                 report_preview(&preview, json);
                 if !preview.can_commit() {
                     // The same refusal commit gives, with every row's problem.
-                    import::commit(&db, kind, &bytes).await?;
+                    import::commit(db, kind, &bytes).await?;
                 }
                 return Ok(());
             }
-            let r = import::commit(&db, kind, &bytes).await?;
+            let r = import::commit(db, kind, &bytes).await?;
             if json {
                 output::json(&r);
             } else {

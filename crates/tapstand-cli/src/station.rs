@@ -7,23 +7,20 @@ use std::time::Duration;
 
 use clap::{ArgGroup, Args};
 use serde::Serialize;
-use tapstand_core::{AppPaths, UserError};
-use tapstand_secrets::Keychain;
-use tapstand_station::inspect::{explain, read_on_reader_with, Inspection, SchemeQuery, Verdict};
-use tapstand_station::{target, StationEvent, StationOptions, TapOutcome, TargetChoice};
+use tapstand_core::{lookup, CheckWith, Core, StationSetup, UserError};
+use tapstand_station::inspect::{Inspection, Verdict};
+use tapstand_station::{StationEvent, StationOptions, TapOutcome, TargetChoice};
 use tapstand_store::station::HistoryFilter;
-use tapstand_store::Db;
-use tapstand_wechat::{ClientConfig, SchemeService, WechatClient};
 
 use crate::output;
 use crate::tag::InspectArgs;
+use crate::wechat::ProfileArg;
 
 #[derive(Args, Debug)]
 #[command(group(ArgGroup::new("target").required(true).args(["store", "terminal", "all_stores_target"])))]
 pub struct WriteArgs {
-    /// The mini-program profile (name, id or AppID).
-    #[arg(long)]
-    pub profile: String,
+    #[command(flatten)]
+    pub profile: ProfileArg,
     /// The device model (model_id, name or id).
     #[arg(long)]
     pub model: String,
@@ -136,16 +133,16 @@ fn print_outcome(json: bool, n: u32, o: &TapOutcome) {
     }
 }
 
-pub async fn write(a: WriteArgs, paths: &AppPaths, json: bool) -> Result<(), UserError> {
-    let db = Db::open(&paths.db_path).await?;
-    let profile = target::find_profile(&db, &a.profile).await?;
-    let model = target::find_model(&db, &a.model).await?;
+pub async fn write(a: WriteArgs, core: &Core, json: bool) -> Result<(), UserError> {
+    let db = &core.db;
+    let profile = a.profile.resolve(core).await?;
+    let model = lookup::model(db, &a.model).await?;
     let choice = match (&a.store, &a.terminal, a.all_stores_target) {
         (Some(s), None, false) => TargetChoice::Store {
-            id: target::find_store(&db, s).await?.id,
+            id: lookup::store(db, s).await?.id,
         },
         (None, Some(t), false) => TargetChoice::Terminal {
-            id: target::find_terminal(&db, t).await?.id,
+            id: lookup::terminal(db, t).await?.id,
         },
         (None, None, true) => TargetChoice::AllStores,
         _ => {
@@ -155,11 +152,19 @@ pub async fn write(a: WriteArgs, paths: &AppPaths, json: bool) -> Result<(), Use
             ))
         }
     };
-    let target = tapstand_station::resolve_target(&db, &profile, &model, &choice).await?;
-    let keychain = Keychain::native().map_err(tapstand_records::keychain_error)?;
-    let secret = tapstand_records::app_secret(&db, &keychain, profile.id).await?;
-    let (client, _warnings) = WechatClient::new(ClientConfig::from_env(), &profile.appid, &secret)?;
-    let schemes = Arc::new(SchemeService::new(Arc::new(client), db.clone()));
+    let station = core
+        .station(StationSetup {
+            profile,
+            model,
+            choice,
+            options: StationOptions {
+                lock: a.lock,
+                overwrite: a.overwrite,
+                operator: a.operator.clone(),
+            },
+        })
+        .await?;
+    let target = station.target().clone();
     if !json {
         println!(
             "目标 target: {}  页面 page: {}  (model_id {})",
@@ -173,32 +178,24 @@ pub async fn write(a: WriteArgs, paths: &AppPaths, json: bool) -> Result<(), Use
             &serde_json::json!({ "event": "target", "target": &target, "preview": target.preview() }),
         );
     }
-    let rt = tokio::runtime::Handle::current();
-    let opts = StationOptions {
-        lock: a.lock,
-        overwrite: a.overwrite,
-        operator: a.operator.clone(),
-    };
     let count = a.count;
     let reader = a.reader.clone();
     let summary = tokio::task::spawn_blocking(move || {
         let n = std::sync::atomic::AtomicU32::new(0);
-        let station = tapstand_station::Station::new(rt, db, schemes, target, opts).with_events(
-            Arc::new(move |e: &StationEvent| match e {
-                StationEvent::Done { outcome } => {
-                    let i = n.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-                    print_outcome(json, i, outcome);
-                }
-                StationEvent::RemoveTag if !json => {
-                    println!("请拿走标签，放下一张 Remove the tag, place the next.")
-                }
-                StationEvent::ReaderUnplugged if !json => {
-                    eprintln!("读卡器已拔出，等待重新连接… Reader unplugged, waiting…")
-                }
-                StationEvent::ReaderBack if !json => eprintln!("读卡器已连接 Reader back."),
-                _ => {}
-            }),
-        );
+        let station = station.with_events(Arc::new(move |e: &StationEvent| match e {
+            StationEvent::Done { outcome } => {
+                let i = n.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                print_outcome(json, i, outcome);
+            }
+            StationEvent::RemoveTag if !json => {
+                println!("请拿走标签，放下一张 Remove the tag, place the next.")
+            }
+            StationEvent::ReaderUnplugged if !json => {
+                eprintln!("读卡器已拔出，等待重新连接… Reader unplugged, waiting…")
+            }
+            StationEvent::ReaderBack if !json => eprintln!("读卡器已连接 Reader back."),
+            _ => {}
+        }));
         let stop = AtomicBool::new(false);
         let mut pcsc = tapstand_tag::Pcsc::new();
         station.run(&mut pcsc, reader.as_deref(), &stop, count)
@@ -219,67 +216,37 @@ pub async fn write(a: WriteArgs, paths: &AppPaths, json: bool) -> Result<(), Use
     Ok(())
 }
 
-/// The WeChat client that checks unknown links: the chosen profile (errors are reported), or the only
-/// profile with a saved secret (best effort: without it the inspection says "cannot be checked now").
-async fn check_client(
-    db: &Db,
-    profile: Option<&str>,
-    json: bool,
-) -> Result<Option<WechatClient>, UserError> {
-    let chosen = match profile {
-        Some(p) => Some(target::find_profile(db, p).await?),
-        None => {
-            let mut with_secret: Vec<_> = tapstand_records::list_profiles(db)
-                .await?
-                .into_iter()
-                .filter(|p| p.secret_saved)
-                .collect();
-            if with_secret.len() > 1 && !json {
-                eprintln!(
-                    "有多个小程序配置：要核对别的微信链接，请用 --profile 指定。 Several profiles: pass --profile to check unknown WeChat links."
-                );
-            }
-            (with_secret.len() == 1).then(|| with_secret.remove(0))
+/// `tapstand-cli inspect --explain`: read the tag, then say what it is. Unknown WeChat links are checked
+/// with the chosen profile (errors are reported), or the only profile with a saved secret (best effort).
+pub async fn check(a: InspectArgs, core: Core, json: bool) -> Result<(), UserError> {
+    let with = if a.offline {
+        CheckWith::Offline
+    } else if let Some(p) = &a.profile {
+        CheckWith::Profile {
+            profile: lookup::profile(&core.db, p).await?,
+            required: true,
         }
-    };
-    let Some(p) = chosen else {
-        return Ok(None);
-    };
-    let explicit = profile.is_some();
-    let client = async {
-        let keychain = Keychain::native().map_err(tapstand_records::keychain_error)?;
-        let secret = tapstand_records::app_secret(db, &keychain, p.id).await?;
-        let (client, _warnings) = WechatClient::new(ClientConfig::from_env(), &p.appid, &secret)?;
-        Ok::<_, UserError>(client)
-    }
-    .await;
-    match client {
-        Ok(c) => Ok(Some(c)),
-        Err(e) if explicit => Err(e),
-        Err(e) => {
-            tracing::info!(code = %e.code, "inspect: no WeChat client");
-            Ok(None)
+    } else {
+        let with_secret = tapstand_records::list_profiles(&core.db)
+            .await?
+            .iter()
+            .filter(|p| p.secret_saved)
+            .count();
+        if with_secret > 1 && !json {
+            eprintln!(
+                "有多个小程序配置：要核对别的微信链接，请用 --profile 指定。 Several profiles: pass --profile to check unknown WeChat links."
+            );
         }
-    }
-}
-
-/// `tapstand-cli inspect --explain`: read the tag, then say what it is.
-pub async fn check(a: InspectArgs, paths: &AppPaths, json: bool) -> Result<(), UserError> {
+        CheckWith::OnlyWithSecret
+    };
     let reader = a.pick.reader.clone();
     let wait = Duration::from_secs(a.pick.wait);
-    let report = tokio::task::spawn_blocking(move || {
-        let mut pcsc = tapstand_tag::Pcsc::new();
-        read_on_reader_with(&mut pcsc, reader.as_deref(), wait, crate::tag::keychain())
-    })
-    .await
-    .map_err(UserError::internal)??;
-    let db = Db::open(&paths.db_path).await?;
-    let client = if a.offline {
-        None
-    } else {
-        check_client(&db, a.profile.as_deref(), json).await?
-    };
-    let i = explain(&db, &report, client.as_ref().map(|c| c as &dyn SchemeQuery)).await;
+    let core = Arc::new(core);
+    let reading = core.clone();
+    let report = tokio::task::spawn_blocking(move || reading.read_tag(reader.as_deref(), wait))
+        .await
+        .map_err(UserError::internal)??;
+    let i = core.explain(&report, &with).await?;
     if json {
         output::json(&i);
     } else {
@@ -364,14 +331,14 @@ fn parse_date(s: &str) -> Option<i64> {
     Some(days * 86_400_000 - 8 * 3_600_000)
 }
 
-pub async fn history(a: HistoryArgs, paths: &AppPaths, json: bool) -> Result<(), UserError> {
-    let db = Db::open(&paths.db_path).await?;
+pub async fn history(a: HistoryArgs, core: &Core, json: bool) -> Result<(), UserError> {
+    let db = &core.db;
     let mut f = HistoryFilter::default();
     if let Some(s) = &a.store {
-        f.store_id = Some(target::find_store(&db, s).await?.id);
+        f.store_id = Some(lookup::store(db, s).await?.id);
     }
     if let Some(t) = &a.terminal {
-        f.terminal_id = Some(target::find_terminal(&db, t).await?.id);
+        f.terminal_id = Some(lookup::terminal(db, t).await?.id);
     }
     if let Some(d) = &a.since {
         f.since_ms =
@@ -397,7 +364,7 @@ pub async fn history(a: HistoryArgs, paths: &AppPaths, json: bool) -> Result<(),
     }
     f.search = a.search.clone();
     f.limit = a.limit;
-    let page = tapstand_station::history::page(&db, &f).await?;
+    let page = tapstand_station::history::page(db, &f).await?;
     let rows = page.rows;
     if let Some(path) = &a.csv {
         let file = std::fs::File::create(path).map_err(|e| {

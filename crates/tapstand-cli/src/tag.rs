@@ -1,15 +1,13 @@
-//! Tag commands: `readers`, `inspect`, `write-ndef`, `virtual-tag`.
+//! Tag commands: `readers`, `inspect`, `write-ndef`. (The virtual tag for demos and tests is
+//! tapstand-vtag's own binary: `cargo run -p tapstand-vtag -- --help`.)
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Args;
-use tapstand_core::UserError;
-use tapstand_secrets::{Keychain, SecretStore};
+use tapstand_core::{native_tag_secrets, UserError};
 use tapstand_tag::ndef::view::RecordContent;
 use tapstand_tag::ndef::wechat::{uri_and_aar, WechatProblem, WECHAT_PACKAGE};
 use tapstand_tag::{Pcsc, TagError, TagReport, WriteOptions};
-use tapstand_vtag::{parse_uid, Faults, PassThroughMode, TagState, VChip, VirtualTag, VPCD_PORT};
 
 #[derive(Args, Debug)]
 pub struct PickReader {
@@ -60,41 +58,12 @@ pub struct WriteArgs {
     pub pick: PickReader,
 }
 
-#[derive(Args, Debug)]
-pub struct VirtualTagArgs {
-    /// ntag213, ntag215, ntag216, ntag203 or classic.
-    #[arg(long, default_value = "ntag215")]
-    pub chip: String,
-    /// factory, blank, locked or password.
-    #[arg(long, default_value = "factory")]
-    pub state: String,
-    /// Pre-write this URI (with the WeChat AAR for weixin:// links).
-    #[arg(long)]
-    pub uri: Option<String>,
-    /// 7-byte UID in hex (default 047A6700000001).
-    #[arg(long)]
-    pub uid: Option<String>,
-    /// Delay per APDU, milliseconds (a slow reader).
-    #[arg(long, default_value_t = 0)]
-    pub latency_ms: u64,
-    /// vpcd port (35963 = "Virtual PCD 00 00", 35964 = "Virtual PCD 00 01").
-    #[arg(long, default_value_t = VPCD_PORT)]
-    pub port: u16,
-    /// Native pass-through the virtual reader accepts: both, acr122, part3 or none.
-    #[arg(long, default_value = "both")]
-    pub passthrough: String,
-    /// Every N seconds, take the tag away and put the next one (new UID, same kind) on the reader.
-    #[arg(long)]
-    pub next_every: Option<u64>,
-}
-
 fn user(e: TagError) -> UserError {
     e.into()
 }
 
 pub fn readers(json: bool) -> Result<(), UserError> {
-    let mut p = Pcsc::new();
-    let list = p.readers().map_err(user)?;
+    let list = tapstand_core::readers::readers()?;
     if json {
         crate::output::json(&list);
         return Ok(());
@@ -112,18 +81,12 @@ pub fn readers(json: bool) -> Result<(), UserError> {
     Ok(())
 }
 
-pub(crate) fn keychain() -> Option<Arc<dyn SecretStore>> {
-    Keychain::native()
-        .ok()
-        .map(|k| Arc::new(k) as Arc<dyn SecretStore>)
-}
-
 pub fn inspect(pick: PickReader, json: bool) -> Result<(), UserError> {
     let mut p = Pcsc::new();
     let mut s = p
         .open(pick.reader.as_deref(), Duration::from_secs(pick.wait))
         .map_err(user)?;
-    if let Some(k) = keychain() {
+    if let Some(k) = native_tag_secrets() {
         s = s.with_secrets(k);
     }
     let r = s.read_tag().map_err(user)?;
@@ -245,7 +208,7 @@ pub fn write_ndef(a: WriteArgs, json: bool) -> Result<(), UserError> {
     let mut s = p
         .open(a.pick.reader.as_deref(), Duration::from_secs(a.pick.wait))
         .map_err(user)?;
-    match keychain() {
+    match native_tag_secrets() {
         Some(k) => s = s.with_secrets(k),
         None if a.password_protect => {
             return Err(user(TagError::Keychain(format!(
@@ -287,98 +250,4 @@ pub fn write_ndef(a: WriteArgs, json: bool) -> Result<(), UserError> {
         r.io.apdus, r.pages_written, r.elapsed_ms
     );
     Ok(())
-}
-
-fn bad_arg(what: &str, value: &str) -> UserError {
-    UserError::new(
-        "cli.bad_argument",
-        (
-            &format!("参数 {what} 的值无效：{value}"),
-            "请查看 tapstand-cli virtual-tag --help。",
-        ),
-        (
-            &format!("Invalid value for {what}: {value}"),
-            "See tapstand-cli virtual-tag --help.",
-        ),
-    )
-}
-
-pub fn virtual_tag(a: VirtualTagArgs, json: bool) -> Result<(), UserError> {
-    let chip = VChip::parse(&a.chip).ok_or_else(|| bad_arg("--chip", &a.chip))?;
-    let passthrough = match a.passthrough.as_str() {
-        "both" => PassThroughMode::Both,
-        "acr122" => PassThroughMode::Acr122Direct,
-        "part3" => PassThroughMode::Part3Transparent,
-        "none" => PassThroughMode::None,
-        other => return Err(bad_arg("--passthrough", other)),
-    };
-    let first_uid = match &a.uid {
-        Some(u) => parse_uid(u).ok_or_else(|| bad_arg("--uid", u))?,
-        None => tapstand_vtag::nth_uid(1),
-    };
-    let make = |uid: [u8; 7]| -> Result<TagState, UserError> {
-        let mut t = match a.state.as_str() {
-            "blank" => TagState::blank(chip, uid),
-            "factory" | "locked" | "password" => TagState::factory(chip, uid),
-            other => return Err(bad_arg("--state", other)),
-        };
-        if let Some(uri) = &a.uri {
-            let pkg = uri.starts_with("weixin:").then_some(WECHAT_PACKAGE);
-            let m = uri_and_aar(uri, pkg)
-                .encode()
-                .map_err(|e| bad_arg("--uri", &e.to_string()))?;
-            t = TagState::with_message(chip, uid, &m);
-        }
-        match a.state.as_str() {
-            "locked" => t.lock(),
-            "password" => t.protect([0x12, 0x34, 0x56, 0x78], [0xAB, 0xCD], 4, false),
-            _ => {}
-        }
-        Ok(t)
-    };
-    let vt = VirtualTag::start(a.port);
-    vt.set_passthrough(passthrough);
-    vt.set_faults(Faults {
-        latency: Duration::from_millis(a.latency_ms),
-        pseudo_apdus_drop_auth: true,
-        ..Faults::default()
-    });
-    vt.insert(make(first_uid)?);
-    let say = |event: &str, uid: &[u8; 7]| {
-        let uid: String = uid.iter().map(|b| format!("{b:02X}")).collect();
-        if json {
-            crate::output::json_line(
-                &serde_json::json!({ "event": event, "uid": uid, "chip": a.chip, "port": a.port }),
-            );
-        } else {
-            println!(
-                "虚拟标签 / virtual tag {event}: {} {uid} (127.0.0.1:{})",
-                a.chip, a.port
-            );
-        }
-    };
-    if !vt.wait_connected(Duration::from_secs(10)) {
-        return Err(user(TagError::NoService(format!(
-            "cannot reach vpcd at 127.0.0.1:{} ({}); start pcscd with the vsmartcard-vpcd driver",
-            a.port,
-            vt.last_error().unwrap_or_default()
-        ))));
-    }
-    say("on the reader", &first_uid);
-    if !json {
-        println!("按 Ctrl-C 结束 / Ctrl-C to stop.");
-    }
-    let mut n = 1u32;
-    loop {
-        match a.next_every {
-            Some(secs) => {
-                std::thread::sleep(Duration::from_secs(secs.max(1)));
-                n += 1;
-                let uid = tapstand_vtag::nth_uid(n);
-                vt.swap(make(uid)?);
-                say("next tag", &uid);
-            }
-            None => std::thread::sleep(Duration::from_secs(3600)),
-        }
-    }
 }

@@ -1,50 +1,48 @@
-//! WeChat commands: `wechat check`, `wechat set-secret`, `wechat quota`, `scheme`, `wxacode`.
-//!
-//! The AppSecret is read from the OS keychain (`wechat set-secret` puts it there, reading stdin, never
-//! argv). The base URL is `https://api.weixin.qq.com` unless `TAPSTAND_WECHAT_BASE_URL` is set.
-//! Until issue 5 brings profiles, the AppID defaults to the last one given to `wechat set-secret`.
+//! WeChat commands: `wechat check`, `wechat set-secret`, `wechat quota`, `scheme`, `wxacode`. Each takes
+//! `--profile P` (name, AppID or id; optional when there is only one profile), resolved like every other
+//! command. The AppSecret is read from the OS keychain (`profile set-secret` or `wechat set-secret` puts it
+//! there, reading stdin, never argv).
 
 use std::io::{IsTerminal, Read};
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::time::Duration;
 
 use clap::{Args, Subcommand};
 use serde::Serialize;
-use tapstand_core::{AppPaths, UserError};
-use tapstand_secrets::{accounts, Keychain, SecretError, SecretStore, SecretString};
-use tapstand_store::Db;
-use tapstand_wechat::{
-    ClientConfig, SchemeRequest, SchemeService, SchemeSource, Warning, WechatClient,
-    WxaCodeRequest, BASE_URL_ENV,
-};
+use tapstand_core::{lookup, Core, UserError};
+use tapstand_secrets::{SecretStore, SecretString};
+use tapstand_store::records::Profile;
+use tapstand_wechat::{SchemeRequest, SchemeSource, Warning, WxaCodeRequest};
 
-/// The setting that remembers the AppID of the last `wechat set-secret`.
-const APPID_SETTING: &str = "wechat.appid";
-/// Support/test knob: how long an in-flight scheme request is presumed alive (seconds).
-const LEASE_ENV: &str = "TAPSTAND_SCHEME_LEASE_SECS";
+use crate::output;
 
 #[derive(Subcommand, Debug)]
 pub enum WechatCommand {
     /// Test the connection: get an access token with the AppSecret kept in the OS keychain.
-    Check(AppArg),
+    Check(ProfileArg),
     /// Store the AppSecret in the OS keychain. It is read from stdin, never from the command line.
-    SetSecret(AppArg),
+    SetSecret(ProfileArg),
     /// NFC scheme quota use recorded on this computer (lifetime 100,000; 500,000 a day).
-    Quota(AppArg),
+    Quota(ProfileArg),
 }
 
-#[derive(Args, Debug)]
-pub struct AppArg {
-    /// The mini program's AppID (wx…). Default: the one given to the last `wechat set-secret`.
-    #[arg(long)]
-    pub appid: Option<String>,
+#[derive(Args, Debug, Clone, Default)]
+pub struct ProfileArg {
+    /// The mini program profile: name, AppID or id (see `tapstand-cli profile list`). Optional when there
+    /// is only one.
+    #[arg(long, value_name = "P")]
+    pub profile: Option<String>,
+}
+
+impl ProfileArg {
+    pub async fn resolve(&self, core: &Core) -> Result<Profile, UserError> {
+        lookup::profile_or_only(&core.db, self.profile.as_deref()).await
+    }
 }
 
 #[derive(Args, Debug)]
 pub struct SchemeArgs {
     #[command(flatten)]
-    pub app: AppArg,
+    pub profile: ProfileArg,
     /// The device model_id WeChat assigned (设备 model_id).
     #[arg(long)]
     pub model_id: String,
@@ -69,7 +67,7 @@ pub struct SchemeArgs {
 #[derive(Args, Debug)]
 pub struct WxacodeArgs {
     #[command(flatten)]
-    pub app: AppArg,
+    pub profile: ProfileArg,
     /// The scene the page receives (1–32 characters, no % and no Chinese), e.g. store=001.
     #[arg(long)]
     pub scene: String,
@@ -93,82 +91,7 @@ pub struct WxacodeArgs {
     pub env: String,
 }
 
-fn keychain_error(e: SecretError) -> UserError {
-    let name = tapstand_secrets::native_name();
-    UserError::new(
-        "keychain.unavailable",
-        (
-            &format!("无法使用系统钥匙串（{name}）。小程序密钥只保存在钥匙串中。"),
-            "请确认已登录系统桌面且钥匙串已解锁（Linux 需要 GNOME 钥匙串或 KWallet），然后重试。",
-        ),
-        (
-            &format!("The OS keychain ({name}) cannot be used. The AppSecret is kept only there."),
-            "Make sure you are logged in to the desktop and the keychain is unlocked (on Linux: GNOME Keyring or KWallet), then retry.",
-        ),
-    )
-    .with_detail(e)
-}
-
-fn no_secret(appid: &str) -> UserError {
-    UserError::new(
-        "wechat.no_secret",
-        (
-            &format!("还没有保存 AppID {appid} 的小程序密钥（AppSecret）。"),
-            &format!("请先运行 tapstand-cli wechat set-secret --appid {appid}，然后粘贴密钥（在微信公众平台 → 开发管理 → 开发设置 中获取）。"),
-        ),
-        (
-            &format!("No AppSecret is stored for AppID {appid}."),
-            &format!("Run tapstand-cli wechat set-secret --appid {appid} and paste the secret (from the WeChat platform → Development → Development settings)."),
-        ),
-    )
-}
-
-fn no_appid() -> UserError {
-    UserError::new(
-        "wechat.no_appid",
-        (
-            "没有指定小程序 AppID。",
-            "请加上 --appid wx…，或先运行 tapstand-cli wechat set-secret --appid wx… 保存它。",
-        ),
-        (
-            "No AppID was given.",
-            "Add --appid wx…, or run tapstand-cli wechat set-secret --appid wx… first.",
-        ),
-    )
-}
-
-async fn open_db(paths: &AppPaths) -> Result<Db, UserError> {
-    Ok(Db::open(&paths.db_path).await?)
-}
-
-async fn appid_of(arg: &AppArg, db: &Db) -> Result<String, UserError> {
-    if let Some(a) = arg
-        .appid
-        .as_deref()
-        .map(str::trim)
-        .filter(|a| !a.is_empty())
-    {
-        return Ok(a.to_string());
-    }
-    db.get_setting(APPID_SETTING).await?.ok_or_else(no_appid)
-}
-
-/// The client for the AppID, with the secret from the keychain.
-async fn client(arg: &AppArg, db: &Db) -> Result<(WechatClient, Vec<Warning>), UserError> {
-    let appid = appid_of(arg, db).await?;
-    let keychain = Keychain::native().map_err(keychain_error)?;
-    let secret = keychain
-        .get(&accounts::app_secret(&appid))
-        .map_err(keychain_error)?
-        .ok_or_else(|| no_secret(&appid))?;
-    let config = ClientConfig::from_env();
-    if std::env::var_os(BASE_URL_ENV).is_some() {
-        tracing::info!(base_url = %config.base_url, "WeChat base URL overridden");
-    }
-    Ok(WechatClient::new(config, &appid, &secret)?)
-}
-
-fn print_warnings(json: bool, warnings: &[Warning]) {
+pub fn print_warnings(json: bool, warnings: &[Warning]) {
     if json {
         return;
     }
@@ -177,11 +100,11 @@ fn print_warnings(json: bool, warnings: &[Warning]) {
     }
 }
 
-pub async fn run(cmd: WechatCommand, paths: &AppPaths, json: bool) -> Result<(), UserError> {
+pub async fn run(cmd: WechatCommand, core: &Core, json: bool) -> Result<(), UserError> {
     match cmd {
-        WechatCommand::Check(arg) => check(arg, paths, json).await,
-        WechatCommand::SetSecret(arg) => set_secret(arg, paths, json).await,
-        WechatCommand::Quota(arg) => quota(arg, paths, json).await,
+        WechatCommand::Check(p) => check(&p.resolve(core).await?, core, json).await,
+        WechatCommand::SetSecret(p) => set_secret(&p.resolve(core).await?, core, json).await,
+        WechatCommand::Quota(p) => quota(&p.resolve(core).await?, core, json).await,
     }
 }
 
@@ -194,13 +117,13 @@ struct CheckOut<'a> {
     warnings: &'a [Warning],
 }
 
-async fn check(arg: AppArg, paths: &AppPaths, json: bool) -> Result<(), UserError> {
-    let db = open_db(paths).await?;
-    let (client, warnings) = client(&arg, &db).await?;
+/// `wechat check` and `profile test`: an access token with the saved AppSecret (stable_token).
+pub async fn check(profile: &Profile, core: &Core, json: bool) -> Result<(), UserError> {
+    let (client, warnings) = core.wechat_with_warnings(profile).await?;
     print_warnings(json, &warnings);
     let t = client.check().await?;
     if json {
-        crate::output::json(&CheckOut {
+        output::json(&CheckOut {
             ok: true,
             appid: client.appid(),
             base_url: client.base_url(),
@@ -222,15 +145,8 @@ async fn check(arg: AppArg, paths: &AppPaths, json: bool) -> Result<(), UserErro
     Ok(())
 }
 
-async fn set_secret(arg: AppArg, paths: &AppPaths, json: bool) -> Result<(), UserError> {
-    let db = open_db(paths).await?;
-    let appid = arg
-        .appid
-        .as_deref()
-        .map(str::trim)
-        .filter(|a| !a.is_empty())
-        .ok_or_else(no_appid)?;
-    let (appid, mut warnings) = tapstand_wechat::validate::appid(appid)?;
+/// `wechat set-secret` and `profile set-secret`: the first line of stdin into the OS keychain.
+pub async fn set_secret(profile: &Profile, core: &Core, json: bool) -> Result<(), UserError> {
     if std::io::stdin().is_terminal() {
         eprintln!("请粘贴小程序密钥（AppSecret）后按回车 / Paste the AppSecret and press Enter:");
     }
@@ -239,45 +155,41 @@ async fn set_secret(arg: AppArg, paths: &AppPaths, json: bool) -> Result<(), Use
         .read_to_string(&mut input)
         .map_err(|e| UserError::internal(format!("reading stdin: {e}")))?;
     // Only the first line counts; the value is registered for redaction at once.
-    let raw = SecretString::new(input.lines().next().unwrap_or("").to_string());
+    let secret = SecretString::new(input.lines().next().unwrap_or("").trim().to_string());
     drop(input);
-    let (secret, w) = tapstand_wechat::validate::app_secret(raw.expose())?;
-    warnings.extend(w);
-    let secret = SecretString::new(secret);
-    let keychain = Keychain::native().map_err(keychain_error)?;
-    keychain
-        .set(&accounts::app_secret(&appid), &secret)
-        .map_err(keychain_error)?;
-    db.set_setting(APPID_SETTING, &appid).await?;
-    print_warnings(json, &warnings);
+    let keychain = core.keychain()?;
+    let warnings =
+        tapstand_records::set_app_secret(&core.db, &*keychain, profile.id, secret.expose()).await?;
+    core.forget_wechat(profile.id);
     if json {
-        crate::output::json(
-            &serde_json::json!({"ok": true, "appid": appid, "backend": keychain.backend(), "warnings": warnings}),
-        );
+        output::json(&serde_json::json!({
+            "ok": true, "profile": profile.id, "appid": profile.appid,
+            "backend": keychain.backend(), "warnings": warnings,
+        }));
     } else {
-        println!("已把 {appid} 的小程序密钥保存到系统钥匙串（{}）。可运行 tapstand-cli wechat check 测试连接。", keychain.backend());
-        println!("Saved the AppSecret of {appid} in the OS keychain ({}). Run tapstand-cli wechat check to test the connection.", keychain.backend());
+        for w in &warnings {
+            eprintln!("提示 / Note ({}): {} / {}", w.field, w.zh, w.en);
+        }
+        println!(
+            "已把 {} 的小程序密钥保存到系统钥匙串（{}）。可运行 tapstand-cli wechat check --profile {} 测试连接。",
+            profile.appid,
+            keychain.backend(),
+            profile.name
+        );
+        println!(
+            "Saved the AppSecret of {} in the OS keychain ({}). Run tapstand-cli wechat check --profile {} to test the connection.",
+            profile.appid,
+            keychain.backend(),
+            profile.name
+        );
     }
     Ok(())
 }
 
-fn service(client: WechatClient, db: Db) -> SchemeService {
-    let mut svc = SchemeService::new(Arc::new(client), db);
-    if let Some(secs) = std::env::var(LEASE_ENV)
-        .ok()
-        .and_then(|v| v.trim().parse::<u64>().ok())
-    {
-        svc = svc.with_lease(Duration::from_secs(secs));
-    }
-    svc
-}
-
-async fn quota(arg: AppArg, paths: &AppPaths, json: bool) -> Result<(), UserError> {
-    let db = open_db(paths).await?;
-    let (client, _) = client(&arg, &db).await?;
-    let q = service(client, db).quota().await?;
+async fn quota(profile: &Profile, core: &Core, json: bool) -> Result<(), UserError> {
+    let q = core.scheme_service(profile).await?.quota().await?;
     if json {
-        crate::output::json(&q);
+        output::json(&q);
     } else {
         println!(
             "{} 的 NFC 链接用量（本机记录）/ NFC link use recorded on this computer:",
@@ -312,10 +224,10 @@ struct SchemeOut<'a> {
     warnings: &'a [Warning],
 }
 
-pub async fn scheme(a: SchemeArgs, paths: &AppPaths, json: bool) -> Result<(), UserError> {
-    let db = open_db(paths).await?;
-    let (client, mut warnings) = client(&a.app, &db).await?;
-    let svc = service(client, db);
+pub async fn scheme(a: SchemeArgs, core: &Core, json: bool) -> Result<(), UserError> {
+    let profile = a.profile.resolve(core).await?;
+    let (_, mut warnings) = core.wechat_with_warnings(&profile).await?;
+    let svc = core.scheme_service(&profile).await?;
     let out = if a.resolve {
         svc.resolve(&a.model_id, &a.sn).await?
     } else {
@@ -331,7 +243,7 @@ pub async fn scheme(a: SchemeArgs, paths: &AppPaths, json: bool) -> Result<(), U
     warnings.extend(out.warnings.iter().cloned());
     print_warnings(json, &warnings);
     if json {
-        crate::output::json(&SchemeOut {
+        output::json(&SchemeOut {
             openlink: &out.openlink,
             source: out.source,
             state: out.row.state,
@@ -356,9 +268,9 @@ pub async fn scheme(a: SchemeArgs, paths: &AppPaths, json: bool) -> Result<(), U
     Ok(())
 }
 
-pub async fn wxacode(a: WxacodeArgs, paths: &AppPaths, json: bool) -> Result<(), UserError> {
-    let db = open_db(paths).await?;
-    let (client, mut warnings) = client(&a.app, &db).await?;
+pub async fn wxacode(a: WxacodeArgs, core: &Core, json: bool) -> Result<(), UserError> {
+    let profile = a.profile.resolve(core).await?;
+    let (client, mut warnings) = core.wechat_with_warnings(&profile).await?;
     let req = WxaCodeRequest {
         scene: a.scene.clone(),
         page: a.page.clone(),
@@ -386,7 +298,7 @@ pub async fn wxacode(a: WxacodeArgs, paths: &AppPaths, json: bool) -> Result<(),
     })?;
     print_warnings(json, &warnings);
     if json {
-        crate::output::json(&serde_json::json!({
+        output::json(&serde_json::json!({
             "out": a.out.display().to_string(), "format": img.format, "bytes": img.bytes.len(),
             "width": img.width, "height": img.height, "warnings": warnings,
         }));

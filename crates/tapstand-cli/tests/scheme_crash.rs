@@ -25,6 +25,9 @@ use tapstand_store::Db;
 mod support;
 use support::Keyring;
 
+/// The profile the test adds for the demo mini program.
+const PROFILE: &str = "demo";
+
 const CLI: &str = env!("CARGO_BIN_EXE_tapstand-cli");
 
 struct Env {
@@ -62,6 +65,8 @@ impl Env {
         [
             "--json",
             "scheme",
+            "--profile",
+            PROFILE,
             "--model-id",
             DEMO_MODEL_ID,
             "--sn",
@@ -125,12 +130,23 @@ async fn killed_at_every_step_of_generate_and_store() {
         keyring,
     };
 
+    let added = env.run(
+        &[
+            "--json", "profile", "add", "--name", PROFILE, "--appid", DEMO_APPID,
+        ],
+        &[],
+    );
+    assert!(
+        added.status.success(),
+        "profile add: {}",
+        String::from_utf8_lossy(&added.stdout)
+    );
     // The AppSecret goes to the keychain through stdin (the keyring may need a moment to come up).
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let mut child = env
             .cmd(
-                &["--json", "wechat", "set-secret", "--appid", DEMO_APPID],
+                &["--json", "wechat", "set-secret", "--profile", PROFILE],
                 &[],
             )
             .stdin(Stdio::piped())
@@ -154,7 +170,7 @@ async fn killed_at_every_step_of_generate_and_store() {
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    let check = env.run(&["--json", "wechat", "check"], &[]);
+    let check = env.run(&["--json", "wechat", "check", "--profile", PROFILE], &[]);
     assert!(
         check.status.success(),
         "{}",
@@ -279,6 +295,8 @@ async fn killed_at_every_step_of_generate_and_store() {
             &[
                 "--json",
                 "scheme",
+                "--profile",
+                PROFILE,
                 "--resolve",
                 "--model-id",
                 DEMO_MODEL_ID,

@@ -1,16 +1,44 @@
-//! Tapstand's application core, shared by the desktop app (a thin Tauri layer) and `tapstand-cli`.
-//! No Tauri here: everything is testable without a window.
+//! Tapstand's service layer, shared by the desktop app (a thin Tauri layer) and `tapstand-cli`: both open a
+//! [`Core`] and call one of its functions per command. No Tauri here: everything is testable without a
+//! window. See `docs/architecture.md` for where this sits.
+//!
+//! | need | here |
+//! |---|---|
+//! | the data folder, the database | [`AppPaths`], [`Core::open`] |
+//! | the OS keychain | [`Core::keychain`] |
+//! | the WeChat client for a profile, the scheme ledger | [`Core::wechat`], [`Core::scheme_service`] |
+//! | a record from what the merchant typed or an id | [`lookup`] (tapstand-records' rules) |
+//! | the write station for a target | [`Core::station`] |
+//! | "what is this tag?" | [`Core::read_tag`], [`Core::explain`] |
+//! | stand materials for stores | [`Core::materials`] |
+//! | readers, diagnostics | [`readers::readers`], [`doctor`] |
 
 pub mod doctor;
 pub mod error;
+pub mod files;
+pub mod inspect;
 pub mod logging;
+pub mod materials;
 pub mod paths;
+pub mod readers;
+pub mod station;
+pub mod wechat;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
+use tapstand_secrets::Keychain;
 use tapstand_store::Db;
+use tapstand_wechat::{ClientConfig, Warning, WechatClient};
 
 pub use error::{Localized, UserError};
+pub use inspect::CheckWith;
+pub use materials::Materials;
 pub use paths::AppPaths;
+pub use station::StationSetup;
+pub use tapstand_records::lookup;
+pub use wechat::native_tag_secrets;
 
 pub const APP_VERSION: &str = env!("CARGO_PKG_VERSION");
 
@@ -51,16 +79,31 @@ pub struct AppInfo {
     pub language: Language,
 }
 
-/// The open application: paths and database. Created once by the app and by each CLI command.
+/// The open application: paths, database, keychain and one WeChat client per profile. Created once by the
+/// app and by each CLI command.
 pub struct Core {
     pub paths: AppPaths,
     pub db: Db,
+    keychain: Mutex<Option<Arc<Keychain>>>,
+    wechat_config: ClientConfig,
+    clients: Mutex<HashMap<i64, ClientEntry>>,
 }
 
+/// A profile's WeChat client and the warnings about its AppID or secret.
+type ClientEntry = (Arc<WechatClient>, Vec<Warning>);
+
 impl Core {
+    /// Opens (creating or migrating) the database in the data folder. The WeChat API is
+    /// `https://api.weixin.qq.com`, or `TAPSTAND_WECHAT_BASE_URL` when set (the local fake in tests).
     pub async fn open(paths: AppPaths) -> Result<Core, UserError> {
         let db = Db::open(&paths.db_path).await?;
-        Ok(Core { paths, db })
+        Ok(Core {
+            paths,
+            db,
+            keychain: Mutex::new(None),
+            wechat_config: ClientConfig::from_env(),
+            clients: Mutex::new(HashMap::new()),
+        })
     }
 
     pub async fn language(&self) -> Result<Language, UserError> {
@@ -89,4 +132,9 @@ impl Core {
             language: self.language().await?,
         })
     }
+}
+
+/// A poisoned lock still holds usable data here (caches): take it.
+pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }

@@ -18,12 +18,8 @@ pub struct AppPaths {
 }
 
 impl AppPaths {
-    /// `TAPSTAND_DATA_DIR` if set (logs then go to `$TAPSTAND_DATA_DIR/logs`), else the OS locations.
-    pub fn resolve() -> Result<AppPaths, String> {
-        Self::resolve_with(None)
-    }
-
-    /// An explicit directory (`--data-dir`) wins over `TAPSTAND_DATA_DIR`, which wins over the OS locations.
+    /// An explicit directory (`--data-dir`) wins over `TAPSTAND_DATA_DIR` (logs then go to `DIR/logs`),
+    /// which wins over the OS locations.
     pub fn resolve_with(explicit: Option<PathBuf>) -> Result<AppPaths, String> {
         if let Some(dir) = explicit {
             return Ok(Self::under(dir));

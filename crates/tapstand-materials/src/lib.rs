@@ -320,8 +320,8 @@ fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
-/// Finds stores by 机构编号, exact 门店名称, or `#<row id>`; `all` = every store not archived (in 机构编号 order).
-/// Unknown or ambiguous names are an error that names them.
+/// Finds stores by the rules of [`tapstand_records::lookup`] (机构编号, exact 门店名称, `#<row id>`); `all` =
+/// every store not archived (in 机构编号 order). Unknown or ambiguous names are an error that names them.
 pub async fn resolve_stores(
     db: &Db,
     selectors: &[String],
@@ -337,53 +337,9 @@ pub async fn resolve_stores(
     let every = db.list_stores("", true).await?;
     let mut out: Vec<Store> = Vec::new();
     for sel in selectors {
-        let s = sel.trim();
-        let found: Vec<&Store> =
-            if let Some(id) = s.strip_prefix('#').and_then(|n| n.parse::<i64>().ok()) {
-                every.iter().filter(|x| x.id == id).collect()
-            } else {
-                let by_code: Vec<&Store> = every.iter().filter(|x| x.org_code == s).collect();
-                if !by_code.is_empty() {
-                    by_code
-                } else {
-                    every
-                        .iter()
-                        .filter(|x| x.name == s && x.archived_at.is_none())
-                        .collect()
-                }
-            };
-        match found[..] {
-            [one] => {
-                if !out.iter().any(|o| o.id == one.id) {
-                    out.push(one.clone());
-                }
-            }
-            [] => {
-                return Err(UserError::new(
-                    "print.store_not_found",
-                    (
-                        &format!("找不到门店“{s}”。"),
-                        "请用机构编号或完整的门店名称（可用 `tapstand-cli store list` 或“门店与前台”查看）。",
-                    ),
-                    (
-                        &format!("No store \"{s}\"."),
-                        "Use the 机构编号 (store code) or the full store name (see `tapstand-cli store list` or Stores).",
-                    ),
-                ))
-            }
-            _ => {
-                return Err(UserError::new(
-                    "print.store_ambiguous",
-                    (
-                        &format!("有 {} 家门店都叫“{s}”。", found.len()),
-                        "请改用机构编号指定门店。",
-                    ),
-                    (
-                        &format!("{} stores are named \"{s}\".", found.len()),
-                        "Use the 机构编号 (store code) instead.",
-                    ),
-                ))
-            }
+        let one = tapstand_records::lookup::store_in(&every, sel)?;
+        if !out.iter().any(|o| o.id == one.id) {
+            out.push(one.clone());
         }
     }
     if out.is_empty() {

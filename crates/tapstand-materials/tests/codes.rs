@@ -199,11 +199,11 @@ async fn store_selection() {
     let e = resolve_stores(&db, &["同名店".into()], false)
         .await
         .unwrap_err();
-    assert_eq!(e.code, "print.store_ambiguous");
+    assert_eq!(e.code, "store.ambiguous");
     let e = resolve_stores(&db, &["99".into()], false)
         .await
         .unwrap_err();
-    assert_eq!(e.code, "print.store_not_found");
+    assert_eq!(e.code, "store.not_found");
     assert!(e.zh.message.contains("99"));
     // Archived stores are not in --all, but can still be named.
     let id = all[0].id;

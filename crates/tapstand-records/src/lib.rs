@@ -3,6 +3,7 @@
 //! WeChat device models with the registration helper, stores (门店) and front-desk terminals (前台终端).
 
 pub mod import;
+pub mod lookup;
 pub mod registration;
 mod validate;
 

@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 use tapstand_error::UserError;
+use tapstand_records::lookup::{self, RecordName};
 use tapstand_store::records::{DeviceModel, Profile, Store, Terminal};
 use tapstand_store::Db;
 
@@ -95,58 +96,6 @@ fn fill(template: &str, store: Option<&Store>, terminal: Option<&Terminal>) -> S
         )
 }
 
-fn not_found(what_zh: &str, what_en: &str, name: &str) -> UserError {
-    UserError::new(
-        "station.target_not_found",
-        (
-            &format!("找不到{what_zh}“{name}”。"),
-            "请先在“设置”里添加，或检查名称是否写对。",
-        ),
-        (
-            &format!("No {what_en} \"{name}\"."),
-            "Add it in Settings first, or check the name.",
-        ),
-    )
-}
-
-/// Finds a profile by name or id.
-pub async fn find_profile(db: &Db, name: &str) -> Result<Profile, UserError> {
-    tapstand_records::list_profiles(db)
-        .await?
-        .into_iter()
-        .find(|p| p.name == name || p.id.to_string() == name || p.appid == name)
-        .ok_or_else(|| not_found("小程序配置", "profile", name))
-}
-
-/// Finds a device model by model_id, name or id.
-pub async fn find_model(db: &Db, name: &str) -> Result<DeviceModel, UserError> {
-    tapstand_records::list_device_models(db)
-        .await?
-        .into_iter()
-        .find(|m| {
-            m.model_id.as_deref() == Some(name) || m.model_name == name || m.id.to_string() == name
-        })
-        .ok_or_else(|| not_found("设备型号", "device model", name))
-}
-
-/// Finds a store by 机构编号, name or id.
-pub async fn find_store(db: &Db, name: &str) -> Result<Store, UserError> {
-    tapstand_records::list_stores(db, "", false)
-        .await?
-        .into_iter()
-        .find(|s| s.org_code == name || s.name == name || s.id.to_string() == name)
-        .ok_or_else(|| not_found("门店", "store", name))
-}
-
-/// Finds a terminal by 终端号, 机器号 or id.
-pub async fn find_terminal(db: &Db, name: &str) -> Result<Terminal, UserError> {
-    tapstand_records::list_terminals(db, "", false)
-        .await?
-        .into_iter()
-        .find(|t| t.terminal_no == name || t.machine_no == name || t.id.to_string() == name)
-        .ok_or_else(|| not_found("前台终端", "terminal", name))
-}
-
 /// Builds the target from records.
 pub async fn resolve_target(
     db: &Db,
@@ -174,7 +123,7 @@ pub async fn resolve_target(
             let s = stores
                 .iter()
                 .find(|s| s.id == *id)
-                .ok_or_else(|| not_found("门店", "store", &id.to_string()))?;
+                .ok_or_else(|| lookup::gone(RecordName::Store))?;
             (
                 format!("store:{id}"),
                 format!("门店 {} {}", s.org_code, s.name),
@@ -186,7 +135,7 @@ pub async fn resolve_target(
             let t = terminals
                 .iter()
                 .find(|t| t.id == *id)
-                .ok_or_else(|| not_found("前台终端", "terminal", &id.to_string()))?;
+                .ok_or_else(|| lookup::gone(RecordName::Terminal))?;
             let s = t
                 .store_id
                 .and_then(|sid| stores.iter().find(|s| s.id == sid));

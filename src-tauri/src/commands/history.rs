@@ -1,13 +1,11 @@
 //! 记录 and 检查标签: the station's history (pages with totals, CSV export) and the tag inspector ("what is
 //! this tag?", also "verify again" for a tag from the history). Thin: tapstand-station does the work.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Serialize;
-use tapstand_core::UserError;
-use tapstand_secrets::SecretStore;
-use tapstand_station::inspect::{self, Inspection, SchemeQuery};
+use tapstand_core::{CheckWith, UserError};
+use tapstand_station::inspect::Inspection;
 use tapstand_store::station::{HistoryFilter, HistoryPage};
 use tauri::State;
 
@@ -65,7 +63,7 @@ pub async fn history_export_csv(
 }
 
 /// Reads the tag on the reader (waiting up to `wait_ms` for one) and says what it is. With a profile (or
-/// the only/first one), WeChat links that are not in the ledger are looked up with `queryscheme`.
+/// the only one with a saved AppSecret), WeChat links that are not in the ledger are looked up with `queryscheme`.
 #[tauri::command]
 #[specta::specta]
 pub async fn inspect_tag(
@@ -87,30 +85,21 @@ pub async fn inspect_tag(
             ),
         ));
     }
-    let db = state.core()?.db.clone();
-    // The keychain lets the reader open tags this install protected with a password; optional.
-    let secrets: Option<Arc<dyn SecretStore>> =
-        state.keychain().ok().map(|k| k as Arc<dyn SecretStore>);
+    let core = state.core()?.clone();
     let reader = reader.filter(|r| !r.is_empty());
     let wait = Duration::from_millis(u64::from(wait_ms.min(60_000)));
-    let report = tauri::async_runtime::spawn_blocking(move || {
-        let mut pcsc = tapstand_tag::Pcsc::new();
-        inspect::read_on_reader_with(&mut pcsc, reader.as_deref(), wait, secrets)
-    })
-    .await
-    .map_err(UserError::internal)??;
+    let reading = core.clone();
+    let report =
+        tauri::async_runtime::spawn_blocking(move || reading.read_tag(reader.as_deref(), wait))
+            .await
+            .map_err(UserError::internal)??;
     // queryscheme needs the AppSecret; without it (or offline) the inspector says it could not check.
-    let profile = match profile_id {
-        Some(p) => Some(i64::from(p)),
-        None => tapstand_records::list_profiles(&db)
-            .await?
-            .first()
-            .map(|p| p.id),
+    let with = match profile_id {
+        Some(p) => CheckWith::Profile {
+            profile: tapstand_core::lookup::profile_by_id(&core.db, i64::from(p)).await?,
+            required: false,
+        },
+        None => CheckWith::OnlyWithSecret,
     };
-    let client = match profile {
-        Some(p) => state.wechat_client(p).await.ok(),
-        None => None,
-    };
-    let query = client.as_ref().map(|c| c as &dyn SchemeQuery);
-    Ok(inspect::explain(&db, &report, query).await)
+    core.explain(&report, &with).await
 }

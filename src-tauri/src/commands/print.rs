@@ -3,12 +3,13 @@
 //! typed [`PrintProgress`] event; [`print_cancel`] stops it (nothing half-written is left behind).
 
 use std::ops::ControlFlow;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::{Deserialize, Serialize};
+use tapstand_core::files::read_input;
 use tapstand_core::UserError;
-use tapstand_materials::{CodeIndex, CodePlan, CodeStatus, StandTarget};
+use tapstand_materials::{CodeIndex, CodeStatus, StandTarget};
 use tapstand_print::{
     Cmyk, ExportPhase, ExportReport, ExportRequest, ExportTarget, PageSize, SharedAssets,
     StandContent, StandDesign, StandPreview, SvgOptions,
@@ -147,24 +148,7 @@ pub fn print_options() -> PrintOptions {
 }
 
 async fn profile(state: &AppState, profile_id: i32) -> Result<Profile, UserError> {
-    state
-        .core()?
-        .db
-        .get_profile(id(profile_id))
-        .await?
-        .ok_or_else(|| {
-            UserError::new(
-                "not_found",
-                (
-                    "这个小程序配置不存在，可能已被删除。",
-                    "请刷新页面后重新选择小程序。",
-                ),
-                (
-                    "This profile does not exist; it may have been deleted.",
-                    "Reload the page and choose the mini program again.",
-                ),
-            )
-        })
+    tapstand_core::lookup::profile_by_id(&state.core()?.db, id(profile_id)).await
 }
 
 /// Every store that is not archived, with its code status under the profile.
@@ -198,23 +182,6 @@ pub async fn print_store_codes(
         .collect())
 }
 
-fn read_file(path: &str, what_zh: &str, what_en: &str) -> Result<Vec<u8>, UserError> {
-    std::fs::read(path).map_err(|e| {
-        UserError::new(
-            "print.read_input",
-            (
-                &format!("无法读取{what_zh}文件 {path}。"),
-                "请确认文件还在原处，然后重新选择。",
-            ),
-            (
-                &format!("Cannot read the {what_en} file {path}."),
-                "Check that the file is still there and choose it again.",
-            ),
-        )
-        .with_detail(e)
-    })
-}
-
 fn design_and_assets(s: &PrintSettings) -> Result<(StandDesign, SharedAssets), UserError> {
     let mut design = s.design.clone();
     if let Some(hex) = s.brand_hex.as_deref().filter(|h| !h.trim().is_empty()) {
@@ -233,7 +200,7 @@ fn design_and_assets(s: &PrintSettings) -> Result<(StandDesign, SharedAssets), U
         })?;
     }
     let logo = match s.logo_path.as_deref().filter(|p| !p.is_empty()) {
-        Some(p) => Some(read_file(p, "标志图片", "logo")?),
+        Some(p) => Some(read_input(Path::new(p), ("标志图片", "logo"))?),
         None => None,
     };
     Ok((design, SharedAssets { logo }))
@@ -307,7 +274,7 @@ pub async fn print_import_code(
             ),
         )
     })?;
-    let bytes = read_file(&path, "小程序码", "code image")?;
+    let bytes = read_input(Path::new(&path), ("小程序码", "code image"))?;
     tapstand_materials::import_code(db, &profile, &StandTarget::store(&store)?, &bytes).await?;
     Ok(CodeStatus::Imported)
 }
@@ -360,14 +327,14 @@ pub async fn print_export(
     CANCEL.store(false, Ordering::SeqCst);
     let (design, assets) = design_and_assets(&settings)?;
     let profile = profile(&state, settings.profile_id).await?;
-    let db = &state.core()?.db;
-    let mut targets = Vec::with_capacity(store_ids.len());
+    let core = state.core()?;
+    let mut stores = Vec::with_capacity(store_ids.len());
     for sid in &store_ids {
-        if let Some(store) = db.get_store(id(*sid)).await? {
-            targets.push(StandTarget::store(&store)?);
+        if let Some(store) = core.db.get_store(id(*sid)).await? {
+            stores.push(store);
         }
     }
-    if targets.is_empty() {
+    if stores.is_empty() {
         return Err(UserError::new(
             "print.no_stores",
             (
@@ -380,12 +347,9 @@ pub async fn print_export(
             ),
         ));
     }
-    let mut plan = CodePlan::new(db, &profile, targets).await?;
-    if !plan.missing().is_empty() {
-        let client =
-            tapstand_materials::client_for_missing(&plan, state.wechat_client(profile.id).await)?;
-        let app2 = app.clone();
-        plan.fetch_missing(db, &client, &profile, &mut move |done, total, t| {
+    let app2 = app.clone();
+    let materials = core
+        .materials(&profile, &stores, false, &mut move |done, total, t| {
             emit(&app2, PrintPhase::Fetching, done, total, &t.label);
             if CANCEL.load(Ordering::SeqCst) {
                 ControlFlow::Break(())
@@ -394,9 +358,8 @@ pub async fn print_export(
             }
         })
         .await?;
-    }
-    let fetched = plan.fetched;
-    let stores = plan.into_contents(false)?;
+    let fetched = materials.fetched;
+    let stores = materials.contents;
     let target = if per_store {
         ExportTarget::FilePerStore(PathBuf::from(&path))
     } else {

@@ -38,7 +38,8 @@ pub async fn save_profile(
 #[tauri::command]
 #[specta::specta]
 pub async fn delete_profile(state: State<'_, AppState>, id: i32) -> Result<(), UserError> {
-    tapstand_records::delete_profile(&state.core()?.db, &*state.keychain()?, self::id(id)).await
+    let core = state.core()?;
+    tapstand_records::delete_profile(&core.db, &*core.keychain()?, self::id(id)).await
 }
 
 /// Saves the AppSecret in the OS keychain. It is never returned to the UI afterwards.
@@ -51,9 +52,9 @@ pub async fn set_app_secret(
 ) -> Result<Vec<FieldIssue>, UserError> {
     let core = state.core()?;
     let warnings =
-        tapstand_records::set_app_secret(&core.db, &*state.keychain()?, id(profile_id), &secret)
+        tapstand_records::set_app_secret(&core.db, &*core.keychain()?, id(profile_id), &secret)
             .await?;
-    state.forget_wechat_client(id(profile_id));
+    core.forget_wechat(id(profile_id));
     Ok(warnings)
 }
 
@@ -63,9 +64,9 @@ pub async fn remove_app_secret(
     state: State<'_, AppState>,
     profile_id: i32,
 ) -> Result<(), UserError> {
-    state.forget_wechat_client(id(profile_id));
-    tapstand_records::remove_app_secret(&state.core()?.db, &*state.keychain()?, id(profile_id))
-        .await
+    let core = state.core()?;
+    core.forget_wechat(id(profile_id));
+    tapstand_records::remove_app_secret(&core.db, &*core.keychain()?, id(profile_id)).await
 }
 
 /// "Test connection": fetches an access token with the saved secret (stable_token, never force-refreshed).
@@ -75,7 +76,7 @@ pub async fn test_connection(
     state: State<'_, AppState>,
     profile_id: i32,
 ) -> Result<TokenCheck, UserError> {
-    let client = state.wechat_client(id(profile_id)).await?;
+    let client = state.core()?.wechat_by_id(id(profile_id)).await?;
     Ok(client.check().await?)
 }
 

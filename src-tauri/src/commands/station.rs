@@ -5,10 +5,9 @@
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
-use tapstand_core::UserError;
+use tapstand_core::{StationSetup, UserError};
 use tapstand_station::worker::{StationStatus, StationWorker};
-use tapstand_station::{resolve_target, Station, StationEvent, StationOptions, TargetChoice};
-use tapstand_wechat::SchemeService;
+use tapstand_station::{StationEvent, StationOptions, TargetChoice};
 use tauri::{AppHandle, State};
 use tauri_specta::Event;
 
@@ -58,39 +57,6 @@ pub struct ReaderView {
     pub tag_present: bool,
 }
 
-async fn target_for(
-    state: &AppState,
-    profile_id: i32,
-    model_id: i32,
-    choice: &TargetChoice,
-) -> Result<tapstand_station::Target, UserError> {
-    let db = &state.core()?.db;
-    let profile = db
-        .get_profile(i64::from(profile_id))
-        .await?
-        .ok_or_else(|| not_found("小程序", "mini program"))?;
-    let model = tapstand_records::list_device_models(db)
-        .await?
-        .into_iter()
-        .find(|m| m.id == i64::from(model_id))
-        .ok_or_else(|| not_found("设备型号", "device model"))?;
-    resolve_target(db, &profile, &model, choice).await
-}
-
-fn not_found(zh: &str, en: &str) -> UserError {
-    UserError::new(
-        "station.choice_gone",
-        (
-            &format!("所选的{zh}已不存在（可能刚被删除）。"),
-            "请重新选择。",
-        ),
-        (
-            &format!("The selected {en} no longer exists (perhaps just deleted)."),
-            "Choose again.",
-        ),
-    )
-}
-
 fn busy() -> UserError {
     UserError::new(
         "station.busy",
@@ -110,7 +76,10 @@ pub async fn station_preview(
     model_id: i32,
     choice: TargetChoice,
 ) -> Result<TargetPreview, UserError> {
-    let t = target_for(&state, profile_id, model_id, &choice).await?;
+    let t = state
+        .core()?
+        .target_by_ids(i64::from(profile_id), i64::from(model_id), &choice)
+        .await?;
     let (path, example_query) = t.path_query("04A1B2C3D4E5F6");
     Ok(TargetPreview {
         label: t.label.clone(),
@@ -127,22 +96,16 @@ pub async fn station_preview(
 #[tauri::command]
 #[specta::specta]
 pub async fn station_readers() -> Result<Vec<ReaderView>, UserError> {
-    tauri::async_runtime::spawn_blocking(|| {
-        let mut pcsc = tapstand_tag::Pcsc::new();
-        match pcsc.readers() {
-            Ok(rs) => Ok(rs
-                .into_iter()
-                .map(|r| ReaderView {
-                    name: r.name,
-                    tag_present: r.tag_present,
-                })
-                .collect()),
-            Err(tapstand_tag::TagError::NoReader) => Ok(vec![]),
-            Err(e) => Err(UserError::from(e)),
-        }
-    })
-    .await
-    .map_err(UserError::internal)?
+    let readers = tauri::async_runtime::spawn_blocking(tapstand_core::readers::readers)
+        .await
+        .map_err(UserError::internal)??;
+    Ok(readers
+        .into_iter()
+        .map(|r| ReaderView {
+            name: r.name,
+            tag_present: r.tag_present,
+        })
+        .collect())
 }
 
 /// The last start request (to pre-fill the page), if any.
@@ -165,33 +128,29 @@ pub async fn station_start(
     if state.station_running() {
         return Err(busy());
     }
-    let target = target_for(
-        &state,
-        request.profile_id,
-        request.model_id,
-        &request.choice,
-    )
-    .await?;
-    // The AppSecret must be in the keychain before the first tag: say so now, not at the first tap.
-    let client = state.wechat_client(i64::from(request.profile_id)).await?;
-    let db = state.core()?.db.clone();
-    db.set_setting(
-        LAST_REQUEST,
-        &serde_json::to_string(&request).map_err(UserError::internal)?,
-    )
-    .await?;
-    let schemes = Arc::new(SchemeService::new(client, db.clone()));
-    let station = Station::new(
-        tokio::runtime::Handle::current(),
-        db,
-        schemes,
-        target,
-        StationOptions {
-            lock: request.lock,
-            overwrite: false,
-            operator: request.operator.trim().to_string(),
-        },
-    );
+    let core = state.core()?;
+    let (profile, model) = core
+        .profile_and_model(i64::from(request.profile_id), i64::from(request.model_id))
+        .await?;
+    // The target and the AppSecret are checked now: a missing secret is said before the first tag.
+    let station = core
+        .station(StationSetup {
+            profile,
+            model,
+            choice: request.choice.clone(),
+            options: StationOptions {
+                lock: request.lock,
+                overwrite: false,
+                operator: request.operator.trim().to_string(),
+            },
+        })
+        .await?;
+    core.db
+        .set_setting(
+            LAST_REQUEST,
+            &serde_json::to_string(&request).map_err(UserError::internal)?,
+        )
+        .await?;
     let app2 = app.clone();
     let worker = StationWorker::spawn(
         station,

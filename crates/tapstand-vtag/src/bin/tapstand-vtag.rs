@@ -1,70 +1,146 @@
-//! `tapstand-vtag [CHIP] [factory|blank|locked|password|classic] [--latency-ms N] [--port P]`:
-//! puts a virtual tag on vpcd's virtual reader until Ctrl-C. (`tapstand-cli virtual-tag` has more options.)
+//! `tapstand-vtag`: puts a virtual tag on vsmartcard's virtual reader (pcscd + vsmartcard-vpcd) until
+//! Ctrl-C, for demos and manual tests. Test equipment: it is not part of the merchant's app or CLI.
+//!
+//! `tapstand-vtag --chip ntag215 --state factory [--uri weixin://…] [--uid HEX] [--latency-ms N]
+//! [--port P] [--passthrough both|acr122|part3|none] [--next-every SECS] [--json]`
 
 use std::time::Duration;
 
-use tapstand_vtag::{nth_uid, Faults, TagState, VChip, VirtualTag, VPCD_PORT};
+use clap::Parser;
+use tapstand_ndef::wechat::{uri_and_aar, WECHAT_PACKAGE};
+use tapstand_vtag::{
+    nth_uid, parse_uid, Faults, PassThroughMode, TagState, VChip, VirtualTag, VPCD_PORT,
+};
 
-fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let mut chip = VChip::Ntag215;
-    let mut state = "factory".to_string();
-    let mut latency = 0u64;
-    let mut port = VPCD_PORT;
-    let mut i = 0;
-    while i < args.len() {
-        match args[i].as_str() {
-            "--latency-ms" => {
-                latency = args.get(i + 1).and_then(|v| v.parse().ok()).unwrap_or(0);
-                i += 1;
-            }
-            "--port" => {
-                port = args
-                    .get(i + 1)
-                    .and_then(|v| v.parse().ok())
-                    .unwrap_or(VPCD_PORT);
-                i += 1;
-            }
-            "-h" | "--help" => {
-                println!("usage: tapstand-vtag [ntag213|ntag215|ntag216|ntag203|classic] [factory|blank|locked|password] [--latency-ms N] [--port P]");
-                return;
-            }
-            a => {
-                if let Some(c) = VChip::parse(a) {
-                    chip = c;
-                } else {
-                    state = a.to_string();
-                }
-            }
-        }
-        i += 1;
+#[derive(Parser, Debug)]
+#[command(
+    name = "tapstand-vtag",
+    version,
+    about = "A virtual NFC tag on vsmartcard's virtual reader (needs pcscd + vsmartcard-vpcd), for demos and tests"
+)]
+struct Args {
+    /// ntag213, ntag215, ntag216, ntag203 or classic.
+    #[arg(long, default_value = "ntag215", value_parser = parse_chip)]
+    chip: VChip,
+    /// factory, blank, locked or password.
+    #[arg(long, default_value = "factory", value_parser = ["factory", "blank", "locked", "password"])]
+    state: String,
+    /// Pre-write this URI (with the WeChat AAR for weixin:// links).
+    #[arg(long)]
+    uri: Option<String>,
+    /// 7-byte UID in hex (default 047A6700000001).
+    #[arg(long, value_parser = parse_uid_arg)]
+    uid: Option<[u8; 7]>,
+    /// Delay per APDU, milliseconds (a slow reader).
+    #[arg(long, default_value_t = 0)]
+    latency_ms: u64,
+    /// vpcd port (35963 = "Virtual PCD 00 00", 35964 = "Virtual PCD 00 01").
+    #[arg(long, default_value_t = VPCD_PORT)]
+    port: u16,
+    /// Native pass-through the virtual reader accepts: both, acr122, part3 or none.
+    #[arg(long, default_value = "both", value_parser = parse_passthrough)]
+    passthrough: PassThroughMode,
+    /// Every N seconds, take the tag away and put the next one (new UID, same kind) on the reader.
+    #[arg(long)]
+    next_every: Option<u64>,
+    /// One JSON line per event instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+fn parse_chip(s: &str) -> Result<VChip, String> {
+    VChip::parse(s)
+        .ok_or_else(|| format!("{s:?}: use ntag213, ntag215, ntag216, ntag203 or classic"))
+}
+
+fn parse_uid_arg(s: &str) -> Result<[u8; 7], String> {
+    parse_uid(s).ok_or_else(|| format!("{s:?}: a 7-byte UID is 14 hex digits"))
+}
+
+fn parse_passthrough(s: &str) -> Result<PassThroughMode, String> {
+    match s {
+        "both" => Ok(PassThroughMode::Both),
+        "acr122" => Ok(PassThroughMode::Acr122Direct),
+        "part3" => Ok(PassThroughMode::Part3Transparent),
+        "none" => Ok(PassThroughMode::None),
+        _ => Err(format!("{s:?}: use both, acr122, part3 or none")),
     }
-    let uid = nth_uid(1);
-    let mut tag = match state.as_str() {
-        "blank" => TagState::blank(chip, uid),
-        _ => TagState::factory(chip, uid),
+}
+
+fn make(a: &Args, uid: [u8; 7]) -> Result<TagState, String> {
+    let mut t = match a.state.as_str() {
+        "blank" => TagState::blank(a.chip, uid),
+        _ => TagState::factory(a.chip, uid),
     };
-    match state.as_str() {
-        "locked" => tag.lock(),
-        "password" => tag.protect([0x12, 0x34, 0x56, 0x78], [0xAB, 0xCD], 4, false),
+    if let Some(uri) = &a.uri {
+        let pkg = uri.starts_with("weixin:").then_some(WECHAT_PACKAGE);
+        let m = uri_and_aar(uri, pkg)
+            .encode()
+            .map_err(|e| format!("--uri: {e}"))?;
+        t = TagState::with_message(a.chip, uid, &m);
+    }
+    match a.state.as_str() {
+        "locked" => t.lock(),
+        "password" => t.protect([0x12, 0x34, 0x56, 0x78], [0xAB, 0xCD], 4, false),
         _ => {}
     }
-    let vt = VirtualTag::start(port);
+    Ok(t)
+}
+
+fn main() {
+    let a = Args::parse();
+    if let Err(e) = run(&a) {
+        eprintln!("tapstand-vtag: {e}");
+        std::process::exit(1);
+    }
+}
+
+fn run(a: &Args) -> Result<(), String> {
+    let first = a.uid.unwrap_or_else(|| nth_uid(1));
+    let vt = VirtualTag::start(a.port);
+    vt.set_passthrough(a.passthrough);
     vt.set_faults(Faults {
-        latency: Duration::from_millis(latency),
+        latency: Duration::from_millis(a.latency_ms),
         pseudo_apdus_drop_auth: true,
         ..Faults::default()
     });
-    vt.insert(tag);
-    if vt.wait_connected(Duration::from_secs(10)) {
-        println!("virtual {chip:?} ({state}) is on the reader at 127.0.0.1:{port}; Ctrl-C to stop");
-    } else {
-        eprintln!(
-            "could not reach vpcd at 127.0.0.1:{port}: {:?} (is pcscd running?)",
-            vt.last_error()
-        );
+    vt.insert(make(a, first)?);
+    let say = |event: &str, uid: &[u8; 7]| {
+        let uid: String = uid.iter().map(|b| format!("{b:02X}")).collect();
+        if a.json {
+            println!(
+                "{{\"event\":\"{event}\",\"uid\":\"{uid}\",\"chip\":\"{:?}\",\"port\":{}}}",
+                a.chip, a.port
+            );
+        } else {
+            println!(
+                "virtual tag {event}: {:?} {uid} (127.0.0.1:{})",
+                a.chip, a.port
+            );
+        }
+    };
+    if !vt.wait_connected(Duration::from_secs(10)) {
+        return Err(format!(
+            "cannot reach vpcd at 127.0.0.1:{} ({}); start pcscd with the vsmartcard-vpcd driver",
+            a.port,
+            vt.last_error().unwrap_or_default()
+        ));
     }
+    say("on the reader", &first);
+    if !a.json {
+        println!("Ctrl-C to stop.");
+    }
+    let mut n = 1u32;
     loop {
-        std::thread::sleep(Duration::from_secs(3600));
+        match a.next_every {
+            Some(secs) => {
+                std::thread::sleep(Duration::from_secs(secs.max(1)));
+                n += 1;
+                let uid = nth_uid(n);
+                vt.swap(make(a, uid)?);
+                say("next tag", &uid);
+            }
+            None => std::thread::sleep(Duration::from_secs(3600)),
+        }
     }
 }

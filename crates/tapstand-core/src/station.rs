@@ -1,0 +1,69 @@
+//! The write station for a target: profile + device model + (store | terminal | 不区分门店) → target →
+//! scheme service → [`Station`], for the app's worker and the CLI's `write` alike.
+
+use std::sync::Arc;
+
+use tapstand_error::UserError;
+use tapstand_station::{resolve_target, Station, StationOptions, Target, TargetChoice};
+use tapstand_store::records::{DeviceModel, Profile};
+
+use crate::Core;
+
+/// What to write: the records the merchant picked and how.
+#[derive(Clone, Debug)]
+pub struct StationSetup {
+    pub profile: Profile,
+    pub model: DeviceModel,
+    pub choice: TargetChoice,
+    pub options: StationOptions,
+}
+
+impl Core {
+    /// The target the tags will open (page path and query), without touching the keychain.
+    pub async fn target(
+        &self,
+        profile: &Profile,
+        model: &DeviceModel,
+        choice: &TargetChoice,
+    ) -> Result<Target, UserError> {
+        resolve_target(&self.db, profile, model, choice).await
+    }
+
+    /// [`Core::target`] from the ids the UI sends.
+    pub async fn target_by_ids(
+        &self,
+        profile_id: i64,
+        model_id: i64,
+        choice: &TargetChoice,
+    ) -> Result<Target, UserError> {
+        let (profile, model) = self.profile_and_model(profile_id, model_id).await?;
+        self.target(&profile, &model, choice).await
+    }
+
+    /// The profile and device model the UI picked (each may have been deleted meanwhile).
+    pub async fn profile_and_model(
+        &self,
+        profile_id: i64,
+        model_id: i64,
+    ) -> Result<(Profile, DeviceModel), UserError> {
+        let profile = tapstand_records::lookup::profile_by_id(&self.db, profile_id).await?;
+        let model = tapstand_records::lookup::model_by_id(&self.db, model_id).await?;
+        Ok((profile, model))
+    }
+
+    /// A station ready to run on the calling runtime: the target resolved and the AppSecret found now
+    /// (a missing secret is said before the first tag, not at the first tap).
+    pub async fn station(&self, setup: StationSetup) -> Result<Station, UserError> {
+        let target = self
+            .target(&setup.profile, &setup.model, &setup.choice)
+            .await?;
+        let schemes = Arc::new(self.scheme_service(&setup.profile).await?);
+        Ok(Station::new(
+            tokio::runtime::Handle::current(),
+            self.db.clone(),
+            schemes,
+            target,
+            setup.options,
+        ))
+    }
+}

@@ -1,0 +1,93 @@
+//! The keychain, "the WeChat client for this profile" and the scheme service, built in one place for the
+//! app and the CLI.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tapstand_error::UserError;
+use tapstand_secrets::{Keychain, SecretStore};
+use tapstand_store::records::Profile;
+use tapstand_wechat::{SchemeService, Warning, WechatClient, BASE_URL_ENV};
+
+use crate::{lock, Core};
+
+/// Support/test knob: how long an in-flight scheme request is presumed alive (seconds).
+pub const SCHEME_LEASE_ENV: &str = "TAPSTAND_SCHEME_LEASE_SECS";
+
+/// The OS keychain as the tag engine takes it, for tag commands that open no database; none when there is
+/// no keychain.
+pub fn native_tag_secrets() -> Option<Arc<dyn SecretStore>> {
+    Keychain::native()
+        .ok()
+        .map(|k| Arc::new(k) as Arc<dyn SecretStore>)
+}
+
+impl Core {
+    /// The OS keychain, connected on first use (a keychain that comes up later is picked up then).
+    pub fn keychain(&self) -> Result<Arc<Keychain>, UserError> {
+        let mut slot = lock(&self.keychain);
+        if let Some(k) = slot.as_ref() {
+            return Ok(k.clone());
+        }
+        let k = Arc::new(Keychain::native().map_err(tapstand_records::keychain_error)?);
+        *slot = Some(k.clone());
+        Ok(k)
+    }
+
+    /// The keychain as the tag engine takes it (to open tags this install protected with a password), or
+    /// none when there is no keychain: reading a tag does not need one.
+    pub fn tag_secrets(&self) -> Option<Arc<dyn SecretStore>> {
+        self.keychain().ok().map(|k| k as Arc<dyn SecretStore>)
+    }
+
+    /// The WeChat client for a profile: its AppID and the AppSecret from the keychain. One client per
+    /// profile for the life of the [`Core`] (it keeps the access token in memory only).
+    pub async fn wechat(&self, profile: &Profile) -> Result<Arc<WechatClient>, UserError> {
+        Ok(self.wechat_with_warnings(profile).await?.0)
+    }
+
+    /// [`Core::wechat`], with the warnings about the AppID or secret (e.g. one that does not look like
+    /// one) for a command that shows them.
+    pub async fn wechat_with_warnings(
+        &self,
+        profile: &Profile,
+    ) -> Result<(Arc<WechatClient>, Vec<Warning>), UserError> {
+        if let Some(c) = lock(&self.clients).get(&profile.id) {
+            return Ok(c.clone());
+        }
+        let keychain = self.keychain()?;
+        let secret = tapstand_records::app_secret(&self.db, &*keychain, profile.id).await?;
+        let (client, warnings) =
+            WechatClient::new(self.wechat_config.clone(), &profile.appid, &secret)?;
+        if std::env::var_os(BASE_URL_ENV).is_some() {
+            tracing::info!(base_url = %client.base_url(), "WeChat base URL overridden");
+        }
+        let entry = (Arc::new(client), warnings);
+        lock(&self.clients).insert(profile.id, entry.clone());
+        Ok(entry)
+    }
+
+    /// [`Core::wechat`] for the profile with this id (the UI sends ids).
+    pub async fn wechat_by_id(&self, profile_id: i64) -> Result<Arc<WechatClient>, UserError> {
+        let profile = tapstand_records::lookup::profile_by_id(&self.db, profile_id).await?;
+        self.wechat(&profile).await
+    }
+
+    /// Drops the cached client (and its token) after the profile's secret changed.
+    pub fn forget_wechat(&self, profile_id: i64) {
+        lock(&self.clients).remove(&profile_id);
+    }
+
+    /// The scheme ledger + WeChat for a profile: the ledger first, WeChat only when it holds nothing.
+    pub async fn scheme_service(&self, profile: &Profile) -> Result<SchemeService, UserError> {
+        let client = self.wechat(profile).await?;
+        let mut svc = SchemeService::new(client, self.db.clone());
+        if let Some(secs) = std::env::var(SCHEME_LEASE_ENV)
+            .ok()
+            .and_then(|v| v.trim().parse::<u64>().ok())
+        {
+            svc = svc.with_lease(Duration::from_secs(secs));
+        }
+        Ok(svc)
+    }
+}
