@@ -34,7 +34,7 @@ use tapstand_tag::ndef::wechat::wechat_message;
 use tapstand_tag::{quirks_for, Pcsc, TagError, TagSession, Transport, WriteOptions};
 use tapstand_wechat::{SchemeRequest, SchemeService, SchemeSource};
 
-pub use target::{resolve_target, Target, TargetChoice};
+pub use target::{resolve_target, TagLink, Target, TargetChoice};
 
 /// Options of one station run.
 #[derive(Clone, Debug, Default)]
@@ -82,6 +82,33 @@ pub struct TapOutcome {
     pub error: Option<UserError>,
     /// What the tag held before, when it was another scheme.
     pub previous_scheme: Option<String>,
+}
+
+/// How the steps of one tap ended, before the attempt is recorded.
+struct StepOutcome {
+    result: TapResult,
+    /// For `failed` and `needs_confirmation`.
+    error: Option<UserError>,
+    /// What the tag held before, when it was another scheme.
+    previous_scheme: Option<String>,
+}
+
+impl StepOutcome {
+    fn failed(error: UserError) -> StepOutcome {
+        StepOutcome {
+            result: TapResult::Failed,
+            error: Some(error),
+            previous_scheme: None,
+        }
+    }
+
+    fn already_correct() -> StepOutcome {
+        StepOutcome {
+            result: TapResult::AlreadyCorrect,
+            error: None,
+            previous_scheme: None,
+        }
+    }
 }
 
 /// Events for the UI / CLI.
@@ -291,10 +318,10 @@ impl Station {
             operator: self.opts.operator.clone(),
             ..Default::default()
         };
-        let (result, error, previous) = self.steps(session, &mut a, t0, overwrite);
-        a.result = result.as_str().to_string();
+        let mut step = self.steps(session, &mut a, t0, overwrite);
+        a.result = step.result.as_str().to_string();
         a.apdus = session.stats().apdus as i64;
-        if let Some(e) = &error {
+        if let Some(e) = &step.error {
             a.error_code = Some(e.code.clone());
             a.error_zh = Some(e.zh.message.clone());
         }
@@ -303,27 +330,27 @@ impl Station {
         // carries the full tap-to-done time).
         a.total_ms = ms(t0.elapsed());
         let recorded = self.rt.block_on(async {
-            if result.ok() {
+            if step.result.ok() {
                 self.db.station_upsert_tag(&a).await?;
             }
             self.db.station_insert_attempt(&a).await
         });
         a.record_ms = ms(t_rec.elapsed());
         a.total_ms = ms(t0.elapsed());
-        let (result, error) = match recorded {
-            Ok(id) => {
-                a.id = id;
-                (result, error)
+        match recorded {
+            Ok(id) => a.id = id,
+            Err(e) => {
+                step.result = TapResult::Failed;
+                step.error = Some(UserError::from(e));
             }
-            Err(e) => (TapResult::Failed, Some(UserError::from(e))),
-        };
+        }
         let outcome = TapOutcome {
-            result,
+            result: step.result,
             attempt: a,
-            error: error.clone(),
-            previous_scheme: previous,
+            error: step.error,
+            previous_scheme: step.previous_scheme,
         };
-        if let (Some(e), TapResult::Failed) = (&error, result) {
+        if let (Some(e), TapResult::Failed) = (&outcome.error, outcome.result) {
             self.emit(StationEvent::Failed {
                 uid: (!outcome.attempt.uid.is_empty()).then(|| outcome.attempt.uid.clone()),
                 error: e.clone(),
@@ -341,8 +368,8 @@ impl Station {
         a: &mut StationAttempt,
         t0: Instant,
         overwrite: bool,
-    ) -> (TapResult, Option<UserError>, Option<String>) {
-        let fail = |e: UserError| (TapResult::Failed, Some(e), None);
+    ) -> StepOutcome {
+        let fail = StepOutcome::failed;
         // 1. Read UID + chip + content.
         let rep = match session.read_tag() {
             Ok(r) => r,
@@ -361,8 +388,7 @@ impl Station {
             chip: a.chip.clone(),
             reader: a.reader.clone(),
         });
-        let sn = self.target.sn_for(&uid);
-        let (path, query) = self.target.path_query(&uid);
+        let TagLink { sn, path, query } = self.target.link_for(&uid);
         a.sn = sn.clone();
         a.path = path.clone();
         a.query = query.clone();
@@ -406,7 +432,7 @@ impl Station {
                     source: SchemeSource::Ledger,
                 });
                 self.emit(StationEvent::Verified);
-                return (TapResult::AlreadyCorrect, None, None);
+                return StepOutcome::already_correct();
             }
         }
         if let Some(cur) = &current {
@@ -419,11 +445,11 @@ impl Station {
                     .ok()
                     .and_then(|tags| tags.into_iter().next())
                     .map(|t| t.target_label);
-                return (
-                    TapResult::NeedsConfirmation,
-                    Some(needs_confirmation(cur, owner.as_deref())),
-                    Some(cur.clone()),
-                );
+                return StepOutcome {
+                    result: TapResult::NeedsConfirmation,
+                    error: Some(needs_confirmation(cur, owner.as_deref())),
+                    previous_scheme: Some(cur.clone()),
+                };
             }
         }
         if !rep.writable {
@@ -484,10 +510,13 @@ impl Station {
                 self.emit(StationEvent::Verified);
                 if w.unchanged {
                     // The content was already right (only the lock, if asked, was set): not a rewrite.
-                    return (TapResult::AlreadyCorrect, None, None);
+                    return StepOutcome::already_correct();
                 }
-                let prev = current.filter(|c| c != &got.openlink);
-                (TapResult::Written, None, prev)
+                StepOutcome {
+                    result: TapResult::Written,
+                    error: None,
+                    previous_scheme: current.filter(|c| c != &got.openlink),
+                }
             }
             Err(e) => fail(tag_error(e)),
         }
