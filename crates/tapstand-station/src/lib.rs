@@ -19,6 +19,7 @@
 
 pub mod history;
 pub mod inspect;
+pub mod stored;
 pub mod target;
 pub mod worker;
 
@@ -376,7 +377,7 @@ impl Station {
             Err(e) => return fail(tag_error(e)),
         };
         a.read_ms = ms(t0.elapsed());
-        a.chip = format!("{:?}", rep.chip.kind).to_lowercase();
+        a.chip = rep.chip.kind.stored_name().to_string();
         let Some(uid) = rep.uid.clone() else {
             return fail(tag_error(TagError::Unsupported {
                 name: rep.chip.name.clone(),
@@ -424,7 +425,7 @@ impl Station {
             if cur == link && !needs_lock {
                 // Already correct for this target: counted, not rewritten.
                 a.openlink = Some(link.clone());
-                a.scheme_source = Some("ledger".into());
+                a.scheme_source = Some(stored::scheme_source(SchemeSource::Ledger).into());
                 a.locked = tag_locked;
                 a.scheme_ms = ms(t_s.elapsed());
                 self.emit(StationEvent::SchemeReady {
@@ -476,14 +477,7 @@ impl Station {
         };
         a.scheme_ms = ms(t_s.elapsed());
         a.openlink = Some(got.openlink.clone());
-        a.scheme_source = Some(
-            match got.source {
-                SchemeSource::Ledger => "ledger",
-                SchemeSource::Generated => "generated",
-                _ => "recovered",
-            }
-            .into(),
-        );
+        a.scheme_source = Some(stored::scheme_source(got.source).into());
         self.emit(StationEvent::SchemeReady {
             openlink: got.openlink.clone(),
             source: got.source,

@@ -6,19 +6,24 @@ use tapstand_error::UserError;
 use tapstand_store::records::{DeviceModel, Profile, Store, Terminal};
 use tapstand_store::Db;
 
+// Kept as JSON in the settings (the app's last station request): each variant's name is spelled out,
+// so renaming a variant does not lose the stored choice (`stored` pins the spellings).
 /// What the merchant picked.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(tag = "kind")]
 pub enum TargetChoice {
+    #[serde(rename = "store")]
     Store {
         #[specta(type = specta_typescript::Number)]
         id: i64,
     },
+    #[serde(rename = "terminal")]
     Terminal {
         #[specta(type = specta_typescript::Number)]
         id: i64,
     },
     /// 不区分门店
+    #[serde(rename = "all_stores")]
     AllStores,
 }
 
