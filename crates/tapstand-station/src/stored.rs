@@ -16,12 +16,15 @@
 
 use tapstand_wechat::SchemeSource;
 
-/// Where the tap's openlink came from, as stored in `station_attempts.scheme_source`.
+/// Where the tap's openlink came from, as stored in `station_attempts.scheme_source`: `ledger` (no call),
+/// `generated` (issued now), `recovered` (our own call's lost answer, from 9800010) or `adopted` (another
+/// tool had generated it for this sn; WeChat's 9800010 answer carried it and it is now in the ledger).
 pub fn scheme_source(source: SchemeSource) -> &'static str {
     match source {
         SchemeSource::Ledger => "ledger",
         SchemeSource::Generated => "generated",
-        SchemeSource::Recovered | SchemeSource::Adopted => "recovered",
+        SchemeSource::Recovered => "recovered",
+        SchemeSource::Adopted => "adopted",
     }
 }
 
@@ -124,11 +127,12 @@ mod tests {
             (SchemeSource::Ledger, "ledger"),
             (SchemeSource::Generated, "generated"),
             (SchemeSource::Recovered, "recovered"),
-            (SchemeSource::Adopted, "recovered"),
+            (SchemeSource::Adopted, "adopted"),
         ];
         for (s, word) in sources {
             assert_eq!(scheme_source(s), word, "{s:?}");
         }
+        assert!(distinct(&sources.map(|(_, w)| w)));
 
         let states = [
             (SchemeState::Pending, "pending"),
