@@ -647,17 +647,6 @@ impl Station {
         }
     }
 
-    /// Blocks until the tag has left `reader` (or the reader is gone, or `stop`).
-    pub fn wait_removed(&self, pcsc: &mut Pcsc, reader: &str, stop: &AtomicBool) {
-        let count = pcsc
-            .readers()
-            .ok()
-            .and_then(|rs| rs.into_iter().find(|r| r.name == reader))
-            .map(|r| r.event_count)
-            .unwrap_or(0);
-        self.wait_removed_since(pcsc, reader, count, stop)
-    }
-
     /// Blocks until the tag seen at `event_count` has left: the field is empty, or the service counted
     /// an insertion/removal since (a quick swap for the next tag must not look like the same tag staying).
     fn wait_removed_since(
