@@ -15,7 +15,8 @@
 //! thread, outside the tokio runtime whose handle the station is given for the database and WeChat.
 //!
 //! Also here: [`inspect`] (the tag inspector 检查: what a tag is, in plain words, and "verify again"
-//! against the records) and [`history`] (记录: filtered pages with totals, the CSV export).
+//! against the records), [`history`] (记录: filtered pages with totals, the CSV export) and [`stored`]
+//! (the exact words the station stores for its enums).
 
 pub mod history;
 pub mod inspect;
