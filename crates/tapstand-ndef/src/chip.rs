@@ -127,6 +127,31 @@ impl ChipKind {
         )
     }
 
+    /// The spelling stored in the station's records (`station_attempts.chip`, `station_tags.chip`; the
+    /// history shows it upper-cased). Fixed per chip, independent of the variant names: renaming a
+    /// variant must not change what existing databases hold.
+    pub fn stored_name(self) -> &'static str {
+        match self {
+            ChipKind::Ntag213 => "ntag213",
+            ChipKind::Ntag215 => "ntag215",
+            ChipKind::Ntag216 => "ntag216",
+            ChipKind::Ntag210 => "ntag210",
+            ChipKind::Ntag212 => "ntag212",
+            ChipKind::Ntag203 => "ntag203",
+            ChipKind::Ultralight => "ultralight",
+            ChipKind::UltralightC => "ultralightc",
+            ChipKind::UltralightEv1Mf0ul11 => "ultralightev1mf0ul11",
+            ChipKind::UltralightEv1Mf0ul21 => "ultralightev1mf0ul21",
+            ChipKind::MifareClassic1k => "mifareclassic1k",
+            ChipKind::MifareClassic4k => "mifareclassic4k",
+            ChipKind::MifareMini => "mifaremini",
+            ChipKind::MifarePlus => "mifareplus",
+            ChipKind::Iso14443_4 => "iso14443_4",
+            ChipKind::OtherType2 => "othertype2",
+            ChipKind::Unknown => "unknown",
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             ChipKind::Ntag213 => "NTAG213",

@@ -15,10 +15,12 @@
 //! thread, outside the tokio runtime whose handle the station is given for the database and WeChat.
 //!
 //! Also here: [`inspect`] (the tag inspector 检查: what a tag is, in plain words, and "verify again"
-//! against the records) and [`history`] (记录: filtered pages with totals, the CSV export).
+//! against the records), [`history`] (记录: filtered pages with totals, the CSV export) and [`stored`]
+//! (the exact words the station stores for its enums).
 
 pub mod history;
 pub mod inspect;
+pub mod stored;
 pub mod target;
 pub mod worker;
 
@@ -34,7 +36,7 @@ use tapstand_tag::ndef::wechat::wechat_message;
 use tapstand_tag::{quirks_for, Pcsc, TagError, TagSession, Transport, WriteOptions};
 use tapstand_wechat::{SchemeRequest, SchemeService, SchemeSource};
 
-pub use target::{resolve_target, Target, TargetChoice};
+pub use target::{resolve_target, TagLink, Target, TargetChoice};
 
 /// Options of one station run.
 #[derive(Clone, Debug, Default)]
@@ -82,6 +84,33 @@ pub struct TapOutcome {
     pub error: Option<UserError>,
     /// What the tag held before, when it was another scheme.
     pub previous_scheme: Option<String>,
+}
+
+/// How the steps of one tap ended, before the attempt is recorded.
+struct StepOutcome {
+    result: TapResult,
+    /// For `failed` and `needs_confirmation`.
+    error: Option<UserError>,
+    /// What the tag held before, when it was another scheme.
+    previous_scheme: Option<String>,
+}
+
+impl StepOutcome {
+    fn failed(error: UserError) -> StepOutcome {
+        StepOutcome {
+            result: TapResult::Failed,
+            error: Some(error),
+            previous_scheme: None,
+        }
+    }
+
+    fn already_correct() -> StepOutcome {
+        StepOutcome {
+            result: TapResult::AlreadyCorrect,
+            error: None,
+            previous_scheme: None,
+        }
+    }
 }
 
 /// Events for the UI / CLI.
@@ -291,10 +320,10 @@ impl Station {
             operator: self.opts.operator.clone(),
             ..Default::default()
         };
-        let (result, error, previous) = self.steps(session, &mut a, t0, overwrite);
-        a.result = result.as_str().to_string();
+        let mut step = self.steps(session, &mut a, t0, overwrite);
+        a.result = step.result.as_str().to_string();
         a.apdus = session.stats().apdus as i64;
-        if let Some(e) = &error {
+        if let Some(e) = &step.error {
             a.error_code = Some(e.code.clone());
             a.error_zh = Some(e.zh.message.clone());
         }
@@ -303,27 +332,27 @@ impl Station {
         // carries the full tap-to-done time).
         a.total_ms = ms(t0.elapsed());
         let recorded = self.rt.block_on(async {
-            if result.ok() {
+            if step.result.ok() {
                 self.db.station_upsert_tag(&a).await?;
             }
             self.db.station_insert_attempt(&a).await
         });
         a.record_ms = ms(t_rec.elapsed());
         a.total_ms = ms(t0.elapsed());
-        let (result, error) = match recorded {
-            Ok(id) => {
-                a.id = id;
-                (result, error)
+        match recorded {
+            Ok(id) => a.id = id,
+            Err(e) => {
+                step.result = TapResult::Failed;
+                step.error = Some(UserError::from(e));
             }
-            Err(e) => (TapResult::Failed, Some(UserError::from(e))),
-        };
+        }
         let outcome = TapOutcome {
-            result,
+            result: step.result,
             attempt: a,
-            error: error.clone(),
-            previous_scheme: previous,
+            error: step.error,
+            previous_scheme: step.previous_scheme,
         };
-        if let (Some(e), TapResult::Failed) = (&error, result) {
+        if let (Some(e), TapResult::Failed) = (&outcome.error, outcome.result) {
             self.emit(StationEvent::Failed {
                 uid: (!outcome.attempt.uid.is_empty()).then(|| outcome.attempt.uid.clone()),
                 error: e.clone(),
@@ -341,15 +370,15 @@ impl Station {
         a: &mut StationAttempt,
         t0: Instant,
         overwrite: bool,
-    ) -> (TapResult, Option<UserError>, Option<String>) {
-        let fail = |e: UserError| (TapResult::Failed, Some(e), None);
+    ) -> StepOutcome {
+        let fail = StepOutcome::failed;
         // 1. Read UID + chip + content.
         let rep = match session.read_tag() {
             Ok(r) => r,
             Err(e) => return fail(tag_error(e)),
         };
         a.read_ms = ms(t0.elapsed());
-        a.chip = format!("{:?}", rep.chip.kind).to_lowercase();
+        a.chip = rep.chip.kind.stored_name().to_string();
         let Some(uid) = rep.uid.clone() else {
             return fail(tag_error(TagError::Unsupported {
                 name: rep.chip.name.clone(),
@@ -361,8 +390,7 @@ impl Station {
             chip: a.chip.clone(),
             reader: a.reader.clone(),
         });
-        let sn = self.target.sn_for(&uid);
-        let (path, query) = self.target.path_query(&uid);
+        let TagLink { sn, path, query } = self.target.link_for(&uid);
         a.sn = sn.clone();
         a.path = path.clone();
         a.query = query.clone();
@@ -398,7 +426,7 @@ impl Station {
             if cur == link && !needs_lock {
                 // Already correct for this target: counted, not rewritten.
                 a.openlink = Some(link.clone());
-                a.scheme_source = Some("ledger".into());
+                a.scheme_source = Some(stored::scheme_source(SchemeSource::Ledger).into());
                 a.locked = tag_locked;
                 a.scheme_ms = ms(t_s.elapsed());
                 self.emit(StationEvent::SchemeReady {
@@ -406,7 +434,7 @@ impl Station {
                     source: SchemeSource::Ledger,
                 });
                 self.emit(StationEvent::Verified);
-                return (TapResult::AlreadyCorrect, None, None);
+                return StepOutcome::already_correct();
             }
         }
         if let Some(cur) = &current {
@@ -419,11 +447,11 @@ impl Station {
                     .ok()
                     .and_then(|tags| tags.into_iter().next())
                     .map(|t| t.target_label);
-                return (
-                    TapResult::NeedsConfirmation,
-                    Some(needs_confirmation(cur, owner.as_deref())),
-                    Some(cur.clone()),
-                );
+                return StepOutcome {
+                    result: TapResult::NeedsConfirmation,
+                    error: Some(needs_confirmation(cur, owner.as_deref())),
+                    previous_scheme: Some(cur.clone()),
+                };
             }
         }
         if !rep.writable {
@@ -450,14 +478,7 @@ impl Station {
         };
         a.scheme_ms = ms(t_s.elapsed());
         a.openlink = Some(got.openlink.clone());
-        a.scheme_source = Some(
-            match got.source {
-                SchemeSource::Ledger => "ledger",
-                SchemeSource::Generated => "generated",
-                _ => "recovered",
-            }
-            .into(),
-        );
+        a.scheme_source = Some(stored::scheme_source(got.source).into());
         self.emit(StationEvent::SchemeReady {
             openlink: got.openlink.clone(),
             source: got.source,
@@ -484,10 +505,13 @@ impl Station {
                 self.emit(StationEvent::Verified);
                 if w.unchanged {
                     // The content was already right (only the lock, if asked, was set): not a rewrite.
-                    return (TapResult::AlreadyCorrect, None, None);
+                    return StepOutcome::already_correct();
                 }
-                let prev = current.filter(|c| c != &got.openlink);
-                (TapResult::Written, None, prev)
+                StepOutcome {
+                    result: TapResult::Written,
+                    error: None,
+                    previous_scheme: current.filter(|c| c != &got.openlink),
+                }
             }
             Err(e) => fail(tag_error(e)),
         }
@@ -622,17 +646,6 @@ impl Station {
             },
             Err(_) => false,
         }
-    }
-
-    /// Blocks until the tag has left `reader` (or the reader is gone, or `stop`).
-    pub fn wait_removed(&self, pcsc: &mut Pcsc, reader: &str, stop: &AtomicBool) {
-        let count = pcsc
-            .readers()
-            .ok()
-            .and_then(|rs| rs.into_iter().find(|r| r.name == reader))
-            .map(|r| r.event_count)
-            .unwrap_or(0);
-        self.wait_removed_since(pcsc, reader, count, stop)
     }
 
     /// Blocks until the tag seen at `event_count` has left: the field is empty, or the service counted

@@ -7,19 +7,24 @@ use tapstand_records::lookup::{self, RecordName};
 use tapstand_store::records::{DeviceModel, Profile, Store, Terminal};
 use tapstand_store::Db;
 
+// Kept as JSON in the settings (the app's last station request): each variant's name is spelled out,
+// so renaming a variant does not lose the stored choice (`stored` pins the spellings).
 /// What the merchant picked.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(tag = "kind")]
 pub enum TargetChoice {
+    #[serde(rename = "store")]
     Store {
         #[specta(type = specta_typescript::Number)]
         id: i64,
     },
+    #[serde(rename = "terminal")]
     Terminal {
         #[specta(type = specta_typescript::Number)]
         id: i64,
     },
     /// 不区分门店
+    #[serde(rename = "all_stores")]
     AllStores,
 }
 
@@ -44,6 +49,16 @@ pub struct Target {
     pub query_template: String,
 }
 
+/// What the link for one tag is made of.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TagLink {
+    /// Sent to WeChat with the request: the UID for 一机一码, empty for 一型一码.
+    pub sn: String,
+    pub path: String,
+    /// The target's query with `{sn}` and `{uid}` filled.
+    pub query: String,
+}
+
 impl Target {
     pub fn per_device(&self) -> bool {
         self.link_type != "per_model"
@@ -58,14 +73,24 @@ impl Target {
         }
     }
 
-    /// (path, query) for a tag.
-    pub fn path_query(&self, uid: &str) -> (String, String) {
+    /// The sn, page and query of the link for the tag with this UID.
+    pub fn link_for(&self, uid: &str) -> TagLink {
         let sn = self.sn_for(uid);
-        let q = self
+        let query = self
             .query_template
             .replace("{sn}", &sn)
             .replace("{uid}", uid);
-        (self.path.clone(), q)
+        TagLink {
+            sn,
+            path: self.path.clone(),
+            query,
+        }
+    }
+
+    /// (path, query) for a tag: [`Target::link_for`] without the sn.
+    pub fn path_query(&self, uid: &str) -> (String, String) {
+        let l = self.link_for(uid);
+        (l.path, l.query)
     }
 
     /// What the merchant sees before writing (with `{sn}` / `{uid}` still shown as placeholders).
@@ -164,4 +189,57 @@ pub async fn resolve_target(
         path: profile.page_path.clone(),
         query_template: fill(&profile.query_template, store, terminal),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn target(link_type: &str) -> Target {
+        Target {
+            appid: "wx5a1b2c3d4e5f6071".into(),
+            env_version: "release".into(),
+            model_id: "model-1".into(),
+            link_type: link_type.into(),
+            key: "store:7".into(),
+            label: "门店 1001 南山店".into(),
+            store_id: Some(7),
+            terminal_id: None,
+            path: "pages/member/card".into(),
+            query_template: "store=1001&sn={sn}&uid={uid}".into(),
+        }
+    }
+
+    #[test]
+    fn link_per_device_and_per_model() {
+        let t = target("per_device");
+        assert_eq!(
+            t.link_for("04A1"),
+            TagLink {
+                sn: "04A1".into(),
+                path: "pages/member/card".into(),
+                query: "store=1001&sn=04A1&uid=04A1".into(),
+            }
+        );
+        assert_eq!(
+            t.path_query("04A1"),
+            (
+                "pages/member/card".to_string(),
+                "store=1001&sn=04A1&uid=04A1".to_string()
+            )
+        );
+        let t = target("per_model");
+        assert_eq!(
+            t.link_for("04A1"),
+            TagLink {
+                sn: String::new(),
+                path: "pages/member/card".into(),
+                query: "store=1001&sn=&uid=04A1".into(),
+            }
+        );
+        assert_eq!(
+            t.preview(),
+            "pages/member/card?store=1001&sn={sn}&uid={uid}"
+        );
+    }
 }

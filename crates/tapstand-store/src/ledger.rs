@@ -21,6 +21,7 @@ pub enum SchemeState {
 }
 
 impl SchemeState {
+    /// The spelling stored in `scheme_ledger.state` (the migration's CHECK lists the same words).
     pub fn as_str(self) -> &'static str {
         match self {
             SchemeState::Pending => "pending",
@@ -33,6 +34,7 @@ impl SchemeState {
         }
     }
 
+    /// The state stored as `s` (`None` for a spelling [`SchemeState::as_str`] does not write).
     pub fn parse(s: &str) -> Option<SchemeState> {
         Some(match s {
             "pending" => SchemeState::Pending,
@@ -405,13 +407,20 @@ impl Db {
     ) -> Result<bool, StoreError> {
         let now = now_ms();
         let (state, own) = match (outcome, openlink) {
-            (ExistingOutcome::Recovered { own }, Some(_)) => ("recovered", Some(own as i64)),
-            (ExistingOutcome::Lost, _) | (ExistingOutcome::Recovered { own: true }, None) => {
-                ("lost", None)
+            (ExistingOutcome::Recovered { own }, Some(_)) => {
+                (SchemeState::Recovered, Some(own as i64))
             }
-            _ => ("used_elsewhere", None),
+            (ExistingOutcome::Lost, _) | (ExistingOutcome::Recovered { own: true }, None) => {
+                (SchemeState::Lost, None)
+            }
+            _ => (SchemeState::UsedElsewhere, None),
         };
-        let openlink = if state == "recovered" { openlink } else { None };
+        let openlink = if state == SchemeState::Recovered {
+            openlink
+        } else {
+            None
+        };
+        let state = state.as_str();
         let issued_at = openlink.map(|_| now);
         let mut conn = self.pool().acquire().await?;
         sqlx::query("PRAGMA synchronous = FULL")

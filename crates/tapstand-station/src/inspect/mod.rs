@@ -1,0 +1,193 @@
+//! The tag inspector (检查): read any tag and say in plain words what it is — our tag for store X written
+//! on date Y, a WeChat tap tag of this or another mini program, a web link, empty, damaged, locked, or not
+//! an NFC tag at all — and what to do next. Counter staff use it on a stand that "stopped working".
+//!
+//! ```text
+//! worker thread:  read_on_reader(&mut pcsc, reader, wait) ─▶ TagReport     (blocking PC/SC)
+//! async:          explain(&db, &report, Some(&client)).await ─▶ Inspection (SQLite, queryscheme)
+//! ```
+//! [`explain`] needs no network: "ours" comes from the local scheme ledger and the station's records.
+//! Only a WeChat link that is *not* in the ledger is looked up with `queryscheme`, when a client is given
+//! ([`SchemeQuery`], implemented for [`WechatClient`](tapstand_wechat::WechatClient); tests pass a double
+//! or the client against the fake). Without a client, or offline, the inspection says the link cannot be
+//! checked now.
+//!
+//! [`verify_against_record`] ("verify again" in the history) compares the tag with what the station
+//! recorded for its UID; [`explain`] includes it as [`Inspection::record_match`].
+//!
+//! One file per concern:
+//! * `tag` — what the tag holds: reading it, and its content (links, blank, damaged, unsupported chip);
+//! * `records` — matching our records: the scheme ledger and the station's tags ("ours", "verify again");
+//! * `wechat` — asking WeChat (`queryscheme` through [`SchemeQuery`]) about a link that is not ours;
+//! * `words` — the plain-word sentences, in Chinese and English;
+//! * `explain` — [`explain`] itself, which puts the steps together.
+
+mod explain;
+mod records;
+mod tag;
+#[cfg(test)]
+mod test_support;
+mod wechat;
+mod words;
+
+use serde::Serialize;
+use tapstand_error::UserError;
+use tapstand_store::station::StationTag;
+use tapstand_tag::ndef::view::RecordView;
+use tapstand_tag::TagReport;
+
+pub use explain::explain;
+pub use records::verify_against_record;
+pub use tag::{read_on_reader, read_on_reader_with};
+pub use wechat::{QueryFuture, SchemeAnswer, SchemeQuery, QUERY_TIMEOUT};
+pub use words::{china_date, label_en};
+
+/// A sentence in Chinese and in English.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, specta::Type)]
+pub struct Bilingual {
+    pub zh: String,
+    pub en: String,
+}
+
+impl Bilingual {
+    pub fn new(zh: impl Into<String>, en: impl Into<String>) -> Bilingual {
+        Bilingual {
+            zh: zh.into(),
+            en: en.into(),
+        }
+    }
+
+    /// Appends another sentence (no space in Chinese, one in English).
+    fn then(mut self, more: Bilingual) -> Bilingual {
+        if more.zh.is_empty() && more.en.is_empty() {
+            return self;
+        }
+        self.zh.push_str(&more.zh);
+        if !self.en.is_empty() && !more.en.is_empty() {
+            self.en.push(' ');
+        }
+        self.en.push_str(&more.en);
+        self
+    }
+}
+
+/// What the tag is.
+#[derive(Clone, Debug, PartialEq, Serialize, specta::Type)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Verdict {
+    /// The tag's WeChat link is in this install's scheme ledger.
+    Ours {
+        /// Plain words, e.g. `门店 1001 南山店` (from the station's records, else the ledger's page and query).
+        target_label: String,
+        #[specta(type = Option<specta_typescript::Number>)]
+        store_id: Option<i64>,
+        #[specta(type = Option<specta_typescript::Number>)]
+        terminal_id: Option<i64>,
+        model_id: String,
+        sn: String,
+        openlink: String,
+        /// The page and query the link opens (as generated).
+        path: String,
+        query: String,
+        /// When the station first wrote this link on a tag (unix ms); `None` when it has no record of
+        /// writing it (e.g. written with `tapstand-cli write-ndef`).
+        #[specta(type = Option<specta_typescript::Number>)]
+        written_at: Option<i64>,
+        /// The mini-program profile the link belongs to (by AppID), if it is still configured.
+        profile_name: Option<String>,
+    },
+    /// A WeChat mini-program link that this install did not generate.
+    WechatOther {
+        openlink: String,
+        appid: Option<String>,
+        path: Option<String>,
+        query: Option<String>,
+        /// `queryscheme` (WeChat answered: the link belongs to the configured mini program), `not_ours`
+        /// (WeChat does not know it for the configured mini program: 85403), `offline` (not checked: no
+        /// client given, no network, or another error — see `query_error`), `plaintext` (a plain-text
+        /// `?appid=…&path=…` scheme: read from the link itself).
+        source: String,
+        query_error: Option<UserError>,
+        /// Unix seconds; 0 = never expires (only from `queryscheme`).
+        #[specta(type = Option<specta_typescript::Number>)]
+        expire_time: Option<i64>,
+        /// `release`, `trial` or `develop` (only from `queryscheme` or a plain-text scheme).
+        env_version: Option<String>,
+    },
+    /// Opens a web address (or another non-WeChat URI such as `tel:`).
+    ForeignUrl { url: String },
+    /// NDEF content that is no link: text, a contact card, an app record, …
+    OtherNdef { description: String },
+    /// Formatted with no message, an empty message, or factory-blank.
+    Empty,
+    /// The content cannot be read as NDEF (broken TLV area, broken message, not NDEF formatted).
+    Damaged { detail: String },
+    /// Not a Type 2 NFC tag (MIFARE Classic, a bank card, a phone…).
+    Unsupported { name: String },
+}
+
+/// How the tag compares with what the station recorded for its UID ("verify again").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum RecordMatchKind {
+    /// The tag holds exactly the link recorded for its UID.
+    Matches,
+    /// The station recorded this UID with another link; the tag now holds something else.
+    ContentChanged,
+    /// No record for this UID, but its link was recorded on another tag (copied content).
+    Copied,
+    /// The station has no record of this tag.
+    NotRecorded,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, specta::Type)]
+pub struct RecordMatch {
+    pub kind: RecordMatchKind,
+    /// One sentence, e.g. "和记录一致：门店 1001 南山店，2026-11-20 写入。"
+    pub message: Bilingual,
+    /// The record compared with (this UID's, or for `copied` the tag the content was recorded on).
+    pub recorded: Option<StationTag>,
+}
+
+/// Everything the inspector shows about a tag.
+#[derive(Clone, Debug, Serialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub struct Inspection {
+    pub uid: Option<String>,
+    /// Plain chip name, e.g. `NTAG215`.
+    pub chip: String,
+    pub reader: String,
+    /// Largest message that fits, bytes.
+    pub capacity: Option<u32>,
+    /// Bytes of the message on the tag.
+    pub used: Option<u32>,
+    /// Read-only: permanently locked, or some user pages locked.
+    pub locked: bool,
+    /// A write password is active.
+    pub password_protected: bool,
+    /// Tapstand could write this tag now.
+    pub writable: bool,
+    pub verdict: Verdict,
+    /// One or two sentences in plain words.
+    pub headline: Bilingual,
+    /// What to do next.
+    pub advice: Bilingual,
+    /// What is wrong with the WeChat content, one sentence each (e.g. no Android record).
+    pub problems: Vec<Bilingual>,
+    /// The tag compared with the station's record of its UID (`None` without a UID).
+    pub record_match: Option<RecordMatch>,
+    /// The records, for the "details" fold.
+    pub records: Vec<RecordView>,
+    /// The engine's full report (CC, lock and password bytes, I/O statistics), for the "details" fold.
+    pub report: TagReport,
+    /// The local database could not be read: the verdict may miss that the tag is ours.
+    pub lookup_error: Option<UserError>,
+}
+
+/// One step's answer to "what is it?": the verdict with its headline and advice (before the notes
+/// that [`explain`] adds about locks, passwords, content problems and copies).
+struct Finding {
+    verdict: Verdict,
+    headline: Bilingual,
+    advice: Bilingual,
+}

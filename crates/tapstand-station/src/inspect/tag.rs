@@ -1,0 +1,333 @@
+//! What the tag holds: reading it (blocking PC/SC), what the report says about the chip itself (locked,
+//! password, writable), and its content — the links on it, a plain-text scheme's parameters, and the
+//! verdicts for content that needs no lookup (unsupported chip, damaged, not NDEF, a web link, blank,
+//! other NDEF).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tapstand_error::UserError;
+use tapstand_secrets::SecretStore;
+use tapstand_tag::ndef::chip::ChipKind;
+use tapstand_tag::ndef::view::{RecordContent, RecordView};
+use tapstand_tag::ndef::wechat::SCHEME_PREFIX;
+use tapstand_tag::{Pcsc, TagReport};
+
+use super::{words, Finding, Verdict};
+
+#[allow(clippy::result_large_err)] // UserError is the project's one error shape
+/// Blocking: waits up to `wait` for a tag on `reader` (or on the one reader with a tag) and reads it.
+/// Run it on a worker thread that owns `pcsc`, never inside the async runtime.
+pub fn read_on_reader(
+    pcsc: &mut Pcsc,
+    reader: Option<&str>,
+    wait: Duration,
+) -> Result<TagReport, UserError> {
+    read_on_reader_with(pcsc, reader, wait, None)
+}
+
+#[allow(clippy::result_large_err)]
+/// [`read_on_reader`] with the keychain, so a read-protected tag whose password this install set can
+/// be read.
+pub fn read_on_reader_with(
+    pcsc: &mut Pcsc,
+    reader: Option<&str>,
+    wait: Duration,
+    secrets: Option<Arc<dyn SecretStore>>,
+) -> Result<TagReport, UserError> {
+    let mut s = pcsc.open(reader, wait)?;
+    if let Some(k) = secrets {
+        s = s.with_secrets(k);
+    }
+    Ok(s.read_tag()?)
+}
+
+/// What the report says about the tag itself, whatever it holds.
+pub(super) struct TagFacts {
+    pub kind: ChipKind,
+    /// Plain chip name, e.g. `NTAG215`.
+    pub chip_name: String,
+    /// Permanently locked, or some user pages locked.
+    pub locked: bool,
+    /// A write password is active.
+    pub password_protected: bool,
+    /// Tapstand could write this tag now.
+    pub writable: bool,
+}
+
+impl TagFacts {
+    pub fn of(report: &TagReport) -> TagFacts {
+        TagFacts {
+            kind: report.chip.kind,
+            chip_name: report.chip.name.clone(),
+            locked: report
+                .lock
+                .as_ref()
+                .is_some_and(|l| l.fully_locked || l.cc_read_only || l.locked_user_pages > 0),
+            password_protected: report.password.as_ref().is_some_and(|p| p.active),
+            writable: report.writable,
+        }
+    }
+}
+
+/// Every URI on the tag, in record order (Smart Poster contents included).
+fn uris(records: &[RecordView]) -> Vec<String> {
+    let mut out = Vec::new();
+    for r in records {
+        match &r.content {
+            RecordContent::Uri { uri, .. } | RecordContent::AbsoluteUri { uri } => {
+                out.push(uri.clone())
+            }
+            RecordContent::SmartPoster { records } => out.extend(uris(records)),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The `weixin://dl/business/` link on the tag, if any (first one).
+pub(super) fn wechat_link(report: &TagReport) -> Option<String> {
+    uris(&report.records)
+        .into_iter()
+        .find(|u| u.starts_with(SCHEME_PREFIX))
+}
+
+/// The Capability Container is all zero: a blank tag Tapstand formats when writing.
+fn cc_blank(report: &TagReport) -> bool {
+    report
+        .capability_container
+        .as_deref()
+        .is_some_and(|cc| cc.split_whitespace().all(|b| b == "00"))
+}
+
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() {
+            if let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
+                out.push(v);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(if b[i] == b'+' { b' ' } else { b[i] });
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// `key` of a `a=b&c=d` query, decoded.
+fn param(query: &str, key: &str) -> Option<String> {
+    query
+        .split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .find(|(k, _)| *k == key)
+        .map(|(_, v)| percent_decode(v))
+        .filter(|v| !v.is_empty())
+}
+
+/// What a plain-text scheme (`weixin://dl/business/?appid=…&path=…`) says it opens.
+pub(super) struct PlainScheme {
+    pub appid: Option<String>,
+    pub path: Option<String>,
+    pub query: Option<String>,
+    pub env_version: Option<String>,
+}
+
+impl PlainScheme {
+    pub fn parse(link: &str) -> PlainScheme {
+        let q = link.split_once('?').map(|(_, q)| q).unwrap_or("");
+        PlainScheme {
+            appid: param(q, "appid"),
+            path: param(q, "path"),
+            query: param(q, "query"),
+            env_version: param(q, "env_version"),
+        }
+    }
+}
+
+/// A tag whose content cannot be used at all, checked before its links: not a Type 2 tag, content that
+/// cannot be read, or not NDEF formatted (a blank tag with an all-zero CC is not unusable).
+pub(super) fn unusable(report: &TagReport, tag: &TagFacts) -> Option<Finding> {
+    if !tag.kind.is_type2() {
+        return Some(Finding {
+            verdict: Verdict::Unsupported {
+                name: tag.chip_name.clone(),
+            },
+            headline: words::unsupported(&tag.chip_name),
+            advice: words::chip_support(tag.kind),
+        });
+    }
+    if let Some(err) = &report.message_error {
+        let read_protected = err.contains("password read protection")
+            || report
+                .password
+                .as_ref()
+                .is_some_and(|p| p.read_protected && p.active);
+        return Some(Finding {
+            verdict: Verdict::Damaged {
+                detail: err.clone(),
+            },
+            headline: if read_protected {
+                words::read_protected()
+            } else {
+                words::damaged()
+            },
+            advice: words::or_replace(tag, words::rewrite_to_repair()),
+        });
+    }
+    if !report.ndef_formatted && !cc_blank(report) {
+        let cc = report.capability_container.clone().unwrap_or_default();
+        return Some(Finding {
+            verdict: Verdict::Damaged {
+                detail: format!("not NDEF formatted (capability container {cc})"),
+            },
+            headline: words::not_ndef(),
+            advice: words::use_a_new_tag(),
+        });
+    }
+    None
+}
+
+/// Readable content without a WeChat link: a web link, nothing, or other NDEF records.
+pub(super) fn not_wechat(report: &TagReport, tag: &TagFacts) -> Finding {
+    if let Some(url) = uris(&report.records).into_iter().next() {
+        return Finding {
+            headline: words::foreign_url(&url),
+            verdict: Verdict::ForeignUrl { url },
+            advice: words::or_replace(tag, words::write_to_make_it_ours()),
+        };
+    }
+    let empty = report.records.is_empty()
+        || report
+            .records
+            .iter()
+            .all(|r| matches!(r.content, RecordContent::Empty));
+    if empty {
+        return Finding {
+            verdict: Verdict::Empty,
+            headline: words::blank(),
+            advice: words::or_replace(tag, words::write_right_away()),
+        };
+    }
+    let description = words::describe(&report.records);
+    Finding {
+        verdict: Verdict::OtherNdef {
+            description: description.en.clone(),
+        },
+        headline: words::other_ndef(&description),
+        advice: words::or_replace(tag, words::write_to_make_it_ours()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::explain;
+    use super::super::test_support::*;
+    use super::*;
+    use tapstand_tag::ndef::view::text_record;
+    use tapstand_tag::ndef::wechat::uri_and_aar;
+    use tapstand_tag::ndef::Message;
+    use tapstand_vtag::{nth_uid, TagState, VChip};
+
+    #[tokio::test]
+    async fn foreign_url_text_empty_blank() {
+        let (db, _d) = db().await;
+        let m = uri_and_aar("https://example.com/menu?table=12", None)
+            .encode()
+            .unwrap();
+        let i = explain(
+            &db,
+            &read(TagState::with_message(VChip::Ntag213, nth_uid(5), &m)),
+            None,
+        )
+        .await;
+        assert_eq!(
+            i.verdict,
+            Verdict::ForeignUrl {
+                url: "https://example.com/menu?table=12".into()
+            }
+        );
+        assert!(i.headline.zh.contains("不是微信小程序"));
+
+        let m = Message::new(vec![text_record("zh", "欢迎光临")])
+            .encode()
+            .unwrap();
+        let i = explain(
+            &db,
+            &read(TagState::with_message(VChip::Ntag213, nth_uid(6), &m)),
+            None,
+        )
+        .await;
+        assert!(
+            matches!(&i.verdict, Verdict::OtherNdef { description } if description.contains("欢迎光临"))
+        );
+        assert!(i.headline.zh.contains("一段文字“欢迎光临”"));
+
+        for tag in [
+            TagState::factory(VChip::Ntag215, nth_uid(7)),
+            TagState::blank(VChip::Ntag215, nth_uid(7)),
+        ] {
+            let i = explain(&db, &read(tag), None).await;
+            assert_eq!(i.verdict, Verdict::Empty);
+            assert!(i.writable);
+            assert_eq!(i.headline.zh, "这是一张空白标签，里面没有内容。");
+            assert_eq!(i.advice.zh, "可以直接拿去写卡。");
+        }
+    }
+
+    #[tokio::test]
+    async fn damaged_and_unsupported() {
+        let (db, _d) = db().await;
+        // An NDEF TLV whose message is garbage.
+        let mut t = TagState::factory(VChip::Ntag213, nth_uid(8));
+        t.mem[16..28].copy_from_slice(&[
+            0x03, 0x0A, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+        ]);
+        let i = explain(&db, &read(t), None).await;
+        assert!(
+            matches!(i.verdict, Verdict::Damaged { .. }),
+            "{:?}",
+            i.verdict
+        );
+        assert!(i.headline.zh.contains("已损坏"));
+        assert!(i.advice.zh.contains("重新写入"));
+
+        // A TLV length running past the end of the memory, on a locked tag: cannot be repaired.
+        let mut t = TagState::factory(VChip::Ntag213, nth_uid(9));
+        t.mem[16..20].copy_from_slice(&[0x03, 0xFF, 0x07, 0x00]);
+        t.lock();
+        let i = explain(&db, &read(t), None).await;
+        assert!(
+            matches!(i.verdict, Verdict::Damaged { .. }),
+            "{:?}",
+            i.verdict
+        );
+        assert!(i.advice.zh.contains("换一张新标签"), "{:?}", i.advice);
+        assert!(i.headline.zh.contains("永久锁定"));
+
+        let i = explain(
+            &db,
+            &read(TagState::factory(VChip::MifareClassic1k, nth_uid(10))),
+            None,
+        )
+        .await;
+        assert_eq!(
+            i.verdict,
+            Verdict::Unsupported {
+                name: "MIFARE Classic 1K".into()
+            }
+        );
+        assert!(i.headline.zh.contains("MIFARE Classic 1K"));
+        assert!(i.advice.zh.contains("NTAG213/215/216"));
+        assert!(!i.writable);
+    }
+
+    #[test]
+    fn percent_decoding() {
+        assert_eq!(percent_decode("a%3Db%26c%2"), "a=b&c%2");
+        assert_eq!(percent_decode("%E4%BD%A0"), "你");
+    }
+}
