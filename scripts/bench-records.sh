@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Records benchmark: importing 10,000 stores from a GBK CSV (preview + commit) in a release build, plus
-# re-import, update and list/search figures. Writes benchmarks/records.md. Target (issue 5): under 2 s.
+# re-import, update and list/search figures. Writes benchmarks/records.md. Target: the 10,000-store import in under 2 s.
 #   scripts/bench-records.sh [ROWS] [RUNS]
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
@@ -17,7 +17,7 @@ echo "$table"
   echo
   echo "Measured by \`scripts/bench-records.sh\` on $(date -u +%Y-%m-%d), $(nproc) cores ($(lscpu | sed -n 's/^Model name: *//p' | head -1)),"
   echo "$(free -g | awk '/^Mem/ {print $2}') GiB, $(uname -sr), release build, load average at start: $(cut -d' ' -f1-3 /proc/loadavg)."
-  echo "Target (issue 5): importing 10,000 stores from CSV (preview + commit) in under 2 s."
+  echo "Target: importing 10,000 stores from CSV (preview + commit) in under 2 s."
   echo
   echo "$table"
   echo

@@ -83,7 +83,7 @@ add "idle memory after 10 s, app + WebKit processes, PSS sum (median)" "$(( $(me
   echo
   echo "Measured by \`scripts/bench.sh${1:+ $1}\` on $(date -u +%Y-%m-%d), $(nproc) cores, $(free -g | awk '/^Mem/ {print $2}') GiB, $(uname -sr);"
   echo "load average at the start: $load_start, at the end: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine inflates build times and first paint)."
-  echo "Targets (issue 2): release app binary ≤ 25 MB, first paint ≤ 2 s, idle RSS ≤ 200 MB."
+  echo "Targets: release app binary ≤ 25 MB, first paint ≤ 2 s, idle RSS ≤ 200 MB."
   echo
   echo "| what | figure |"
   echo "|---|---|"

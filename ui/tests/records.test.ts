@@ -1,12 +1,13 @@
-import { defineComponent, h, onMounted } from "vue";
+import { defineComponent, h, onMounted, ref } from "vue";
 import { afterEach, describe, expect, it } from "vitest";
-import type { FieldIssue, ImportPreview, Profile, RegistrationHelp, Store, UserError } from "../src/bindings";
+import type { FieldIssue, ImportPreview, Profile, RegistrationHelp, Store, Terminal, UserError } from "../src/bindings";
 import CredentialsView from "../src/views/CredentialsView.vue";
 import ConnectionTest from "../src/components/records/ConnectionTest.vue";
 import ImportDialog from "../src/components/records/ImportDialog.vue";
 import ProfileForm from "../src/components/records/ProfileForm.vue";
 import RegistrationHelper from "../src/components/records/RegistrationHelper.vue";
 import StoresTab from "../src/components/records/StoresTab.vue";
+import TerminalsTab from "../src/components/records/TerminalsTab.vue";
 import { useDeleteFlow } from "../src/components/records/deleteFlow";
 import { useExport } from "../src/components/records/exportFlow";
 import { countChars, nextStatus } from "../src/records";
@@ -363,6 +364,89 @@ describe("StoresTab", () => {
     await flush();
     expect(m.q("stores-empty")?.textContent).toContain("导入 CSV");
     expect(m.q("stores-empty")?.textContent).toContain("机构编号,组织/公司,门店名称,地址");
+  });
+});
+
+describe("TerminalsTab", () => {
+  const terminal: Terminal = {
+    id: 3,
+    store_id: null,
+    machine_no: "1",
+    terminal_no: "519181767",
+    note: "",
+    archived_at: null,
+    created_at: 0,
+    updated_at: 0,
+  };
+
+  it("says what to do when there is no terminal", async () => {
+    mockCommands({ list_stores: () => [], list_terminals: () => [] });
+    const m = await mount(TerminalsTab, { storesVersion: 0 });
+    cleanup = m.unmount;
+    await flush();
+    expect(m.q("terminals-empty")?.textContent).toContain("导入 CSV");
+    expect(m.q("terminals-empty")?.textContent).toContain("机器号,终端号,机构编号,备注");
+  });
+
+  it("counts the terminals and loads the stores again when the form opens or stores changed", async () => {
+    const calls = mockCommands({ list_stores: () => [], list_terminals: () => [terminal] });
+    const version = ref(0);
+    const Host = defineComponent({ setup: () => () => h(TerminalsTab, { storesVersion: version.value }) });
+    const m = await mount(Host);
+    cleanup = m.unmount;
+    await flush();
+    const count = (cmd: string) => calls.filter((c) => c.cmd === cmd).length;
+    expect([count("list_stores"), count("list_terminals")]).toEqual([1, 1]);
+    expect(m.q("terminals-count")?.textContent).toContain("共 1 台前台终端");
+    expect(m.q("terminals-export")?.hasAttribute("disabled")).toBe(false);
+
+    version.value++;
+    await flush();
+    expect([count("list_stores"), count("list_terminals")]).toEqual([2, 2]);
+
+    m.q("terminals-add")?.click();
+    await flush();
+    expect(count("list_stores")).toBe(3);
+    expect(q("terminal-drawer")?.textContent).toContain("新增前台终端");
+    expect(q("terminal-form")).not.toBeNull();
+  });
+});
+
+describe("records tabs", () => {
+  it.each([
+    ["stores", "store", StoresTab],
+    ["terminals", "terminal", TerminalsTab],
+  ] as const)("%s: the toolbar, the empty state and the drawer keep their test ids", async (kind, item, Tab) => {
+    mockCommands({ list_stores: () => [], list_terminals: () => [] });
+    const m = await mount(Tab, { storesVersion: 0 });
+    cleanup = m.unmount;
+    await flush();
+    for (const id of ["tab", "search", "show-archived", "import", "export", "add", "empty", "empty-add", "empty-import"])
+      expect(m.q(`${kind}-${id}`), `${kind}-${id}`).not.toBeNull();
+    expect(m.q(`${kind}-export`)?.hasAttribute("disabled")).toBe(true);
+    expect(q(`${item}-drawer`)).toBeNull();
+    m.q(`${kind}-empty-add`)?.click();
+    await flush();
+    expect(q(`${item}-drawer`)).not.toBeNull();
+    expect(q(`${item}-form`)).not.toBeNull();
+    q(`${item}-cancel`)?.click();
+    await flush(10);
+    expect(q(`${item}-form`)).toBeNull();
+  });
+
+  it("counts the stores and tells a search that matches nothing", async () => {
+    const store: Store = { id: 7, org_code: "1001", company: "", name: "人民路店", address: "", archived_at: null, created_at: 0, updated_at: 0 };
+    const calls = mockCommands({ list_stores: (_, args) => ((args as { search: string }).search === "" ? [store] : []) });
+    const m = await mount(StoresTab);
+    cleanup = m.unmount;
+    await flush();
+    expect(m.q("stores-count")?.textContent).toContain("共 1 个门店");
+    type(m.el, "stores-search", "旗舰");
+    await new Promise((r) => setTimeout(r, 250));
+    await flush();
+    expect(calls.filter((c) => c.cmd === "list_stores").map((c) => (c.args as { search: string }).search)).toEqual(["", "旗舰"]);
+    expect(m.q("stores-count")?.textContent).toContain("找到 0 个门店");
+    expect(m.q("stores-empty")).toBeNull();
   });
 });
 

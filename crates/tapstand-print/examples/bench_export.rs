@@ -93,11 +93,6 @@ fn main() {
             };
             let d = StandDesign::default();
             let t = Instant::now();
-            for _ in 0..20 {
-                check(&d, &SharedAssets::default(), std::slice::from_ref(&store)).unwrap();
-            }
-            println!("check: {:.1} ms", t.elapsed().as_secs_f64() * 1000.0 / 20.0);
-            let t = Instant::now();
             for _ in 0..5 {
                 image::load_from_memory(&bytes).unwrap();
             }

@@ -129,16 +129,6 @@ fn layouts(
         .collect()
 }
 
-/// Checks a whole export without writing anything: every store's image, resolution and texts. Returns the
-/// warnings (e.g. a code below 300 ppi), or the first problem that would stop the export.
-pub fn check(
-    design: &StandDesign,
-    assets: &SharedAssets,
-    stores: &[StandContent],
-) -> Result<Vec<PrintWarning>, PrintError> {
-    Ok(check_all(design, assets, stores, &mut |_| ControlFlow::Continue(()))?.warnings)
-}
-
 struct Checked {
     layouts: Vec<Vec<PageLayout>>,
     warnings: Vec<PrintWarning>,

@@ -27,7 +27,7 @@ pub mod text;
 
 pub use error::PrintError;
 pub use export::{
-    check, export, preview, render_pdf, store_file_name, ExportPhase, ExportProgress, ExportReport,
+    export, preview, render_pdf, store_file_name, ExportPhase, ExportProgress, ExportReport,
     ExportRequest, ExportTarget, ExportedFile, StandPreview,
 };
 pub use model::*;

@@ -14,6 +14,7 @@ use std::io::{Cursor, Write};
 use flate2::write::ZlibEncoder;
 use flate2::Compression;
 use image::{DynamicImage, ImageFormat};
+use tapstand_image::JpegColor;
 
 use crate::error::{ImageRole, PrintError};
 use crate::model::ImageColor;
@@ -23,28 +24,11 @@ const NEUTRAL_SPREAD: u8 = 12;
 const WHITE_CUT: u8 = 6;
 const BLACK_CUT: u8 = 249;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SourceFormat {
-    Png,
-    Jpeg,
-}
-
-impl SourceFormat {
-    pub fn mime(self) -> &'static str {
-        match self {
-            SourceFormat::Png => "image/png",
-            SourceFormat::Jpeg => "image/jpeg",
-        }
-    }
-}
+/// PNG or JPEG (the formats the print engine takes).
+pub use tapstand_image::Format as SourceFormat;
 
 /// Format and pixel size, from the header only.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ImageInfo {
-    pub format: SourceFormat,
-    pub width: u32,
-    pub height: u32,
-}
+pub type ImageInfo = tapstand_image::Header;
 
 fn unreadable(role: ImageRole, detail: impl std::fmt::Display) -> PrintError {
     PrintError::ImageUnreadable {
@@ -54,33 +38,7 @@ fn unreadable(role: ImageRole, detail: impl std::fmt::Display) -> PrintError {
 }
 
 pub fn probe(bytes: &[u8], role: ImageRole) -> Result<ImageInfo, PrintError> {
-    let format = match image::guess_format(bytes) {
-        Ok(ImageFormat::Png) => SourceFormat::Png,
-        Ok(ImageFormat::Jpeg) => SourceFormat::Jpeg,
-        Ok(other) => {
-            return Err(unreadable(
-                role,
-                format!("{other:?} is not supported; use PNG or JPEG"),
-            ))
-        }
-        Err(e) => return Err(unreadable(role, e)),
-    };
-    let reader = image::ImageReader::with_format(
-        Cursor::new(bytes),
-        match format {
-            SourceFormat::Png => ImageFormat::Png,
-            SourceFormat::Jpeg => ImageFormat::Jpeg,
-        },
-    );
-    let (width, height) = reader.into_dimensions().map_err(|e| unreadable(role, e))?;
-    if width == 0 || height == 0 {
-        return Err(unreadable(role, "empty image"));
-    }
-    Ok(ImageInfo {
-        format,
-        width,
-        height,
-    })
+    tapstand_image::header(bytes).map_err(|e| unreadable(role, e))
 }
 
 /// An image XObject's content, ready for the PDF.
@@ -102,24 +60,23 @@ pub struct PrintImage {
 pub fn prepare(bytes: &[u8], role: ImageRole, mode: ImageColor) -> Result<PrintImage, PrintError> {
     let info = probe(bytes, role)?;
     if mode == ImageColor::Original && info.format == SourceFormat::Jpeg {
-        if let Some(n) = jpeg_components(bytes) {
-            let (cs, invert) = match n {
-                1 => ("DeviceGray", false),
-                3 => ("DeviceRGB", false),
-                4 => ("DeviceCMYK", is_adobe_jpeg(bytes)),
-                _ => ("", false),
+        // `image` reports a CMYK JPEG as RGB (it converts while decoding), so the frame header says which
+        // colour space the DCT data is in.
+        if let Some(color) = tapstand_image::jpeg_color(bytes) {
+            let (color_space, invert_decode) = match color {
+                JpegColor::Gray => ("DeviceGray", false),
+                JpegColor::Rgb => ("DeviceRGB", false),
+                JpegColor::Cmyk { inverted } => ("DeviceCMYK", inverted),
             };
-            if !cs.is_empty() {
-                return Ok(PrintImage {
-                    width: info.width,
-                    height: info.height,
-                    color_space: cs,
-                    filter: "DCTDecode",
-                    predictor_colors: None,
-                    invert_decode: invert,
-                    data: bytes.to_vec(),
-                });
-            }
+            return Ok(PrintImage {
+                width: info.width,
+                height: info.height,
+                color_space,
+                filter: "DCTDecode",
+                predictor_colors: None,
+                invert_decode,
+                data: bytes.to_vec(),
+            });
         }
     }
     let t0 = std::time::Instant::now();
@@ -150,14 +107,8 @@ pub fn prepare(bytes: &[u8], role: ImageRole, mode: ImageColor) -> Result<PrintI
 }
 
 fn decode(bytes: &[u8], info: ImageInfo, role: ImageRole) -> Result<DynamicImage, PrintError> {
-    image::load_from_memory_with_format(
-        bytes,
-        match info.format {
-            SourceFormat::Png => ImageFormat::Png,
-            SourceFormat::Jpeg => ImageFormat::Jpeg,
-        },
-    )
-    .map_err(|e| unreadable(role, e))
+    image::load_from_memory_with_format(bytes, info.format.image_format())
+        .map_err(|e| unreadable(role, e))
 }
 
 /// Pixels as they go into the PDF.
@@ -345,33 +296,6 @@ fn deflate_with_up_predictor(pixels: &[u8], row_len: usize) -> std::io::Result<V
     enc.finish()
 }
 
-/// Number of colour components in a baseline/progressive JPEG's frame header.
-fn jpeg_components(b: &[u8]) -> Option<u8> {
-    let mut i = 2;
-    while i + 4 <= b.len() {
-        if b[i] != 0xFF {
-            return None;
-        }
-        let marker = b[i + 1];
-        if marker == 0xFF {
-            i += 1;
-            continue;
-        }
-        let len = u16::from_be_bytes([b[i + 2], b[i + 3]]) as usize;
-        if matches!(marker, 0xC0..=0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF) {
-            return b.get(i + 9).copied();
-        }
-        i += 2 + len;
-    }
-    None
-}
-
-fn is_adobe_jpeg(b: &[u8]) -> bool {
-    b.windows(7)
-        .take(4096)
-        .any(|w| w[0] == 0xFF && w[1] == 0xEE && &w[4..7] == b"Ado")
-}
-
 /// `data:` URL of the original bytes, for the SVG preview.
 pub fn data_url(bytes: &[u8], format: SourceFormat) -> String {
     use base64::Engine;
@@ -459,6 +383,29 @@ mod tests {
         assert_eq!(out.filter, "DCTDecode");
         assert_eq!(out.data, jpg);
         assert_eq!(out.color_space, "DeviceRGB");
+    }
+
+    #[test]
+    fn original_gray_and_cmyk_jpegs_keep_their_colour_space() {
+        let mut gray = Vec::new();
+        jpeg_encoder::Encoder::new(&mut gray, 90)
+            .encode(&[0u8; 16 * 16], 16, 16, jpeg_encoder::ColorType::Luma)
+            .unwrap();
+        let out = prepare(&gray, ImageRole::Code, ImageColor::Original).unwrap();
+        assert_eq!((out.color_space, out.filter), ("DeviceGray", "DCTDecode"));
+        assert!(!out.invert_decode);
+        assert_eq!(out.data, gray);
+
+        // CMYK as Photoshop writes it (APP14 "Adobe", inverted values): the PDF must decode it inverted.
+        let mut cmyk = Vec::new();
+        jpeg_encoder::Encoder::new(&mut cmyk, 90)
+            .encode(&[0u8; 16 * 8 * 4], 16, 8, jpeg_encoder::ColorType::Cmyk)
+            .unwrap();
+        let out = prepare(&cmyk, ImageRole::Logo, ImageColor::Original).unwrap();
+        assert_eq!((out.color_space, out.filter), ("DeviceCMYK", "DCTDecode"));
+        assert!(out.invert_decode);
+        assert_eq!((out.width, out.height), (16, 8));
+        assert_eq!(out.data, cmyk);
     }
 
     #[test]

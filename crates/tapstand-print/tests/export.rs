@@ -226,6 +226,12 @@ fn outlined_text_has_no_fonts_and_looks_the_same() {
     );
 }
 
+/// One store's print warnings, or the problem that stops its export: what [`render_pdf`] checks first, as
+/// [`export`] does for every store before it writes anything.
+fn checked(design: &StandDesign, store: &StandContent) -> Result<Vec<PrintWarning>, PrintError> {
+    render_pdf(design, &SharedAssets::default(), store).map(|(_, warnings)| warnings)
+}
+
 #[test]
 fn resolution_is_checked() {
     // 430 px (WeChat's default width) on A6 (code 50 mm): 218 ppi, printable with a warning.
@@ -234,7 +240,7 @@ fn resolution_is_checked() {
         ..StandDesign::default()
     };
     let s = store("18", None, code_png(430, false, 1));
-    let w = check(&a6, &SharedAssets::default(), std::slice::from_ref(&s)).unwrap();
+    let w = checked(&a6, &s).unwrap();
     assert_eq!(w.len(), 1, "{w:?}");
     assert_eq!(w[0].code, "print.code_low_ppi");
     assert!(w[0].zh.contains("1280"), "{}", w[0].zh);
@@ -273,7 +279,7 @@ fn resolution_is_checked() {
         code_mm: Some(50.0),
         ..StandDesign::default()
     };
-    assert!(check(&small_code, &SharedAssets::default(), &[s]).is_ok());
+    assert!(checked(&small_code, &s).is_ok());
 }
 
 #[test]
@@ -321,12 +327,7 @@ fn long_names_wrap_or_are_refused_and_missing_glyphs_are_named() {
     }
     // Far too long: refused with what to do.
     let silly = "很".repeat(120);
-    let err = check(
-        &design,
-        &SharedAssets::default(),
-        &[store("1", Some(&silly), code_png(1280, false, 2))],
-    )
-    .unwrap_err();
+    let err = checked(&design, &store("1", Some(&silly), code_png(1280, false, 2))).unwrap_err();
     assert!(matches!(err.root(), PrintError::TextTooLong { .. }));
     let user: UserError = err.into();
     assert!(
@@ -335,10 +336,9 @@ fn long_names_wrap_or_are_refused_and_missing_glyphs_are_named() {
         user.zh.remedy
     );
     // A character the bundled font lacks is named, not printed as a box.
-    let err = check(
+    let err = checked(
         &design,
-        &SharedAssets::default(),
-        &[store("1", Some("𠮷野家 旗舰店"), code_png(1280, false, 2))],
+        &store("1", Some("𠮷野家 旗舰店"), code_png(1280, false, 2)),
     )
     .unwrap_err();
     match err.root() {
@@ -346,14 +346,9 @@ fn long_names_wrap_or_are_refused_and_missing_glyphs_are_named() {
         e => panic!("{e}"),
     }
     // Names written with the 通用规范汉字表 characters outside GB2312 print.
-    assert!(check(
+    assert!(checked(
         &design,
-        &SharedAssets::default(),
-        &[store(
-            "1",
-            Some("喆玥堃犇垚珺 昇璟"),
-            code_png(1280, false, 2)
-        )]
+        &store("1", Some("喆玥堃犇垚珺 昇璟"), code_png(1280, false, 2))
     )
     .is_ok());
 }

@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
-use sqlx::{QueryBuilder, Sqlite};
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
 use crate::{now_ms, Db, StoreError};
 
@@ -402,98 +402,7 @@ impl Db {
 
     /// Inserts or updates stores by 机构编号 in ONE transaction: all rows or none.
     pub async fn upsert_stores(&self, rows: &[StoreInput]) -> Result<Vec<Upsert>, StoreError> {
-        // One read of the existing stores and multi-row INSERT / UPDATE statements, all in one
-        // transaction: a statement per row costs a round trip to SQLite's worker thread each, which made
-        // 10,000 rows take ~1.7 s; batched it is ~0.1 s (benchmarks/records.md).
-        let mut tx = self.pool().begin().await?;
-        let now = now_ms();
-        let existing: HashMap<String, (i64, String, String, String)> =
-            sqlx::query_as::<_, (i64, String, String, String, String)>(
-                "SELECT id, org_code, company, name, address FROM stores",
-            )
-            .fetch_all(&mut *tx)
-            .await?
-            .into_iter()
-            .map(|(id, code, company, name, address)| (code, (id, company, name, address)))
-            .collect();
-        let same = |s: &StoreInput, company: &str, name: &str, address: &str| {
-            s.company == company && s.name == name && s.address == address
-        };
-        let mut out = Vec::with_capacity(rows.len());
-        let mut inserts: Vec<&StoreInput> = vec![];
-        let mut insert_at: HashMap<&str, usize> = HashMap::new();
-        let mut updates: Vec<(i64, &StoreInput)> = vec![];
-        let mut update_at: HashMap<i64, usize> = HashMap::new();
-        for s in rows {
-            // The same 机构编号 twice in one call (an import's preview refuses that): the last row wins.
-            if let Some(&i) = insert_at.get(s.org_code.as_str()) {
-                let prev = inserts[i];
-                out.push(if same(s, &prev.company, &prev.name, &prev.address) {
-                    Upsert::Unchanged
-                } else {
-                    Upsert::Updated
-                });
-                inserts[i] = s;
-                continue;
-            }
-            match existing.get(&s.org_code) {
-                None => {
-                    insert_at.insert(&s.org_code, inserts.len());
-                    inserts.push(s);
-                    out.push(Upsert::Inserted);
-                }
-                Some((id, company, name, address)) => {
-                    let unchanged = match update_at.get(id) {
-                        Some(&i) => {
-                            let p = updates[i].1;
-                            same(s, &p.company, &p.name, &p.address)
-                        }
-                        None => same(s, company, name, address),
-                    };
-                    if unchanged {
-                        out.push(Upsert::Unchanged);
-                    } else {
-                        match update_at.get(id) {
-                            Some(&i) => updates[i].1 = s,
-                            None => {
-                                update_at.insert(*id, updates.len());
-                                updates.push((*id, s));
-                            }
-                        }
-                        out.push(Upsert::Updated);
-                    }
-                }
-            }
-        }
-        for chunk in inserts.chunks(BATCH_ROWS) {
-            let mut q = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO stores (org_code, company, name, address, created_at, updated_at) ",
-            );
-            q.push_values(chunk, |mut b, s| {
-                b.push_bind(s.org_code.clone())
-                    .push_bind(s.company.clone())
-                    .push_bind(s.name.clone())
-                    .push_bind(s.address.clone())
-                    .push_bind(now)
-                    .push_bind(now);
-            });
-            q.build().execute(&mut *tx).await?;
-        }
-        for chunk in updates.chunks(BATCH_ROWS) {
-            let mut q = QueryBuilder::<Sqlite>::new("WITH v (id, company, name, address) AS (");
-            q.push_values(chunk, |mut b, (id, s)| {
-                b.push_bind(*id)
-                    .push_bind(s.company.clone())
-                    .push_bind(s.name.clone())
-                    .push_bind(s.address.clone());
-            });
-            q.push(") UPDATE stores SET company = v.company, name = v.name, address = v.address, updated_at = ");
-            q.push_bind(now);
-            q.push(" FROM v WHERE stores.id = v.id");
-            q.build().execute(&mut *tx).await?;
-        }
-        tx.commit().await?;
-        Ok(out)
+        self.upsert(rows).await
     }
 
     // ---- terminals ------------------------------------------------------------------------------------
@@ -590,96 +499,222 @@ impl Db {
         &self,
         rows: &[TerminalInput],
     ) -> Result<Vec<Upsert>, StoreError> {
-        // Batched like `upsert_stores`.
+        self.upsert(rows).await
+    }
+
+    /// Inserts or updates `rows` by their key in ONE transaction: all rows or none.
+    async fn upsert<R: BulkRow>(&self, rows: &[R]) -> Result<Vec<Upsert>, StoreError> {
+        // One read of the existing rows and multi-row INSERT / UPDATE statements, all in one
+        // transaction: a statement per row costs a round trip to SQLite's worker thread each, which made
+        // 10,000 rows take ~1.7 s; batched it is ~0.1 s (benchmarks/records.md).
         let mut tx = self.pool().begin().await?;
         let now = now_ms();
-        let existing: HashMap<String, (i64, Option<i64>, String, String)> =
+        let existing: HashMap<String, (i64, R)> = R::existing(&mut tx)
+            .await?
+            .into_iter()
+            .map(|(id, r)| (r.key().to_owned(), (id, r)))
+            .collect();
+        let plan = plan_upsert(rows, &existing);
+        for chunk in plan.inserts.chunks(BATCH_ROWS) {
+            R::insert_batch(chunk, now)
+                .build()
+                .execute(&mut *tx)
+                .await?;
+        }
+        for chunk in plan.updates.chunks(BATCH_ROWS) {
+            R::update_batch(chunk, now)
+                .build()
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(plan.outcome)
+    }
+}
+
+/// A record a bulk import inserts or updates by its key (a store's 机构编号, a terminal's 终端号). The SQL
+/// of each kind is here, literal; planning and batching are [`Db::upsert`]'s.
+trait BulkRow: PartialEq + Sized {
+    /// The key rows are matched on (UNIQUE in the table).
+    fn key(&self) -> &str;
+    /// Every stored row, with its id.
+    async fn existing(conn: &mut SqliteConnection) -> Result<Vec<(i64, Self)>, sqlx::Error>;
+    /// One multi-row INSERT of `rows`, created and updated at `now`.
+    fn insert_batch(rows: &[&Self], now: i64) -> QueryBuilder<Sqlite>;
+    /// One multi-row UPDATE of the rows with these ids (everything but the key), updated at `now`.
+    fn update_batch(rows: &[(i64, &Self)], now: i64) -> QueryBuilder<Sqlite>;
+}
+
+impl BulkRow for StoreInput {
+    fn key(&self) -> &str {
+        &self.org_code
+    }
+
+    async fn existing(conn: &mut SqliteConnection) -> Result<Vec<(i64, Self)>, sqlx::Error> {
+        Ok(sqlx::query_as::<_, (i64, String, String, String, String)>(
+            "SELECT id, org_code, company, name, address FROM stores",
+        )
+        .fetch_all(conn)
+        .await?
+        .into_iter()
+        .map(|(id, org_code, company, name, address)| {
+            let s = StoreInput {
+                org_code,
+                company,
+                name,
+                address,
+            };
+            (id, s)
+        })
+        .collect())
+    }
+
+    fn insert_batch(rows: &[&Self], now: i64) -> QueryBuilder<Sqlite> {
+        let mut q = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO stores (org_code, company, name, address, created_at, updated_at) ",
+        );
+        q.push_values(rows, |mut b, s| {
+            b.push_bind(s.org_code.clone())
+                .push_bind(s.company.clone())
+                .push_bind(s.name.clone())
+                .push_bind(s.address.clone())
+                .push_bind(now)
+                .push_bind(now);
+        });
+        q
+    }
+
+    fn update_batch(rows: &[(i64, &Self)], now: i64) -> QueryBuilder<Sqlite> {
+        let mut q = QueryBuilder::<Sqlite>::new("WITH v (id, company, name, address) AS (");
+        q.push_values(rows, |mut b, (id, s)| {
+            b.push_bind(*id)
+                .push_bind(s.company.clone())
+                .push_bind(s.name.clone())
+                .push_bind(s.address.clone());
+        });
+        q.push(") UPDATE stores SET company = v.company, name = v.name, address = v.address, updated_at = ");
+        q.push_bind(now);
+        q.push(" FROM v WHERE stores.id = v.id");
+        q
+    }
+}
+
+impl BulkRow for TerminalInput {
+    fn key(&self) -> &str {
+        &self.terminal_no
+    }
+
+    async fn existing(conn: &mut SqliteConnection) -> Result<Vec<(i64, Self)>, sqlx::Error> {
+        Ok(
             sqlx::query_as::<_, (i64, String, Option<i64>, String, String)>(
                 "SELECT id, terminal_no, store_id, machine_no, note FROM terminals",
             )
-            .fetch_all(&mut *tx)
+            .fetch_all(conn)
             .await?
             .into_iter()
-            .map(|(id, no, store_id, machine_no, note)| (no, (id, store_id, machine_no, note)))
-            .collect();
-        let same = |t: &TerminalInput, store_id: Option<i64>, machine_no: &str, note: &str| {
-            t.store_id == store_id && t.machine_no == machine_no && t.note == note
-        };
-        let mut out = Vec::with_capacity(rows.len());
-        let mut inserts: Vec<&TerminalInput> = vec![];
-        let mut insert_at: HashMap<&str, usize> = HashMap::new();
-        let mut updates: Vec<(i64, &TerminalInput)> = vec![];
-        let mut update_at: HashMap<i64, usize> = HashMap::new();
-        for t in rows {
-            if let Some(&i) = insert_at.get(t.terminal_no.as_str()) {
-                let prev = inserts[i];
-                out.push(if same(t, prev.store_id, &prev.machine_no, &prev.note) {
-                    Upsert::Unchanged
-                } else {
-                    Upsert::Updated
-                });
-                inserts[i] = t;
-                continue;
+            .map(|(id, terminal_no, store_id, machine_no, note)| {
+                let t = TerminalInput {
+                    store_id,
+                    machine_no,
+                    terminal_no,
+                    note,
+                };
+                (id, t)
+            })
+            .collect(),
+        )
+    }
+
+    fn insert_batch(rows: &[&Self], now: i64) -> QueryBuilder<Sqlite> {
+        let mut q = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO terminals (store_id, machine_no, terminal_no, note, created_at, updated_at) ",
+        );
+        q.push_values(rows, |mut b, t| {
+            b.push_bind(t.store_id)
+                .push_bind(t.machine_no.clone())
+                .push_bind(t.terminal_no.clone())
+                .push_bind(t.note.clone())
+                .push_bind(now)
+                .push_bind(now);
+        });
+        q
+    }
+
+    fn update_batch(rows: &[(i64, &Self)], now: i64) -> QueryBuilder<Sqlite> {
+        let mut q = QueryBuilder::<Sqlite>::new("WITH v (id, store_id, machine_no, note) AS (");
+        q.push_values(rows, |mut b, (id, t)| {
+            b.push_bind(*id)
+                .push_bind(t.store_id)
+                .push_bind(t.machine_no.clone())
+                .push_bind(t.note.clone());
+        });
+        q.push(") UPDATE terminals SET store_id = v.store_id, machine_no = v.machine_no, note = v.note, updated_at = ");
+        q.push_bind(now);
+        q.push(" FROM v WHERE terminals.id = v.id");
+        q
+    }
+}
+
+/// What a bulk upsert writes: the rows to insert, the stored rows to update, and each input row's fate.
+#[derive(Debug)]
+struct UpsertPlan<'a, R> {
+    inserts: Vec<&'a R>,
+    updates: Vec<(i64, &'a R)>,
+    outcome: Vec<Upsert>,
+}
+
+/// Sorts `rows` into inserts and updates against the `existing` rows (by key). A row equal to what is
+/// stored is left alone. The same key twice in one call (an import's preview refuses that): the last row
+/// wins, and the later one counts as updated unless it repeats the earlier one exactly.
+fn plan_upsert<'a, R: BulkRow>(
+    rows: &'a [R],
+    existing: &HashMap<String, (i64, R)>,
+) -> UpsertPlan<'a, R> {
+    let mut plan = UpsertPlan {
+        inserts: vec![],
+        updates: vec![],
+        outcome: Vec::with_capacity(rows.len()),
+    };
+    let mut insert_at: HashMap<&str, usize> = HashMap::new();
+    let mut update_at: HashMap<i64, usize> = HashMap::new();
+    let fate = |same: bool| {
+        if same {
+            Upsert::Unchanged
+        } else {
+            Upsert::Updated
+        }
+    };
+    for r in rows {
+        if let Some(&i) = insert_at.get(r.key()) {
+            plan.outcome.push(fate(plan.inserts[i] == r));
+            plan.inserts[i] = r;
+            continue;
+        }
+        match existing.get(r.key()) {
+            None => {
+                insert_at.insert(r.key(), plan.inserts.len());
+                plan.inserts.push(r);
+                plan.outcome.push(Upsert::Inserted);
             }
-            match existing.get(&t.terminal_no) {
-                None => {
-                    insert_at.insert(&t.terminal_no, inserts.len());
-                    inserts.push(t);
-                    out.push(Upsert::Inserted);
-                }
-                Some((id, store_id, machine_no, note)) => {
-                    let unchanged = match update_at.get(id) {
-                        Some(&i) => {
-                            let p = updates[i].1;
-                            same(t, p.store_id, &p.machine_no, &p.note)
+            Some((id, stored)) => {
+                let unchanged = match update_at.get(id) {
+                    Some(&i) => plan.updates[i].1 == r,
+                    None => stored == r,
+                };
+                if !unchanged {
+                    match update_at.get(id) {
+                        Some(&i) => plan.updates[i].1 = r,
+                        None => {
+                            update_at.insert(*id, plan.updates.len());
+                            plan.updates.push((*id, r));
                         }
-                        None => same(t, *store_id, machine_no, note),
-                    };
-                    if unchanged {
-                        out.push(Upsert::Unchanged);
-                    } else {
-                        match update_at.get(id) {
-                            Some(&i) => updates[i].1 = t,
-                            None => {
-                                update_at.insert(*id, updates.len());
-                                updates.push((*id, t));
-                            }
-                        }
-                        out.push(Upsert::Updated);
                     }
                 }
+                plan.outcome.push(fate(unchanged));
             }
         }
-        for chunk in inserts.chunks(BATCH_ROWS) {
-            let mut q = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO terminals (store_id, machine_no, terminal_no, note, created_at, updated_at) ",
-            );
-            q.push_values(chunk, |mut b, t| {
-                b.push_bind(t.store_id)
-                    .push_bind(t.machine_no.clone())
-                    .push_bind(t.terminal_no.clone())
-                    .push_bind(t.note.clone())
-                    .push_bind(now)
-                    .push_bind(now);
-            });
-            q.build().execute(&mut *tx).await?;
-        }
-        for chunk in updates.chunks(BATCH_ROWS) {
-            let mut q = QueryBuilder::<Sqlite>::new("WITH v (id, store_id, machine_no, note) AS (");
-            q.push_values(chunk, |mut b, (id, t)| {
-                b.push_bind(*id)
-                    .push_bind(t.store_id)
-                    .push_bind(t.machine_no.clone())
-                    .push_bind(t.note.clone());
-            });
-            q.push(") UPDATE terminals SET store_id = v.store_id, machine_no = v.machine_no, note = v.note, updated_at = ");
-            q.push_bind(now);
-            q.push(" FROM v WHERE terminals.id = v.id");
-            q.build().execute(&mut *tx).await?;
-        }
-        tx.commit().await?;
-        Ok(out)
     }
+    plan
 }
 
 /// `%text%` for LIKE, with `%`, `_` and `\` escaped.
@@ -708,5 +743,85 @@ impl StoreError {
     pub fn is_referenced(&self) -> bool {
         matches!(self, StoreError::Sqlx(sqlx::Error::Database(e))
             if e.is_foreign_key_violation() || e.message().contains("FOREIGN KEY constraint failed"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store(code: &str, name: &str) -> StoreInput {
+        StoreInput {
+            org_code: code.into(),
+            name: name.into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn upsert_plan_inserts_updates_and_skips_by_key() {
+        let existing: HashMap<String, (i64, StoreInput)> = [
+            ("1".to_string(), (10, store("1", "人民路店"))),
+            ("2".to_string(), (20, store("2", "解放路店"))),
+        ]
+        .into();
+        let rows = [
+            store("1", "人民路店"),     // as stored
+            store("2", "解放路旗舰店"), // changed
+            store("3", "新店"),         // new
+        ];
+        let plan = plan_upsert(&rows, &existing);
+        assert_eq!(
+            plan.outcome,
+            [Upsert::Unchanged, Upsert::Updated, Upsert::Inserted]
+        );
+        assert_eq!(plan.inserts, [&rows[2]]);
+        assert_eq!(plan.updates, [(20, &rows[1])]);
+    }
+
+    #[test]
+    fn upsert_plan_lets_the_last_of_a_repeated_key_win() {
+        let existing: HashMap<String, (i64, StoreInput)> =
+            [("1".to_string(), (10, store("1", "人民路店")))].into();
+        let rows = [
+            store("9", "新店"),
+            store("9", "新店"),     // repeats the pending insert exactly
+            store("9", "新店二"),   // changes it
+            store("1", "人民路店"), // as stored
+            store("1", "改名"),     // changes the stored row
+            store("1", "改名"),     // repeats the pending update
+            store("1", "再改"),     // changes it again
+        ];
+        let plan = plan_upsert(&rows, &existing);
+        assert_eq!(
+            plan.outcome,
+            [
+                Upsert::Inserted,
+                Upsert::Unchanged,
+                Upsert::Updated,
+                Upsert::Unchanged,
+                Upsert::Updated,
+                Upsert::Unchanged,
+                Upsert::Updated,
+            ]
+        );
+        assert_eq!(plan.inserts, [&rows[2]]);
+        assert_eq!(plan.updates, [(10, &rows[6])]);
+    }
+
+    #[test]
+    fn terminals_are_keyed_by_terminal_number() {
+        let t = |no: &str, store_id: Option<i64>| TerminalInput {
+            store_id,
+            machine_no: "1".into(),
+            terminal_no: no.into(),
+            note: String::new(),
+        };
+        let existing: HashMap<String, (i64, TerminalInput)> =
+            [("519181767".to_string(), (5, t("519181767", None)))].into();
+        let rows = [t("519181767", Some(1)), t("3719962736", None)];
+        let plan = plan_upsert(&rows, &existing);
+        assert_eq!(plan.outcome, [Upsert::Updated, Upsert::Inserted]);
+        assert_eq!(plan.updates, [(5, &rows[0])]);
     }
 }

@@ -21,7 +21,6 @@
 //! // Err(TagError::TagRemoved): the tag holds the old message, an empty one or the new one; tap again.
 //! // Every TagError converts into a Chinese-first UserError with the remedy.
 //! ```
-//! Reader/tag events for the UI come from [`ReaderMonitor::spawn`] (its own thread and context).
 //! Tests of crates built on this one can use the in-process virtual tag: feature `virtual`,
 //! `inproc::InProcessTransport::with_tag(tapstand_vtag::TagState::factory(..))`.
 
@@ -30,7 +29,6 @@ pub mod error;
 #[cfg(any(test, feature = "virtual"))]
 pub mod inproc;
 pub mod io;
-pub mod monitor;
 pub mod pcsc_io;
 pub mod quirks;
 pub mod session;
@@ -40,7 +38,6 @@ mod engine_tests;
 
 pub use error::TagError;
 pub use io::{IoStats, Transport};
-pub use monitor::{ReaderEvent, ReaderMonitor};
 pub use pcsc_io::{Pcsc, PcscTransport, ReaderInfo};
 pub use quirks::{quirks_for, PassThrough, Quirks, ReaderFamily};
 pub use session::{TagReport, TagSession, WriteOptions, WriteReport};

@@ -1,5 +1,6 @@
 //! PC/SC with the `pcsc` crate: readers, waiting for a tag, connecting. One [`Pcsc`] (one context) per
-//! thread: pcsc-lite serialises the calls on a context, so the event monitor has its own.
+//! thread: pcsc-lite serialises the calls on a context, so a thread that polls the readers while another
+//! writes a tag opens its own.
 //!
 //! Recovery: when pcscd restarts or the Windows Smart Card service stops (it stops when the last reader
 //! is unplugged), calls fail with `NO_SERVICE` / `SERVICE_STOPPED` / `INVALID_HANDLE`. The context is then

@@ -612,7 +612,11 @@ impl WechatClient {
                 ct.as_deref().unwrap_or("none")
             ),
         })?;
-        let (width, height) = image_size(format, &bytes).unzip();
+        // Pixel size from the PNG IHDR or the JPEG frame header, when it can be read.
+        let (width, height) = tapstand_image::header(&bytes)
+            .ok()
+            .map(|h| (h.width, h.height))
+            .unzip();
         Ok(WxaCodeImage {
             format,
             bytes,
@@ -684,49 +688,9 @@ fn error_in_body(endpoint: Endpoint, bytes: &[u8]) -> Option<WechatError> {
 
 /// JPEG `FF D8 FF`, PNG `89 50 4E 47 0D 0A 1A 0A`.
 pub fn sniff_image(bytes: &[u8]) -> Option<ImageFormat> {
-    if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        Some(ImageFormat::Jpeg)
-    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        Some(ImageFormat::Png)
-    } else {
-        None
-    }
-}
-
-/// Width and height from the PNG IHDR or the JPEG SOFn segment.
-pub fn image_size(format: ImageFormat, b: &[u8]) -> Option<(u32, u32)> {
-    match format {
-        ImageFormat::Png => {
-            if b.len() < 24 || &b[12..16] != b"IHDR" {
-                return None;
-            }
-            Some((
-                u32::from_be_bytes(b[16..20].try_into().ok()?),
-                u32::from_be_bytes(b[20..24].try_into().ok()?),
-            ))
-        }
-        ImageFormat::Jpeg => {
-            let mut i = 2;
-            while i + 4 <= b.len() {
-                if b[i] != 0xFF {
-                    return None;
-                }
-                let marker = b[i + 1];
-                if marker == 0xFF {
-                    i += 1;
-                    continue;
-                }
-                let len = u16::from_be_bytes([b[i + 2], b[i + 3]]) as usize;
-                let is_sof = matches!(marker, 0xC0..=0xCF) && !matches!(marker, 0xC4 | 0xC8 | 0xCC);
-                if is_sof && i + 9 <= b.len() {
-                    let h = u16::from_be_bytes([b[i + 5], b[i + 6]]) as u32;
-                    let w = u16::from_be_bytes([b[i + 7], b[i + 8]]) as u32;
-                    return Some((w, h));
-                }
-                i += 2 + len;
-            }
-            None
-        }
+    match tapstand_image::format(bytes).ok()? {
+        tapstand_image::Format::Jpeg => Some(ImageFormat::Jpeg),
+        tapstand_image::Format::Png => Some(ImageFormat::Png),
     }
 }
 
@@ -755,6 +719,18 @@ mod tests {
             Some(ImageFormat::Png)
         );
         assert_eq!(sniff_image(b"<html>"), None);
+    }
+
+    #[test]
+    fn images_are_sniffed_by_their_signature() {
+        assert_eq!(
+            sniff_image(b"\xFF\xD8\xFF\xE0rest"),
+            Some(ImageFormat::Jpeg)
+        );
+        assert_eq!(sniff_image(b"\x89PNG\r\n\x1a\n"), Some(ImageFormat::Png));
+        assert_eq!(sniff_image(b"GIF89a"), None);
+        assert_eq!(sniff_image(b"{\"errcode\":40001}"), None);
+        assert_eq!(sniff_image(b""), None);
     }
 
     #[test]

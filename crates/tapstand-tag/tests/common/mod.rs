@@ -1,7 +1,8 @@
 //! The shared pcscd + vpcd + virtual tag rig (`tapstand_vtag::rig`) with a PC/SC context of the engine's,
 //! for the integration tests and the benchmark.
 
-#![allow(dead_code)]
+// Each test binary and the benchmark use a different part of it.
+#![allow(dead_code, unused_imports)]
 
 use std::ops::{Deref, DerefMut};
 use std::time::Duration;
