@@ -40,7 +40,6 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::records::preview_import,
             commands::records::commit_import,
             commands::records::export_records,
-            // station (issue 6)
             commands::station::station_preview,
             commands::station::station_readers,
             commands::station::station_last_request,
@@ -48,11 +47,10 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::station::station_stop,
             commands::station::station_status,
             commands::station::station_decide,
-            // history + inspector (issue 6)
             commands::history::history_page,
             commands::history::history_export_csv,
             commands::history::inspect_tag,
-            // print (issue 7)
+            commands::history::history_recover_link,
             commands::print::print_options,
             commands::print::print_store_codes,
             commands::print::print_preview,
@@ -91,7 +89,7 @@ pub fn run() {
     tracing::info!(version = tapstand_core::APP_VERSION, data = %paths.data_dir.display(), "Tapstand starting");
 
     let builder = specta_builder();
-    tauri::Builder::default()
+    let app = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {
@@ -102,8 +100,50 @@ pub fn run() {
             app.manage(LogGuardHolder(log_guard));
             Ok(())
         })
-        .run(tauri::generate_context!())
-        .expect("error while running Tapstand");
+        .on_window_event(|window, event| {
+            // Closing the window while a tag is being written: finish that tag (it is recorded), then
+            // close. Never cut a write or a WeChat call short.
+            if let tauri::WindowEvent::CloseRequested { api, .. } = event {
+                if window.state::<AppState>().station_running() {
+                    api.prevent_close();
+                    let window = window.clone();
+                    std::thread::spawn(move || {
+                        stop_station(window.app_handle());
+                        let _ = window.destroy();
+                    });
+                }
+            }
+        })
+        .build(tauri::generate_context!())
+        .expect("error while building Tapstand");
+    app.run(|handle, event| {
+        // Quitting (Cmd-Q, the OS logging out) while the station runs: the same as closing the window.
+        if let tauri::RunEvent::ExitRequested { api, .. } = event {
+            if handle.state::<AppState>().station_running() {
+                api.prevent_exit();
+                let handle = handle.clone();
+                std::thread::spawn(move || {
+                    stop_station(&handle);
+                    handle.exit(0);
+                });
+            }
+        }
+    });
+}
+
+/// Stops the write station, waiting for the tag in progress to be finished and recorded.
+fn stop_station(handle: &tauri::AppHandle) {
+    let state = handle.state::<AppState>();
+    if let Some(worker) = state.take_station() {
+        tracing::info!("closing: finishing the tag in progress before the station stops");
+        let status = worker.stop();
+        tracing::info!(
+            written = status.summary.written,
+            failed = status.summary.failed,
+            "station stopped at close"
+        );
+        state.remember_station_status(status);
+    }
 }
 
 struct LogGuardHolder(#[allow(dead_code)] Option<tapstand_core::logging::LogGuard>);

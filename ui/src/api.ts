@@ -16,6 +16,7 @@ import type {
   ImportPreview,
   ImportResult,
   Inspection,
+  RecoveredLink,
   Language,
   CodeStatus,
   PrintExportResult,
@@ -138,6 +139,9 @@ export const api = {
   /** Waits up to `waitMs` for a tag on the reader and says what it is. */
   inspectTag: (profileId: number | null, reader: string | null, waitMs: number): Promise<ApiResult<Inspection>> =>
     call(() => commands.inspectTag(profileId, reader, waitMs)),
+  /** 找回链接: asks WeChat once more for the link of an sn whose request went unanswered. */
+  recoverLink: (modelId: string, sn: string): Promise<ApiResult<RecoveredLink>> =>
+    call(() => commands.historyRecoverLink(modelId, sn)),
 
   // 物料
   printOptions: (): Promise<ApiResult<PrintOptions>> =>

@@ -68,6 +68,11 @@ export const commands = {
 	 *  the only one with a saved AppSecret), WeChat links that are not in the ledger are looked up with `queryscheme`.
 	 */
 	inspectTag: (profileId: number | null, reader: string | null, waitMs: number) => typedError<Inspection, UserError>(__TAURI_INVOKE("inspect_tag", { profileId, reader, waitMs })),
+	/**
+	 *  找回链接 for a tag whose link request went unanswered: WeChat is asked once more and returns the link
+	 *  it had issued (or issues the first one); never a second link for the sn.
+	 */
+	historyRecoverLink: (modelId: string, sn: string) => typedError<RecoveredLink, UserError>(__TAURI_INVOKE("history_recover_link", { modelId, sn })),
 	printOptions: () => __TAURI_INVOKE<PrintOptions>("print_options"),
 	/**  Every store that is not archived, with its code status under the profile. */
 	printStoreCodes: (profileId: number) => typedError<StoreCode[], UserError>(__TAURI_INVOKE("print_store_codes", { profileId })),
@@ -110,6 +115,13 @@ export type AppInfo = {
 	log_dir: string,
 	schema_version: number,
 	language: Language,
+	/**  The WeChat API this process talks to. */
+	wechat_api: string,
+	/**
+	 *  False while another API than the official one is in use (developer mode, tests): the window
+	 *  shows a banner, and a release build writes no link from it to a tag.
+	 */
+	wechat_api_official: boolean,
 };
 
 /**  A sentence in Chinese and in English. */
@@ -592,6 +604,12 @@ export type RecordView = {
 	id: string | null,
 	payload_len: number,
 } & RecordContent;
+
+/**  What 找回链接 brought back. */
+export type RecoveredLink = {
+	openlink: string,
+	source: SchemeSource,
+};
 
 export type RegistrationHelp = {
 	/**  登记设备 */

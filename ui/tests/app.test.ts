@@ -112,6 +112,20 @@ describe("shell", () => {
     ]);
   });
 
+  it("shows a banner while another WeChat API than the official one is in use, and none otherwise", async () => {
+    mockCommands();
+    let m = await mountApp();
+    expect(m.q("dev-api-banner")).toBeNull();
+    cleanup?.();
+    resetIpc();
+    mockCommands({
+      app_info: () => ({ ...sampleInfo(), wechat_api: "http://127.0.0.1:8787", wechat_api_official: false }),
+    });
+    m = await mountApp();
+    expect(m.q("dev-api-banner")?.textContent).toContain("http://127.0.0.1:8787");
+    expect(m.q("dev-api-banner")?.textContent).toContain("测试用的微信接口");
+  });
+
   it("keeps the switched language when saving it fails", async () => {
     mockCommands({ set_language: () => Promise.reject(sampleError("settings.write_failed")) });
     const m = await mountApp();

@@ -15,6 +15,8 @@ export const sampleInfo = (language: Language = "zh-CN"): AppInfo => ({
   log_dir: "/home/shop/.local/share/cn.tapstand.app/logs",
   schema_version: 4,
   language,
+  wechat_api: "https://api.weixin.qq.com",
+  wechat_api_official: true,
 });
 
 export const sampleDoctor = (): DoctorReport => ({

@@ -45,6 +45,7 @@ fn inspect_explain_says_what_the_tag_is() {
             .unwrap();
         let row = db
             .scheme_record_request(&NewSchemeRequest {
+                api_base: "http://127.0.0.1:1",
                 appid: "wx5a1b2c3d4e5f6071",
                 model_id: "model-1",
                 sn: &uid_hex,
@@ -55,7 +56,7 @@ fn inspect_explain_says_what_the_tag_is() {
             .await
             .unwrap();
         let call = db
-            .scheme_begin_call(row.id, false, 0)
+            .scheme_begin_call(row.id, false, 0, None, "http://127.0.0.1:1")
             .await
             .unwrap()
             .unwrap();

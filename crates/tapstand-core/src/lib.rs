@@ -77,6 +77,11 @@ pub struct AppInfo {
     pub log_dir: String,
     pub schema_version: u32,
     pub language: Language,
+    /// The WeChat API this process talks to.
+    pub wechat_api: String,
+    /// False while another API than the official one is in use (developer mode, tests): the window
+    /// shows a banner, and a release build writes no link from it to a tag.
+    pub wechat_api_official: bool,
 }
 
 /// The open application: paths, database, keychain and one WeChat client per profile. Created once by the
@@ -130,6 +135,8 @@ impl Core {
             log_dir: self.paths.log_dir.display().to_string(),
             schema_version: self.db.schema_version().await? as u32,
             language: self.language().await?,
+            wechat_api: self.wechat_config.base_url.clone(),
+            wechat_api_official: tapstand_wechat::is_official_api(&self.wechat_config.base_url),
         })
     }
 }

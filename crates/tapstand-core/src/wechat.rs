@@ -11,7 +11,7 @@ use tapstand_wechat::{SchemeService, Warning, WechatClient, BASE_URL_ENV};
 
 use crate::{lock, Core};
 
-/// Support/test knob: how long an in-flight scheme request is presumed alive (seconds).
+/// Test knob (debug builds only): how long an in-flight scheme request is presumed alive (seconds).
 pub const SCHEME_LEASE_ENV: &str = "TAPSTAND_SCHEME_LEASE_SECS";
 
 /// The OS keychain as the tag engine takes it, for tag commands that open no database; none when there is
@@ -84,10 +84,29 @@ impl Core {
         let mut svc = SchemeService::new(client, self.db.clone());
         if let Some(secs) = std::env::var(SCHEME_LEASE_ENV)
             .ok()
+            .filter(|_| cfg!(debug_assertions))
             .and_then(|v| v.trim().parse::<u64>().ok())
         {
             svc = svc.with_lease(Duration::from_secs(secs));
         }
         Ok(svc)
+    }
+
+    /// 找回链接: the link of (model_id, sn) whose earlier call went unanswered, asked from WeChat once more
+    /// with the profile of the row's AppID (9800010 brings back the existing link; never a second one).
+    pub async fn recover_link(
+        &self,
+        model_id: &str,
+        sn: &str,
+    ) -> Result<tapstand_wechat::SchemeOutcome, UserError> {
+        let row = self.db.scheme_find(model_id, sn).await?.ok_or_else(|| {
+            UserError::from(tapstand_wechat::SchemeError::NothingToResolve {
+                model_id: model_id.into(),
+                sn: sn.into(),
+            })
+        })?;
+        let profile = tapstand_records::lookup::profile(&self.db, &row.appid).await?;
+        let svc = self.scheme_service(&profile).await?;
+        Ok(svc.resolve(model_id, sn).await?)
     }
 }

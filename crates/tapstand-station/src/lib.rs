@@ -230,6 +230,43 @@ fn sn_bound_elsewhere(sn: &str, path: &str, query: &str) -> UserError {
     )
 }
 
+/// 一型一码: the model has one link for every tag, and it opens another page than this target's.
+fn per_model_bound(model_id: &str, path: &str, query: &str) -> UserError {
+    UserError::new(
+        "station.per_model_link",
+        (
+            &format!("设备型号 {model_id} 是“一型一码”：这个型号的所有标签共用同一个链接，它打开的是 {path}?{query}，不能再为别的门店或前台生成不同的链接。"),
+            "要让每个门店（或前台）的标签打开各自的页面，请在“设备型号”里登记并使用一个“一机一码”的型号；或者选择这个链接原来的目标。",
+        ),
+        (
+            &format!("Device model {model_id} is per-model (一型一码): every tag of it shares one link, which opens {path}?{query}; it cannot get another link for another store or front desk."),
+            "To give each store (or front desk) its own page, register and use a per-device (一机一码) model; or choose the link's original target.",
+        ),
+    )
+}
+
+/// The ledger holds a link from another API than the official one (the local fake, a test server): a
+/// release build never writes it to a merchant's tag.
+fn not_official(api_base: &str) -> UserError {
+    UserError::new(
+        "station.test_link",
+        (
+            &format!("这个链接来自测试用的微信接口（{api_base}），不是微信正式接口，不能写到正式使用的标签上。"),
+            "请关闭开发者模式（不要设置 TAPSTAND_WECHAT_BASE_URL）后重新打开 Tapstand；这个编号需要用正式接口重新生成，请联系技术支持处理台账里的测试记录。",
+        ),
+        (
+            &format!("This link comes from a test WeChat API ({api_base}), not the official one: it is not written to a production tag."),
+            "Turn developer mode off (unset TAPSTAND_WECHAT_BASE_URL) and restart Tapstand; contact support about the test rows in the ledger.",
+        ),
+    )
+}
+
+/// Whether this build may write a link that `api_base` issued: release builds only the official API's
+/// (or rows recorded before the API was kept).
+fn may_write_link_from(api_base: &str) -> bool {
+    cfg!(debug_assertions) || api_base.is_empty() || tapstand_wechat::is_official_api(api_base)
+}
+
 fn needs_confirmation(scheme: &str, owner: Option<&str>) -> UserError {
     let (zh, en) = match owner {
         // The link is one this install wrote, on another tag (copied content or a tag moved between stands).
@@ -415,7 +452,11 @@ impl Station {
             .and_then(|r| r.openlink.clone());
         if let Some(r) = row.as_ref().filter(|r| r.state.has_openlink()) {
             if r.path != path || r.query != query {
-                return fail(sn_bound_elsewhere(&sn, &r.path, &r.query));
+                return fail(if self.target.per_device() {
+                    sn_bound_elsewhere(&sn, &r.path, &r.query)
+                } else {
+                    per_model_bound(&self.target.model_id, &r.path, &r.query)
+                });
             }
         }
         let tag_locked = rep.lock.as_ref().map(|l| l.fully_locked).unwrap_or(false);
@@ -437,6 +478,13 @@ impl Station {
                 return StepOutcome::already_correct();
             }
         }
+        if !rep.writable {
+            // Refused before any overwrite question and before any scheme is spent: a locked tag
+            // cannot take another link whatever the merchant answers.
+            return fail(tag_error(TagError::ReadOnly(
+                tapstand_tag::ndef::plan::ReadOnlyReason::CapabilityContainer,
+            )));
+        }
         if let Some(cur) = &current {
             if row_link.as_deref() != Some(cur.as_str()) && !overwrite {
                 a.openlink = None;
@@ -454,12 +502,6 @@ impl Station {
                 };
             }
         }
-        if !rep.writable {
-            // Refused before any scheme is spent.
-            return fail(tag_error(TagError::ReadOnly(
-                tapstand_tag::ndef::plan::ReadOnlyReason::CapabilityContainer,
-            )));
-        }
 
         // 3. The scheme: from the ledger, or generated and committed before the tag is touched.
         let req = SchemeRequest {
@@ -469,13 +511,19 @@ impl Station {
             query: (!query.is_empty()).then(|| query.clone()),
             env_version: Some(self.target.env_version.clone()),
         };
-        let got = match self.rt.block_on(self.schemes.get_or_generate(&req)) {
+        // An sn whose earlier call went unanswered (or whose process died mid-call) is recovered here:
+        // one more call, answered with the existing link (9800010) or a first one.
+        let got = match self.rt.block_on(self.schemes.get_or_recover(&req)) {
             Ok(g) => g,
             Err(e) => {
                 a.scheme_ms = ms(t_s.elapsed());
                 return fail(e.into());
             }
         };
+        if !may_write_link_from(&got.row.api_base) {
+            a.scheme_ms = ms(t_s.elapsed());
+            return fail(not_official(&got.row.api_base));
+        }
         a.scheme_ms = ms(t_s.elapsed());
         a.openlink = Some(got.openlink.clone());
         a.scheme_source = Some(stored::scheme_source(got.source).into());
@@ -573,6 +621,10 @@ impl Station {
                     seen += 1;
                     sum.add(outcome.result);
                     self.emit(StationEvent::RemoveTag);
+                    if max.is_some_and(|m| seen >= m) {
+                        // The last tag asked for: done, without waiting for it to be taken away.
+                        break;
+                    }
                     self.wait_removed_since(pcsc, &info.name, info.event_count, stop);
                     announced = false;
                 }

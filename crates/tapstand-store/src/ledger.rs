@@ -71,6 +71,9 @@ pub struct SchemeRow {
     pub recovered_own: Option<bool>,
     pub attempts: i64,
     pub in_flight_since: Option<i64>,
+    /// The database handle (process) that sent the call in flight: [`Db::owner_alive`] tells whether
+    /// it is still running.
+    pub in_flight_owner: Option<String>,
     pub last_errcode: Option<i64>,
     pub last_error: Option<String>,
     pub wx_path: Option<String>,
@@ -80,6 +83,9 @@ pub struct SchemeRow {
     pub created_at: i64,
     pub updated_at: i64,
     pub issued_at: Option<i64>,
+    /// The WeChat API base URL the row's calls went to (`https://api.weixin.qq.com` for the real one;
+    /// '' for rows recorded before this was kept).
+    pub api_base: String,
 }
 
 struct RawRow {
@@ -95,6 +101,7 @@ struct RawRow {
     recovered_own: Option<i64>,
     attempts: i64,
     in_flight_since: Option<i64>,
+    in_flight_owner: Option<String>,
     last_errcode: Option<i64>,
     last_error: Option<String>,
     wx_path: Option<String>,
@@ -104,6 +111,7 @@ struct RawRow {
     created_at: i64,
     updated_at: i64,
     issued_at: Option<i64>,
+    api_base: String,
 }
 
 impl From<RawRow> for SchemeRow {
@@ -122,6 +130,7 @@ impl From<RawRow> for SchemeRow {
             recovered_own: r.recovered_own.map(|v| v != 0),
             attempts: r.attempts,
             in_flight_since: r.in_flight_since,
+            in_flight_owner: r.in_flight_owner,
             last_errcode: r.last_errcode,
             last_error: r.last_error,
             wx_path: r.wx_path,
@@ -131,6 +140,7 @@ impl From<RawRow> for SchemeRow {
             created_at: r.created_at,
             updated_at: r.updated_at,
             issued_at: r.issued_at,
+            api_base: r.api_base,
         }
     }
 }
@@ -138,6 +148,8 @@ impl From<RawRow> for SchemeRow {
 /// A request about to be made.
 #[derive(Clone, Debug)]
 pub struct NewSchemeRequest<'a> {
+    /// The WeChat API base URL the call will go to.
+    pub api_base: &'a str,
     pub appid: &'a str,
     pub model_id: &'a str,
     pub sn: &'a str,
@@ -181,8 +193,8 @@ impl Db {
         let row = sqlx::query_as!(
             RawRow,
             r#"SELECT id AS "id!", appid, model_id, sn, path, query, env_version, state, openlink,
-                      recovered_own, attempts, in_flight_since, last_errcode, last_error, wx_path, wx_query,
-                      wx_env_version, wx_create_time, created_at, updated_at, issued_at
+                      recovered_own, attempts, in_flight_since, in_flight_owner, last_errcode, last_error, wx_path, wx_query,
+                      wx_env_version, wx_create_time, created_at, updated_at, issued_at, api_base
                FROM scheme_ledger WHERE model_id = ? AND sn = ?"#,
             model_id,
             sn
@@ -196,8 +208,8 @@ impl Db {
         let row = sqlx::query_as!(
             RawRow,
             r#"SELECT id AS "id!", appid, model_id, sn, path, query, env_version, state, openlink,
-                      recovered_own, attempts, in_flight_since, last_errcode, last_error, wx_path, wx_query,
-                      wx_env_version, wx_create_time, created_at, updated_at, issued_at
+                      recovered_own, attempts, in_flight_since, in_flight_owner, last_errcode, last_error, wx_path, wx_query,
+                      wx_env_version, wx_create_time, created_at, updated_at, issued_at, api_base
                FROM scheme_ledger WHERE id = ?"#,
             id
         )
@@ -214,8 +226,8 @@ impl Db {
         let row = sqlx::query_as!(
             RawRow,
             r#"SELECT id AS "id!", appid, model_id, sn, path, query, env_version, state, openlink,
-                      recovered_own, attempts, in_flight_since, last_errcode, last_error, wx_path, wx_query,
-                      wx_env_version, wx_create_time, created_at, updated_at, issued_at
+                      recovered_own, attempts, in_flight_since, in_flight_owner, last_errcode, last_error, wx_path, wx_query,
+                      wx_env_version, wx_create_time, created_at, updated_at, issued_at, api_base
                FROM scheme_ledger WHERE openlink = ?"#,
             openlink
         )
@@ -229,8 +241,8 @@ impl Db {
         let rows = sqlx::query_as!(
             RawRow,
             r#"SELECT id AS "id!", appid, model_id, sn, path, query, env_version, state, openlink,
-                      recovered_own, attempts, in_flight_since, last_errcode, last_error, wx_path, wx_query,
-                      wx_env_version, wx_create_time, created_at, updated_at, issued_at
+                      recovered_own, attempts, in_flight_since, in_flight_owner, last_errcode, last_error, wx_path, wx_query,
+                      wx_env_version, wx_create_time, created_at, updated_at, issued_at, api_base
                FROM scheme_ledger ORDER BY id DESC LIMIT ?"#,
             limit
         )
@@ -249,11 +261,12 @@ impl Db {
         let now = now_ms();
         let mut tx = self.pool().begin().await?;
         sqlx::query!(
-            "INSERT INTO scheme_ledger (appid, model_id, sn, path, query, env_version, state, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)
+            "INSERT INTO scheme_ledger (appid, model_id, sn, path, query, env_version, state, created_at, updated_at, api_base)
+             VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)
              ON CONFLICT (model_id, sn) DO UPDATE SET
                  appid = excluded.appid, path = excluded.path, query = excluded.query,
-                 env_version = excluded.env_version, updated_at = excluded.updated_at
+                 env_version = excluded.env_version, updated_at = excluded.updated_at,
+                 api_base = excluded.api_base
              WHERE scheme_ledger.state = 'pending'",
             r.appid,
             r.model_id,
@@ -262,15 +275,16 @@ impl Db {
             r.query,
             r.env_version,
             now,
-            now
+            now,
+            r.api_base
         )
         .execute(&mut *tx)
         .await?;
         let row = sqlx::query_as!(
             RawRow,
             r#"SELECT id AS "id!", appid, model_id, sn, path, query, env_version, state, openlink,
-                      recovered_own, attempts, in_flight_since, last_errcode, last_error, wx_path, wx_query,
-                      wx_env_version, wx_create_time, created_at, updated_at, issued_at
+                      recovered_own, attempts, in_flight_since, in_flight_owner, last_errcode, last_error, wx_path, wx_query,
+                      wx_env_version, wx_create_time, created_at, updated_at, issued_at, api_base
                FROM scheme_ledger WHERE model_id = ? AND sn = ?"#,
             r.model_id,
             r.sn
@@ -282,15 +296,20 @@ impl Db {
     }
 
     /// Marks the row `in_flight` and opens a call record, in one transaction, right before the request
-    /// is sent. A compare-and-set: only a `pending` row, or with `resolve` an `unknown` row or an
-    /// `in_flight` row older than `stale_before_ms` (its process died), may start a call. Returns the
-    /// call id, or `None` when the row was not in such a state (another caller got there first).
+    /// is sent, owned by this handle ([`Db::owner_token`]). A compare-and-set: only a `pending` row, or
+    /// with `resolve` an `unknown` row or an `in_flight` row older than `stale_before_ms` or owned by
+    /// `dead_owner` (a handle whose process is gone), may start a call. Returns the call id, or `None`
+    /// when the row was not in such a state (another caller got there first). `api_base` is where the call
+    /// goes: the row's link will have come from there.
     pub async fn scheme_begin_call(
         &self,
         scheme_id: i64,
         resolve: bool,
         stale_before_ms: i64,
+        dead_owner: Option<&str>,
+        api_base: &str,
     ) -> Result<Option<i64>, StoreError> {
+        let owner = self.owner_token().to_string();
         let now = now_ms();
         // Synced to disk before the request leaves: even a power cut cannot make a sent request look
         // as if it had never been sent.
@@ -302,14 +321,19 @@ impl Db {
             let mut tx = sqlx::Connection::begin(&mut *conn).await?;
             let changed = sqlx::query!(
                 "UPDATE scheme_ledger
-                 SET state = 'in_flight', in_flight_since = ?, attempts = attempts + 1, updated_at = ?
+                 SET state = 'in_flight', in_flight_since = ?, in_flight_owner = ?, api_base = ?,
+                     attempts = attempts + 1, updated_at = ?
                  WHERE id = ? AND (state = 'pending'
-                     OR (? AND (state = 'unknown' OR (state = 'in_flight' AND in_flight_since < ?))))",
+                     OR (? AND (state = 'unknown' OR (state = 'in_flight'
+                         AND (in_flight_since < ? OR in_flight_owner = ?)))))",
                 now,
+                owner,
+                api_base,
                 now,
                 scheme_id,
                 resolve,
-                stale_before_ms
+                stale_before_ms,
+                dead_owner
             )
             .execute(&mut *tx)
             .await?
@@ -366,7 +390,7 @@ impl Db {
             let mut tx = sqlx::Connection::begin(&mut *conn).await?;
             let changed = sqlx::query!(
                 "UPDATE scheme_ledger
-                 SET state = 'issued', openlink = ?, in_flight_since = NULL, issued_at = ?, updated_at = ?,
+                 SET state = 'issued', openlink = ?, in_flight_since = NULL, in_flight_owner = NULL, issued_at = ?, updated_at = ?,
                      last_errcode = 0, last_error = NULL
                  WHERE id = ? AND openlink IS NULL",
                 openlink,
@@ -430,7 +454,7 @@ impl Db {
             let mut tx = sqlx::Connection::begin(&mut *conn).await?;
             let changed = sqlx::query!(
                 "UPDATE scheme_ledger
-                 SET state = ?, openlink = ?, recovered_own = ?, in_flight_since = NULL, issued_at = ?,
+                 SET state = ?, openlink = ?, recovered_own = ?, in_flight_since = NULL, in_flight_owner = NULL, issued_at = ?,
                      updated_at = ?, last_errcode = 9800010, last_error = ?
                  WHERE id = ? AND openlink IS NULL",
                 state,
@@ -476,7 +500,7 @@ impl Db {
         let now = now_ms();
         let mut tx = self.pool().begin().await?;
         sqlx::query!(
-            "UPDATE scheme_ledger SET state = 'pending', in_flight_since = NULL, updated_at = ?,
+            "UPDATE scheme_ledger SET state = 'pending', in_flight_since = NULL, in_flight_owner = NULL, updated_at = ?,
                  last_errcode = ?, last_error = ?
              WHERE id = ? AND state = 'in_flight'",
             now,
@@ -509,7 +533,7 @@ impl Db {
         let now = now_ms();
         let mut tx = self.pool().begin().await?;
         sqlx::query!(
-            "UPDATE scheme_ledger SET state = 'unknown', in_flight_since = NULL, updated_at = ?, last_errcode = NULL,
+            "UPDATE scheme_ledger SET state = 'unknown', in_flight_since = NULL, in_flight_owner = NULL, updated_at = ?, last_errcode = NULL,
                  last_error = ?
              WHERE id = ? AND state = 'in_flight'",
             now,

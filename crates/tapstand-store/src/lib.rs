@@ -18,6 +18,7 @@ use sqlx::sqlite::{
 use sqlx::{ConnectOptions, Connection};
 
 pub mod ledger;
+pub mod owner;
 pub mod records;
 pub mod settings;
 pub mod station;
@@ -80,6 +81,8 @@ pub fn known_schema_version() -> i64 {
 pub struct Db {
     pool: SqlitePool,
     path: PathBuf,
+    /// This handle's liveness lock: rows it owns (a scheme call in flight) carry its token.
+    owner: std::sync::Arc<owner::OwnerLock>,
 }
 
 /// What [`Db::inspect`] finds in a file without changing it.
@@ -124,6 +127,7 @@ impl Db {
         let db = Db {
             pool,
             path: path.to_path_buf(),
+            owner: std::sync::Arc::new(owner::OwnerLock::acquire(path)),
         };
         if let FileState::Existing { schema_version } = state {
             if schema_version > 0 && schema_version < known_schema_version() {
@@ -272,6 +276,16 @@ impl Db {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The token rows owned by this handle carry (see [`owner`]).
+    pub fn owner_token(&self) -> &str {
+        self.owner.token()
+    }
+
+    /// Whether the handle (in this or another process) that owns `token` is still open.
+    pub fn owner_alive(&self, token: &str) -> bool {
+        self.owner.is_alive(token)
     }
 
     /// Checkpoints the WAL and closes every connection.

@@ -22,8 +22,57 @@ use crate::validate::{self, Warning};
 
 /// The real API host.
 pub const DEFAULT_BASE_URL: &str = "https://api.weixin.qq.com";
-/// Overrides the base URL in every command and in the app (the local fake, a test server).
+/// Overrides the base URL in every command and in the app (the local fake, a test server): honoured by
+/// debug builds (tests, development), and by a release build only with [`DEVELOPER_ENV`]`=1`; always
+/// only for `https://` or plain HTTP to this computer (loopback). See [`base_url_override`].
 pub const BASE_URL_ENV: &str = "TAPSTAND_WECHAT_BASE_URL";
+/// Developer mode of a release build: lets [`BASE_URL_ENV`] point at another API. The app shows a banner
+/// while another API is in use, and links from it are never written to a tag by a release build.
+pub const DEVELOPER_ENV: &str = "TAPSTAND_DEVELOPER";
+
+/// Whether `base_url` is the real WeChat API.
+pub fn is_official_api(base_url: &str) -> bool {
+    base_url.trim_end_matches('/') == DEFAULT_BASE_URL
+}
+
+/// Whether this build may use another API than the official one: debug builds always, release builds
+/// only in developer mode.
+pub fn api_override_allowed() -> bool {
+    cfg!(debug_assertions) || std::env::var(DEVELOPER_ENV).is_ok_and(|v| v.trim() == "1")
+}
+
+/// The base URL `TAPSTAND_WECHAT_BASE_URL` asks for, if it may be used: `Ok(None)` when unset,
+/// `Err(why)` when this build or the URL does not allow it (the official API is used then).
+pub fn base_url_override() -> Result<Option<String>, String> {
+    let Some(url) = std::env::var(BASE_URL_ENV)
+        .ok()
+        .map(|u| u.trim().to_string())
+        .filter(|u| !u.is_empty())
+    else {
+        return Ok(None);
+    };
+    if !api_override_allowed() {
+        return Err(format!(
+            "{BASE_URL_ENV} is ignored by a release build unless {DEVELOPER_ENV}=1"
+        ));
+    }
+    check_override_url(&url)?;
+    Ok(Some(url))
+}
+
+/// An override must be HTTPS, or plain HTTP to this computer: the AppSecret never crosses a network in
+/// the clear.
+pub fn check_override_url(url: &str) -> Result<(), String> {
+    let parsed = reqwest::Url::parse(url).map_err(|e| format!("{BASE_URL_ENV}: {e}"))?;
+    match parsed.scheme() {
+        "https" => Ok(()),
+        "http" if is_loopback_url(url) => Ok(()),
+        other => Err(format!(
+            "{BASE_URL_ENV}: {other}:// to {} is refused: use https://, or http:// to 127.0.0.1 / localhost",
+            parsed.host_str().unwrap_or("?")
+        )),
+    }
+}
 
 /// Unix milliseconds "now". Tests share the fake's clock with the client.
 pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
@@ -99,15 +148,14 @@ impl Default for ClientConfig {
 }
 
 impl ClientConfig {
-    /// The defaults, with the base URL from `TAPSTAND_WECHAT_BASE_URL` when it is set.
+    /// The defaults, with the base URL from `TAPSTAND_WECHAT_BASE_URL` when this build allows it (see
+    /// [`base_url_override`]; a refused override is logged and the official API is used).
     pub fn from_env() -> ClientConfig {
         let mut c = ClientConfig::default();
-        if let Some(url) = std::env::var(BASE_URL_ENV)
-            .ok()
-            .map(|u| u.trim().to_string())
-            .filter(|u| !u.is_empty())
-        {
-            c.base_url = url;
+        match base_url_override() {
+            Ok(Some(url)) => c.base_url = url,
+            Ok(None) => {}
+            Err(why) => tracing::warn!("{why}; using {DEFAULT_BASE_URL}"),
         }
         c
     }
@@ -344,16 +392,15 @@ fn ensure_crypto_provider() {
 }
 
 fn is_loopback_url(url: &str) -> bool {
-    let rest = url.split_once("://").map_or(url, |(_, r)| r);
-    let host = rest.split(['/', '?']).next().unwrap_or("");
-    let host = host.rsplit_once(':').map_or(host, |(h, p)| {
-        if p.chars().all(|c| c.is_ascii_digit()) {
-            h
-        } else {
-            host
-        }
-    });
-    matches!(host, "127.0.0.1" | "localhost" | "[::1]" | "::1")
+    match reqwest::Url::parse(url)
+        .ok()
+        .and_then(|u| u.host().map(|h| h.to_owned()))
+    {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
 }
 
 impl WechatClient {
@@ -701,8 +748,28 @@ mod tests {
     #[test]
     fn loopback_detection() {
         assert!(is_loopback_url("http://127.0.0.1:8080"));
+        assert!(is_loopback_url("http://127.5.6.7:8080"));
         assert!(is_loopback_url("http://localhost/x"));
+        assert!(is_loopback_url("http://[::1]:9/"));
         assert!(!is_loopback_url("https://api.weixin.qq.com"));
+        assert!(!is_loopback_url("http://127.0.0.1.evil.example/"));
+        assert!(!is_loopback_url("http://localhost.evil.example/"));
+        assert!(!is_loopback_url("http://10.0.0.1/"));
+    }
+
+    #[test]
+    fn overrides_are_https_or_loopback_only() {
+        assert!(check_override_url("https://wechat-proxy.example.com").is_ok());
+        assert!(check_override_url("http://127.0.0.1:8787").is_ok());
+        assert!(check_override_url("http://localhost:8787").is_ok());
+        let e = check_override_url("http://wechat-proxy.example.com").unwrap_err();
+        assert!(e.contains("refused"), "{e}");
+        assert!(check_override_url("ftp://127.0.0.1").is_err());
+        assert!(check_override_url("not a url").is_err());
+        assert!(is_official_api("https://api.weixin.qq.com/"));
+        assert!(!is_official_api("http://127.0.0.1:8787"));
+        // Tests are debug builds: overrides allowed.
+        assert!(api_override_allowed());
     }
 
     #[test]

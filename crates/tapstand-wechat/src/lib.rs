@@ -18,9 +18,11 @@ mod token;
 mod user_error;
 pub mod validate;
 
+pub use client::{api_override_allowed, base_url_override, check_override_url, is_official_api};
 pub use client::{
     ClientConfig, Clock, ImageFormat, NfcSchemeRequest, RetryPolicy, SchemeInfo, SchemeQuery,
     TokenCheck, WechatClient, WxaCodeImage, WxaCodeRequest, BASE_URL_ENV, DEFAULT_BASE_URL,
+    DEVELOPER_ENV,
 };
 pub use error::{ApiError, ApiErrorKind, Endpoint, TransportKind, WechatError};
 pub use scheme::{

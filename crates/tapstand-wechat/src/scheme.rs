@@ -214,6 +214,7 @@ impl SchemeService {
         let row = self
             .db
             .scheme_record_request(&NewSchemeRequest {
+                api_base: self.client.base_url(),
                 appid: self.client.appid(),
                 model_id: &req.model_id,
                 sn: &req.sn,
@@ -245,7 +246,7 @@ impl SchemeService {
         };
         match row.state {
             SchemeState::Unknown => self.call(row, true, Vec::new()).await,
-            SchemeState::InFlight if self.lease_expired(&row) => {
+            SchemeState::InFlight if !self.call_alive(&row) => {
                 self.call(row, true, Vec::new()).await
             }
             SchemeState::Pending => self.call(row, false, Vec::new()).await,
@@ -253,9 +254,53 @@ impl SchemeService {
         }
     }
 
+    /// What the station does at a tap: the ledger's link, or a first scheme, or — for an sn whose earlier
+    /// call left the outcome unknown (no answer came, or the process that sent it died) — one more call
+    /// that WeChat answers with the existing link (9800010) or a first one. A call that goes unanswered
+    /// during this very request is not repeated at once (the network is likely down): the next tap of
+    /// the tag recovers it.
+    pub async fn get_or_recover(&self, req: &SchemeRequest) -> Result<SchemeOutcome, SchemeError> {
+        let recover = match self.db.scheme_find(&req.model_id, &req.sn).await? {
+            Some(row) => match row.state {
+                SchemeState::Unknown => true,
+                SchemeState::InFlight => !self.call_alive(&row),
+                _ => false,
+            },
+            None => false,
+        };
+        if recover {
+            tracing::info!(model_id = %req.model_id, sn = %req.sn, "recovering the outcome of an unanswered call");
+            let mut out = self.resolve(&req.model_id, &req.sn).await?;
+            if !out.warnings.iter().any(|w| w.code == "scheme.differs") {
+                out.warnings.extend(differs_warning(&out.row, req));
+            }
+            return Ok(out);
+        }
+        self.get_or_generate(req).await
+    }
+
     fn lease_expired(&self, row: &SchemeRow) -> bool {
         row.in_flight_since
             .is_none_or(|t| t + self.lease.as_millis() as i64 <= now_ms())
+    }
+
+    /// An `in_flight` row's call may still be running: within its lease, and its owner (the process that
+    /// sent it) is alive. Rows from before owners were recorded go by the lease alone.
+    fn call_alive(&self, row: &SchemeRow) -> bool {
+        if self.lease_expired(row) {
+            return false;
+        }
+        match row.in_flight_owner.as_deref() {
+            Some(owner) => self.db.owner_alive(owner),
+            None => true,
+        }
+    }
+
+    /// The owner of an `in_flight` row whose process is gone (it may be taken over at once).
+    fn dead_owner(&self, row: &SchemeRow) -> Option<String> {
+        row.in_flight_owner
+            .clone()
+            .filter(|o| row.state == SchemeState::InFlight && !self.db.owner_alive(o))
     }
 
     /// A row found in the ledger, other than `pending`.
@@ -279,7 +324,7 @@ impl SchemeService {
                     warnings,
                 })
             }
-            SchemeState::InFlight if !self.lease_expired(&row) => Err(SchemeError::InProgress {
+            SchemeState::InFlight if self.call_alive(&row) => Err(SchemeError::InProgress {
                 model_id,
                 sn,
                 since_ms: row.in_flight_since.unwrap_or(0),
@@ -301,9 +346,16 @@ impl SchemeService {
         warnings: Vec<Warning>,
     ) -> Result<SchemeOutcome, SchemeError> {
         let stale_before = now_ms() - self.lease.as_millis() as i64;
+        let dead_owner = self.dead_owner(&row);
         let Some(call_id) = self
             .db
-            .scheme_begin_call(row.id, resolve, stale_before)
+            .scheme_begin_call(
+                row.id,
+                resolve,
+                stale_before,
+                dead_owner.as_deref(),
+                self.client.base_url(),
+            )
             .await?
         else {
             let row = self.db.scheme_get(row.id).await?.unwrap_or(row);
@@ -518,23 +570,23 @@ impl From<SchemeError> for UserError {
                 "scheme.outcome_unknown",
                 (
                     &format!("上次为标签 {sn} 生成 NFC 链接时没有收到微信的回复，不确定是否已经生成。"),
-                    "请点“找回链接”（命令行：tapstand-cli scheme --resolve …）：Tapstand 会再问一次微信，如果已经生成，会取回原来的链接。为了不浪费这个编号，Tapstand 不会自动重新生成。",
+                    "网络恢复后把这张标签再放到读卡器上：Tapstand 会再问一次微信，已经生成的话就取回原来的链接（不会生成第二个）。也可以在“记录”里点“找回链接”（命令行：tapstand-cli scheme --resolve …）。",
                 ),
                 (
                     &format!("The last NFC link request for tag {sn} got no answer from WeChat; it may or may not have been generated."),
-                    "Use \"Recover link\" (CLI: tapstand-cli scheme --resolve …): Tapstand asks WeChat once more and takes back the existing link if there is one. It never regenerates on its own.",
+                    "When the network is back, put the tag on the reader again: Tapstand asks WeChat once more and takes back the existing link if there is one (never a second one). Or use \"Recover link\" in History (CLI: tapstand-cli scheme --resolve …).",
                 ),
             )
             .with_detail(detail),
             SchemeError::InProgress { sn, .. } => UserError::new(
                 "scheme.in_progress",
                 (
-                    &format!("标签 {sn} 的链接正在生成中（可能在另一个 Tapstand 窗口）。"),
-                    "请稍等一两分钟再试。",
+                    &format!("另一个 Tapstand 窗口或程序正在为标签 {sn} 向微信请求链接。"),
+                    "请等它完成后再把标签放上来；如果那个程序已经关闭，现在再放一次即可。",
                 ),
                 (
-                    &format!("The link of tag {sn} is being generated (perhaps in another Tapstand window)."),
-                    "Wait a minute or two and try again.",
+                    &format!("Another Tapstand window or program is asking WeChat for the link of tag {sn}."),
+                    "Wait for it to finish, then put the tag down again; if that program has closed, just tap again now.",
                 ),
             )
             .with_detail(detail),

@@ -341,6 +341,7 @@ async fn an_in_flight_row_is_never_taken_over_within_its_lease() {
     let row = env
         .db
         .scheme_record_request(&NewSchemeRequest {
+            api_base: "http://127.0.0.1:1",
             appid: tapstand_fake_wechat::DEMO_APPID,
             model_id: DEMO_MODEL_ID,
             sn: "I1",
@@ -351,7 +352,7 @@ async fn an_in_flight_row_is_never_taken_over_within_its_lease() {
         .await
         .unwrap();
     env.db
-        .scheme_begin_call(row.id, false, 0)
+        .scheme_begin_call(row.id, false, 0, None, "http://127.0.0.1:1")
         .await
         .unwrap()
         .unwrap();
@@ -434,5 +435,98 @@ fn china_day_boundary() {
     assert_eq!(
         tapstand_wechat::scheme::china_day_start_ms(midnight - 1),
         midnight - 86_400_000
+    );
+}
+
+/// What a process killed after "begin call" leaves behind, written through its own database handle.
+async fn in_flight_by(db: &Db, sn: &str) {
+    let row = db
+        .scheme_record_request(&NewSchemeRequest {
+            api_base: "http://127.0.0.1:1",
+            appid: tapstand_fake_wechat::DEMO_APPID,
+            model_id: DEMO_MODEL_ID,
+            sn,
+            path: "pages/member/card",
+            query: "store=001",
+            env_version: "release",
+        })
+        .await
+        .unwrap();
+    db.scheme_begin_call(row.id, false, 0, None, "http://127.0.0.1:1")
+        .await
+        .unwrap()
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_call_whose_process_died_is_recovered_at_once_and_a_live_one_is_not_touched() {
+    let env = env().await;
+    let path = env.db.path().to_path_buf();
+    // Another process's handle (its own owner lock), alive: its call is in progress.
+    let other = Db::open(&path).await.unwrap();
+    in_flight_by(&other, "K1").await;
+    let row = env
+        .db
+        .scheme_find(DEMO_MODEL_ID, "K1")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.in_flight_owner.as_deref(), Some(other.owner_token()));
+    let svc = env.service();
+    for e in [
+        svc.get_or_recover(&req("K1")).await.unwrap_err(),
+        svc.resolve(DEMO_MODEL_ID, "K1").await.unwrap_err(),
+    ] {
+        assert!(matches!(e, SchemeError::InProgress { .. }), "{e:?}");
+    }
+    assert!(env.generate_calls("K1").is_empty());
+
+    // The owner dies (its lock is released): no lease to wait for. get_or_generate still never calls for
+    // an unknown outcome; the station's get_or_recover makes the one call that settles it.
+    drop(other);
+    assert!(matches!(
+        svc.get_or_generate(&req("K1")).await.unwrap_err(),
+        SchemeError::OutcomeUnknown { .. }
+    ));
+    assert!(env.generate_calls("K1").is_empty());
+    let out = svc.get_or_recover(&req("K1")).await.unwrap();
+    // That request had never left: a first scheme, the only one.
+    assert_eq!(out.source, SchemeSource::Generated);
+    assert_eq!(Some(out.openlink.clone()), env.fake_link("K1"));
+    assert_eq!(out.row.api_base, env.fake.base_url());
+    assert_eq!(out.row.in_flight_owner, None);
+    assert_eq!(env.generate_calls("K1").len(), 1);
+    // From now on: the ledger.
+    let again = svc.get_or_recover(&req("K1")).await.unwrap();
+    assert_eq!(again.source, SchemeSource::Ledger);
+    assert_eq!(env.generate_calls("K1").len(), 1);
+}
+
+#[tokio::test]
+async fn an_unknown_outcome_is_recovered_by_the_next_request_through_get_or_recover() {
+    let env = env().await;
+    let svc = env.service();
+    // WeChat issues the scheme but the answer is lost.
+    env.fake.inject(FE::GenerateNfcScheme, 1, Action::DropAfter);
+    assert!(matches!(
+        svc.get_or_recover(&req("L1")).await.unwrap_err(),
+        SchemeError::OutcomeUnknown { .. }
+    ));
+    // Not repeated within the same request: one call so far.
+    assert_eq!(env.generate_calls("L1").len(), 1);
+    // The tag comes back: one more call, answered 9800010 with the scheme WeChat had issued.
+    let out = svc.get_or_recover(&req("L1")).await.unwrap();
+    assert_eq!(out.source, SchemeSource::Recovered);
+    assert_eq!(Some(out.openlink), env.fake_link("L1"));
+    let codes: Vec<_> = env.generate_calls("L1").iter().map(|c| c.errcode).collect();
+    assert_eq!(codes, [Some(0), Some(9800010)]);
+    assert_eq!(
+        env.fake
+            .schemes()
+            .iter()
+            .filter(|s| s.sn.as_deref() == Some("L1"))
+            .count(),
+        1,
+        "never a second scheme for an sn"
     );
 }

@@ -7,6 +7,7 @@ use serde::Serialize;
 use tapstand_core::{CheckWith, UserError};
 use tapstand_station::inspect::Inspection;
 use tapstand_store::station::{HistoryFilter, HistoryPage};
+use tapstand_wechat::SchemeSource;
 use tauri::State;
 
 use crate::AppState;
@@ -102,4 +103,27 @@ pub async fn inspect_tag(
         None => CheckWith::OnlyWithSecret,
     };
     core.explain(&report, &with).await
+}
+
+/// What 找回链接 brought back.
+#[derive(Clone, Debug, Serialize, specta::Type)]
+pub struct RecoveredLink {
+    pub openlink: String,
+    pub source: SchemeSource,
+}
+
+/// 找回链接 for a tag whose link request went unanswered: WeChat is asked once more and returns the link
+/// it had issued (or issues the first one); never a second link for the sn.
+#[tauri::command]
+#[specta::specta]
+pub async fn history_recover_link(
+    state: State<'_, AppState>,
+    model_id: String,
+    sn: String,
+) -> Result<RecoveredLink, UserError> {
+    let out = state.core()?.recover_link(&model_id, &sn).await?;
+    Ok(RecoveredLink {
+        openlink: out.openlink,
+        source: out.source,
+    })
 }

@@ -57,6 +57,8 @@ export function installDemo(params: URLSearchParams): void {
     log_dir: "C:\\Users\\shop\\AppData\\Local\\cn.tapstand.app\\logs",
     schema_version: 3,
     language,
+    wechat_api: "https://api.weixin.qq.com",
+    wechat_api_official: true,
   });
 
   const doctor = (): DoctorReport => {

@@ -205,6 +205,7 @@ mod tests {
     async fn ours(db: &Db, uid: &str, link: &str, label: Option<&str>) {
         let row = db
             .scheme_record_request(&NewSchemeRequest {
+                api_base: "http://127.0.0.1:1",
                 appid: "wx5a1b2c3d4e5f6071",
                 model_id: "model-1",
                 sn: uid,
@@ -215,7 +216,7 @@ mod tests {
             .await
             .unwrap();
         let call = db
-            .scheme_begin_call(row.id, false, 0)
+            .scheme_begin_call(row.id, false, 0, None, "http://127.0.0.1:1")
             .await
             .unwrap()
             .unwrap();
@@ -363,6 +364,7 @@ mod tests {
         let uid = nth_uid(13);
         let row = db
             .scheme_record_request(&NewSchemeRequest {
+                api_base: "http://127.0.0.1:1",
                 appid: "wx5a1b2c3d4e5f6071",
                 model_id: "model-1",
                 sn: &hex(uid),
@@ -373,7 +375,7 @@ mod tests {
             .await
             .unwrap();
         let call = db
-            .scheme_begin_call(row.id, false, 0)
+            .scheme_begin_call(row.id, false, 0, None, "http://127.0.0.1:1")
             .await
             .unwrap()
             .unwrap();
