@@ -729,7 +729,12 @@ export type StationAttempt = {
 /**  Events for the UI / CLI. */
 export type StationEvent = { event: "waiting_for_tag" } | { event: "tag_detected"; uid: string; chip: string; reader: string } | { event: "scheme_ready"; openlink: string; source: SchemeSource } | { event: "writing" } | { event: "verified" } | { event: "done"; outcome: TapOutcome } | { event: "failed"; uid: string | null; error: UserError } | 
 /**  "Remove the tag, place the next." */
-{ event: "remove_tag" } | { event: "reader_unplugged" } | { event: "reader_back" };
+{ event: "remove_tag" } | { event: "reader_unplugged" } | { event: "reader_back" } | 
+/**
+ *  The readers are in a state the station cannot work with (tags on several readers, several tags in
+ *  one field, a reader error): what to do. Cleared by the next `WaitingForTag` or `TagDetected`.
+ */
+{ event: "problem"; error: UserError };
 
 /**  What the station is doing now, for the big status panel. */
 export type StationPhase = 
@@ -744,7 +749,9 @@ export type StationPhase =
 /**  A tag holds another scheme: overwrite or skip? */
 "confirm" | 
 /**  No reader (unplugged) or no PC/SC service: waiting for it. */
-"reader_missing";
+"reader_missing" | 
+/**  The readers are in a state the station cannot work with: [`StationStatus::problem`] says what to do. */
+"problem";
 
 /**  What the merchant picked on the station page. */
 export type StationRequest = {
@@ -772,6 +779,8 @@ export type StationStatus = {
 	/**  Newest first. */
 	recent: TapOutcome[],
 	pending: PendingConfirmation | null,
+	/**  In [`StationPhase::Problem`]: what is wrong with the readers and what to do. */
+	problem: UserError | null,
 	/**  Events seen in this run (lets the UI ignore stale snapshots). */
 	seq: number,
 };

@@ -40,6 +40,7 @@ function status(phase: StationStatus["phase"], recent: TapOutcome[] = []): Stati
     summary: { written: 3, already_correct: 2, needs_confirmation: 0, failed: 1 },
     recent,
     pending: null,
+    problem: null,
     seq: 1,
   };
 }
@@ -50,6 +51,9 @@ function key(path: string): unknown {
 
 describe("station panel", () => {
   it("says success, failure with the error, confirmation and a missing reader", () => {
+    expect(panelFor({ ...status("problem"), problem: err }).error).toBe(err);
+    expect(panelFor({ ...status("problem"), problem: err }).tone).toBe("warning");
+    expect(key(panelFor(status("problem")).title)).toBeTruthy();
     expect(panelFor(status("remove_tag", [outcome("written")])).tone).toBe("success");
     expect(panelFor(status("remove_tag", [outcome("already_correct")])).title).toBe("station.panel.alreadyCorrect");
     const failed = panelFor(status("remove_tag", [outcome("failed")]));

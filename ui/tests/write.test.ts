@@ -46,6 +46,7 @@ const stopped: StationStatus = {
   summary: { written: 0, already_correct: 0, needs_confirmation: 0, failed: 0 },
   recent: [],
   pending: null,
+  problem: null,
   seq: 0,
 };
 

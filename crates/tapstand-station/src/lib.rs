@@ -140,6 +140,11 @@ pub enum StationEvent {
     RemoveTag,
     ReaderUnplugged,
     ReaderBack,
+    /// The readers are in a state the station cannot work with (tags on several readers, several tags in
+    /// one field, a reader error): what to do. Cleared by the next `WaitingForTag` or `TagDetected`.
+    Problem {
+        error: UserError,
+    },
 }
 
 /// Counters of a run.
@@ -592,6 +597,8 @@ impl Station {
         let mut seen = 0u32;
         let mut unplugged = false;
         let mut announced = false;
+        // The code of the reader trouble on the panel now, if any.
+        let mut problem: Option<String> = None;
         while !stop.load(Ordering::Relaxed) && max.is_none_or(|m| seen < m) {
             if !announced {
                 self.emit(StationEvent::WaitingForTag);
@@ -603,6 +610,7 @@ impl Station {
                         unplugged = false;
                         self.emit(StationEvent::ReaderBack);
                     }
+                    problem = None;
                     let mut outcome = match self.tap(pcsc, &info.name, self.opts.overwrite) {
                         Some(o) => o,
                         // The tag left before we could talk to it: just wait again.
@@ -642,9 +650,20 @@ impl Station {
                         unplugged = false;
                         self.emit(StationEvent::ReaderBack);
                     }
+                    if problem.take().is_some() {
+                        // The trouble is gone: back to "put a tag down".
+                        announced = false;
+                    }
                 }
                 Err(e) => {
-                    tracing::debug!("waiting for a tag: {e}");
+                    // Never quiet: the panel says what is wrong (once per kind of trouble) within one
+                    // turn of this loop, and what to do.
+                    let error = tag_error(e);
+                    if problem.as_deref() != Some(error.code.as_str()) {
+                        tracing::info!(code = %error.code, detail = ?error.detail, "station: reader problem");
+                        problem = Some(error.code.clone());
+                        self.emit(StationEvent::Problem { error });
+                    }
                     std::thread::sleep(Duration::from_millis(100));
                 }
             }

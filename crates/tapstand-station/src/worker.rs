@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 use serde::Serialize;
+use tapstand_error::UserError;
 
 use crate::{
     Decision, Decisions, EventSink, Station, StationEvent, StationSummary, TapOutcome, TapResult,
@@ -34,6 +35,8 @@ pub enum StationPhase {
     Confirm,
     /// No reader (unplugged) or no PC/SC service: waiting for it.
     ReaderMissing,
+    /// The readers are in a state the station cannot work with: [`StationStatus::problem`] says what to do.
+    Problem,
 }
 
 /// A tag waiting for the merchant's "overwrite?" answer.
@@ -58,6 +61,8 @@ pub struct StationStatus {
     /// Newest first.
     pub recent: Vec<TapOutcome>,
     pub pending: Option<PendingConfirmation>,
+    /// In [`StationPhase::Problem`]: what is wrong with the readers and what to do.
+    pub problem: Option<UserError>,
     /// Events seen in this run (lets the UI ignore stale snapshots).
     pub seq: u32,
 }
@@ -71,8 +76,10 @@ impl StationStatus {
                 self.phase = StationPhase::Waiting;
                 self.current_uid = None;
                 self.pending = None;
+                self.problem = None;
             }
             StationEvent::TagDetected { uid, reader, .. } => {
+                self.problem = None;
                 self.phase = StationPhase::Working;
                 self.current_uid = Some(uid.clone());
                 self.reader = Some(reader.clone());
@@ -124,6 +131,11 @@ impl StationStatus {
             }
             StationEvent::ReaderBack => {
                 self.phase = StationPhase::Waiting;
+            }
+            StationEvent::Problem { error } => {
+                self.phase = StationPhase::Problem;
+                self.problem = Some(error.clone());
+                self.pending = None;
             }
         }
     }
@@ -286,6 +298,34 @@ mod tests {
         assert_eq!(s.phase, StationPhase::ReaderMissing);
         s.apply(&StationEvent::ReaderBack);
         assert_eq!(s.phase, StationPhase::Waiting);
+    }
+
+    #[test]
+    fn a_reader_problem_is_on_the_panel_until_a_tag_or_waiting_clears_it() {
+        let mut s = StationStatus::default();
+        s.apply(&StationEvent::WaitingForTag);
+        let error: UserError =
+            tapstand_tag::TagError::SeveralTags(vec!["A".into(), "B".into()]).into();
+        s.apply(&StationEvent::Problem {
+            error: error.clone(),
+        });
+        assert_eq!(s.phase, StationPhase::Problem);
+        assert_eq!(
+            s.problem.as_ref().map(|e| e.code.as_str()),
+            Some("tag.several_readers")
+        );
+        assert!(!s.problem.as_ref().unwrap().zh.remedy.is_empty());
+        s.apply(&StationEvent::WaitingForTag);
+        assert_eq!(s.phase, StationPhase::Waiting);
+        assert!(s.problem.is_none());
+        s.apply(&StationEvent::Problem { error });
+        s.apply(&StationEvent::TagDetected {
+            uid: "04A1".into(),
+            chip: "ntag215".into(),
+            reader: "A".into(),
+        });
+        assert_eq!(s.phase, StationPhase::Working);
+        assert!(s.problem.is_none());
     }
 
     #[test]

@@ -20,18 +20,22 @@
 //! * The openlink is written in the same transaction that records the answer, synced to disk
 //!   (`synchronous=FULL`). Killed after the commit: the next request finds it in the ledger (no call).
 //! * Killed between "begin call" and the commit (the request may or may not have reached WeChat, the
-//!   answer may have been lost): the row stays `in_flight`. A later request does **not** call again — it
-//!   reports the outcome as unknown. Only an explicit [`SchemeService::resolve`] (the merchant's "找回链接")
-//!   calls generatenfcscheme once more, relying on WeChat's own uniqueness: if the first call created the
+//!   answer may have been lost): the row stays `in_flight`, owned by the dead process's database handle
+//!   (`in_flight_owner`; its OS file lock is gone, see tapstand-store's `owner`). [`SchemeService::get_or_generate`]
+//!   never calls for such a row: it reports the outcome as unknown. [`SchemeService::get_or_recover`] — what the station
+//!   uses at every tap — and the merchant's explicit "找回链接" ([`SchemeService::resolve`]) call
+//!   generatenfcscheme once more, relying on WeChat's own uniqueness: if the first call created the
 //!   scheme, the answer is 9800010 with that openlink in errmsg (recovered, and checked with queryscheme);
 //!   if it did not, the answer is a first and only scheme. Either way WeChat holds at most one scheme for
-//!   the sn, and the ledger ends up holding it. Calling again automatically would also be safe for
-//!   uniqueness, but it is a second generate call the merchant did not ask for and it spends quota, so
-//!   it is left to an explicit action.
+//!   the sn, and the ledger ends up holding it. A call that goes unanswered during a request is not
+//!   repeated in that same request (the network is likely down); the tag's next tap recovers it.
 //! * A timeout or dropped connection in a live process is the same case: the row becomes `unknown`.
 //! * An error answer (40165, 85079, 44993, …) means WeChat created nothing: the row returns to `pending`.
-//! * An `in_flight` row younger than the lease (longer than the client's overall timeout) may belong to
-//!   a call still running in another process: it is reported as in progress, never taken over.
+//! * An `in_flight` row whose owner is alive and younger than the lease (longer than the client's overall
+//!   timeout) belongs to a call still running in another process: it is reported as in progress, never
+//!   taken over.
+//! * Each row records the API its calls went to (`api_base`): a release build writes only links from the
+//!   official API to tags (tapstand-station).
 //! * Two callers in one process are serialised per (model_id, sn); across processes, the
 //!   `pending → in_flight` compare-and-set lets exactly one of them send.
 

@@ -30,6 +30,9 @@ export function panelFor(s: StationStatus): Panel {
       return { tone: "working", title: "station.panel.working", hint: "station.panel.workingHint", outcome: null, error: null };
     case "reader_missing":
       return { tone: "warning", title: "station.panel.readerMissing", hint: "station.panel.readerMissingHint", outcome: null, error: null };
+    case "problem":
+      // Tags on several readers, several tags in the field, a reader error: what is wrong and what to do.
+      return { tone: "warning", title: "station.panel.problem", hint: null, outcome: null, error: s.problem };
     case "confirm":
       return { tone: "confirm", title: "station.panel.confirm", hint: "station.panel.confirmHint", outcome: last, error: last?.error ?? null };
     case "remove_tag":
@@ -61,7 +64,7 @@ export function soundFor(e: StationEvent, s: StationStatus): "success" | "failur
         return "attention";
     }
   }
-  if (e.event === "reader_unplugged" && s.running) return "attention";
+  if ((e.event === "reader_unplugged" || e.event === "problem") && s.running) return "attention";
   return null;
 }
 
