@@ -122,7 +122,6 @@ fn a_code_too_small_for_the_size_is_refused_with_a_remedy() {
 #[cfg(unix)]
 mod from_stores {
     use std::process::{Command, Output, Stdio};
-    use std::time::{Duration, Instant};
 
     use tapstand_fake_wechat::{Endpoint as FE, FakeConfig, FakeWechat, DEMO_APPID, DEMO_SECRET};
     use tapstand_store::records::StoreInput;
@@ -202,29 +201,10 @@ mod from_stores {
             "pages/member/card",
         ]));
         // The AppSecret goes to the keychain through stdin (the keyring may need a moment to come up).
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            let mut child = env
-                .cmd(&["--json", "profile", "set-secret", "--profile", "会员中心"])
-                .stdin(Stdio::piped())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap();
-            {
-                use std::io::Write;
-                let mut stdin = child.stdin.take().unwrap();
-                stdin
-                    .write_all(format!("{DEMO_SECRET}\n").as_bytes())
-                    .unwrap();
-            }
-            let out = child.wait_with_output().unwrap();
-            if out.status.success() {
-                break;
-            }
-            assert!(Instant::now() < deadline, "set-secret: {out:?}");
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
+        super::support::pipe_secret_until_ok(
+            || env.cmd(&["--json", "profile", "set-secret", "--profile", "会员中心"]),
+            DEMO_SECRET,
+        );
         let db = Db::open(&data.join("tapstand.db")).await.unwrap();
         for (code, name) in [("18", "南昌公司红谷滩店"), ("21", "九江公司浔阳店")] {
             db.insert_store(&StoreInput {

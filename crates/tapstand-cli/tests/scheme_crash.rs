@@ -11,8 +11,7 @@
 
 use std::collections::HashMap;
 use std::os::unix::process::ExitStatusExt;
-use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -23,44 +22,22 @@ use tapstand_store::ledger::SchemeState;
 use tapstand_store::Db;
 
 mod support;
-use support::Keyring;
+use support::{pipe_secret_until_ok, CliEnv, Keyring};
 
 /// The profile the test adds for the demo mini program.
 const PROFILE: &str = "demo";
 
-const CLI: &str = env!("CARGO_BIN_EXE_tapstand-cli");
 
-struct Env {
-    data: PathBuf,
-    base_url: String,
-    keyring: Keyring,
+struct Env(CliEnv);
+
+impl std::ops::Deref for Env {
+    type Target = CliEnv;
+    fn deref(&self) -> &CliEnv {
+        &self.0
+    }
 }
 
 impl Env {
-    fn cmd(&self, args: &[&str], extra: &[(&str, &str)]) -> Command {
-        let mut c = Command::new(CLI);
-        c.args(args)
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("TAPSTAND_DATA_DIR", &self.data)
-            .env("TAPSTAND_WECHAT_BASE_URL", &self.base_url)
-            .current_dir(&self.data)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        for (k, v) in &self.keyring.env {
-            c.env(k, v);
-        }
-        for (k, v) in extra {
-            c.env(k, v);
-        }
-        c
-    }
-
-    fn run(&self, args: &[&str], extra: &[(&str, &str)]) -> Output {
-        self.cmd(args, extra).output().expect("run tapstand-cli")
-    }
-
     fn scheme_args(sn: &str) -> Vec<String> {
         [
             "--json",
@@ -124,11 +101,11 @@ async fn killed_at_every_step_of_generate_and_store() {
     let fake = FakeWechat::start(config).await.unwrap();
     let data = dir.path().join("data");
     std::fs::create_dir_all(&data).unwrap();
-    let env = Env {
+    let env = Env(CliEnv {
         data: data.clone(),
         base_url: fake.base_url(),
         keyring,
-    };
+    });
 
     let added = env.run(
         &[
@@ -142,34 +119,15 @@ async fn killed_at_every_step_of_generate_and_store() {
         String::from_utf8_lossy(&added.stdout)
     );
     // The AppSecret goes to the keychain through stdin (the keyring may need a moment to come up).
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let mut child = env
-            .cmd(
+    pipe_secret_until_ok(
+        || {
+            env.cmd(
                 &["--json", "wechat", "set-secret", "--profile", PROFILE],
                 &[],
             )
-            .stdin(Stdio::piped())
-            .spawn()
-            .unwrap();
-        {
-            use std::io::Write;
-            let mut stdin = child.stdin.take().unwrap();
-            stdin
-                .write_all(format!("{DEMO_SECRET}\n").as_bytes())
-                .unwrap();
-        }
-        let out = child.wait_with_output().unwrap();
-        if out.status.success() {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "set-secret: {}",
-            String::from_utf8_lossy(&out.stdout)
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+        },
+        DEMO_SECRET,
+    );
     let check = env.run(&["--json", "wechat", "check", "--profile", PROFILE], &[]);
     assert!(
         check.status.success(),

@@ -10,8 +10,8 @@
 #![cfg(unix)]
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::path::Path;
+use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -25,7 +25,7 @@ use tapstand_vtag::rig::{content, Content};
 use tapstand_vtag::{nth_uid, Rig, TagState, VChip};
 
 mod support;
-use support::Keyring;
+use support::{pipe_secret_until_ok, CliEnv, Keyring};
 
 const PROFILE: &str = "kill";
 const OLD_URI: &str = "https://example.com/old-stand";
@@ -42,36 +42,14 @@ enum Kill {
     AtApdu(u32),
 }
 
-struct Env {
-    data: PathBuf,
-    base_url: String,
-    keyring: Keyring,
+trait WriteKill {
+    fn ok(&self, args: &[&str]) -> Output;
+    fn write_cmd(&self) -> Command;
 }
 
-impl Env {
-    fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_tapstand-cli"));
-        c.args(args)
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("TAPSTAND_DATA_DIR", &self.data)
-            .env("TAPSTAND_WECHAT_BASE_URL", &self.base_url)
-            .current_dir(&self.data)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        for (k, v) in &self.keyring.env {
-            c.env(k, v);
-        }
-        c
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.cmd(args).output().expect("run tapstand-cli")
-    }
-
+impl WriteKill for CliEnv {
     fn ok(&self, args: &[&str]) -> Output {
-        let o = self.run(args);
+        let o = self.run(args, &[]);
         assert!(
             o.status.success(),
             "{args:?}: {}{}",
@@ -82,17 +60,20 @@ impl Env {
     }
 
     fn write_cmd(&self) -> Command {
-        self.cmd(&[
-            "--json",
-            "write",
-            "--profile",
-            PROFILE,
-            "--model",
-            DEMO_MODEL_ID,
-            "--all-stores-target",
-            "--count",
-            "1",
-        ])
+        self.cmd(
+            &[
+                "--json",
+                "write",
+                "--profile",
+                PROFILE,
+                "--model",
+                DEMO_MODEL_ID,
+                "--all-stores-target",
+                "--count",
+                "1",
+            ],
+            &[],
+        )
     }
 }
 
@@ -158,7 +139,7 @@ async fn killed_anywhere_in_a_first_write_then_run_again() {
     let data = dir.path().join("data");
     std::fs::create_dir_all(&data).unwrap();
     let db_path = data.join(tapstand_store::DB_FILE_NAME);
-    let env = Env {
+    let env = CliEnv {
         data,
         base_url: fake.base_url(),
         keyring,
@@ -176,27 +157,15 @@ async fn killed_anywhere_in_a_first_write_then_run_again() {
         "--query",
         "sn={sn}",
     ]);
-    // The keyring may need a moment to come up.
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let mut child = env
-            .cmd(&["--json", "profile", "set-secret", "--profile", PROFILE])
-            .stdin(Stdio::piped())
-            .spawn()
-            .unwrap();
-        {
-            use std::io::Write;
-            let mut stdin = child.stdin.take().unwrap();
-            stdin
-                .write_all(format!("{DEMO_SECRET}\n").as_bytes())
-                .unwrap();
-        }
-        if child.wait_with_output().unwrap().status.success() {
-            break;
-        }
-        assert!(Instant::now() < deadline, "set-secret never succeeded");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    pipe_secret_until_ok(
+        || {
+            env.cmd(
+                &["--json", "profile", "set-secret", "--profile", PROFILE],
+                &[],
+            )
+        },
+        DEMO_SECRET,
+    );
     env.ok(&[
         "model",
         "add",

@@ -76,3 +76,69 @@ impl Drop for Keyring {
         }
     }
 }
+
+/// The real `tapstand-cli` with a private data folder, the keyring above and a WeChat base URL (the fake),
+/// and nothing else from the environment.
+pub struct CliEnv {
+    pub data: std::path::PathBuf,
+    pub base_url: String,
+    pub keyring: Keyring,
+}
+
+impl CliEnv {
+    pub fn cmd(&self, args: &[&str], extra: &[(&str, &str)]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_tapstand-cli"));
+        c.args(args)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("TAPSTAND_DATA_DIR", &self.data)
+            .env("TAPSTAND_WECHAT_BASE_URL", &self.base_url)
+            .current_dir(&self.data)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (k, v) in &self.keyring.env {
+            c.env(k, v);
+        }
+        for (k, v) in extra {
+            c.env(k, v);
+        }
+        c
+    }
+
+    pub fn run(&self, args: &[&str], extra: &[(&str, &str)]) -> std::process::Output {
+        self.cmd(args, extra).output().expect("run tapstand-cli")
+    }
+}
+
+/// Runs `make()` with `secret` on its stdin until it succeeds (a fresh keyring may need a moment to come
+/// up), at most 10 s.
+pub fn pipe_secret_until_ok(
+    mut make: impl FnMut() -> Command,
+    secret: &str,
+) -> std::process::Output {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let mut child = make()
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn tapstand-cli");
+        {
+            use std::io::Write;
+            let mut stdin = child.stdin.take().unwrap();
+            stdin.write_all(format!("{secret}\n").as_bytes()).unwrap();
+        }
+        let out = child.wait_with_output().unwrap();
+        if out.status.success() {
+            return out;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "storing the secret never succeeded: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
