@@ -118,4 +118,18 @@ mod tests {
         assert!(decode_uri_payload(&[0x30, b'x']).unwrap().unknown_code);
         assert!(decode_uri_payload(&[]).is_none());
     }
+
+    /// Every identifier code and bytes that are not UTF-8 decode (lossily) without a panic.
+    #[test]
+    fn hostile_uri_payloads() {
+        for code in 0..=255u8 {
+            let d = decode_uri_payload(&[code, 0xE4, 0xBC, b'%', 0xFF]).unwrap();
+            assert!(d.lossy);
+            assert_eq!(d.unknown_code, code as usize >= PREFIXES.len());
+            assert!(d.uri.ends_with("\u{FFFD}%\u{FFFD}"), "{code}: {}", d.uri);
+        }
+        let d = decode_uri_payload("\0weixin://dl/business/?query=vip%优惠".as_bytes()).unwrap();
+        assert_eq!(d.uri, "weixin://dl/business/?query=vip%优惠");
+        assert!(!d.lossy && !d.unknown_code);
+    }
 }

@@ -173,8 +173,9 @@ fn decode_text(p: &[u8]) -> RecordContent {
             [0xFE, 0xFF, b @ ..] => (false, b),
             b => (false, b),
         };
-        let units: Vec<u16> = body
-            .chunks_exact(2)
+        let pairs = body.chunks_exact(2);
+        let odd_byte = !pairs.remainder().is_empty();
+        let units: Vec<u16> = pairs
             .map(|c| {
                 if le {
                     u16::from_le_bytes([c[0], c[1]])
@@ -183,7 +184,12 @@ fn decode_text(p: &[u8]) -> RecordContent {
                 }
             })
             .collect();
-        String::from_utf16_lossy(&units)
+        let mut s = String::from_utf16_lossy(&units);
+        // A last byte without its pair is shown, as any undecodable text is, as U+FFFD.
+        if odd_byte {
+            s.push(char::REPLACEMENT_CHARACTER);
+        }
+        s
     } else {
         lossy(text)
     };
@@ -240,5 +246,44 @@ mod tests {
             RecordView::of(&bad).content,
             RecordContent::Invalid { .. }
         ));
+    }
+
+    fn text_of(payload: &[u8]) -> RecordContent {
+        RecordView::of(&Record::new(Tnf::WellKnown, "T", payload.to_vec())).content
+    }
+
+    fn text(language: &str, text: &str) -> RecordContent {
+        RecordContent::Text {
+            language: language.into(),
+            text: text.into(),
+        }
+    }
+
+    /// Hostile Text records: every one decodes to a view (lossy where it must), none panics.
+    #[test]
+    fn hostile_text_records() {
+        assert!(matches!(text_of(&[]), RecordContent::Invalid { .. }));
+        // The language length is 6 bits (63 at most), whatever the RFU bit says.
+        assert!(matches!(
+            text_of(&[0x3F, b'z', b'h']),
+            RecordContent::Invalid { .. }
+        ));
+        assert_eq!(text_of(&[0x7F & 0x42, b'z', b'h']), text("zh", ""));
+        assert_eq!(text_of(&[0x00]), text("", ""));
+        // Language code and text not UTF-8; text cut inside a character.
+        assert_eq!(
+            text_of(&[0x02, 0xFF, b'h', 0xE4, 0xBC, 0x98, 0xE4, 0xBC]),
+            text("\u{FFFD}h", "优\u{FFFD}")
+        );
+        // UTF-16: little-endian BOM, big-endian by default, an odd last byte, a lone surrogate.
+        assert_eq!(
+            text_of(&[0x80, 0xFF, 0xFE, b'h', 0, b'i', 0]),
+            text("", "hi")
+        );
+        assert_eq!(text_of(&[0x80, 0x4F, 0x18]), text("", "优"));
+        assert_eq!(text_of(&[0x80, 0, b'h', 0]), text("", "h\u{FFFD}"));
+        assert_eq!(text_of(&[0x80, 0xD8, 0x00, 0, b'x']), text("", "\u{FFFD}x"));
+        assert_eq!(text_of(&[0x80, 0xFE]), text("", "\u{FFFD}"));
+        assert_eq!(text_of(&[0x80, 0xFE, 0xFF]), text("", ""));
     }
 }

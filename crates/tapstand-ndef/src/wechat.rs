@@ -127,17 +127,18 @@ pub fn check_wechat(message: &Message) -> WechatCheck {
                 problems.push(WechatProblem::AarBeforeUri);
             }
         }
-        Some(u) if u.starts_with(SCHEME_PREFIX) => {
-            scheme = Some(u.clone());
-            let query = &u[SCHEME_PREFIX.len()..];
-            match query.strip_prefix("t=") {
-                Some(t) if !t.is_empty() && t.chars().all(|c| c.is_ascii_alphanumeric()) => {
-                    ticket = Some(t.to_string())
+        Some(u) => match u.strip_prefix(SCHEME_PREFIX) {
+            Some(query) => {
+                scheme = Some(u.clone());
+                match query.strip_prefix("t=") {
+                    Some(t) if !t.is_empty() && t.chars().all(|c| c.is_ascii_alphanumeric()) => {
+                        ticket = Some(t.to_string())
+                    }
+                    _ => problems.push(WechatProblem::PlaintextScheme),
                 }
-                _ => problems.push(WechatProblem::PlaintextScheme),
             }
-        }
-        Some(_) => problems.push(WechatProblem::NotWechatScheme),
+            None => problems.push(WechatProblem::NotWechatScheme),
+        },
     }
     let aar_at = recs.iter().position(is_aar);
     match aar_at {

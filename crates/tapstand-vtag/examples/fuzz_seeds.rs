@@ -1,8 +1,11 @@
-//! Writes the seed corpus of the `tag_image` fuzz target (fuzz/seeds/): memory dumps of virtual tags in
-//! every state Tapstand meets, plus bare NDEF messages.
+//! Writes the seed corpus of the `tag_image` and `inspect` fuzz targets (fuzz/seeds/): memory dumps of
+//! virtual tags in every state Tapstand meets, plus bare NDEF messages.
 //! `cargo run -p tapstand-vtag --example fuzz_seeds -- fuzz/seeds`
 
+use tapstand_ndef::uri::uri_record_with_code;
+use tapstand_ndef::view::{aar_record, text_record};
 use tapstand_ndef::wechat::{uri_and_aar, wechat_message, WECHAT_PACKAGE};
+use tapstand_ndef::{Message, Record, Tnf};
 use tapstand_vtag::{nth_uid, TagState, VChip};
 
 fn main() {
@@ -61,6 +64,69 @@ fn main() {
     let mut m = TagState::factory(VChip::Ntag215, uid).mem;
     m[16..24].copy_from_slice(&[0x02, 0x03, 0x18, 0x04, 0x04, 0x03, 0x00, 0xFE]);
     save("ntag215-memory-control.bin", &m);
+    // What the inspector tells apart: a plain-text scheme, a Smart Poster around a WeChat link, a text,
+    // the AAR before the link.
+    let m = uri_and_aar(
+        "weixin://dl/business/?appid=wx1234567890abcdef&path=pages/a/b&query=x%3D1%26y%3D2&env_version=trial",
+        Some(WECHAT_PACKAGE),
+    )
+    .encode()
+    .unwrap();
+    save(
+        "ntag215-plaintext.bin",
+        &TagState::with_message(VChip::Ntag215, uid, &m).mem,
+    );
+    let poster = Message::new(vec![
+        uri_record_with_code("weixin://dl/business/?t=XTSkBZlzqmn", 0),
+        text_record("zh", "会员卡"),
+    ])
+    .encode()
+    .unwrap();
+    let m = Message::new(vec![
+        Record::new(Tnf::WellKnown, "Sp", poster),
+        aar_record(WECHAT_PACKAGE),
+    ])
+    .encode()
+    .unwrap();
+    save(
+        "ntag213-smart-poster.bin",
+        &TagState::with_message(VChip::Ntag213, uid, &m).mem,
+    );
+    let m = Message::new(vec![text_record("zh", "欢迎光临")])
+        .encode()
+        .unwrap();
+    save(
+        "ntag213-text.bin",
+        &TagState::with_message(VChip::Ntag213, uid, &m).mem,
+    );
+    let m = Message::new(vec![
+        aar_record(WECHAT_PACKAGE),
+        uri_record_with_code("weixin://dl/business/?t=XTSkBZlzqmn", 0),
+    ])
+    .encode()
+    .unwrap();
+    save(
+        "ntag213-aar-first.bin",
+        &TagState::with_message(VChip::Ntag213, uid, &m).mem,
+    );
+    // Seen on a tag (panicked the inspector): a plain-text scheme whose query has `%` before a Chinese
+    // character, as a URI record with the AAR and as a Text record.
+    let plaintext =
+        "weixin://dl/business/?appid=wx1234567890abcdef&path=pages/index/index&query=vip%优惠";
+    let m = uri_and_aar(plaintext, Some(WECHAT_PACKAGE))
+        .encode()
+        .unwrap();
+    save(
+        "regress-plaintext-percent.bin",
+        &TagState::with_message(VChip::Ntag215, uid, &m).mem,
+    );
+    let m = Message::new(vec![text_record("zh", plaintext)])
+        .encode()
+        .unwrap();
+    save(
+        "regress-text-percent.bin",
+        &TagState::with_message(VChip::Ntag213, uid, &m).mem,
+    );
     save("ndef-wechat.bin", &wechat);
     save("ndef-long-record.bin", &big);
     save(

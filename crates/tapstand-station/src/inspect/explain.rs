@@ -1,28 +1,73 @@
-//! [`explain`]: what the tag holds → (for a WeChat link) ours, or asked about at WeChat → the notes on
-//! locks, passwords and content problems → the comparison with the station's record.
+//! [`explain`] = [`look_up`] (the database and WeChat) + [`explain_with`] (the decision, pure): what the
+//! tag holds → (for a WeChat link) ours, or asked about at WeChat → the notes on locks, passwords and
+//! content problems → the comparison with the station's record.
 
 use tapstand_error::UserError;
 use tapstand_store::Db;
 use tapstand_tag::TagReport;
 
-use super::records::{self, verify_against_record};
+use super::records;
 use super::tag::{self, wechat_link, TagFacts};
 use super::wechat::{self, SchemeQuery};
-use super::{words, Bilingual, Finding, Inspection, RecordMatch, RecordMatchKind, Verdict};
+use super::{
+    words, Bilingual, Finding, Inspection, Lookups, RecordMatch, RecordMatchKind, Verdict,
+};
 
 /// Classifies a read report using the local ledger and records and, for a WeChat link not in the ledger,
 /// `queryscheme` when `wechat` is given. No tag I/O. Never fails: a database error is reported in
-/// `lookup_error`, a WeChat error in the verdict.
+/// `lookup_error`, a WeChat error in the verdict. [`look_up`], then [`explain_with`].
 pub async fn explain(db: &Db, report: &TagReport, wechat: Option<&dyn SchemeQuery>) -> Inspection {
+    explain_with(report, &look_up(db, report, wechat).await)
+}
+
+/// What [`explain_with`] needs from the database and WeChat for this report: for a readable WeChat link,
+/// its ledger row (and what the station recorded about it) or, when it is not in the ledger, WeChat's
+/// answer; for a tag with a UID, the station's records. Never fails: the first database error goes to
+/// `lookup_error`.
+pub async fn look_up(db: &Db, report: &TagReport, wechat: Option<&dyn SchemeQuery>) -> Lookups {
+    let mut l = Lookups::default();
+    let usable = tag::unusable(report, &TagFacts::of(report)).is_none();
+    if let Some(link) = wechat_link(report).filter(|_| usable) {
+        let row = match db.scheme_find_by_openlink(&link).await {
+            Ok(r) => r,
+            Err(e) => {
+                l.lookup_error = Some(UserError::from(e));
+                None
+            }
+        };
+        match row {
+            Some(row) => {
+                l.ours = Some(records::ours_lookup(db, &link, row, &mut l.lookup_error).await);
+            }
+            None => l.wechat = wechat::ask(&link, wechat).await,
+        }
+    }
+    if report.uid.is_some() {
+        match records::record_lookup(db, report).await {
+            Ok(r) => l.record = Some(r),
+            Err(e) => {
+                l.lookup_error.get_or_insert(e);
+            }
+        }
+    }
+    l
+}
+
+/// The inspection of `report` given what was looked up about it: the verdict, the headline, the advice,
+/// the problems and the comparison with the station's record. Synchronous, no I/O, total: any report
+/// and any lookups give an [`Inspection`].
+pub fn explain_with(report: &TagReport, lookups: &Lookups) -> Inspection {
     let tag = TagFacts::of(report);
-    let mut lookup_error = None;
     let mut problems = Vec::new();
 
     let found = if let Some(f) = tag::unusable(report, &tag) {
         f
     } else if let Some(link) = wechat_link(report) {
         problems = wechat_problems(report);
-        wechat_content(db, report, &tag, &link, wechat, &mut lookup_error).await
+        match &lookups.ours {
+            Some(o) => records::ours(report, &tag, &link, o),
+            None => wechat::not_in_ledger(&link, lookups.wechat.as_ref(), &tag),
+        }
     } else {
         tag::not_wechat(report, &tag)
     };
@@ -34,7 +79,13 @@ pub async fn explain(db: &Db, report: &TagReport, wechat: Option<&dyn SchemeQuer
     } = found;
     let mut headline = headline.then(words::protection_note(&tag));
     let advice = with_problems(advice, &problems, &verdict);
-    let record_match = compare_with_record(db, report, &mut lookup_error).await;
+    // The tag against the station's record of its UID (`None` without a UID, or when the records could
+    // not be read: the error is in `lookup_error`).
+    let record_match = report
+        .uid
+        .as_ref()
+        .and(lookups.record.as_ref())
+        .map(|r| records::record_match(report, r));
     if is_copy_of_ours(&verdict, record_match.as_ref()) {
         headline = headline.then(words::copied_note());
     }
@@ -55,7 +106,7 @@ pub async fn explain(db: &Db, report: &TagReport, wechat: Option<&dyn SchemeQuer
         record_match,
         records: report.records.clone(),
         report: report.clone(),
-        lookup_error,
+        lookup_error: lookups.lookup_error.clone(),
     }
 }
 
@@ -66,29 +117,6 @@ fn wechat_problems(report: &TagReport) -> Vec<Bilingual> {
         .iter()
         .flat_map(|w| w.problems.iter().filter_map(words::problem))
         .collect()
-}
-
-/// A WeChat link: ours when the ledger holds it, else asked about at WeChat. A database error goes to
-/// `lookup_error` (the link is then treated as not ours).
-async fn wechat_content(
-    db: &Db,
-    report: &TagReport,
-    tag: &TagFacts,
-    link: &str,
-    wechat: Option<&dyn SchemeQuery>,
-    lookup_error: &mut Option<UserError>,
-) -> Finding {
-    let row = match db.scheme_find_by_openlink(link).await {
-        Ok(r) => r,
-        Err(e) => {
-            *lookup_error = Some(UserError::from(e));
-            None
-        }
-    };
-    match row {
-        Some(row) => records::ours(db, report, tag, link, &row, lookup_error).await,
-        None => wechat::not_in_ledger(link, wechat, tag).await,
-    }
 }
 
 /// For tags that are not ours, the advice starts with what phones will do wrong (for our own tags the
@@ -102,23 +130,6 @@ fn with_problems(advice: Bilingual, problems: &[Bilingual], verdict: &Verdict) -
         .filter(|p| !words::is_harmless(p))
         .fold(Bilingual::default(), |a, p| a.then(p.clone()))
         .then(advice)
-}
-
-/// The tag against the station's record of its UID (`None` without a UID, or when the database cannot
-/// be read: then the error goes to `lookup_error` unless one is there already).
-async fn compare_with_record(
-    db: &Db,
-    report: &TagReport,
-    lookup_error: &mut Option<UserError>,
-) -> Option<RecordMatch> {
-    report.uid.as_ref()?;
-    match verify_against_record(db, report).await {
-        Ok(m) => Some(m),
-        Err(e) => {
-            lookup_error.get_or_insert(e);
-            None
-        }
-    }
 }
 
 /// Our link on a tag the station never wrote: a copy (e.g. with a phone app).

@@ -5,7 +5,13 @@
 //! ```text
 //! worker thread:  read_on_reader(&mut pcsc, reader, wait) ─▶ TagReport     (blocking PC/SC)
 //! async:          explain(&db, &report, Some(&client)).await ─▶ Inspection (SQLite, queryscheme)
+//!                   = look_up(&db, &report, client).await ─▶ Lookups       (the I/O: SQLite, queryscheme)
+//!                   + explain_with(&report, &lookups) ─▶ Inspection       (pure: verdict and words)
 //! ```
+//! [`explain_with`] is the whole decision and wording, synchronous and without a database: whatever the
+//! tag holds and whatever the lookups say, it returns an [`Inspection`] (it is fuzzed with both,
+//! `fuzz/fuzz_targets/inspect.rs`).
+//!
 //! [`explain`] needs no network: "ours" comes from the local scheme ledger and the station's records.
 //! Only a WeChat link that is *not* in the ledger is looked up with `queryscheme`, when a client is given
 //! ([`SchemeQuery`], implemented for [`WechatClient`](tapstand_wechat::WechatClient); tests pass a double
@@ -20,7 +26,7 @@
 //! * `records` — matching our records: the scheme ledger and the station's tags ("ours", "verify again");
 //! * `wechat` — asking WeChat (`queryscheme` through [`SchemeQuery`]) about a link that is not ours;
 //! * `words` — the plain-word sentences, in Chinese and English;
-//! * `explain` — [`explain`] itself, which puts the steps together.
+//! * `explain` — [`explain`] itself: [`look_up`] (the I/O), then [`explain_with`] (the decision).
 
 mod explain;
 mod records;
@@ -32,11 +38,13 @@ mod words;
 
 use serde::Serialize;
 use tapstand_error::UserError;
-use tapstand_store::station::StationTag;
+use tapstand_store::ledger::SchemeRow;
+use tapstand_store::station::{StationAttempt, StationTag};
 use tapstand_tag::ndef::view::RecordView;
 use tapstand_tag::TagReport;
+use tapstand_wechat::WechatError;
 
-pub use explain::explain;
+pub use explain::{explain, explain_with, look_up};
 pub use records::verify_against_record;
 pub use tag::{read_on_reader, read_on_reader_with};
 pub use wechat::{QueryFuture, SchemeAnswer, SchemeQuery, QUERY_TIMEOUT};
@@ -190,4 +198,62 @@ struct Finding {
     verdict: Verdict,
     headline: Bilingual,
     advice: Bilingual,
+}
+
+/// Everything [`explain`] looks up about a tag before it decides — the scheme ledger, the station's
+/// records, `queryscheme` — so that [`explain_with`] can decide and word the inspection without I/O.
+/// [`look_up`] fills it; tests and the fuzz target may fill it as they like (any combination is valid).
+#[derive(Clone, Debug, Default)]
+pub struct Lookups {
+    /// The ledger row holding the tag's WeChat link (`None`: not in the ledger, no WeChat link, or the
+    /// ledger could not be read).
+    pub ours: Option<OursLookup>,
+    /// What WeChat said about a WeChat link that is not in the ledger (`None`: not asked — no client was
+    /// given, or a plain-text scheme, which says what it opens itself).
+    pub wechat: Option<WechatLookup>,
+    /// The station's records for the tag's UID and its link (`None`: no UID, or they could not be read).
+    pub record: Option<RecordLookup>,
+    /// The first database error: the verdict may miss that the tag is ours.
+    pub lookup_error: Option<UserError>,
+}
+
+/// One of our links: its ledger row and what the station recorded about writing it.
+#[derive(Clone, Debug)]
+pub struct OursLookup {
+    pub row: SchemeRow,
+    /// The station's records of the link (`None`: they could not be read; the verdict then names only
+    /// the ledger's page).
+    pub written: Option<WrittenLookup>,
+    /// The name of the configured profile with the row's AppID (`None`: gone, or unreadable).
+    pub profile_name: Option<String>,
+}
+
+/// What the station recorded about writing one link.
+#[derive(Clone, Debug, Default)]
+pub struct WrittenLookup {
+    /// The station's tags holding the link.
+    pub tags: Vec<StationTag>,
+    /// Only when `tags` is empty: the station's successful attempts that wrote the link.
+    pub attempts: Vec<StationAttempt>,
+}
+
+/// What asking WeChat (`queryscheme`) about a link gave.
+#[derive(Clone, Debug)]
+pub enum WechatLookup {
+    /// WeChat answered, or the call failed; asked for the mini program `appid` (the client's).
+    Asked {
+        appid: String,
+        answer: Result<SchemeAnswer, WechatError>,
+    },
+    /// No answer within [`QUERY_TIMEOUT`].
+    TimedOut,
+}
+
+/// The station's records to compare a tag with ("verify again").
+#[derive(Clone, Debug, Default)]
+pub struct RecordLookup {
+    /// The station's tags with the tag's UID.
+    pub by_uid: Vec<StationTag>,
+    /// Only when `by_uid` is empty: the station's tags holding the tag's WeChat link (a copy?).
+    pub same_link: Vec<StationTag>,
 }

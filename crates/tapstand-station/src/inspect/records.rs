@@ -4,60 +4,80 @@
 
 use tapstand_error::UserError;
 use tapstand_store::ledger::SchemeRow;
-use tapstand_store::station::{StationAttempt, StationTag};
+use tapstand_store::station::StationTag;
 use tapstand_store::{Db, StoreError};
 use tapstand_tag::TagReport;
 
 use super::tag::{wechat_link, TagFacts};
 use super::words::{self, HoldsNow};
-use super::{Finding, RecordMatch, RecordMatchKind, Verdict};
+use super::{
+    Finding, OursLookup, RecordLookup, RecordMatch, RecordMatchKind, Verdict, WrittenLookup,
+};
 
 /// Compares the tag with the station's record of its UID ("verify again"). Reads the database only.
 pub async fn verify_against_record(db: &Db, report: &TagReport) -> Result<RecordMatch, UserError> {
+    Ok(record_match(report, &record_lookup(db, report).await?))
+}
+
+/// The station's records [`record_match`] needs: the tags with this UID and, when there are none, the
+/// tags holding this tag's WeChat link. Nothing to read without a UID.
+pub(super) async fn record_lookup(db: &Db, report: &TagReport) -> Result<RecordLookup, UserError> {
     let Some(uid) = report.uid.as_deref() else {
-        return Ok(RecordMatch {
+        return Ok(RecordLookup::default());
+    };
+    let by_uid = db.station_tags_by_uid(uid).await.map_err(UserError::from)?;
+    let same_link = match wechat_link(report) {
+        Some(link) if by_uid.is_empty() => db
+            .station_tags_by_openlink(&link)
+            .await
+            .map_err(UserError::from)?,
+        _ => Vec::new(),
+    };
+    Ok(RecordLookup { by_uid, same_link })
+}
+
+/// The tag against the station's records `l` (see [`record_lookup`]).
+pub(super) fn record_match(report: &TagReport, l: &RecordLookup) -> RecordMatch {
+    if report.uid.is_none() {
+        return RecordMatch {
             kind: RecordMatchKind::NotRecorded,
             message: words::uid_unreadable(),
             recorded: None,
-        });
-    };
+        };
+    }
     let link = wechat_link(report);
-    let by_uid = db.station_tags_by_uid(uid).await.map_err(UserError::from)?;
-    if let Some(r) = by_uid
+    if let Some(r) = l
+        .by_uid
         .iter()
         .find(|r| link.as_deref() == Some(r.openlink.as_str()))
     {
-        return Ok(RecordMatch {
+        return RecordMatch {
             kind: RecordMatchKind::Matches,
             message: words::record_matches(r),
             recorded: Some(r.clone()),
-        });
+        };
     }
-    if let Some(r) = by_uid.first() {
-        return Ok(RecordMatch {
+    if let Some(r) = l.by_uid.first() {
+        return RecordMatch {
             kind: RecordMatchKind::ContentChanged,
             message: words::record_changed(r, holds_now(report, link.is_some())),
             recorded: Some(r.clone()),
-        });
+        };
     }
-    if let Some(link) = &link {
-        let same = db
-            .station_tags_by_openlink(link)
-            .await
-            .map_err(UserError::from)?;
-        if let Some(r) = same.first() {
-            return Ok(RecordMatch {
+    if link.is_some() {
+        if let Some(r) = l.same_link.first() {
+            return RecordMatch {
                 kind: RecordMatchKind::Copied,
                 message: words::record_copied(r),
                 recorded: Some(r.clone()),
-            });
+            };
         }
     }
-    Ok(RecordMatch {
+    RecordMatch {
         kind: RecordMatchKind::NotRecorded,
         message: words::not_recorded(),
         recorded: None,
-    })
+    }
 }
 
 /// What a tag holds that no longer holds its recorded link.
@@ -88,50 +108,51 @@ impl OursFacts {
             written_at: None,
         }
     }
+
+    /// From the station's records of the link (the tag with this UID first), else the ledger's page.
+    fn of(uid: Option<&str>, written: Option<&WrittenLookup>, row: &SchemeRow) -> OursFacts {
+        let Some(w) = written else {
+            return OursFacts::page_only(row.path.clone());
+        };
+        let tag: Option<&StationTag> = w
+            .tags
+            .iter()
+            .find(|t| Some(t.uid.as_str()) == uid)
+            .or(w.tags.first());
+        match (tag, w.attempts.first()) {
+            (Some(t), _) => OursFacts {
+                target_label: t.target_label.clone(),
+                store_id: t.store_id,
+                terminal_id: t.terminal_id,
+                written_at: Some(
+                    w.tags
+                        .iter()
+                        .map(|t| t.first_written_at)
+                        .min()
+                        .unwrap_or(t.first_written_at),
+                ),
+            },
+            (None, Some(a)) => OursFacts {
+                target_label: a.target_label.clone(),
+                store_id: a.store_id,
+                terminal_id: a.terminal_id,
+                written_at: Some(a.started_at),
+            },
+            (None, None) if row.query.is_empty() => OursFacts::page_only(row.path.clone()),
+            (None, None) => OursFacts::page_only(format!("{}?{}", row.path, row.query)),
+        }
+    }
 }
 
-async fn ours_facts(
-    db: &Db,
-    uid: Option<&str>,
-    openlink: &str,
-    path: &str,
-    query: &str,
-) -> Result<OursFacts, StoreError> {
+/// What the station recorded about writing `openlink`: its tags, else its successful attempts.
+async fn written_lookup(db: &Db, openlink: &str) -> Result<WrittenLookup, StoreError> {
     let tags = db.station_tags_by_openlink(openlink).await?;
-    let tag: Option<&StationTag> = tags
-        .iter()
-        .find(|t| Some(t.uid.as_str()) == uid)
-        .or(tags.first());
-    let attempts: Vec<StationAttempt> = if tag.is_none() {
+    let attempts = if tags.is_empty() {
         db.station_good_attempts_by_openlink(openlink).await?
     } else {
         Vec::new()
     };
-    let page = if query.is_empty() {
-        path.to_string()
-    } else {
-        format!("{path}?{query}")
-    };
-    Ok(match (tag, attempts.first()) {
-        (Some(t), _) => OursFacts {
-            target_label: t.target_label.clone(),
-            store_id: t.store_id,
-            terminal_id: t.terminal_id,
-            written_at: Some(
-                tags.iter()
-                    .map(|t| t.first_written_at)
-                    .min()
-                    .unwrap_or(t.first_written_at),
-            ),
-        },
-        (None, Some(a)) => OursFacts {
-            target_label: a.target_label.clone(),
-            store_id: a.store_id,
-            terminal_id: a.terminal_id,
-            written_at: Some(a.started_at),
-        },
-        (None, None) => OursFacts::page_only(page),
-    })
+    Ok(WrittenLookup { tags, attempts })
 }
 
 /// The name of the configured profile with this AppID (none when it is gone or cannot be read).
@@ -144,24 +165,33 @@ async fn profile_name(db: &Db, appid: &str) -> Option<String> {
         .map(|p| p.name)
 }
 
-/// A tag holding `link`, which the ledger row `row` holds: ours. A database error while describing it
-/// goes to `lookup_error` (the verdict then names only the ledger's page).
-pub(super) async fn ours(
+/// What [`ours`] needs about `link`, which the ledger row `row` holds. A database error while reading
+/// the station's records goes to `lookup_error` (unless one is there already).
+pub(super) async fn ours_lookup(
     db: &Db,
-    report: &TagReport,
-    tag: &TagFacts,
     link: &str,
-    row: &SchemeRow,
+    row: SchemeRow,
     lookup_error: &mut Option<UserError>,
-) -> Finding {
-    let facts = match ours_facts(db, report.uid.as_deref(), link, &row.path, &row.query).await {
-        Ok(f) => f,
+) -> OursLookup {
+    let written = match written_lookup(db, link).await {
+        Ok(w) => Some(w),
         Err(e) => {
-            *lookup_error = Some(UserError::from(e));
-            OursFacts::page_only(row.path.clone())
+            lookup_error.get_or_insert(UserError::from(e));
+            None
         }
     };
     let profile_name = profile_name(db, &row.appid).await;
+    OursLookup {
+        row,
+        written,
+        profile_name,
+    }
+}
+
+/// A tag holding `link`, which the ledger row in `o` holds: ours.
+pub(super) fn ours(report: &TagReport, tag: &TagFacts, link: &str, o: &OursLookup) -> Finding {
+    let row = &o.row;
+    let facts = OursFacts::of(report.uid.as_deref(), o.written.as_ref(), row);
     let label = facts.target_label.clone();
     let mut headline = words::ours(&label, facts.written_at);
     let test_version = words::test_version_note(&row.env_version);
@@ -185,7 +215,7 @@ pub(super) async fn ours(
             path: row.path.clone(),
             query: row.query.clone(),
             written_at: facts.written_at,
-            profile_name,
+            profile_name: o.profile_name.clone(),
         },
         headline,
         advice,
@@ -198,6 +228,7 @@ mod tests {
     use super::super::test_support::*;
     use super::*;
     use tapstand_store::ledger::NewSchemeRequest;
+    use tapstand_store::station::StationAttempt;
     use tapstand_tag::ndef::wechat::uri_and_aar;
     use tapstand_vtag::{nth_uid, TagState, VChip};
 

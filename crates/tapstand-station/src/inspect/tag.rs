@@ -100,32 +100,12 @@ fn cc_blank(report: &TagReport) -> bool {
         .is_some_and(|cc| cc.split_whitespace().all(|b| b == "00"))
 }
 
-fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' && i + 2 < b.len() {
-            if let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                out.push(v);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(if b[i] == b'+' { b' ' } else { b[i] });
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-/// `key` of a `a=b&c=d` query, decoded.
+/// `key` of an `a=b&c=d` query (`application/x-www-form-urlencoded`: `+` is a space, `%XX` a byte; a
+/// `%` not followed by two hex digits stays as it is), decoded lossily: the first non-empty value.
 fn param(query: &str, key: &str) -> Option<String> {
-    query
-        .split('&')
-        .filter_map(|kv| kv.split_once('='))
-        .find(|(k, _)| *k == key)
-        .map(|(_, v)| percent_decode(v))
-        .filter(|v| !v.is_empty())
+    form_urlencoded::parse(query.as_bytes())
+        .find(|(k, v)| k == key && !v.is_empty())
+        .map(|(_, v)| v.into_owned())
 }
 
 /// What a plain-text scheme (`weixin://dl/business/?appid=…&path=…`) says it opens.
@@ -224,11 +204,11 @@ pub(super) fn not_wechat(report: &TagReport, tag: &TagFacts) -> Finding {
 
 #[cfg(test)]
 mod tests {
-    use super::super::explain;
     use super::super::test_support::*;
+    use super::super::{explain, explain_with, Lookups};
     use super::*;
     use tapstand_tag::ndef::view::text_record;
-    use tapstand_tag::ndef::wechat::uri_and_aar;
+    use tapstand_tag::ndef::wechat::{uri_and_aar, WECHAT_PACKAGE};
     use tapstand_tag::ndef::Message;
     use tapstand_vtag::{nth_uid, TagState, VChip};
 
@@ -325,9 +305,71 @@ mod tests {
         assert!(!i.writable);
     }
 
+    /// Seen on a tag: a plain-text scheme whose query holds `%` before a Chinese character panicked
+    /// `inspect --explain` (the percent-decoder sliced inside the character). As a URI record it is a
+    /// plain-text link of that mini program; as a Text record, a text that is a link.
+    #[tokio::test]
+    async fn plaintext_scheme_with_a_stray_percent() {
+        const LINK: &str =
+            "weixin://dl/business/?appid=wx1234567890abcdef&path=pages/index/index&query=vip%优惠";
+        let (db, _d) = db().await;
+
+        let m = uri_and_aar(LINK, Some(WECHAT_PACKAGE)).encode().unwrap();
+        let r = read(TagState::with_message(VChip::Ntag215, nth_uid(20), &m));
+        let i = explain(&db, &r, None).await;
+        let pure = explain_with(&r, &Lookups::default());
+        assert_eq!((&pure.verdict, &pure.headline), (&i.verdict, &i.headline));
+        assert_eq!(
+            i.verdict,
+            Verdict::WechatOther {
+                openlink: LINK.into(),
+                appid: Some("wx1234567890abcdef".into()),
+                path: Some("pages/index/index".into()),
+                query: Some("vip%优惠".into()),
+                source: "plaintext".into(),
+                query_error: None,
+                expire_time: None,
+                env_version: None,
+            }
+        );
+        assert_eq!(
+            i.headline.zh,
+            "这是一个明文小程序链接（AppID wx1234567890abcdef，页面 pages/index/index），写在标签上不一定能打开。"
+        );
+        assert!(i.problems.iter().any(|p| p.zh.contains("明文")));
+        assert!(i.advice.zh.contains("覆盖"), "{:?}", i.advice);
+
+        let m = Message::new(vec![text_record("zh", LINK)])
+            .encode()
+            .unwrap();
+        let r = read(TagState::with_message(VChip::Ntag215, nth_uid(21), &m));
+        let i = explain(&db, &r, None).await;
+        assert_eq!(i.verdict, explain_with(&r, &Lookups::default()).verdict,);
+        assert!(
+            matches!(&i.verdict, Verdict::OtherNdef { description } if description.contains("a link written as text")),
+            "{:?}",
+            i.verdict
+        );
+        assert_eq!(
+            i.headline.zh,
+            "这张标签里不是链接，而是一段文字“weixin://dl/business/?appid=wx1234567890…”（内容是链接，但写成了文字，手机碰了不会打开它）。"
+        );
+        assert!(i.advice.zh.contains("写卡页写入"), "{:?}", i.advice);
+    }
+
     #[test]
-    fn percent_decoding() {
-        assert_eq!(percent_decode("a%3Db%26c%2"), "a=b&c%2");
-        assert_eq!(percent_decode("%E4%BD%A0"), "你");
+    fn query_parameters() {
+        assert_eq!(param("q=a%3Db%26c%2", "q").as_deref(), Some("a=b&c%2"));
+        assert_eq!(param("q=%E4%BD%A0+x", "q").as_deref(), Some("你 x"));
+        assert_eq!(param("q=&q=2&r", "q").as_deref(), Some("2"));
+        assert_eq!(param("r&q", "q"), None);
+        // Seen on a tag: `%` before a Chinese character (was a panic: not a char boundary).
+        assert_eq!(
+            param("query=vip%优惠", "query").as_deref(),
+            Some("vip%优惠")
+        );
+        assert_eq!(param("query=%优", "query").as_deref(), Some("%优"));
+        assert_eq!(param("query=%E4%BD", "query").as_deref(), Some("\u{FFFD}"));
+        assert_eq!(param("query=%", "query").as_deref(), Some("%"));
     }
 }

@@ -13,7 +13,7 @@ use tapstand_wechat::error::{is_openlink, QueryCode};
 use tapstand_wechat::{ApiErrorKind, WechatClient, WechatError};
 
 use super::tag::{PlainScheme, TagFacts};
-use super::{words, Bilingual, Finding, Verdict};
+use super::{words, Bilingual, Finding, Verdict, WechatLookup};
 
 /// What `queryscheme` answered (the WeChat client's type, renamed here: [`SchemeQuery`] is the trait).
 pub use tapstand_wechat::SchemeQuery as SchemeAnswer;
@@ -53,29 +53,40 @@ impl<T: SchemeQuery + ?Sized> SchemeQuery for Arc<T> {
     }
 }
 
-/// A WeChat link this install did not generate: read from the link itself (plain-text scheme), or asked
-/// about with `queryscheme` when a client is given.
-pub(super) async fn not_in_ledger(
-    link: &str,
-    wechat: Option<&dyn SchemeQuery>,
-    tag: &TagFacts,
-) -> Finding {
+/// Asks WeChat about `link` (a link that is not in the ledger) within [`QUERY_TIMEOUT`]. `None`: not
+/// asked — no client, or a plain-text scheme, which needs no question.
+pub(super) async fn ask(link: &str, wechat: Option<&dyn SchemeQuery>) -> Option<WechatLookup> {
+    if !is_openlink(link) {
+        return None;
+    }
+    let client = wechat?;
+    Some(
+        match tokio::time::timeout(QUERY_TIMEOUT, client.query(link)).await {
+            Ok(answer) => WechatLookup::Asked {
+                appid: client.appid().to_string(),
+                answer,
+            },
+            Err(_) => WechatLookup::TimedOut,
+        },
+    )
+}
+
+/// A WeChat link this install did not generate: read from the link itself (plain-text scheme), or what
+/// WeChat said about it (`None`: not asked).
+pub(super) fn not_in_ledger(link: &str, asked: Option<&WechatLookup>, tag: &TagFacts) -> Finding {
     if !is_openlink(link) {
         return plaintext(link, tag);
     }
-    let Some(client) = wechat else {
-        return not_checked(link, None);
-    };
-    let answer = match tokio::time::timeout(QUERY_TIMEOUT, client.query(link)).await {
-        Ok(r) => r,
-        Err(_) => return not_checked(link, Some(words::query_timeout())),
-    };
-    match answer {
-        Ok(a) => answered(link, &a, client.appid(), tag),
-        Err(WechatError::Api(e)) if e.kind == ApiErrorKind::Query(QueryCode::NotFound) => {
-            not_ours(link, UserError::from(WechatError::Api(e)), tag)
-        }
-        Err(e) => not_checked(link, Some(UserError::from(e))),
+    match asked {
+        None => not_checked(link, None),
+        Some(WechatLookup::TimedOut) => not_checked(link, Some(words::query_timeout())),
+        Some(WechatLookup::Asked { appid, answer }) => match answer {
+            Ok(a) => answered(link, a, appid, tag),
+            Err(WechatError::Api(e)) if e.kind == ApiErrorKind::Query(QueryCode::NotFound) => {
+                not_ours(link, UserError::from(WechatError::Api(e.clone())), tag)
+            }
+            Err(e) => not_checked(link, Some(UserError::from(e.clone()))),
+        },
     }
 }
 

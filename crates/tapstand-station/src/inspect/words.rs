@@ -10,11 +10,13 @@ use tapstand_tag::ndef::wechat::{WechatProblem, WECHAT_PACKAGE};
 use super::tag::TagFacts;
 use super::Bilingual;
 
-/// `yyyy-mm-dd` in China time (UTC+8), the merchant's calendar.
+/// `yyyy-mm-dd` in China time (UTC+8), the merchant's calendar. A time outside years -9999..=9999 (only
+/// a broken record or answer holds one) shows as 1970-01-01.
 pub fn china_date(ms: i64) -> String {
     let t = time::OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000))
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
-        .to_offset(time::macros::offset!(+8));
+        .ok()
+        .and_then(|t| t.checked_to_offset(time::macros::offset!(+8)))
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
     format!("{:04}-{:02}-{:02}", t.year(), t.month() as u8, t.day())
 }
 
@@ -347,11 +349,11 @@ pub(super) fn expired(expire_s: i64) -> Bilingual {
     Bilingual::new(
         format!(
             "链接已于 {} 过期，手机碰了打不开。",
-            china_date(expire_s * 1000)
+            china_date(expire_s.saturating_mul(1000))
         ),
         format!(
             "The link expired on {}: phones cannot open it.",
-            china_date(expire_s * 1000)
+            china_date(expire_s.saturating_mul(1000))
         ),
     )
 }
@@ -359,8 +361,14 @@ pub(super) fn expired(expire_s: i64) -> Bilingual {
 /// The link expires at `expire_s` (unix seconds).
 pub(super) fn valid_until(expire_s: i64) -> Bilingual {
     Bilingual::new(
-        format!("链接有效期到 {}。", china_date(expire_s * 1000)),
-        format!("The link is valid until {}.", china_date(expire_s * 1000)),
+        format!(
+            "链接有效期到 {}。",
+            china_date(expire_s.saturating_mul(1000))
+        ),
+        format!(
+            "The link is valid until {}.",
+            china_date(expire_s.saturating_mul(1000))
+        ),
     )
 }
 
@@ -376,8 +384,15 @@ pub(super) fn describe(records: &[RecordView]) -> Bilingual {
     let parts: Vec<Bilingual> = records
         .iter()
         .filter_map(|r| match &r.content {
+            RecordContent::Text { text, .. } if looks_like_link(text) => {
+                let t = excerpt(text);
+                Some(Bilingual::new(
+                    format!("一段文字“{t}”（内容是链接，但写成了文字，手机碰了不会打开它）"),
+                    format!("a text \"{t}\" (a link written as text: phones will not open it)"),
+                ))
+            }
             RecordContent::Text { text, .. } => {
-                let t: String = text.chars().take(40).collect();
+                let t = excerpt(text);
                 Some(Bilingual::new(
                     format!("一段文字“{t}”"),
                     format!("a text \"{t}\""),
@@ -422,6 +437,30 @@ pub(super) fn describe(records: &[RecordView]) -> Bilingual {
             .collect::<Vec<_>>()
             .join(", "),
     )
+}
+
+/// The first 40 characters of a text read from a tag, on one line (control characters shown as spaces),
+/// with `…` when it goes on.
+fn excerpt(text: &str) -> String {
+    const MAX: usize = 40;
+    let mut out: String = text
+        .trim()
+        .chars()
+        .take(MAX)
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if text.trim().chars().nth(MAX).is_some() {
+        out.push('…');
+    }
+    out
+}
+
+/// A text that is a link (what a phone would open had it been written as a link record).
+fn looks_like_link(text: &str) -> bool {
+    let t = text.trim_start();
+    ["weixin://", "http://", "https://"]
+        .iter()
+        .any(|p| t.get(..p.len()).is_some_and(|h| h.eq_ignore_ascii_case(p)))
 }
 
 // ---- "verify again": the tag against the station's record -----------------------------------------------
@@ -514,9 +553,34 @@ mod tests {
         // 2026-01-01 00:30 China time is still 2025-12-31 in UTC.
         assert_eq!(china_date(1_767_198_600_000), "2026-01-01");
         assert_eq!(label_en("不区分门店"), "all stores");
+        // Out of the calendar's range (a broken record or WeChat answer): no panic, no overflow.
+        assert_eq!(china_date(i64::MIN), "1970-01-01");
+        assert_eq!(china_date(i64::MAX), "1970-01-01");
+        // 9999-12-31 23:59:59 UTC is in range, but not in China time (was a panic in `to_offset`).
+        assert_eq!(china_date(253_402_300_799_000), "1970-01-01");
+        assert_eq!(china_date(253_402_271_999_000), "9999-12-31");
+        assert_eq!(china_date(-377_705_116_800_000), "-9999-01-01");
+        assert!(expired(i64::MAX).zh.contains("1970-01-01"));
+        assert!(valid_until(i64::MIN).en.contains("1970-01-01"));
         assert_eq!(
             label_en("前台 机器号 M01 终端号 T9"),
             "front desk machine M01 terminal T9"
         );
+    }
+
+    #[test]
+    fn text_excerpts() {
+        assert_eq!(excerpt(" 欢迎光临\n"), "欢迎光临");
+        assert_eq!(excerpt("a\tb\u{0}c"), "a b c");
+        let long = "优".repeat(41);
+        assert_eq!(excerpt(&long), format!("{}…", "优".repeat(40)));
+        assert_eq!(excerpt(&"优".repeat(40)), "优".repeat(40));
+        assert!(looks_like_link(
+            "weixin://dl/business/?appid=wx1&query=vip%优惠"
+        ));
+        assert!(looks_like_link(" HTTPS://example.com"));
+        assert!(!looks_like_link("优惠 https://"));
+        assert!(!looks_like_link("http"));
+        assert!(!looks_like_link("优"));
     }
 }
