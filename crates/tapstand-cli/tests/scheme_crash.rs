@@ -27,7 +27,6 @@ use support::{pipe_secret_until_ok, CliEnv, Keyring};
 /// The profile the test adds for the demo mini program.
 const PROFILE: &str = "demo";
 
-
 struct Env(CliEnv);
 
 impl std::ops::Deref for Env {
