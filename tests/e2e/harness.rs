@@ -143,6 +143,13 @@ impl App {
         self.driver.clone().quit().await.expect("quit the session");
     }
 
+    /// The app has exited by itself (the test closed its window): end the WebDriver session without expecting
+    /// the app to answer.
+    pub async fn gone(mut self) {
+        self.closed = true;
+        let _ = self.driver.clone().quit().await;
+    }
+
     /// Waits until an element matching `css` exists and returns it.
     pub async fn wait(&self, css: &str) -> WebElement {
         self.wait_any(&[css]).await

@@ -6,3 +6,4 @@ mod print;
 mod records;
 mod shell;
 mod station;
+mod xwindow;

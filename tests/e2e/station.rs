@@ -15,6 +15,7 @@ use tapstand_tag::ndef::wechat::wechat_message;
 use tapstand_vtag::{message_bytes, nth_uid, Rig, TagState, VChip};
 
 use crate::harness::{temp_data_dir, App, Fake};
+use crate::xwindow;
 
 // ---- the virtual reader ------------------------------------------------------------------------------
 
@@ -598,4 +599,102 @@ async fn wechat_errors_show_their_remedies_and_the_next_tap_recovers() {
     assert!(message(&reader).is_some());
     reader.take_away();
     app.quit().await;
+}
+
+/// Closing the window (the title bar's ×) while a tag is being written: the app finishes that tag, records
+/// it, then exits. Two moments: while WeChat has not answered the link request yet, and while the pages are
+/// being written. Between the close and the exit nothing is cut short: the tag ends complete and verified
+/// with the one link WeChat issued for it, and the attempt is in 记录.
+#[tokio::test]
+#[ignore = "end-to-end: run scripts/e2e.sh"]
+async fn closing_the_window_during_a_write_finishes_and_records_the_tag() {
+    Fake::reset_demo();
+    let mut reader = rig();
+    for (round, moment) in ["during the WeChat call", "during the page writes"]
+        .into_iter()
+        .enumerate()
+    {
+        let dir = temp_data_dir(&format!("station-close-{round}"));
+        seed(dir.path()).await;
+        let app = App::launch(dir.path()).await;
+        open_station(&app).await;
+        choose_store(&app, "南山店").await;
+        start(&app).await;
+        let pid = xwindow::app_pid(dir.path());
+
+        let uid = nth_uid(5000 + round as u32);
+        let sn = uid_hex(uid);
+        let factory = TagState::factory(VChip::Ntag215, uid);
+        let blank = factory.mem.clone();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        if round == 0 {
+            Fake::control(&Control::Inject {
+                endpoint: Some(Endpoint::GenerateNfcScheme),
+                count: 1,
+                action: Action::Delay { ms: 2000 },
+            });
+            reader.put(factory);
+            // The call has reached WeChat, which holds its answer for two seconds.
+            while Fake::generates_for(&sn) == 0 {
+                assert!(Instant::now() < deadline, "no link request for {sn}");
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            assert_eq!(reader.memory(), blank, "nothing written before the answer");
+        } else {
+            reader.set_latency(Duration::from_millis(120));
+            reader.put(factory);
+            // The first page writes have reached the tag.
+            while reader.memory() == blank {
+                assert!(Instant::now() < deadline, "no page written on {sn}");
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            assert!(
+                message(&reader).is_none(),
+                "caught before the message was complete"
+            );
+        }
+        assert_eq!(
+            xwindow::request_close(pid),
+            1,
+            "{moment}: one window asked to close"
+        );
+        assert!(
+            xwindow::wait_exit(pid, Duration::from_secs(60)),
+            "{moment}: the app did not exit after the close"
+        );
+        app.gone().await;
+
+        use sqlx::Row;
+        let ledger = db_rows(
+            dir.path(),
+            &format!("SELECT openlink, state FROM scheme_ledger WHERE sn = '{sn}'"),
+        )
+        .await;
+        assert_eq!(ledger.len(), 1, "{moment}: one ledger row for {sn}");
+        assert_eq!(ledger[0].get::<String, _>("state"), "issued", "{moment}");
+        let link: String = ledger[0].get("openlink");
+        assert_eq!(
+            message(&reader),
+            Some(expected(&link)),
+            "{moment}: the tag holds the complete message with its link"
+        );
+        assert_eq!(Fake::generates_for(&sn), 1, "{moment}: one generate call");
+        let attempts = db_rows(
+            dir.path(),
+            &format!("SELECT result, openlink FROM station_attempts WHERE uid = '{sn}'"),
+        )
+        .await;
+        assert_eq!(attempts.len(), 1, "{moment}: the attempt is recorded");
+        assert_eq!(
+            attempts[0].get::<String, _>("result"),
+            "written",
+            "{moment}"
+        );
+        assert_eq!(
+            attempts[0].get::<Option<String>, _>("openlink").as_deref(),
+            Some(link.as_str())
+        );
+        reader.take_away();
+        reader.clear_faults();
+    }
 }

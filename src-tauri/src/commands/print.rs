@@ -23,6 +23,7 @@ use crate::AppState;
 /// The end-to-end tests cannot drive a native save dialog (WebDriver does not reach it): when this variable
 /// names a folder, the UI saves there under the name the dialog would have proposed instead of asking (see
 /// `print_e2e_save_path`). `scripts/lib/e2e-inner.sh` sets it; it is never set in normal use.
+#[cfg(debug_assertions)]
 pub const E2E_SAVE_DIR_ENV: &str = "TAPSTAND_E2E_SAVE_DIR";
 
 static BUSY: AtomicBool = AtomicBool::new(false);
@@ -444,11 +445,20 @@ pub fn print_reveal(path: String) -> Result<(), UserError> {
 
 /// For the end-to-end tests only: where to save (`<TAPSTAND_E2E_SAVE_DIR>/<default_name>`) instead of
 /// showing the native dialog, which WebDriver cannot drive. `None` in normal use; the UI then shows the
-/// dialog.
+/// dialog. Release builds compile the hook out: there it always answers `None`, whatever the environment
+/// says (the command stays so that the UI's bindings are the same in every build).
 #[tauri::command]
 #[specta::specta]
 pub fn print_e2e_save_path(default_name: String) -> Option<String> {
-    let dir = std::env::var_os(E2E_SAVE_DIR_ENV).filter(|s| !s.is_empty())?;
-    let name = std::path::Path::new(&default_name).file_name()?;
-    Some(PathBuf::from(dir).join(name).display().to_string())
+    #[cfg(debug_assertions)]
+    {
+        let dir = std::env::var_os(E2E_SAVE_DIR_ENV).filter(|s| !s.is_empty())?;
+        let name = std::path::Path::new(&default_name).file_name()?;
+        Some(PathBuf::from(dir).join(name).display().to_string())
+    }
+    #[cfg(not(debug_assertions))]
+    {
+        let _ = default_name;
+        None
+    }
 }
