@@ -62,7 +62,7 @@ async fn seed(dir: &Path) {
     .await
     .expect("profile")
     .value;
-    let keychain = tapstand_secrets::Keychain::native().expect("the session keychain");
+    let keychain = core.secrets().await.expect("the session keychain");
     tapstand_records::set_app_secret(db, &keychain, profile.id, DEMO_SECRET)
         .await
         .expect("secret into the keychain");

@@ -95,7 +95,8 @@ export const commands = {
 	/**
 	 *  For the end-to-end tests only: where to save (`<TAPSTAND_E2E_SAVE_DIR>/<default_name>`) instead of
 	 *  showing the native dialog, which WebDriver cannot drive. `None` in normal use; the UI then shows the
-	 *  dialog.
+	 *  dialog. Release builds compile the hook out: there it always answers `None`, whatever the environment
+	 *  says (the command stays so that the UI's bindings are the same in every build).
 	 */
 	printE2eSavePath: (defaultName: string) => __TAURI_INVOKE<string | null>("print_e2e_save_path", { defaultName }),
 };

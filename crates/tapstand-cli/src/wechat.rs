@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 use serde::Serialize;
 use tapstand_core::{lookup, Core, UserError};
-use tapstand_secrets::{SecretStore, SecretString};
+use tapstand_secrets::SecretString;
 use tapstand_store::records::Profile;
 use tapstand_wechat::{SchemeRequest, SchemeSource, Warning, WxaCodeRequest};
 
@@ -157,9 +157,9 @@ pub async fn set_secret(profile: &Profile, core: &Core, json: bool) -> Result<()
     // Only the first line counts; the value is registered for redaction at once.
     let secret = SecretString::new(input.lines().next().unwrap_or("").trim().to_string());
     drop(input);
-    let keychain = core.keychain()?;
+    let keychain = core.secrets().await?;
     let warnings =
-        tapstand_records::set_app_secret(&core.db, &*keychain, profile.id, secret.expose()).await?;
+        tapstand_records::set_app_secret(&core.db, &keychain, profile.id, secret.expose()).await?;
     core.forget_wechat(profile.id);
     if json {
         output::json(&serde_json::json!({

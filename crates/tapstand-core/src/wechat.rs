@@ -23,7 +23,8 @@ pub fn native_tag_secrets() -> Option<Arc<dyn SecretStore>> {
 }
 
 impl Core {
-    /// The OS keychain, connected on first use (a keychain that comes up later is picked up then).
+    /// The OS keychain, connected on first use (a keychain that comes up later is picked up then). Blocking:
+    /// for threads that may block (the station, the CLI's synchronous code); async code uses [`Core::secrets`].
     pub fn keychain(&self) -> Result<Arc<Keychain>, UserError> {
         let mut slot = lock(&self.keychain);
         if let Some(k) = slot.as_ref() {
@@ -32,6 +33,22 @@ impl Core {
         let k = Arc::new(Keychain::native().map_err(tapstand_records::keychain_error)?);
         *slot = Some(k.clone());
         Ok(k)
+    }
+
+    /// The keychain for the record and WeChat calls, connected off the async runtime on first use (connecting
+    /// talks to D-Bus / the Security framework and can block).
+    pub async fn secrets(&self) -> Result<Arc<dyn SecretStore>, UserError> {
+        if let Some(k) = lock(&self.keychain).as_ref() {
+            return Ok(k.clone() as Arc<dyn SecretStore>);
+        }
+        let k = tokio::task::spawn_blocking(Keychain::native)
+            .await
+            .map_err(UserError::internal)?
+            .map_err(tapstand_records::keychain_error)?;
+        let k = lock(&self.keychain)
+            .get_or_insert_with(|| Arc::new(k))
+            .clone();
+        Ok(k as Arc<dyn SecretStore>)
     }
 
     /// The keychain as the tag engine takes it (to open tags this install protected with a password), or
@@ -55,8 +72,8 @@ impl Core {
         if let Some(c) = lock(&self.clients).get(&profile.id) {
             return Ok(c.clone());
         }
-        let keychain = self.keychain()?;
-        let secret = tapstand_records::app_secret(&self.db, &*keychain, profile.id).await?;
+        let secrets = self.secrets().await?;
+        let secret = tapstand_records::app_secret(&self.db, &secrets, profile.id).await?;
         let (client, warnings) =
             WechatClient::new(self.wechat_config.clone(), &profile.appid, &secret)?;
         if std::env::var_os(BASE_URL_ENV).is_some() {

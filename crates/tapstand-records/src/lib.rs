@@ -7,6 +7,8 @@ pub mod lookup;
 pub mod registration;
 mod validate;
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 use tapstand_error::{FieldIssue, UserError};
 use tapstand_secrets::{accounts, SecretError, SecretStore, SecretString};
@@ -70,6 +72,20 @@ fn referenced(what_zh: &str, what_en: &str) -> UserError {
 }
 
 /// The keychain could not be used: say so and refuse (there is no file fallback).
+/// Runs one keychain call on tokio's blocking pool. A keychain can block for as long as the merchant takes
+/// to answer (a macOS keychain prompt, GNOME Keyring asking to be unlocked) or a slow D-Bus: that must
+/// never hold one of the async runtime's few worker threads, on which the whole UI's commands run.
+pub async fn off_runtime<R: Send + 'static>(
+    secrets: &Arc<dyn SecretStore>,
+    call: impl FnOnce(&dyn SecretStore) -> Result<R, SecretError> + Send + 'static,
+) -> Result<R, UserError> {
+    let secrets = secrets.clone();
+    tokio::task::spawn_blocking(move || call(&*secrets))
+        .await
+        .map_err(UserError::internal)?
+        .map_err(keychain_error)
+}
+
 pub fn keychain_error(e: SecretError) -> UserError {
     let native = tapstand_secrets::native_name();
     UserError::new(
@@ -237,7 +253,7 @@ pub async fn save_profile(
 /// Saves the AppSecret in the OS keychain (never anywhere else) and returns format warnings.
 pub async fn set_app_secret(
     db: &Db,
-    secrets: &dyn SecretStore,
+    secrets: &Arc<dyn SecretStore>,
     profile_id: i64,
     secret: &str,
 ) -> Result<Vec<FieldIssue>, UserError> {
@@ -260,9 +276,8 @@ pub async fn set_app_secret(
                 .into(),
         });
     }
-    secrets
-        .set(&accounts::app_secret(&profile.appid), &secret)
-        .map_err(keychain_error)?;
+    let account = accounts::app_secret(&profile.appid);
+    off_runtime(secrets, move |s| s.set(&account, &secret)).await?;
     db.set_profile_secret_saved(profile_id, true).await?;
     tracing::info!(profile = profile_id, appid = %profile.appid, "AppSecret saved in the keychain");
     Ok(warnings)
@@ -270,13 +285,12 @@ pub async fn set_app_secret(
 
 pub async fn remove_app_secret(
     db: &Db,
-    secrets: &dyn SecretStore,
+    secrets: &Arc<dyn SecretStore>,
     profile_id: i64,
 ) -> Result<(), UserError> {
     let profile = fetch::<Profiles>(db, profile_id).await?;
-    secrets
-        .delete(&accounts::app_secret(&profile.appid))
-        .map_err(keychain_error)?;
+    let account = accounts::app_secret(&profile.appid);
+    off_runtime(secrets, move |s| s.delete(&account)).await?;
     db.set_profile_secret_saved(profile_id, false).await?;
     tracing::info!(profile = profile_id, "AppSecret removed from the keychain");
     Ok(())
@@ -285,13 +299,13 @@ pub async fn remove_app_secret(
 /// The AppSecret, for the WeChat client only (never sent to the UI).
 pub async fn app_secret(
     db: &Db,
-    secrets: &dyn SecretStore,
+    secrets: &Arc<dyn SecretStore>,
     profile_id: i64,
 ) -> Result<SecretString, UserError> {
     let profile = fetch::<Profiles>(db, profile_id).await?;
-    secrets
-        .get(&accounts::app_secret(&profile.appid))
-        .map_err(keychain_error)?
+    let account = accounts::app_secret(&profile.appid);
+    off_runtime(secrets, move |s| s.get(&account))
+        .await?
         .ok_or_else(|| {
             UserError::new(
                 "secret.missing",
@@ -309,7 +323,7 @@ pub async fn app_secret(
 
 pub async fn delete_profile(
     db: &Db,
-    secrets: &dyn SecretStore,
+    secrets: &Arc<dyn SecretStore>,
     profile_id: i64,
 ) -> Result<(), UserError> {
     let profile = fetch::<Profiles>(db, profile_id).await?;
@@ -318,9 +332,8 @@ pub async fn delete_profile(
         Err(e) if e.is_referenced() => return Err(referenced(Profiles::WHAT.0, Profiles::WHAT.1)),
         other => other?,
     };
-    secrets
-        .delete(&accounts::app_secret(&profile.appid))
-        .map_err(keychain_error)?;
+    let account = accounts::app_secret(&profile.appid);
+    off_runtime(secrets, move |s| s.delete(&account)).await?;
     Ok(())
 }
 
@@ -550,7 +563,7 @@ mod tests {
     #[test]
     fn record_futures_are_send() {
         fn send<T: Send>(_: T) {}
-        let _ = |db: &Db, secrets: &dyn SecretStore| {
+        let _ = |db: &Db, secrets: &Arc<dyn SecretStore>| {
             send(save_profile(db, None, ProfileInput::default()));
             send(set_app_secret(db, secrets, 1, ""));
             send(remove_app_secret(db, secrets, 1));

@@ -20,7 +20,8 @@ fn gbk(s: &str) -> Vec<u8> {
 #[tokio::test]
 async fn profile_secret_goes_to_the_keychain_only() {
     let (dir, db) = db().await;
-    let keychain = Keychain::in_memory();
+    let keychain: std::sync::Arc<dyn tapstand_secrets::SecretStore> =
+        std::sync::Arc::new(Keychain::in_memory());
     let p = save_profile(
         &db,
         None,
@@ -341,4 +342,83 @@ async fn bulk_upserts_are_batched_and_exact() {
         terminals.iter().filter(|t| t.store_id == Some(sid)).count(),
         (0..700).filter(|i: &usize| i.is_multiple_of(3)).count()
     );
+}
+
+/// A keychain that answers only when the test says so (as a macOS keychain prompt waits for the merchant).
+struct PromptingKeychain {
+    inner: Keychain,
+    answer: std::sync::Mutex<std::sync::mpsc::Receiver<()>>,
+}
+
+impl SecretStore for PromptingKeychain {
+    fn get(
+        &self,
+        account: &str,
+    ) -> Result<Option<tapstand_secrets::SecretString>, tapstand_secrets::SecretError> {
+        // Bounded, so that a call made on the runtime's only thread fails the test instead of hanging it.
+        let waited = self
+            .answer
+            .lock()
+            .unwrap()
+            .recv_timeout(std::time::Duration::from_secs(5));
+        assert!(
+            waited.is_ok(),
+            "the prompt was never answered: the keychain call blocked the runtime"
+        );
+        self.inner.get(account)
+    }
+    fn set(
+        &self,
+        account: &str,
+        secret: &tapstand_secrets::SecretString,
+    ) -> Result<(), tapstand_secrets::SecretError> {
+        self.inner.set(account, secret)
+    }
+    fn delete(&self, account: &str) -> Result<bool, tapstand_secrets::SecretError> {
+        self.inner.delete(account)
+    }
+    fn backend(&self) -> String {
+        "prompting (test)".into()
+    }
+}
+
+/// A keychain call that waits (a prompt) does not stop the async runtime: on a single-threaded runtime,
+/// another task still runs while the call waits, and it is that task that answers the prompt.
+#[tokio::test(flavor = "current_thread")]
+async fn a_waiting_keychain_does_not_hold_the_runtime() {
+    let (_dir, db) = db().await;
+    let p = save_profile(
+        &db,
+        None,
+        ProfileInput {
+            name: "会员中心".into(),
+            appid: "wx1234567890abcdef".into(),
+            env_version: "release".into(),
+            page_path: "pages/index/index".into(),
+            query_template: String::new(),
+        },
+    )
+    .await
+    .unwrap()
+    .value;
+    let (answer, asked) = std::sync::mpsc::channel();
+    let inner = Keychain::in_memory();
+    inner
+        .set(
+            &accounts::app_secret(&p.appid),
+            &tapstand_secrets::SecretString::new("0123456789abcdef0123456789abcdef"),
+        )
+        .unwrap();
+    let keychain: std::sync::Arc<dyn SecretStore> = std::sync::Arc::new(PromptingKeychain {
+        inner,
+        answer: std::sync::Mutex::new(asked),
+    });
+    let other_task = tokio::spawn(async move {
+        // Runs only if the runtime's one thread is free while the keychain call waits.
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        answer.send(()).unwrap();
+    });
+    let secret = app_secret(&db, &keychain, p.id).await.unwrap();
+    assert_eq!(secret.expose(), "0123456789abcdef0123456789abcdef");
+    other_task.await.unwrap();
 }

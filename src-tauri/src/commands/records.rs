@@ -39,7 +39,7 @@ pub async fn save_profile(
 #[specta::specta]
 pub async fn delete_profile(state: State<'_, AppState>, id: i32) -> Result<(), UserError> {
     let core = state.core()?;
-    tapstand_records::delete_profile(&core.db, &*core.keychain()?, self::id(id)).await
+    tapstand_records::delete_profile(&core.db, &core.secrets().await?, self::id(id)).await
 }
 
 /// Saves the AppSecret in the OS keychain. It is never returned to the UI afterwards.
@@ -52,7 +52,7 @@ pub async fn set_app_secret(
 ) -> Result<Vec<FieldIssue>, UserError> {
     let core = state.core()?;
     let warnings =
-        tapstand_records::set_app_secret(&core.db, &*core.keychain()?, id(profile_id), &secret)
+        tapstand_records::set_app_secret(&core.db, &core.secrets().await?, id(profile_id), &secret)
             .await?;
     core.forget_wechat(id(profile_id));
     Ok(warnings)
@@ -66,7 +66,7 @@ pub async fn remove_app_secret(
 ) -> Result<(), UserError> {
     let core = state.core()?;
     core.forget_wechat(id(profile_id));
-    tapstand_records::remove_app_secret(&core.db, &*core.keychain()?, id(profile_id)).await
+    tapstand_records::remove_app_secret(&core.db, &core.secrets().await?, id(profile_id)).await
 }
 
 /// "Test connection": fetches an access token with the saved secret (stable_token, never force-refreshed).
