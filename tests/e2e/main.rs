@@ -5,4 +5,5 @@ mod harness;
 mod print;
 mod records;
 mod shell;
+mod single_instance;
 mod station;
