@@ -141,7 +141,8 @@ pub enum StationEvent {
     ReaderUnplugged,
     ReaderBack,
     /// The readers are in a state the station cannot work with (tags on several readers, several tags in
-    /// one field, a reader error, the card held by another window or program): what to do. Cleared by the next `WaitingForTag` or `TagDetected`.
+    /// one field, a reader error, the card held by another window or program): what to do. Cleared by the
+    /// next `WaitingForTag` or `TagDetected`.
     Problem {
         error: UserError,
     },
@@ -701,7 +702,7 @@ impl Station {
             match pcsc.connect_waiting(reader, Duration::from_millis(200)) {
                 Ok(t) => {
                     let mut s = TagSession::new(t, quirks_for(reader));
-                    // The card is released (left as it is) when the session drops, on every path.
+                    // The card is released when the session drops, on every path.
                     return Tap::Done(self.process_with(&mut s, reader, overwrite));
                 }
                 Err(TagError::ReaderBusy)
