@@ -210,7 +210,7 @@ impl Decisions {
 
 /// How connecting for one tap ended.
 enum Tap {
-    Done(TapOutcome),
+    Done(Box<TapOutcome>),
     /// The tag left before we could talk to it.
     Gone,
     /// Another window or program holds the card (`tag.reader_busy`); it was not touched.
@@ -621,7 +621,7 @@ impl Station {
                         self.emit(StationEvent::ReaderBack);
                     }
                     let mut outcome = match self.tap(pcsc, &info.name, self.opts.overwrite, stop) {
-                        Tap::Done(o) => o,
+                        Tap::Done(o) => *o,
                         // The tag left before we could talk to it: just wait again.
                         Tap::Gone => continue,
                         // Another window or program holds the card: say so (once), keep trying while
@@ -641,7 +641,7 @@ impl Station {
                             d.clear();
                             if self.await_decision(pcsc, &info, &outcome.attempt.uid, d, stop) {
                                 match self.tap(pcsc, &info.name, true, stop) {
-                                    Tap::Done(o) => outcome = o,
+                                    Tap::Done(o) => outcome = *o,
                                     Tap::Gone => {}
                                     Tap::Busy(error) => self.emit(StationEvent::Problem { error }),
                                 }
@@ -703,7 +703,7 @@ impl Station {
                 Ok(t) => {
                     let mut s = TagSession::new(t, quirks_for(reader));
                     // The card is released when the session drops, on every path.
-                    return Tap::Done(self.process_with(&mut s, reader, overwrite));
+                    return Tap::Done(Box::new(self.process_with(&mut s, reader, overwrite)));
                 }
                 Err(TagError::ReaderBusy)
                     if Instant::now() < deadline && !stop.load(Ordering::Relaxed) => {}
