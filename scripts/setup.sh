@@ -15,6 +15,8 @@ APT_PACKAGES=(
   pcscd libpcsclite-dev vsmartcard-vpcd pcsc-tools
   # End-to-end tests: a virtual display, WebKitWebDriver, a D-Bus session and a real Secret Service
   xvfb xauth webkit2gtk-driver dbus dbus-x11 gnome-keyring libsecret-tools keyutils
+  # Counting the app's windows on the X server (the single-instance e2e test): xwininfo, xprop
+  x11-utils
   # Checking printed PDFs, and the CJK font the stand artwork embeds
   poppler-utils qpdf fonts-noto-cjk
   python3

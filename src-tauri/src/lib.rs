@@ -89,10 +89,33 @@ pub fn run() {
     tracing::info!(version = tapstand_core::APP_VERSION, data = %paths.data_dir.display(), "Tapstand starting");
 
     let builder = specta_builder();
+    let running_dir = paths.data_dir.clone();
+    // A second instance hands over to the first one inside the single-instance plugin's setup; if the first
+    // one never answers, do not sit there invisibly: say so and exit.
+    let past_single_instance = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    {
+        let past = past_single_instance.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(SECOND_LAUNCH_TIMEOUT);
+            if !past.load(std::sync::atomic::Ordering::SeqCst) {
+                tracing::error!("another Tapstand is running but did not answer; exiting");
+                eprintln!("Tapstand 已经在运行，但没有响应。请在任务栏找到它的窗口，或结束它后再打开。/ Tapstand is already running but does not answer: find its window, or end it and start again.");
+                std::process::exit(1);
+            }
+        });
+    }
     let app = tauri::Builder::default()
+        // One Tapstand per user, whatever its data folder (the reader and the OS keychain are per user
+        // too): a second launch brings this window to the front and exits. First among the plugins, so
+        // that a second instance stops before anything else starts.
+        .plugin(tauri_plugin_single_instance::init(
+            move |app, argv, _cwd| bring_to_front(app, &argv, &running_dir),
+        ))
         .plugin(tauri_plugin_dialog::init())
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {
+            // Plugins are set up before this: we are the only instance.
+            past_single_instance.store(true, std::sync::atomic::Ordering::SeqCst);
             builder.mount_events(app);
             // Open the database before the window asks for anything; a failure is kept and shown by the UI.
             let state = tauri::async_runtime::block_on(AppState::open(paths, started));
@@ -129,6 +152,27 @@ pub fn run() {
             }
         }
     });
+}
+
+/// How long a second launch may wait for the first instance to take over before it gives up.
+const SECOND_LAUNCH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// Another launch of Tapstand (by the same user) was refused: show this window instead.
+fn bring_to_front(app: &tauri::AppHandle, argv: &[String], running_dir: &std::path::Path) {
+    let asked = tapstand_core::paths::data_dir_arg(argv.iter().skip(1).map(Into::into));
+    match asked.as_deref() {
+        Some(d) if d != running_dir => tracing::warn!(
+            asked = %d.display(),
+            running = %running_dir.display(),
+            "a second launch asked for another data folder; Tapstand is already running with this one"
+        ),
+        _ => tracing::info!("a second launch: bringing the window to the front"),
+    }
+    if let Some(w) = app.get_webview_window("main") {
+        let _ = w.unminimize();
+        let _ = w.show();
+        let _ = w.set_focus();
+    }
 }
 
 /// Stops the write station, waiting for the tag in progress to be finished and recorded.

@@ -107,6 +107,9 @@ impl App {
     /// Launches the app on `data_dir` (created if missing) and waits for the UI to be up.
     pub async fn launch(data_dir: &Path) -> App {
         std::fs::create_dir_all(data_dir).unwrap();
+        // The app of the previous test may still be exiting: a launch now would be its second instance
+        // and hand over to it (single-instance) instead of opening a window.
+        wait_single_instance_free().await;
         let mut caps = Capabilities::new();
         // No browserName: WebKitGTK reports "MiniBrowser" and a mismatch refuses the session.
         caps.set(
@@ -506,4 +509,44 @@ pub fn temp_data_dir(test: &str) -> tempfile::TempDir {
         .prefix(&format!("{test}-"))
         .tempdir_in(base)
         .unwrap()
+}
+
+/// The D-Bus name the single-instance plugin holds while a Tapstand runs in this session
+/// (`<identifier>.SingleInstance`).
+pub const SINGLE_INSTANCE_NAME: &str = "cn.tapstand.app.SingleInstance";
+
+/// Whether some process owns [`SINGLE_INSTANCE_NAME`] on the session bus (`None`: cannot tell, no
+/// dbus-send or no session bus).
+pub fn single_instance_owned() -> Option<bool> {
+    let out = std::process::Command::new("dbus-send")
+        .args([
+            "--session",
+            "--print-reply",
+            "--dest=org.freedesktop.DBus",
+            "/org/freedesktop/DBus",
+            "org.freedesktop.DBus.NameHasOwner",
+            &format!("string:{SINGLE_INSTANCE_NAME}"),
+        ])
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    if text.contains("boolean true") {
+        Some(true)
+    } else if text.contains("boolean false") {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// Waits (at most 30 s) until no Tapstand holds the single-instance name in this session.
+pub async fn wait_single_instance_free() {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while single_instance_owned() == Some(true) {
+        assert!(
+            Instant::now() < deadline,
+            "a Tapstand from an earlier test still runs after 30 s (it holds {SINGLE_INSTANCE_NAME})"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }

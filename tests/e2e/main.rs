@@ -5,5 +5,6 @@ mod harness;
 mod print;
 mod records;
 mod shell;
+mod single_instance;
 mod station;
 mod xwindow;

@@ -194,6 +194,8 @@ pub async fn write(a: WriteArgs, core: &Core, json: bool) -> Result<(), UserErro
                 eprintln!("读卡器已拔出，等待重新连接… Reader unplugged, waiting…")
             }
             StationEvent::ReaderBack if !json => eprintln!("读卡器已连接 Reader back."),
+            // On stderr in both modes (a --json reader keeps one object per tag on stdout).
+            StationEvent::Problem { error } => eprintln!("{error}"),
             _ => {}
         }));
         let stop = AtomicBool::new(false);

@@ -141,7 +141,8 @@ pub enum StationEvent {
     ReaderUnplugged,
     ReaderBack,
     /// The readers are in a state the station cannot work with (tags on several readers, several tags in
-    /// one field, a reader error): what to do. Cleared by the next `WaitingForTag` or `TagDetected`.
+    /// one field, a reader error, the card held by another window or program): what to do. Cleared by the
+    /// next `WaitingForTag` or `TagDetected`.
     Problem {
         error: UserError,
     },
@@ -205,6 +206,15 @@ impl Decisions {
     fn clear(&self) {
         *self.0.lock().unwrap_or_else(|e| e.into_inner()) = None;
     }
+}
+
+/// How connecting for one tap ended.
+enum Tap {
+    Done(Box<TapOutcome>),
+    /// The tag left before we could talk to it.
+    Gone,
+    /// Another window or program holds the card (`tag.reader_busy`); it was not touched.
+    Busy(UserError),
 }
 
 /// The write station for one target.
@@ -610,18 +620,30 @@ impl Station {
                         unplugged = false;
                         self.emit(StationEvent::ReaderBack);
                     }
-                    problem = None;
-                    let mut outcome = match self.tap(pcsc, &info.name, self.opts.overwrite) {
-                        Some(o) => o,
+                    let mut outcome = match self.tap(pcsc, &info.name, self.opts.overwrite, stop) {
+                        Tap::Done(o) => *o,
                         // The tag left before we could talk to it: just wait again.
-                        None => continue,
+                        Tap::Gone => continue,
+                        // Another window or program holds the card: say so (once), keep trying while
+                        // the tag stays; the tag was not touched.
+                        Tap::Busy(error) => {
+                            if problem.as_deref() != Some(error.code.as_str()) {
+                                tracing::info!(reader = %info.name, "station: the card is held by another program");
+                                problem = Some(error.code.clone());
+                                self.emit(StationEvent::Problem { error });
+                            }
+                            continue;
+                        }
                     };
+                    problem = None;
                     if outcome.result == TapResult::NeedsConfirmation {
                         if let Some(d) = decisions {
                             d.clear();
                             if self.await_decision(pcsc, &info, &outcome.attempt.uid, d, stop) {
-                                if let Some(o) = self.tap(pcsc, &info.name, true) {
-                                    outcome = o;
+                                match self.tap(pcsc, &info.name, true, stop) {
+                                    Tap::Done(o) => outcome = *o,
+                                    Tap::Gone => {}
+                                    Tap::Busy(error) => self.emit(StationEvent::Problem { error }),
                                 }
                             }
                         }
@@ -671,16 +693,25 @@ impl Station {
         sum
     }
 
-    /// Connects to the tag on `reader` and processes it; `None` when it left before we could talk to it.
-    fn tap(&self, pcsc: &mut Pcsc, reader: &str, overwrite: bool) -> Option<TapOutcome> {
-        match pcsc.connect(reader) {
-            Ok(t) => {
-                let mut s = TagSession::new(t, quirks_for(reader));
-                Some(self.process_with(&mut s, reader, overwrite))
-            }
-            Err(e) => {
-                tracing::debug!("connect failed: {e}");
-                None
+    /// Connects to the tag on `reader` (exclusively: no other program can talk to it meanwhile) and
+    /// processes it. A card another program holds is waited for up to [`tapstand_tag::pcsc_io::BUSY_WAIT`]
+    /// (in short slices, so a stop is not held up), then reported as busy.
+    fn tap(&self, pcsc: &mut Pcsc, reader: &str, overwrite: bool, stop: &AtomicBool) -> Tap {
+        let deadline = Instant::now() + tapstand_tag::pcsc_io::BUSY_WAIT;
+        loop {
+            match pcsc.connect_waiting(reader, Duration::from_millis(200)) {
+                Ok(t) => {
+                    let mut s = TagSession::new(t, quirks_for(reader));
+                    // The card is released when the session drops, on every path.
+                    return Tap::Done(Box::new(self.process_with(&mut s, reader, overwrite)));
+                }
+                Err(TagError::ReaderBusy)
+                    if Instant::now() < deadline && !stop.load(Ordering::Relaxed) => {}
+                Err(TagError::ReaderBusy) => return Tap::Busy(tag_error(TagError::ReaderBusy)),
+                Err(e) => {
+                    tracing::debug!("connect failed: {e}");
+                    return Tap::Gone;
+                }
             }
         }
     }

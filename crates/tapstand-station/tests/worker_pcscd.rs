@@ -180,3 +180,73 @@ fn pcscd_going_away_is_a_missing_reader_and_the_loop_resumes() {
     rig.take_away();
     drop(w);
 }
+
+/// Another program (here: a second PC/SC context of this test, as the CLI or another window would hold
+/// it) has the card: the panel says the reader is busy and what to do, the tag is not touched and no
+/// attempt is recorded; once the other program lets go, the same tag is written normally.
+#[test]
+fn a_card_held_by_another_program_is_a_problem_then_written() {
+    let Some(mut rig) = Rig::start("station worker: card held by another program") else {
+        return;
+    };
+    let env = Env::new();
+    let uid = nth_uid(700);
+    rig.put(TagState::factory(VChip::Ntag215, uid));
+    let before = rig.memory();
+    let mut other = tapstand_tag::Pcsc::new();
+    let held = other
+        .connect_waiting(rig.reader(), Duration::ZERO)
+        .expect("hold the card");
+
+    let t0 = Instant::now();
+    let (w, seen) = spawn(&env, StationOptions::default());
+    let s = wait_for(&w, "the busy problem", |s| s.phase == StationPhase::Problem);
+    let shown = t0.elapsed();
+    let problem = s.problem.expect("the problem");
+    assert_eq!(problem.code, "tag.reader_busy");
+    assert!(problem
+        .zh
+        .message
+        .contains("另一个 Tapstand 窗口或其他程序"));
+    assert!(!problem.zh.remedy.is_empty() && !problem.en.remedy.is_empty());
+    // Shown after the station waited its turn for a while, not at once and not never.
+    assert!(
+        shown >= tapstand_tag::pcsc_io::BUSY_WAIT && shown < Duration::from_secs(10),
+        "{shown:?}"
+    );
+    // Still busy a moment later: one problem on the panel, the tag untouched, nothing recorded.
+    std::thread::sleep(Duration::from_millis(2500));
+    let s = w.status();
+    assert_eq!(s.phase, StationPhase::Problem);
+    assert_eq!(s.summary.written + s.summary.failed, 0);
+    assert_eq!(
+        rig.memory(),
+        before,
+        "the station touched a card it does not hold"
+    );
+    let problems = seen
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|(e, _)| matches!(e, StationEvent::Problem { .. }))
+        .count();
+    assert_eq!(
+        problems, 1,
+        "the busy reader is said once, not once per retry"
+    );
+    assert_eq!(env.generates(), 0);
+
+    // The other program lets go: the same tag is written and verified.
+    drop(held);
+    let s = wait_for(&w, "written after the hold", |s| s.summary.written == 1);
+    let o = &s.recent[0];
+    assert_eq!(o.result, TapResult::Written, "{o:?}");
+    assert_eq!(o.attempt.uid, uid_hex(uid));
+    let link = o.attempt.openlink.clone().unwrap();
+    assert_eq!(
+        message_bytes(&rig.memory()),
+        Some(wechat_message(&link).unwrap().encode().unwrap())
+    );
+    let stopped = w.stop();
+    assert_eq!(stopped.summary.written, 1);
+}

@@ -17,6 +17,7 @@ pub enum TagError {
     NoTag,
     #[error("tags are on several readers: {0:?}")]
     SeveralTags(Vec<String>),
+    /// Another program (another Tapstand window, the CLI, a vendor tool) holds the card: it was not touched.
     #[error("the reader is used by another program")]
     ReaderBusy,
     #[error("the tag was removed")]
@@ -102,8 +103,14 @@ impl From<TagError> for UserError {
             .with_detail(r.join(", ")),
             TagError::ReaderBusy => UserError::new(
                 "tag.reader_busy",
-                ("读卡器正被其他程序占用。", "请关闭其他读卡软件（如厂商工具、NFC Tools）后重试。"),
-                ("The reader is in use by another program.", "Close other reader software (vendor tools, NFC Tools) and try again."),
+                (
+                    "读卡器正被另一个 Tapstand 窗口或其他程序使用，为了不写坏标签，这次没有动它。",
+                    "请等另一个窗口或命令行写完这张标签，或关闭它（以及厂商工具、NFC Tools 等读卡软件），然后把标签重新放一次再试。",
+                ),
+                (
+                    "The reader is in use by another Tapstand window or another program; the tag was left untouched so it cannot be corrupted.",
+                    "Let the other window or command finish this tag, or close it (and reader software such as vendor tools or NFC Tools), then tap the tag again.",
+                ),
             ),
             TagError::TagRemoved => UserError::new(
                 "tag.removed",
@@ -259,5 +266,17 @@ mod tests {
         .into();
         assert!(u.zh.message.contains("3 字节"));
         assert!(u.en.message.contains("3 byte"));
+    }
+
+    #[test]
+    fn a_held_card_says_busy_and_what_to_do() {
+        let e: TagError = pcsc::Error::SharingViolation.into();
+        assert_eq!(e, TagError::ReaderBusy);
+        let u: UserError = e.into();
+        assert_eq!(u.code, "tag.reader_busy");
+        assert!(u.zh.message.contains("另一个 Tapstand 窗口或其他程序"));
+        assert!(u.zh.remedy.contains("再试"));
+        assert!(u.en.message.contains("another Tapstand window"));
+        assert!(u.en.remedy.contains("tap the tag again"));
     }
 }

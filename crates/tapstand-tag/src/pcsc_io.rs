@@ -2,6 +2,14 @@
 //! thread: pcsc-lite serialises the calls on a context, so a thread that polls the readers while another
 //! writes a tag opens its own.
 //!
+//! One program per tag: a session holds the card in **exclusive** share mode from connect to disconnect,
+//! so a second program (another Tapstand window, the CLI, a vendor tool) can never interleave its APDUs
+//! with ours or reset the card under our write. A second program that asks while the card is held waits
+//! up to [`BUSY_WAIT`] for it, then gets [`TagError::ReaderBusy`] ("the reader is in use by another
+//! window or program"). The card is released when the [`PcscTransport`] is dropped, on every path
+//! (success, error, panic unwinding; the OS releases it if the process dies). Every reset (after a NAK,
+//! and on release) happens while we hold the card alone, so it never lands under another writer.
+//!
 //! Recovery: when pcscd restarts or the Windows Smart Card service stops (it stops when the last reader
 //! is unplugged), calls fail with `NO_SERVICE` / `SERVICE_STOPPED` / `INVALID_HANDLE`. The context is then
 //! dropped and established again on the next call.
@@ -15,6 +23,12 @@ use crate::error::{is_service_error, TagError};
 use crate::io::Transport;
 use crate::quirks::{quirks_for, ReaderFamily};
 use crate::session::TagSession;
+
+/// How long [`Pcsc::connect`] waits for a card that another program holds before it says the reader is
+/// busy. A whole first write takes well under a second on the readers we support, so a second program
+/// usually just waits its turn; a program that holds the card for longer (a vendor tool left open) gets a
+/// clear "busy" within this time instead of a hang.
+pub const BUSY_WAIT: Duration = Duration::from_secs(2);
 
 /// A reader and whether a tag is on it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, specta::Type)]
@@ -186,11 +200,35 @@ impl Pcsc {
         }
     }
 
-    /// Connects to the tag on `reader` (shared mode).
+    /// Connects to the tag on `reader` and holds it exclusively until the transport is dropped. While
+    /// another program holds it, retries for up to [`BUSY_WAIT`], then [`TagError::ReaderBusy`].
     pub fn connect(&mut self, reader: &str) -> Result<PcscTransport, TagError> {
+        self.connect_waiting(reader, BUSY_WAIT)
+    }
+
+    /// [`connect`](Self::connect) with another wait for a card held elsewhere (`Duration::ZERO`: try once).
+    pub fn connect_waiting(
+        &mut self,
+        reader: &str,
+        busy_wait: Duration,
+    ) -> Result<PcscTransport, TagError> {
         let name = CString::new(reader).map_err(|_| TagError::ReaderNotFound(reader.into()))?;
-        let card =
-            self.call(|c| c.connect(&name, pcsc::ShareMode::Shared, pcsc::Protocols::ANY))?;
+        let deadline = Instant::now() + busy_wait;
+        let mut waited = false;
+        let card = loop {
+            match self.call(|c| c.connect(&name, pcsc::ShareMode::Exclusive, pcsc::Protocols::ANY))
+            {
+                Ok(card) => break card,
+                Err(TagError::ReaderBusy) if Instant::now() < deadline => {
+                    if !waited {
+                        tracing::info!(reader, "the card is held by another program; waiting");
+                        waited = true;
+                    }
+                    std::thread::sleep(Duration::from_millis(40));
+                }
+                Err(e) => return Err(e),
+            }
+        };
         let atr = card
             .status2_owned()
             .map(|s| s.atr().to_vec())
@@ -250,7 +288,10 @@ fn in_session(e: pcsc::Error) -> TagError {
     }
 }
 
-/// A connected tag through PC/SC.
+/// A connected tag through PC/SC, held exclusively until dropped. Dropping the `pcsc::Card` disconnects
+/// with `ResetCard` on every path (success, error, unwinding): the tag goes back to its power-up state
+/// (no PWD_AUTH, no mute state left for the next program), and since we hold the card exclusively, no
+/// other program is in the middle of anything on it when that happens.
 pub struct PcscTransport {
     card: pcsc::Card,
     reader: String,
@@ -264,10 +305,11 @@ impl Transport for PcscTransport {
         Ok(r.to_vec())
     }
 
+    /// Resets the tag while keeping the exclusive hold: nobody else can be mid-write on it.
     fn reconnect(&mut self) -> Result<(), TagError> {
         self.card
             .reconnect(
-                pcsc::ShareMode::Shared,
+                pcsc::ShareMode::Exclusive,
                 pcsc::Protocols::ANY,
                 pcsc::Disposition::ResetCard,
             )
