@@ -27,4 +27,7 @@ dbus-run-session -- "$ROOT/scripts/lib/keyring-session.sh" \
 step "End-to-end tests"
 "$ROOT/scripts/e2e.sh" --no-build
 
+step "Windows and macOS: cross-build, type-check, smoke test under Wine"
+"$ROOT/scripts/check-platforms.sh"
+
 step "All tests passed in $(( $(date +%s) - started )) s"

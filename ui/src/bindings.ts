@@ -552,7 +552,10 @@ export type ReadersReport = {
 	/**  Whether the smart-card service (PC/SC) answered. */
 	service_available: boolean,
 	readers: string[],
+	/**  The library's own words (technical detail). */
 	error: string | null,
+	/**  What is wrong and what to do, for this system (e.g. Windows: the Smart Card service is not running). */
+	problem: UserError | null,
 };
 
 /**  What a record holds. */

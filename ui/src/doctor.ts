@@ -23,9 +23,10 @@ export function doctorRows(report: DoctorReport): DoctorRow[] {
         health: "error",
         text: "settings.doctor.readers.serviceDown",
         params: {},
-        remedy: "settings.doctor.readers.serviceDownRemedy",
+        // The system's own remedy (e.g. Windows: the Smart Card service) comes with `problem`.
+        remedy: readers.problem ? null : "settings.doctor.readers.serviceDownRemedy",
         items: readers.error ? [readers.error] : [],
-        error: null,
+        error: readers.problem,
       }
     : readers.readers.length === 0
       ? {

@@ -23,11 +23,20 @@ describe("doctor summary", () => {
     expect(noneRow?.remedy).toBe("settings.doctor.readers.noneRemedy");
 
     const down = sampleDoctor();
-    down.readers = { service_available: false, readers: [], error: "SCARD_E_NO_SERVICE" };
+    down.readers = { service_available: false, readers: [], error: "SCARD_E_NO_SERVICE", problem: null };
     const [downRow] = doctorRows(down);
     expect(downRow?.health).toBe("error");
     expect(downRow?.items).toEqual(["SCARD_E_NO_SERVICE"]);
+    expect(downRow?.remedy).toBe("settings.doctor.readers.serviceDownRemedy");
     expect(overallHealth(doctorRows(down))).toBe("error");
+
+    // The core's own state + remedy for this system (Windows: the Smart Card service) replaces the generic one.
+    const win = sampleDoctor();
+    const problem = { ...sampleError(), code: "tag.no_service" };
+    win.readers = { service_available: false, readers: [], error: "SCARD_E_NO_SERVICE", problem };
+    const [winRow] = doctorRows(win);
+    expect(winRow?.error?.code).toBe("tag.no_service");
+    expect(winRow?.remedy).toBeNull();
   });
 
   it("keychain and database problems", () => {

@@ -26,7 +26,7 @@ export const sampleDoctor = (): DoctorReport => ({
   data_dir: "/data",
   log_dir: "/logs",
   database: { path: "/data/tapstand.db", exists: true, schema_version: 4, known_schema_version: 4, error: null },
-  readers: { service_available: true, readers: ["ACS ACR122U PICC Interface 0"], error: null },
+  readers: { service_available: true, readers: ["ACS ACR122U PICC Interface 0"], error: null, problem: null },
   keychain: { backend: "secret-service", available: true, error: null },
 });
 

@@ -36,6 +36,10 @@ pub async fn run(paths: &AppPaths, json: bool) -> Result<(), UserError> {
     for reader in &r.readers.readers {
         println!("读卡器 / Reader:            {reader}");
     }
+    if let Some(p) = &r.readers.problem {
+        println!("  {} {}", p.zh.message, p.zh.remedy);
+        println!("  {} {}", p.en.message, p.en.remedy);
+    }
     if let Some(e) = &r.readers.error {
         println!("  ({e})");
     }

@@ -34,7 +34,10 @@ pub struct ReadersReport {
     /// Whether the smart-card service (PC/SC) answered.
     pub service_available: bool,
     pub readers: Vec<String>,
+    /// The library's own words (technical detail).
     pub error: Option<String>,
+    /// What is wrong and what to do, for this system (e.g. Windows: the Smart Card service is not running).
+    pub problem: Option<UserError>,
 }
 
 #[derive(Clone, Debug, Serialize, specta::Type)]
@@ -75,6 +78,7 @@ pub async fn run(paths: &AppPaths) -> DoctorReport {
             service_available: false,
             readers: vec![],
             error: Some(e.to_string()),
+            problem: Some(UserError::internal(e.to_string())),
         });
     let keychain = tokio::task::spawn_blocking(keychain_report)
         .await
@@ -96,17 +100,16 @@ pub async fn run(paths: &AppPaths) -> DoctorReport {
 }
 
 fn list_readers() -> ReadersReport {
-    let ctx = match pcsc::Context::establish(pcsc::Scope::User) {
-        Ok(c) => c,
-        Err(e) => {
-            return ReadersReport {
-                service_available: false,
-                readers: vec![],
-                error: Some(e.to_string()),
-            }
-        }
-    };
-    match ctx.list_readers_owned() {
+    readers_report(
+        pcsc::Context::establish(pcsc::Scope::User).and_then(|ctx| ctx.list_readers_owned()),
+    )
+}
+
+/// The report for what PC/SC answered. A context that cannot be established, or one the service dropped,
+/// means the service is not running (Windows: the Smart Card service, which Windows starts only when a reader
+/// is plugged in; Wine's stub answers "internal error" here): say so with this system's remedy.
+fn readers_report(answer: Result<Vec<std::ffi::CString>, pcsc::Error>) -> ReadersReport {
+    match answer {
         Ok(list) => ReadersReport {
             service_available: true,
             readers: list
@@ -114,18 +117,28 @@ fn list_readers() -> ReadersReport {
                 .map(|r| r.to_string_lossy().into_owned())
                 .collect(),
             error: None,
+            problem: None,
         },
         // "No readers" is a normal state, not an error.
         Err(pcsc::Error::NoReadersAvailable) => ReadersReport {
             service_available: true,
             readers: vec![],
             error: None,
+            problem: None,
         },
-        Err(e) => ReadersReport {
-            service_available: false,
-            readers: vec![],
-            error: Some(e.to_string()),
-        },
+        Err(e) => {
+            let tag_error = if tapstand_tag::error::is_service_error(e) {
+                tapstand_tag::TagError::NoService(e.to_string())
+            } else {
+                tapstand_tag::TagError::from(e)
+            };
+            ReadersReport {
+                service_available: false,
+                readers: vec![],
+                error: Some(e.to_string()),
+                problem: Some(UserError::from(tag_error)),
+            }
+        }
     }
 }
 
@@ -141,5 +154,38 @@ fn keychain_report() -> KeychainReport {
             available: false,
             error: Some(e.to_string()),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_service_is_a_state_with_a_remedy() {
+        // Wine's winscard stub and a Windows PC whose Smart Card service is stopped.
+        for e in [
+            pcsc::Error::InternalError,
+            pcsc::Error::NoService,
+            pcsc::Error::ServiceStopped,
+        ] {
+            let r = readers_report(Err(e));
+            assert!(!r.service_available);
+            let p = r.problem.expect("a problem with a remedy");
+            assert_eq!(p.code, "tag.no_service");
+            assert_eq!(
+                p.zh,
+                tapstand_tag::error::no_service(std::env::consts::OS).zh
+            );
+            assert_eq!(r.error, Some(e.to_string()));
+        }
+        let r = readers_report(Err(pcsc::Error::NoReadersAvailable));
+        assert!(r.service_available && r.problem.is_none() && r.error.is_none());
+        let r = readers_report(Ok(vec![std::ffi::CString::new(
+            "ACS ACR1252 1S CL Reader(1)",
+        )
+        .unwrap()]));
+        assert_eq!(r.readers, ["ACS ACR1252 1S CL Reader(1)"]);
+        assert!(r.problem.is_none());
     }
 }

@@ -1,7 +1,7 @@
 //! Where Tapstand keeps its files. The same rules for the app and `tapstand-cli`, matching Tauri's
 //! `app_data_dir` / `app_log_dir` for the identifier, so both always open the same database.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
@@ -27,9 +27,19 @@ impl AppPaths {
         if let Some(dir) = std::env::var_os(DATA_DIR_ENV).filter(|v| !v.is_empty()) {
             return Ok(Self::under(PathBuf::from(dir)));
         }
-        let data_dir = dirs::data_dir()
-            .ok_or("the OS reports no application-data directory")?
+        // The local (not roaming) application-data folder: on Windows %LOCALAPPDATA%, never %APPDATA%
+        // (Roaming), which a domain's roaming profile copies to a server at every logoff and back at logon —
+        // a SQLite file there is slow to sync, can be overwritten by another PC's copy, and its -wal file may
+        // travel without it. On Linux and macOS both are the same folder.
+        let data_dir = dirs::data_local_dir()
+            .ok_or("the OS reports no local application-data directory")?
             .join(APP_IDENTIFIER);
+        let data_dir = match dirs::data_dir() {
+            Some(roaming) if cfg!(windows) => {
+                adopt_earlier_folder(&roaming.join(APP_IDENTIFIER), &data_dir)
+            }
+            _ => data_dir,
+        };
         let log_dir = if cfg!(target_os = "macos") {
             dirs::home_dir()
                 .ok_or("no home directory")?
@@ -56,6 +66,50 @@ impl AppPaths {
             data_dir: dir,
         }
     }
+}
+
+/// Earlier versions kept the database in the roaming folder (Windows `%APPDATA%\cn.tapstand.app`; their logs
+/// were already local). When that folder holds a database and the local one does not, its files are moved
+/// into the local folder: renames on the same drive, nothing copied half-way. The database, its `-wal` and
+/// `-shm` files move as one (if any of them cannot be moved, those already moved go back). If the move fails
+/// (a file open in another program, another drive), nothing changes and the earlier folder is used where it is,
+/// so the merchant's records never disappear and two databases never exist side by side; the next start
+/// tries again. `doctor` shows the folder in use. Returns that folder.
+pub fn adopt_earlier_folder(earlier: &Path, local: &Path) -> PathBuf {
+    let db = tapstand_store::DB_FILE_NAME;
+    if !earlier.join(db).is_file() || local.join(db).exists() {
+        return local.to_path_buf();
+    }
+    if std::fs::create_dir_all(local).is_err() {
+        return earlier.to_path_buf();
+    }
+    // The database last: while it has not moved, the earlier folder is still complete.
+    let set = [format!("{db}-wal"), format!("{db}-shm"), db.to_string()];
+    let mut moved: Vec<&str> = Vec::new();
+    for name in &set {
+        let from = earlier.join(name);
+        if !from.exists() {
+            continue;
+        }
+        if local.join(name).exists() || std::fs::rename(&from, local.join(name)).is_err() {
+            for back in moved.iter().rev() {
+                let _ = std::fs::rename(local.join(back), earlier.join(back));
+            }
+            return earlier.to_path_buf();
+        }
+        moved.push(name);
+    }
+    // Everything else (caches, exports) follows, best effort: the database already lives locally.
+    if let Ok(entries) = std::fs::read_dir(earlier) {
+        for entry in entries.flatten() {
+            let to = local.join(entry.file_name());
+            if !to.exists() {
+                let _ = std::fs::rename(entry.path(), to);
+            }
+        }
+    }
+    let _ = std::fs::remove_dir(earlier); // only when it is empty
+    local.to_path_buf()
 }
 
 /// The value of `--data-dir DIR` or `--data-dir=DIR` among the process arguments (other arguments are
@@ -92,5 +146,59 @@ mod tests {
         let p = AppPaths::resolve_with(Some(PathBuf::from("/data"))).unwrap();
         assert_eq!(p.db_path, PathBuf::from("/data/tapstand.db"));
         assert_eq!(p.log_dir, PathBuf::from("/data/logs"));
+    }
+
+    #[test]
+    fn an_earlier_roaming_folder_is_moved_whole_or_used_as_it_is() {
+        let t = tempfile::tempdir().unwrap();
+        let earlier = t.path().join("Roaming/cn.tapstand.app");
+        let local = t.path().join("Local/cn.tapstand.app");
+        // Nothing earlier: the local folder.
+        assert_eq!(adopt_earlier_folder(&earlier, &local), local);
+
+        // An earlier database with its WAL and a cache, and the local folder already holding logs.
+        std::fs::create_dir_all(earlier.join("cache")).unwrap();
+        std::fs::write(earlier.join("tapstand.db"), b"db").unwrap();
+        std::fs::write(earlier.join("tapstand.db-wal"), b"wal").unwrap();
+        std::fs::write(earlier.join("cache/x"), b"c").unwrap();
+        std::fs::create_dir_all(local.join("logs")).unwrap();
+        assert_eq!(adopt_earlier_folder(&earlier, &local), local);
+        assert_eq!(std::fs::read(local.join("tapstand.db")).unwrap(), b"db");
+        assert_eq!(
+            std::fs::read(local.join("tapstand.db-wal")).unwrap(),
+            b"wal"
+        );
+        assert_eq!(std::fs::read(local.join("cache/x")).unwrap(), b"c");
+        assert!(local.join("logs").is_dir());
+        assert!(!earlier.exists());
+
+        // A local database wins: an earlier one is left alone.
+        std::fs::create_dir_all(&earlier).unwrap();
+        std::fs::write(earlier.join("tapstand.db"), b"old").unwrap();
+        assert_eq!(adopt_earlier_folder(&earlier, &local), local);
+        assert_eq!(std::fs::read(local.join("tapstand.db")).unwrap(), b"db");
+        assert_eq!(std::fs::read(earlier.join("tapstand.db")).unwrap(), b"old");
+    }
+
+    #[test]
+    fn a_move_that_fails_half_way_goes_back_and_the_earlier_folder_is_used() {
+        let t = tempfile::tempdir().unwrap();
+        let earlier = t.path().join("Roaming/cn.tapstand.app");
+        let local = t.path().join("Local/cn.tapstand.app");
+        std::fs::create_dir_all(&earlier).unwrap();
+        std::fs::write(earlier.join("tapstand.db"), b"db").unwrap();
+        std::fs::write(earlier.join("tapstand.db-wal"), b"wal").unwrap();
+        // A stray -shm in the local folder blocks the set after the -wal has moved.
+        std::fs::create_dir_all(&local).unwrap();
+        std::fs::write(earlier.join("tapstand.db-shm"), b"shm").unwrap();
+        std::fs::write(local.join("tapstand.db-shm"), b"stray").unwrap();
+        assert_eq!(adopt_earlier_folder(&earlier, &local), earlier);
+        assert_eq!(
+            std::fs::read(earlier.join("tapstand.db-wal")).unwrap(),
+            b"wal"
+        );
+        assert_eq!(std::fs::read(earlier.join("tapstand.db")).unwrap(), b"db");
+        assert!(!local.join("tapstand.db-wal").exists());
+        assert!(!local.join("tapstand.db").exists());
     }
 }

@@ -71,14 +71,7 @@ impl From<TagError> for UserError {
     fn from(e: TagError) -> UserError {
         let detail = e.to_string();
         let u = match &e {
-            TagError::NoService(_) => UserError::new(
-                "tag.no_service",
-                ("读卡服务没有运行。", "请插上读卡器；Windows 会自动启动“智能卡”服务。Linux 请运行 pcscd。然后重试。"),
-                (
-                    "The smart-card service is not running.",
-                    "Plug in the reader (Windows starts the Smart Card service by itself; on Linux start pcscd), then try again.",
-                ),
-            ),
+            TagError::NoService(_) => no_service(std::env::consts::OS),
             TagError::NoReader => UserError::new(
                 "tag.no_reader",
                 ("没有找到读卡器。", "请把 USB 读卡器（如 ACR122U、ACR1252U）插到电脑上，等指示灯亮起后重试。"),
@@ -208,6 +201,40 @@ impl From<TagError> for UserError {
     }
 }
 
+/// "The smart-card service is not running", with the remedy for the system it runs on (`os` as in
+/// `std::env::consts::OS`; a parameter so every system's text is tested everywhere).
+pub fn no_service(os: &str) -> UserError {
+    match os {
+        "windows" => UserError::new(
+            "tag.no_service",
+            (
+                "Windows 的智能卡服务没有运行。",
+                "插上读卡器后它会自动启动；如果仍然不行，请按 Win+R 输入 services.msc，找到“智能卡”（Smart Card），把启动类型设为“手动”并点“启动”，然后重试。",
+            ),
+            (
+                "The Windows Smart Card service is not running.",
+                "It starts by itself when a reader is plugged in; if it still does not, press Win+R, type services.msc, open “Smart Card”, set the startup type to “Manual”, click “Start”, then try again.",
+            ),
+        ),
+        "macos" => UserError::new(
+            "tag.no_service",
+            ("macOS 的读卡服务没有响应。", "请拔下读卡器再插上；仍然不行请重启电脑，然后重试。"),
+            (
+                "The macOS smart-card service does not answer.",
+                "Unplug the reader and plug it in again; if that does not help, restart the Mac, then try again.",
+            ),
+        ),
+        _ => UserError::new(
+            "tag.no_service",
+            ("读卡服务（pcscd）没有运行。", "请运行 sudo systemctl enable --now pcscd.socket（或启动 pcscd），然后重试。"),
+            (
+                "The smart-card service (pcscd) is not running.",
+                "Run sudo systemctl enable --now pcscd.socket (or start pcscd), then try again.",
+            ),
+        ),
+    }
+}
+
 /// pcsc errors that mean "the service/context is gone: establish a new context".
 pub fn is_service_error(e: pcsc::Error) -> bool {
     matches!(
@@ -278,5 +305,25 @@ mod tests {
         assert!(u.zh.remedy.contains("再试"));
         assert!(u.en.message.contains("another Tapstand window"));
         assert!(u.en.remedy.contains("tap the tag again"));
+    }
+
+    #[test]
+    fn no_service_remedy_is_the_systems_own() {
+        let w = no_service("windows");
+        assert!(w.zh.message.contains("Windows 的智能卡服务没有运行"));
+        assert!(w
+            .zh
+            .remedy
+            .starts_with("插上读卡器后它会自动启动；如果仍然不行"));
+        assert!(w.en.remedy.contains("services.msc"));
+        assert!(no_service("linux").en.remedy.contains("pcscd"));
+        assert!(no_service("macos").en.remedy.contains("restart the Mac"));
+        let u: UserError = TagError::NoService("x".into()).into();
+        assert_eq!(u.code, "tag.no_service");
+        assert_eq!(u.zh, no_service(std::env::consts::OS).zh);
+        assert_eq!(
+            u.detail.as_deref(),
+            Some("the smart-card service (PC/SC) is not available: x")
+        );
     }
 }

@@ -72,10 +72,10 @@ export function installDemo(params: URLSearchParams): void {
       database: { path: info().db_path, exists: true, schema_version: 3, known_schema_version: 3, error: null },
       readers:
         readersParam === "down"
-          ? { service_available: false, readers: [], error: "SCardEstablishContext: the Smart Card Resource Manager is not running (0x8010001D)" }
+          ? { service_available: false, readers: [], error: "SCardEstablishContext: the Smart Card Resource Manager is not running (0x8010001D)", problem: null }
           : readersParam === "0"
-            ? { service_available: true, readers: [], error: null }
-            : { service_available: true, readers: ["ACS ACR122U PICC Interface 0"], error: null },
+            ? { service_available: true, readers: [], error: null, problem: null }
+            : { service_available: true, readers: ["ACS ACR122U PICC Interface 0"], error: null, problem: null },
       keychain:
         params.get("keychain") === "off"
           ? { backend: "Windows Credential Manager", available: false, error: "Access is denied. (os error 5)" }
