@@ -532,7 +532,6 @@ async fn write_export<W: Write>(
             }
         }
     }
-    drop(row);
     csv.flush().map_err(&io_err)?;
     Ok(n)
 }
