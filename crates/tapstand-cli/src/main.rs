@@ -65,10 +65,10 @@ pub enum Command {
     /// Device models (型号 / model_id): add, list, set-status.
     #[command(subcommand)]
     Model(records::ModelCommand),
-    /// Stores (门店): import a CSV (UTF-8 or GBK, all rows or none), list.
+    /// Stores (门店): import a CSV (UTF-8 or GBK, all rows or none), list, export a CSV.
     #[command(subcommand)]
     Store(records::ListOrImport),
-    /// Front-desk terminals (前台终端): import a CSV, list.
+    /// Front-desk terminals (前台终端): import a CSV, list, export a CSV.
     #[command(subcommand)]
     Terminal(records::ListOrImport),
 }

@@ -93,6 +93,14 @@ pub enum ListOrImport {
     /// Import a CSV (UTF-8 with or without BOM, or GBK/GB18030): every row or none.
     Import(ImportArgs),
     List(ListArgs),
+    /// Export every record (archived too) to a CSV file (UTF-8 with BOM, opens in Excel, imports back).
+    Export(ExportArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ExportArgs {
+    /// The CSV file to write (replaced only when the export is complete).
+    pub file: PathBuf,
 }
 
 #[derive(Args, Debug)]
@@ -263,6 +271,18 @@ pub async fn stores_or_terminals(
                 }
             }
         },
+        ListOrImport::Export(a) => {
+            let rows = import::export_file(db, kind, &a.file).await?;
+            if json {
+                output::json(&serde_json::json!({ "path": a.file, "rows": rows }));
+            } else {
+                println!(
+                    "已导出 {rows} 条到 {} / Exported {rows} rows to {}",
+                    a.file.display(),
+                    a.file.display()
+                );
+            }
+        }
         ListOrImport::Import(i) => {
             let bytes = std::fs::read(&i.file).map_err(|e| {
                 UserError::new(

@@ -73,7 +73,8 @@ pub struct HistoryArgs {
     /// At most this many rows (newest first).
     #[arg(long)]
     pub limit: Option<i64>,
-    /// Write the rows to this CSV file (UTF-8 with BOM, opens in Excel).
+    /// Export the matching rows (all of them unless --limit) to this CSV file instead of printing them
+    /// (UTF-8 with BOM, opens in Excel; the file is replaced only when the export is complete).
     #[arg(long)]
     pub csv: Option<PathBuf>,
 }
@@ -366,23 +367,23 @@ pub async fn history(a: HistoryArgs, core: &Core, json: bool) -> Result<(), User
     }
     f.search = a.search.clone();
     f.limit = a.limit;
+    if let Some(path) = &a.csv {
+        // The export streams every matching row (or the newest --limit) straight into the file; nothing is
+        // printed per row, so 100,000 rows do not pass through memory or the terminal.
+        let rows = tapstand_station::history::export_csv_file(db, &f, path).await?;
+        if json {
+            output::json_line(&serde_json::json!({ "path": path, "rows": rows }));
+        } else {
+            println!(
+                "已导出 {rows} 条记录到 {} / Exported {rows} rows to {}",
+                path.display(),
+                path.display()
+            );
+        }
+        return Ok(());
+    }
     let page = tapstand_station::history::page(db, &f).await?;
     let rows = page.rows;
-    if let Some(path) = &a.csv {
-        let file = std::fs::File::create(path).map_err(|e| {
-            UserError::new(
-                "cli.csv_write",
-                ("无法写入 CSV 文件。", "请检查路径和写入权限。"),
-                (
-                    "The CSV file cannot be written.",
-                    "Check the path and permissions.",
-                ),
-            )
-            .with_detail(format!("{}: {e}", path.display()))
-        })?;
-        tapstand_station::history::write_csv(&rows, std::io::BufWriter::new(file))
-            .map_err(UserError::internal)?;
-    }
     if json {
         for r in &rows {
             output::json_line(r);

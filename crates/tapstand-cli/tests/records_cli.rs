@@ -168,3 +168,79 @@ fn profiles_and_models() {
         eprintln!("SKIPPED set-secret: no OS keychain here; scripts/test.sh runs this inside a gnome-keyring session");
     }
 }
+
+/// `store export` and `history --csv` write through safe files: complete files, an old file replaced, a
+/// folder as the target refused in words (and left alone), the export importable again unchanged.
+#[test]
+fn store_export_and_history_csv_write_safe_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    let input = dir.path().join("in.csv");
+    std::fs::write(
+        &input,
+        "机构编号,门店名称,地址\n18,=总仓,-\n19,吕梁第一门店,吕梁\n",
+    )
+    .unwrap();
+    json(&cli(
+        &data,
+        &["--json", "store", "import", input.to_str().unwrap()],
+        None,
+    ));
+
+    let target = out.join("门店.csv");
+    std::fs::write(&target, "old").unwrap();
+    let r = json(&cli(
+        &data,
+        &["--json", "store", "export", target.to_str().unwrap()],
+        None,
+    ));
+    assert_eq!(r["rows"], 2);
+    let bytes = std::fs::read(&target).unwrap();
+    assert!(bytes.starts_with(b"\xEF\xBB\xBF"));
+    let text = String::from_utf8_lossy(&bytes);
+    assert!(text.contains("18,,'=总仓,'-,"), "{text}");
+    let again = json(&cli(
+        &data,
+        &[
+            "--json",
+            "store",
+            "import",
+            "--dry-run",
+            target.to_str().unwrap(),
+        ],
+        None,
+    ));
+    assert_eq!(again["unchanged_rows"], 2, "{again}");
+
+    let h = out.join("记录.csv");
+    let o = cli(
+        &data,
+        &["--json", "history", "--csv", h.to_str().unwrap()],
+        None,
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let line: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(line["rows"], 0);
+    let csv = std::fs::read_to_string(&h).unwrap();
+    assert!(csv.starts_with("\u{feff}时间,结果,UID"), "{csv}");
+
+    let folder = out.join("a-folder.csv");
+    std::fs::create_dir(&folder).unwrap();
+    let o = cli(
+        &data,
+        &["--json", "history", "--csv", folder.to_str().unwrap()],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let e: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(e["error"]["code"], "file.is_folder", "{e}");
+    assert!(folder.is_dir());
+    let mut names: Vec<_> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, vec!["a-folder.csv", "记录.csv", "门店.csv"]);
+}

@@ -1,8 +1,10 @@
 //! Files the merchant picks (a logo, a code image, a CSV): read with an error that names the file and says
-//! what to do.
+//! what to do. Files Tapstand writes go through [`SafeFile`] / [`write_file`] (temporary file, fsync,
+//! rename; see `tapstand_error::safe_file`).
 
 use std::path::Path;
 
+pub use tapstand_error::safe_file::{write_file, SafeFile};
 use tapstand_error::UserError;
 
 /// Reads an input file; `what` names it for the merchant (zh, en), e.g. ("标志图片", "logo").

@@ -6,6 +6,8 @@
 
 use serde::Serialize;
 
+pub mod safe_file;
+
 /// A message and the remedy, in one language.
 #[derive(Clone, Debug, Serialize, specta::Type, PartialEq, Eq)]
 pub struct Localized {

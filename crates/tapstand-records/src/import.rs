@@ -3,11 +3,15 @@
 //! Import is two steps: [`preview`] reads the file (UTF-8 with or without BOM, or GBK/GB18030 as Chinese
 //! Excel writes it), checks every row against the rules and the database, and writes nothing; [`commit`]
 //! writes all rows in one transaction, and refuses while any row has an error. Export writes UTF-8 with a
-//! BOM, which Excel opens correctly.
+//! BOM, which Excel opens correctly, through a safe file ([`export_file`]); cells that a spreadsheet would
+//! run as a formula get a leading `'`, which the import takes off again (export → import round-trips).
 
 use std::collections::HashMap;
+use std::io::{self, Write};
+use std::path::Path;
 
 use serde::Serialize;
+use tapstand_error::safe_file::{self, defuse_cell, restore_cell, SafeFile};
 use tapstand_error::{FieldIssue, UserError};
 use tapstand_store::records::{StoreInput, TerminalInput, Upsert};
 use tapstand_store::Db;
@@ -216,6 +220,7 @@ pub async fn preview(db: &Db, kind: RecordKind, bytes: &[u8]) -> Result<ImportPr
             keys.iter()
                 .position(|k| *k == Some(key))
                 .and_then(|i| record.get(i))
+                .map(restore_cell)
                 .unwrap_or("")
                 .to_string()
         };
@@ -459,18 +464,53 @@ pub async fn commit(db: &Db, kind: RecordKind, bytes: &[u8]) -> Result<ImportRes
     Ok(result)
 }
 
-/// The records as CSV (UTF-8 with BOM, Chinese headers): what Excel and a later import both read.
+/// The records as CSV (UTF-8 with BOM, Chinese headers): what Excel and a later import both read. Cells
+/// that a spreadsheet would run as a formula get a leading `'` ([`defuse_cell`]); the import takes it
+/// off again ([`restore_cell`]), so export → import gives back the same records.
 pub async fn export(db: &Db, kind: RecordKind) -> Result<Vec<u8>, UserError> {
-    let mut w = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
-    let io = |e: csv::Error| UserError::internal(e);
+    let mut out = Vec::new();
+    write_export(db, kind, &mut out, UserError::internal).await?;
+    Ok(out)
+}
+
+/// [`export`] into the file `path` through a [`SafeFile`] (the app's 导出 and `tapstand-cli store export`):
+/// an old file is replaced only by a complete new one; a failure says why. Returns the number of rows.
+pub async fn export_file(db: &Db, kind: RecordKind, path: &Path) -> Result<u64, UserError> {
+    let mut f = SafeFile::create(path)?;
+    let target = path.to_path_buf();
+    let n = write_export(db, kind, &mut f, |e| {
+        safe_file::io_error(&target, safe_file::Step::Write, &e)
+    })
+    .await?;
+    f.commit()?;
+    tracing::info!(?kind, rows = n, path = %path.display(), "records exported");
+    Ok(n)
+}
+
+/// Writes the export into `w`; `io_err` words a write error. The records are read with one query each
+/// (10,000 stores are a few MB), then written row by row straight into `w`.
+async fn write_export<W: Write>(
+    db: &Db,
+    kind: RecordKind,
+    w: &mut W,
+    io_err: impl Fn(io::Error) -> UserError,
+) -> Result<u64, UserError> {
+    w.write_all(b"\xEF\xBB\xBF").map_err(&io_err)?;
+    let mut csv = csv::Writer::from_writer(w);
+    let err = |e: csv::Error| match e.into_kind() {
+        csv::ErrorKind::Io(e) => io_err(e),
+        other => UserError::internal(format!("{other:?}")),
+    };
+    let mut n = 0u64;
+    let mut row =
+        |cells: [&str; 5]| csv.write_record(cells.map(defuse_cell).iter().map(|c| c.as_bytes()));
     match kind {
         RecordKind::Stores => {
-            w.write_record(["机构编号", "组织/公司", "门店名称", "地址", "已归档"])
-                .map_err(io)?;
+            row(["机构编号", "组织/公司", "门店名称", "地址", "已归档"]).map_err(err)?;
             for s in db.list_stores("", true).await? {
                 let archived = if s.archived_at.is_some() { "是" } else { "" };
-                w.write_record([&s.org_code, &s.company, &s.name, &s.address, archived])
-                    .map_err(io)?;
+                row([&s.org_code, &s.company, &s.name, &s.address, archived]).map_err(err)?;
+                n += 1;
             }
         }
         RecordKind::Terminals => {
@@ -480,19 +520,18 @@ pub async fn export(db: &Db, kind: RecordKind) -> Result<Vec<u8>, UserError> {
                 .into_iter()
                 .map(|s| (s.id, s.org_code))
                 .collect();
-            w.write_record(["机器号", "终端号", "机构编号", "备注", "已归档"])
-                .map_err(io)?;
+            row(["机器号", "终端号", "机构编号", "备注", "已归档"]).map_err(err)?;
             for t in db.list_terminals("", true).await? {
                 let org = t
                     .store_id
                     .and_then(|id| stores.get(&id).cloned())
                     .unwrap_or_default();
                 let archived = if t.archived_at.is_some() { "是" } else { "" };
-                w.write_record([&t.machine_no, &t.terminal_no, &org, &t.note, archived])
-                    .map_err(io)?;
+                row([&t.machine_no, &t.terminal_no, &org, &t.note, archived]).map_err(err)?;
+                n += 1;
             }
         }
     }
-    w.into_inner()
-        .map_err(|e| UserError::internal(e.to_string()))
+    csv.flush().map_err(&io_err)?;
+    Ok(n)
 }

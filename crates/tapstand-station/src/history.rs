@@ -1,12 +1,17 @@
 //! The station's history (记录) for the app and the CLI: filtered pages with totals
-//! ([`tapstand_store::station::HistoryFilter`] → [`page`]) and the CSV export ([`write_csv`]).
+//! ([`tapstand_store::station::HistoryFilter`] → [`page`]) and the CSV export ([`export_csv_file`],
+//! streamed from SQLite into a safe file).
 //!
 //! The CSV is made for Excel on a Chinese Windows: UTF-8 with a BOM (Excel then reads Chinese correctly),
 //! CRLF line ends, RFC 4180 quoting, times as `yyyy-mm-dd hh:mm:ss` China time, results in words. Cells
 //! that a spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`, tab or carriage return)
-//! get a leading `'` (CSV injection: operator names and error texts are free text).
+//! get a leading `'` (CSV injection: operator names and error texts are free text); so does a cell that
+//! already starts with `'`.
 
 use std::io::{self, Write};
+use std::path::Path;
+
+use tapstand_error::safe_file::{self, SafeFile};
 
 use tapstand_error::UserError;
 use tapstand_store::station::{HistoryFilter, HistoryPage, StationAttempt};
@@ -60,17 +65,14 @@ pub fn china_time(ms: i64) -> String {
     )
 }
 
-/// One CSV cell: formula-looking text defused with a leading `'`, then quoted when needed.
+/// One CSV cell: formula-looking text defused with a leading `'`
+/// ([`tapstand_error::safe_file::defuse_cell`], shared by every CSV writer), then quoted when needed.
 pub fn csv_cell(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{s}")
-    } else {
-        s.to_string()
-    };
+    let s = tapstand_error::safe_file::defuse_cell(s);
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
-        s
+        s.into_owned()
     }
 }
 
@@ -102,12 +104,22 @@ fn write_line<W: Write>(w: &mut W, cells: &[impl AsRef<str>]) -> io::Result<()> 
     w.write_all(b"\r\n")
 }
 
+/// The start of the file: the BOM (so Excel reads the Chinese) and the header line.
+pub fn write_csv_header<W: Write>(w: &mut W) -> io::Result<()> {
+    w.write_all("\u{feff}".as_bytes())?;
+    write_line(w, &CSV_HEADER)
+}
+
+/// One attempt as one CSV line.
+pub fn write_csv_row<W: Write>(w: &mut W, r: &StationAttempt) -> io::Result<()> {
+    write_line(w, &row_cells(r))
+}
+
 /// Writes `rows` as CSV (BOM, header, one line per attempt).
 pub fn write_csv<W: Write>(rows: &[StationAttempt], mut w: W) -> io::Result<()> {
-    w.write_all("\u{feff}".as_bytes())?;
-    write_line(&mut w, &CSV_HEADER)?;
+    write_csv_header(&mut w)?;
     for r in rows {
-        write_line(&mut w, &row_cells(r))?;
+        write_csv_row(&mut w, r)?;
     }
     w.flush()
 }
@@ -117,25 +129,57 @@ pub async fn page(db: &Db, filter: &HistoryFilter) -> Result<HistoryPage, UserEr
     Ok(db.station_history_page(filter).await?)
 }
 
-/// Every attempt matching `filter` (its `limit` and `offset` are ignored) as CSV bytes.
-pub async fn export_csv(db: &Db, filter: &HistoryFilter) -> Result<Vec<u8>, UserError> {
-    Ok(export_csv_counted(db, filter).await?.0)
-}
-
-/// [`export_csv`] with the number of data rows written (cells may hold line breaks: count rows, not lines).
-pub async fn export_csv_counted(
+/// Streams every attempt matching `filter` (all of them unless `filter.limit` is set; `offset` is
+/// ignored) as CSV into `w`, row by row as SQLite reads them; `io_err` words a write error. Returns the
+/// number of data rows (cells may hold line breaks: count rows, not lines).
+pub async fn write_csv_from_db<W: Write>(
     db: &Db,
     filter: &HistoryFilter,
-) -> Result<(Vec<u8>, usize), UserError> {
+    w: &mut W,
+    io_err: impl Fn(io::Error) -> UserError,
+) -> Result<u64, UserError> {
     let all = HistoryFilter {
-        limit: Some(i64::MAX),
         offset: None,
         ..filter.clone()
     };
-    let rows = db.station_history(&all).await?;
-    let mut out = Vec::with_capacity(256 + rows.len() * 200);
-    write_csv(&rows, &mut out).map_err(UserError::internal)?;
-    Ok((out, rows.len()))
+    write_csv_header(w).map_err(&io_err)?;
+    let n = db
+        .station_history_for_each(&all, |r| write_csv_row(w, &r).map_err(&io_err))
+        .await?;
+    w.flush().map_err(&io_err)?;
+    Ok(n)
+}
+
+/// The export of 记录 → 导出 CSV and `tapstand-cli history --csv`: every attempt matching `filter` (all
+/// unless `filter.limit` is set) streamed into `path` through a [`SafeFile`]: the file appears complete
+/// or not at all (an old file stays as it was), and a failure says why (disk full, no permission, open in
+/// Excel). Returns the number of rows written.
+pub async fn export_csv_file(
+    db: &Db,
+    filter: &HistoryFilter,
+    path: &Path,
+) -> Result<u64, UserError> {
+    let mut f = SafeFile::create(path)?;
+    let target = path.to_path_buf();
+    let n = write_csv_from_db(db, filter, &mut f, |e| {
+        safe_file::io_error(&target, safe_file::Step::Write, &e)
+    })
+    .await?;
+    f.commit()?;
+    tracing::info!(rows = n, path = %path.display(), "history exported");
+    Ok(n)
+}
+
+/// Every attempt matching `filter` (its `limit` and `offset` are ignored) as CSV bytes (for tests and
+/// small exports; files go through [`export_csv_file`]).
+pub async fn export_csv(db: &Db, filter: &HistoryFilter) -> Result<Vec<u8>, UserError> {
+    let all = HistoryFilter {
+        limit: None,
+        ..filter.clone()
+    };
+    let mut out = Vec::new();
+    write_csv_from_db(db, &all, &mut out, UserError::internal).await?;
+    Ok(out)
 }
 
 #[cfg(test)]

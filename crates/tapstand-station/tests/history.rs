@@ -223,3 +223,67 @@ async fn filters_paging_totals_and_csv() {
         .any(|l| l.contains("标签被移开了，写入没有完成。")));
     assert!(lines[1].starts_with("2026-11-2"), "{}", lines[1]);
 }
+
+/// The file export streams from SQLite into a safe file: the same bytes as the in-memory export, the
+/// row count, `--limit` respected, an old file replaced, a folder as the target refused with words.
+#[tokio::test]
+async fn export_csv_file_streams_into_a_safe_file() {
+    use tapstand_station::history::export_csv_file;
+    let dir = tempfile::tempdir().unwrap();
+    let db = Db::open(&dir.path().join("tapstand.db")).await.unwrap();
+    // More rows than SQLite's row channel holds (sqlx: 50), so the stream really is read in parts.
+    for i in 0..1_234i64 {
+        let store = if i % 2 == 0 { Some(1) } else { Some(2) };
+        db.station_insert_attempt(&attempt(i, DAY + i * 1000, store, None, "written"))
+            .await
+            .unwrap();
+    }
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    let target = out.join("记录.csv");
+    std::fs::write(&target, "old file").unwrap();
+    let f = HistoryFilter {
+        store_id: Some(1),
+        offset: Some(3), // ignored by the export
+        ..Default::default()
+    };
+    let n = export_csv_file(&db, &f, &target).await.unwrap();
+    assert_eq!(n, 617);
+    let on_disk = std::fs::read(&target).unwrap();
+    assert_eq!(on_disk, export_csv(&db, &f).await.unwrap());
+    let text = String::from_utf8(on_disk[3..].to_vec()).unwrap();
+    let lines: Vec<&str> = text.split("\r\n").filter(|l| !l.is_empty()).collect();
+    assert_eq!(lines.len(), 1 + 617);
+    assert!(
+        lines[1].starts_with("2026-11-20 00:20:32"),
+        "newest first: {}",
+        lines[1]
+    );
+    // --limit: the newest N.
+    let n = export_csv_file(
+        &db,
+        &HistoryFilter {
+            limit: Some(10),
+            ..Default::default()
+        },
+        &target,
+    )
+    .await
+    .unwrap();
+    assert_eq!(n, 10);
+    let names: Vec<_> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, vec!["记录.csv"], "no temporary file left");
+
+    let folder = out.join("a-folder.csv");
+    std::fs::create_dir(&folder).unwrap();
+    let e = export_csv_file(&db, &f, &folder).await.unwrap_err();
+    assert_eq!(e.code, "file.is_folder");
+    let e = export_csv_file(&db, &f, &dir.path().join("missing/x.csv"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, "file.folder_missing");
+    assert!(e.zh.remedy.contains("重新选择"));
+}

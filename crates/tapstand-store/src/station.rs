@@ -374,17 +374,12 @@ impl Db {
     }
 }
 
-async fn history_rows(
-    conn: &mut sqlx::SqliteConnection,
-    f: &HistoryFilter,
-) -> Result<Vec<StationAttempt>, StoreError> {
-    let limit = f.limit.unwrap_or(10_000);
-    let offset = f.offset.unwrap_or(0).max(0);
-    let result = f.result_filter();
-    let search = f.search_pattern();
-    Ok(sqlx::query_as!(
-        StationAttempt,
-        r#"SELECT id AS "id!", started_at, uid, chip, model_id, sn, openlink, target, target_label,
+/// The history query (one text for the page and the export, so both read the same rows in the same order).
+macro_rules! history_query {
+    ($f:expr, $result:expr, $search:expr, $limit:expr, $offset:expr) => {
+        sqlx::query_as!(
+            StationAttempt,
+            r#"SELECT id AS "id!", started_at, uid, chip, model_id, sn, openlink, target, target_label,
                   store_id, terminal_id, path, query, reader, operator, result, scheme_source,
                   error_code, error_zh, locked AS "locked: bool", read_ms, scheme_ms, write_ms, record_ms,
                   total_ms, apdus
@@ -402,16 +397,58 @@ async fn history_rows(
                   OR operator LIKE ?7 ESCAPE '\')
            ORDER BY started_at DESC, id DESC
            LIMIT ?8 OFFSET ?9"#,
-        f.store_id,
-        f.terminal_id,
-        f.since_ms,
-        f.until_ms,
-        result,
-        f.uid,
-        search,
-        limit,
-        offset
-    )
-    .fetch_all(&mut *conn)
-    .await?)
+            $f.store_id,
+            $f.terminal_id,
+            $f.since_ms,
+            $f.until_ms,
+            $result,
+            $f.uid,
+            $search,
+            $limit,
+            $offset
+        )
+    };
+}
+
+impl Db {
+    /// Every attempt matching `f` (newest first; `f.limit` rows at most, all when `None`), handed to `each`
+    /// one at a time as SQLite reads them: the export's memory does not grow with the history. One
+    /// statement, so one consistent snapshot. Returns how many rows were handed over; stops at the first
+    /// error `each` returns.
+    pub async fn station_history_for_each<E, F>(
+        &self,
+        f: &HistoryFilter,
+        mut each: F,
+    ) -> Result<u64, E>
+    where
+        E: From<StoreError>,
+        F: FnMut(StationAttempt) -> Result<(), E>,
+    {
+        use futures_util::TryStreamExt;
+        let limit = f.limit.unwrap_or(i64::MAX);
+        let offset = f.offset.unwrap_or(0).max(0);
+        let result = f.result_filter();
+        let search = f.search_pattern();
+        let mut conn = self.pool().acquire().await.map_err(StoreError::from)?;
+        let mut rows = history_query!(f, result, search, limit, offset).fetch(&mut *conn);
+        let mut n = 0u64;
+        while let Some(row) = rows.try_next().await.map_err(StoreError::from)? {
+            each(row)?;
+            n += 1;
+        }
+        Ok(n)
+    }
+}
+
+async fn history_rows(
+    conn: &mut sqlx::SqliteConnection,
+    f: &HistoryFilter,
+) -> Result<Vec<StationAttempt>, StoreError> {
+    let limit = f.limit.unwrap_or(10_000);
+    let offset = f.offset.unwrap_or(0).max(0);
+    let result = f.result_filter();
+    let search = f.search_pattern();
+    Ok(history_query!(f, result, search, limit, offset)
+        .fetch_all(&mut *conn)
+        .await?)
 }

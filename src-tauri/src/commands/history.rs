@@ -36,31 +36,22 @@ pub async fn history_export_csv(
     filter: HistoryFilter,
     path: String,
 ) -> Result<CsvExport, UserError> {
-    let (bytes, rows) =
-        tapstand_station::history::export_csv_counted(&state.core()?.db, &filter).await?;
-    let rows = rows as u32;
-    let target = std::path::PathBuf::from(&path);
-    // Write next to the target, then rename: a half-written file never replaces a good one.
-    let tmp = target.with_extension("csv.part");
-    tokio::fs::write(&tmp, &bytes)
-        .await
-        .and(tokio::fs::rename(&tmp, &target).await)
-        .map_err(|e| {
-            let _ = std::fs::remove_file(&tmp);
-            UserError::new(
-                "history.export_failed",
-                (
-                    &format!("记录没能保存到 {path}。"),
-                    "请换一个文件夹（例如“文档”或桌面）再导出；如果文件正在 Excel 里打开，先关掉它。",
-                ),
-                (
-                    &format!("The history could not be saved to {path}."),
-                    "Choose another folder (Documents or the desktop); if the file is open in Excel, close it first.",
-                ),
-            )
-            .with_detail(e.to_string())
-        })?;
-    Ok(CsvExport { path, rows })
+    // Streamed from the database into a safe file: an old file is replaced only by a complete new one,
+    // and a failure says why (disk full, no permission, open in Excel).
+    let all = HistoryFilter {
+        limit: None,
+        ..filter
+    };
+    let rows = tapstand_station::history::export_csv_file(
+        &state.core()?.db,
+        &all,
+        std::path::Path::new(&path),
+    )
+    .await?;
+    Ok(CsvExport {
+        path,
+        rows: u32::try_from(rows).unwrap_or(u32::MAX),
+    })
 }
 
 /// Reads the tag on the reader (waiting up to `wait_ms` for one) and says what it is. With a profile (or

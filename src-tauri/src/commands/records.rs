@@ -244,19 +244,8 @@ pub async fn export_records(
     kind: RecordKind,
     path: String,
 ) -> Result<(), UserError> {
-    let bytes = tapstand_records::import::export(&state.core()?.db, kind).await?;
-    std::fs::write(&path, bytes).map_err(|e| {
-        UserError::new(
-            "export.write",
-            (
-                "无法写入导出文件。",
-                "请换一个文件夹（例如“文档”）再导出，或关闭正在打开这个文件的 Excel。",
-            ),
-            (
-                "The export file cannot be written.",
-                "Choose another folder (e.g. Documents), or close Excel if it has the file open.",
-            ),
-        )
-        .with_detail(format!("{path}: {e}"))
-    })
+    // Through a safe file: an old file is replaced only by a complete new one, and a failure says why.
+    tapstand_records::import::export_file(&state.core()?.db, kind, std::path::Path::new(&path))
+        .await?;
+    Ok(())
 }
