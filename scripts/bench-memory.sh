@@ -7,6 +7,8 @@
 #   history-csv [ROWS]   `tapstand-cli history --csv` of ROWS (default 100,000) station attempts.
 #                        Target: peak RSS <= 300 MB. BEFORE_CLI=/path/to/an/older/tapstand-cli also measures
 #                        that binary (with --limit ROWS, which older builds need to export every row).
+#   pdf [N]              `tapstand-cli export-pdf --all` of N stores (default 10,000) into one PDF and into one
+#                        PDF per store (scripts/lib/bench-memory-pdf.sh). Target: peak RSS <= 300 MB each.
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 cd "$ROOT"
@@ -103,7 +105,7 @@ case_history_csv() {
 }
 
 cases=("$@")
-[ ${#cases[@]} -gt 0 ] || cases=(history-csv)
+[ ${#cases[@]} -gt 0 ] || cases=(history-csv pdf)
 i=0
 while [ $i -lt ${#cases[@]} ]; do
   c=${cases[$i]}
@@ -112,7 +114,12 @@ while [ $i -lt ${#cases[@]} ]; do
       arg=""
       if [ $((i + 1)) -lt ${#cases[@]} ] && [[ ${cases[$((i + 1))]} =~ ^[0-9]+$ ]]; then arg=${cases[$((i + 1))]}; i=$((i + 1)); fi
       case_history_csv $arg ;;
-    *) die "unknown case $c (history-csv)" ;;
+    pdf)
+      arg=""
+      if [ $((i + 1)) -lt ${#cases[@]} ] && [[ ${cases[$((i + 1))]} =~ ^[0-9]+$ ]]; then arg=${cases[$((i + 1))]}; i=$((i + 1)); fi
+      step "PDF export: ${arg:-10000} stores"
+      "$ROOT/scripts/lib/bench-memory-pdf.sh" $arg ;;
+    *) die "unknown case $c (history-csv, pdf)" ;;
   esac
   i=$((i + 1))
 done

@@ -7,10 +7,10 @@ use std::path::PathBuf;
 
 use clap::Args;
 use tapstand_core::files::read_input;
-use tapstand_core::{lookup, Core, UserError};
+use tapstand_core::{lookup, Core, StandSource, UserError};
 use tapstand_print::{
     Cmyk, ExportRequest, ExportTarget, ImageColor, Orientation, PageSize, SharedAssets, Sides,
-    StandContent, StandDesign, SvgOptions,
+    StandContent, StandDesign, StoreSource, SvgOptions,
 };
 
 use crate::output;
@@ -130,12 +130,13 @@ fn design(a: &ExportPdfArgs) -> StandDesign {
     }
 }
 
-/// The stores' contents: every code from the cache, the missing ones fetched (unless --offline).
-async fn store_contents(
+/// The stores: every code in the cache (the missing ones fetched unless --offline), read one store at a time
+/// while the PDF is written.
+async fn store_source(
     a: &ExportPdfArgs,
     core: &Core,
     json: bool,
-) -> Result<Vec<StandContent>, UserError> {
+) -> Result<StandSource, UserError> {
     let profile = lookup::profile_or_only(&core.db, a.profile.as_deref()).await?;
     let stores = tapstand_materials::resolve_stores(&core.db, &a.store, a.all).await?;
     let materials = core
@@ -149,7 +150,11 @@ async fn store_contents(
             ControlFlow::Continue(())
         })
         .await?;
-    Ok(materials.contents)
+    Ok(StandSource::new(
+        core.db.clone(),
+        profile,
+        materials.targets,
+    ))
 }
 
 pub async fn export_pdf(a: ExportPdfArgs, core: &Core, json: bool) -> Result<(), UserError> {
@@ -160,16 +165,17 @@ pub async fn export_pdf(a: ExportPdfArgs, core: &Core, json: bool) -> Result<(),
             None => None,
         },
     };
-    let stores = match &a.code_image {
-        Some(code_image) => vec![StandContent {
+    let stores: Box<dyn StoreSource> = match &a.code_image {
+        Some(code_image) => Box::new(vec![StandContent {
             id: a.store_id.clone(),
             store_name: a.store_name.clone().filter(|n| !n.is_empty()),
             code_image: read_input(code_image, ("小程序码", "code image"))?,
-        }],
-        None => store_contents(&a, core, json).await?,
+        }]),
+        None => Box::new(store_source(&a, core, json).await?),
     };
     if let Some(svg_path) = &a.preview_svg {
-        let prev = tapstand_print::preview(&design, &assets, &stores[0], SvgOptions::default())?;
+        let first = tokio::task::block_in_place(|| stores.load(0))?;
+        let prev = tapstand_print::preview(&design, &assets, &first, SvgOptions::default())?;
         std::fs::write(svg_path, &prev.pages[0]).map_err(|source| {
             tapstand_print::PrintError::Io {
                 path: svg_path.clone(),
@@ -188,7 +194,7 @@ pub async fn export_pdf(a: ExportPdfArgs, core: &Core, json: bool) -> Result<(),
             &ExportRequest {
                 design: &design,
                 assets: &assets,
-                stores: &stores,
+                stores: stores.as_ref(),
                 target,
             },
             &mut |_| ControlFlow::Continue(()),

@@ -34,7 +34,7 @@ use tapstand_wechat::{ClientConfig, Warning, WechatClient};
 
 pub use error::{Localized, UserError};
 pub use inspect::CheckWith;
-pub use materials::Materials;
+pub use materials::{Materials, StandSource};
 pub use paths::AppPaths;
 pub use station::StationSetup;
 pub use tapstand_records::lookup;

@@ -7,7 +7,9 @@
 //!   2. the cached `getwxacodeunlimit` image for the profile's page/env_version at width 1280,
 //!   3. otherwise fetched with `getwxacodeunlimit` ([`CodePlan::fetch_missing`]) and put into the cache with
 //!      its parameters, so the next export (and every preview) works offline;
-//! * the per-store [`StandContent`] for `tapstand_print::export`.
+//! * the per-store [`StandContent`] for `tapstand_print::export`, read from the cache one store at a time
+//!   ([`load_content`]): a plan holds no image bytes, so an export of 10,000 stores does not hold 10,000
+//!   codes in memory.
 //!
 //! A store whose code is neither cached nor fetchable (offline, no secret) is reported by name with what to do
 //! ([`missing_codes_error`]); nothing is written in that case.
@@ -362,11 +364,10 @@ fn no_stores() -> UserError {
     )
 }
 
-/// One stand of an export with its code, once found.
+/// One stand of an export and where its code comes from (the image itself stays in the cache).
 #[derive(Clone, Debug)]
 pub struct Planned {
     pub target: StandTarget,
-    pub code: Option<Vec<u8>>,
     pub source: CodeStatus,
 }
 
@@ -379,31 +380,27 @@ pub struct CodePlan {
 }
 
 impl CodePlan {
-    /// Looks every target up in the cache (no network).
+    /// Looks every target up in the cache (one query, no image read, no network).
     pub async fn new(
         db: &Db,
         profile: &Profile,
         targets: Vec<StandTarget>,
     ) -> Result<CodePlan, UserError> {
-        let mut items = Vec::with_capacity(targets.len());
-        for target in targets {
-            let (code, source) = match cached_code(db, profile, &target.scene).await? {
-                Some((bytes, status)) => (Some(bytes), status),
-                None => (None, CodeStatus::Missing),
-            };
-            items.push(Planned {
+        let index = CodeIndex::load(db, profile).await?;
+        let items = targets
+            .into_iter()
+            .map(|target| Planned {
+                source: index.status(&target.scene),
                 target,
-                code,
-                source,
-            });
-        }
+            })
+            .collect();
         Ok(CodePlan { items, fetched: 0 })
     }
 
     pub fn missing(&self) -> Vec<&StandTarget> {
         self.items
             .iter()
-            .filter(|p| p.code.is_none())
+            .filter(|p| p.source == CodeStatus::Missing)
             .map(|p| &p.target)
             .collect()
     }
@@ -419,9 +416,14 @@ impl CodePlan {
     ) -> Result<(), UserError> {
         let total = self.missing().len() as u32;
         let mut done = 0;
-        for item in self.items.iter_mut().filter(|p| p.code.is_none()) {
-            let bytes = fetch_code(db, client, profile, &item.target).await?;
-            item.code = Some(bytes);
+        for item in self
+            .items
+            .iter_mut()
+            .filter(|p| p.source == CodeStatus::Missing)
+        {
+            // Cached by fetch_code; read again when its page is drawn.
+            fetch_code(db, client, profile, &item.target).await?;
+            item.source = CodeStatus::Cached;
             self.fetched += 1;
             done += 1;
             if progress(done, total, &item.target).is_break() {
@@ -431,22 +433,32 @@ impl CodePlan {
         Ok(())
     }
 
-    /// The stands for the print engine; fails (naming the stores) while a code is missing.
-    pub fn into_contents(self, offline: bool) -> Result<Vec<StandContent>, UserError> {
+    /// The stands to print, once every code is at hand; fails (naming the stores) while a code is missing.
+    /// Their contents come from [`load_content`], one at a time.
+    pub fn into_targets(self, offline: bool) -> Result<Vec<StandTarget>, UserError> {
         let missing = self.missing();
         if !missing.is_empty() {
             return Err(missing_codes_error(&missing, offline));
         }
-        Ok(self
-            .items
-            .into_iter()
-            .map(|p| StandContent {
-                id: p.target.label,
-                store_name: Some(p.target.name),
-                code_image: p.code.unwrap_or_default(),
-            })
-            .collect())
+        Ok(self.items.into_iter().map(|p| p.target).collect())
     }
+}
+
+/// One stand's content for the print engine, its code read from the cache now (imported first, then fetched).
+/// A code that is gone since the plan was made (the cache was cleared) is reported like a missing one.
+pub async fn load_content(
+    db: &Db,
+    profile: &Profile,
+    target: &StandTarget,
+) -> Result<StandContent, UserError> {
+    let Some((code_image, _)) = cached_code(db, profile, &target.scene).await? else {
+        return Err(missing_codes_error(&[target], true));
+    };
+    Ok(StandContent {
+        id: target.label.clone(),
+        store_name: Some(target.name.clone()),
+        code_image,
+    })
 }
 
 pub fn cancelled() -> UserError {

@@ -102,7 +102,10 @@ async fn fetched_once_then_cached_and_offline() {
     let calls = fake.calls(FE::GetWxaCodeUnlimit);
     assert_eq!(calls.len(), 2);
     assert!(calls.iter().all(|c| c.errcode == Some(0)), "{calls:?}");
-    let contents = plan.into_contents(false).unwrap();
+    let planned = plan.into_targets(false).unwrap();
+    // The plan holds no image: each store's content is read from the cache when asked for.
+    let first = load_content(&db, &profile, &planned[0]).await.unwrap();
+    let contents = [first];
     assert_eq!(contents[0].id, "18");
     assert_eq!(contents[0].store_name.as_deref(), Some("南昌公司红谷滩店"));
     assert!(contents[0].code_image.starts_with(&[0xFF, 0xD8, 0xFF]));
@@ -120,7 +123,7 @@ async fn fetched_once_then_cached_and_offline() {
         .await
         .unwrap();
     assert!(plan.missing().is_empty());
-    assert_eq!(plan.into_contents(false).unwrap().len(), 2);
+    assert_eq!(plan.into_targets(false).unwrap().len(), 2);
     assert_eq!(fake.calls(FE::GetWxaCodeUnlimit).len(), 2);
 
     // Offline: WeChat gone. Cached stores still work; a store never fetched fails and names itself.
@@ -148,7 +151,7 @@ async fn fetched_once_then_cached_and_offline() {
     assert!(err.en.message.contains("30"), "{}", err.en.message);
     // Without any client the same store is reported as missing.
     let plan = CodePlan::new(&db, &profile, targets(&more)).await.unwrap();
-    let err = plan.into_contents(true).unwrap_err();
+    let err = plan.into_targets(true).unwrap_err();
     assert_eq!(err.code, "print.code_missing");
 }
 

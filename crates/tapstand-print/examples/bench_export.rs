@@ -55,7 +55,12 @@ fn main() {
                     code_image: std::fs::read(f).unwrap(),
                 })
                 .collect();
-            let report = export(
+            // BENCH_CHUNK_STORES: stores per chunk of the one-PDF export (default DEFAULT_CHUNK_STORES).
+            let chunk = std::env::var("BENCH_CHUNK_STORES")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(DEFAULT_CHUNK_STORES);
+            let report = export_chunked(
                 &ExportRequest {
                     design: &StandDesign::default(),
                     assets: &SharedAssets::default(),
@@ -66,6 +71,7 @@ fn main() {
                         ExportTarget::OnePdf(PathBuf::from(&args[2]))
                     },
                 },
+                chunk,
                 &mut |_| ControlFlow::Continue(()),
             )
             .unwrap();

@@ -99,6 +99,10 @@ pub enum PrintError {
     Pdf(String),
     #[error("cancelled")]
     Cancelled,
+    /// A store's content could not be loaded (e.g. its code is no longer in the cache): the loader's own
+    /// error, which names the store and says what to do; passed through unchanged.
+    #[error("{}", .0.en.message)]
+    Source(Box<UserError>),
 }
 
 impl PrintError {
@@ -113,6 +117,13 @@ impl PrintError {
 
 impl From<PrintError> for UserError {
     fn from(e: PrintError) -> UserError {
+        let e = match e {
+            PrintError::Source(u) => return *u,
+            PrintError::Store { source, .. } if matches!(*source, PrintError::Source(_)) => {
+                return (*source).into()
+            }
+            e => e,
+        };
         let detail = e.to_string();
         let (prefix_zh, prefix_en) = match &e {
             PrintError::Store {
@@ -236,7 +247,9 @@ impl From<PrintError> for UserError {
                 "Export cancelled; no partial file was left.".into(),
                 "Export again when you are ready.".into(),
             ),
-            PrintError::Store { .. } => unreachable!("root() unwraps stores"),
+            PrintError::Store { .. } | PrintError::Source(_) => {
+                unreachable!("root() unwraps stores; a loader's error is returned above")
+            }
         };
         UserError::new(
             code,

@@ -3,8 +3,15 @@
 //! Every store is checked first (image readable, resolution, texts fit, glyphs present), so an export either
 //! starts with everything known to be printable or stops before writing anything. Files are written to a
 //! temporary name and renamed, so a failed or cancelled export never leaves a half-written PDF.
+//!
+//! Memory stays bounded whatever the number of stores: the stores come from a [`StoreSource`] that loads one
+//! store's content (its code image) when it is needed and drops it once its pages are drawn; the check pass
+//! probes each image and keeps only the warnings; one PDF for many stores is written chunk by chunk
+//! (`crate::stream`) instead of being held as one document.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::io::{BufWriter, Write};
 use std::ops::ControlFlow;
 use std::path::{Path as FsPath, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -17,7 +24,9 @@ use crate::layout::{layout_page, PageInput, PageLayout};
 use crate::model::*;
 use crate::pdf::{PdfBuilder, PdfMeta};
 use crate::raster::{self, ImageInfo, PrintImage};
+use crate::stream::{PdfStreamWriter, DEFAULT_CHUNK_STORES};
 use crate::svg::{self, SvgImages, SvgOptions};
+use printpdf::XObjectId;
 
 /// Where an export goes.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -28,12 +37,61 @@ pub enum ExportTarget {
     FilePerStore(PathBuf),
 }
 
+/// The stores of an export, in order, loaded one at a time: [`StoreSource::load`] is called once per store
+/// while checking and once while drawing (from worker threads), and the content is dropped after use. A
+/// `Vec<StandContent>` or a slice is one (nothing is loaded: they are borrowed); the app and the CLI load each
+/// store's code from the materials cache on disk.
+pub trait StoreSource: Sync {
+    fn len(&self) -> usize;
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// Store `i`'s content. An error should name the store (e.g. [`PrintError::Source`]).
+    fn load(&self, i: usize) -> Result<Cow<'_, StandContent>, PrintError>;
+}
+
+impl StoreSource for [StandContent] {
+    fn len(&self) -> usize {
+        <[StandContent]>::len(self)
+    }
+    fn load(&self, i: usize) -> Result<Cow<'_, StandContent>, PrintError> {
+        Ok(Cow::Borrowed(&self[i]))
+    }
+}
+
+impl StoreSource for &[StandContent] {
+    fn len(&self) -> usize {
+        <[StandContent]>::len(self)
+    }
+    fn load(&self, i: usize) -> Result<Cow<'_, StandContent>, PrintError> {
+        Ok(Cow::Borrowed(&self[i]))
+    }
+}
+
+impl StoreSource for Vec<StandContent> {
+    fn len(&self) -> usize {
+        self.as_slice().len()
+    }
+    fn load(&self, i: usize) -> Result<Cow<'_, StandContent>, PrintError> {
+        Ok(Cow::Borrowed(&self[i]))
+    }
+}
+
+impl<const N: usize> StoreSource for [StandContent; N] {
+    fn len(&self) -> usize {
+        N
+    }
+    fn load(&self, i: usize) -> Result<Cow<'_, StandContent>, PrintError> {
+        Ok(Cow::Borrowed(&self[i]))
+    }
+}
+
 /// Everything an export needs.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct ExportRequest<'a> {
     pub design: &'a StandDesign,
     pub assets: &'a SharedAssets,
-    pub stores: &'a [StandContent],
+    pub stores: &'a dyn StoreSource,
     pub target: ExportTarget,
 }
 
@@ -97,7 +155,7 @@ fn sides(design: &StandDesign) -> &'static [Side] {
 
 fn in_store(store: &StandContent, e: PrintError) -> PrintError {
     match e {
-        PrintError::Store { .. } | PrintError::Cancelled => e,
+        PrintError::Store { .. } | PrintError::Cancelled | PrintError::Source(_) => e,
         e => PrintError::Store {
             store_id: store.id.clone(),
             store_name: store.store_name.clone().unwrap_or_default(),
@@ -130,15 +188,17 @@ fn layouts(
 }
 
 struct Checked {
-    layouts: Vec<Vec<PageLayout>>,
     warnings: Vec<PrintWarning>,
     min_ppi: f64,
+    logo: Option<ImageInfo>,
 }
 
+/// Checks every store (loading each, probing its image, laying its pages out, then dropping it): what can
+/// stop an export is found before anything is written.
 fn check_all(
     design: &StandDesign,
     assets: &SharedAssets,
-    stores: &[StandContent],
+    stores: &dyn StoreSource,
     progress: &mut dyn FnMut(ExportProgress) -> ControlFlow<()>,
 ) -> Result<Checked, PrintError> {
     design.validate()?;
@@ -150,15 +210,16 @@ fn check_all(
         None => None,
     };
     let mut out = Checked {
-        layouts: Vec::with_capacity(stores.len()),
         warnings: Vec::new(),
         min_ppi: f64::INFINITY,
+        logo,
     };
     let total = stores.len() as u32;
-    for (i, store) in stores.iter().enumerate() {
+    for i in 0..stores.len() {
+        let store = stores.load(i)?;
         let code =
-            raster::probe(&store.code_image, ImageRole::Code).map_err(|e| in_store(store, e))?;
-        let pages = layouts(design, store, code, logo).map_err(|e| in_store(store, e))?;
+            raster::probe(&store.code_image, ImageRole::Code).map_err(|e| in_store(&store, e))?;
+        let pages = layouts(design, &store, code, logo).map_err(|e| in_store(&store, e))?;
         if let Some(first) = pages.first() {
             out.min_ppi = out.min_ppi.min(first.code_ppi);
             for w in &first.warnings {
@@ -167,7 +228,6 @@ fn check_all(
                 }
             }
         }
-        out.layouts.push(pages);
         if progress(ExportProgress {
             phase: ExportPhase::Checking,
             done: i as u32 + 1,
@@ -238,19 +298,20 @@ pub fn render_pdf(
     assets: &SharedAssets,
     store: &StandContent,
 ) -> Result<(Vec<u8>, Vec<PrintWarning>), PrintError> {
-    let checked = check_all(design, assets, std::slice::from_ref(store), &mut |_| {
-        ControlFlow::Continue(())
-    })?;
+    let one = std::slice::from_ref(store);
+    let checked = check_all(design, assets, &one, &mut |_| ControlFlow::Continue(()))?;
     let logo = prepare_logo(design, assets)?;
     let code = raster::prepare(&store.code_image, ImageRole::Code, design.image_color)
         .map_err(|e| in_store(store, e))?;
+    let info = raster::probe(&store.code_image, ImageRole::Code)?;
+    let pages = layouts(design, store, info, checked.logo).map_err(|e| in_store(store, e))?;
     let mut b = PdfBuilder::new(design.outline_text);
     let logo_id = logo.map(|l| b.add_image(l));
     let code_id = b.add_image(code);
-    for page in &checked.layouts[0] {
+    for page in &pages {
         b.add_page(page, &code_id, logo_id.as_ref());
     }
-    let bytes = b.finish(&meta(design, std::slice::from_ref(store)))?;
+    let bytes = b.finish(&meta(design, 1, Some(store)))?;
     Ok((bytes, checked.warnings))
 }
 
@@ -268,7 +329,8 @@ fn prepare_logo(
     }
 }
 
-fn meta(design: &StandDesign, stores: &[StandContent]) -> PdfMeta {
+/// `first` = the store, when there is only one.
+fn meta(design: &StandDesign, count: usize, first: Option<&StandContent>) -> PdfMeta {
     let (s, l) = design.size.sides_mm();
     let what = format!(
         "{} {} {}×{} mm{}",
@@ -281,15 +343,15 @@ fn meta(design: &StandDesign, stores: &[StandContent]) -> PdfMeta {
             Sides::Double => " 双面",
         }
     );
-    let title = match stores {
-        [one] => format!(
+    let title = match (count, first) {
+        (1, Some(one)) => format!(
             "碰一碰立牌 · {} · {what}",
             one.store_name
                 .as_deref()
                 .filter(|n| !n.trim().is_empty())
                 .unwrap_or(&one.id)
         ),
-        many => format!("碰一碰立牌 · {} 家门店 · {what}", many.len()),
+        (many, _) => format!("碰一碰立牌 · {many} 家门店 · {what}"),
     };
     PdfMeta {
         title,
@@ -304,12 +366,23 @@ fn meta(design: &StandDesign, stores: &[StandContent]) -> PdfMeta {
     }
 }
 
-/// Prepares the stores' code images on worker threads, delivering them in order to `sink`.
-fn prepare_codes(
+/// One store, ready to draw: its pages laid out and its code image converted for print (the source bytes are
+/// already dropped).
+struct Prepared {
+    id: String,
+    name: String,
+    pages: Vec<PageLayout>,
+    code: PrintImage,
+}
+
+/// Loads and prepares the stores on worker threads, delivering them in order to `sink`. At most a few stores
+/// are in flight at once (a bounded channel), so memory does not grow with the number of stores.
+fn prepare_stores(
     design: &StandDesign,
-    stores: &[StandContent],
+    stores: &dyn StoreSource,
+    logo: Option<ImageInfo>,
     cancel: &AtomicBool,
-    sink: &mut dyn FnMut(usize, PrintImage) -> Result<(), PrintError>,
+    sink: &mut dyn FnMut(usize, Prepared) -> Result<(), PrintError>,
 ) -> Result<(), PrintError> {
     let workers = std::thread::available_parallelism()
         .map(|n| n.get())
@@ -318,11 +391,27 @@ fn prepare_codes(
         .min(stores.len());
     let next = AtomicUsize::new(0);
     // Bounded so workers never run far ahead of the writer (memory stays flat).
-    let (tx, rx) = mpsc::sync_channel::<(usize, Result<PrintImage, PrintError>)>(workers * 2);
+    let (tx, rx) = mpsc::sync_channel::<(usize, Result<Prepared, PrintError>)>(workers * 2);
+    let prepare = |i: usize| -> Result<Prepared, PrintError> {
+        let store = stores.load(i)?;
+        let inner = || -> Result<Prepared, PrintError> {
+            let info = raster::probe(&store.code_image, ImageRole::Code)?;
+            let pages = layouts(design, &store, info, logo)?;
+            let code = raster::prepare(&store.code_image, ImageRole::Code, design.image_color)?;
+            Ok(Prepared {
+                id: store.id.clone(),
+                name: store.store_name.clone().unwrap_or_default(),
+                pages,
+                code,
+            })
+        };
+        inner().map_err(|e| in_store(&store, e))
+    };
     std::thread::scope(|scope| {
         for _ in 0..workers {
             let tx = tx.clone();
             let next = &next;
+            let prepare = &prepare;
             scope.spawn(move || loop {
                 if cancel.load(Ordering::Relaxed) {
                     break;
@@ -331,10 +420,7 @@ fn prepare_codes(
                 if i >= stores.len() {
                     break;
                 }
-                let store = &stores[i];
-                let r = raster::prepare(&store.code_image, ImageRole::Code, design.image_color)
-                    .map_err(|e| in_store(store, e));
-                if tx.send((i, r)).is_err() {
+                if tx.send((i, prepare(i))).is_err() {
                     break;
                 }
             });
@@ -346,7 +432,7 @@ fn prepare_codes(
         for (i, r) in rx.iter() {
             pending.insert(i, r);
             while let Some(r) = pending.remove(&expect) {
-                let step = r.and_then(|img| sink(expect, img));
+                let step = r.and_then(|p| sink(expect, p));
                 if let Err(e) = step {
                     cancel.store(true, Ordering::Relaxed);
                     result = Err(e);
@@ -362,6 +448,66 @@ fn prepare_codes(
         drop(rx);
         result
     })
+}
+
+/// A file being written under a temporary name in its folder (`.NAME.part`): renamed to `path` by
+/// [`PartFile::commit`], removed if dropped before (failure, cancel), so an old file of that name stays
+/// untouched until the new one is complete.
+struct PartFile {
+    path: PathBuf,
+    tmp: PathBuf,
+    file: Option<BufWriter<std::fs::File>>,
+}
+
+impl PartFile {
+    fn create(path: &FsPath) -> Result<PartFile, PrintError> {
+        let file_name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let tmp = path.with_file_name(format!(".{file_name}.part"));
+        let file = std::fs::File::create(&tmp).map_err(|source| PrintError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Ok(PartFile {
+            path: path.to_path_buf(),
+            tmp,
+            file: Some(BufWriter::with_capacity(1 << 20, file)),
+        })
+    }
+
+    fn io(&self, source: std::io::Error) -> PrintError {
+        PrintError::Io {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    fn commit(mut self) -> Result<(), PrintError> {
+        let file = self.file.take().expect("not committed yet");
+        let file = file.into_inner().map_err(|e| self.io(e.into_error()))?;
+        file.sync_all().map_err(|e| self.io(e))?;
+        drop(file);
+        std::fs::rename(&self.tmp, &self.path).map_err(|e| self.io(e))
+    }
+}
+
+impl Write for PartFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.file.as_mut().expect("not committed").write(buf)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file.as_mut().expect("not committed").flush()
+    }
+}
+
+impl Drop for PartFile {
+    fn drop(&mut self) {
+        if self.file.take().is_some() {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
 }
 
 fn write_atomic(path: &FsPath, bytes: &[u8]) -> Result<(), PrintError> {
@@ -423,12 +569,24 @@ pub fn export(
     req: &ExportRequest,
     progress: &mut dyn FnMut(ExportProgress) -> ControlFlow<()>,
 ) -> Result<ExportReport, PrintError> {
+    export_chunked(req, DEFAULT_CHUNK_STORES, progress)
+}
+
+/// [`export`], drawing one PDF for many stores in chunks of `chunk_stores` stores (each chunk is appended to
+/// the file as soon as it is drawn; see `crate::stream`).
+pub fn export_chunked(
+    req: &ExportRequest,
+    chunk_stores: usize,
+    progress: &mut dyn FnMut(ExportProgress) -> ControlFlow<()>,
+) -> Result<ExportReport, PrintError> {
     let design = req.design;
+    let chunk_stores = chunk_stores.max(1);
     let t0 = std::time::Instant::now();
     let checked = check_all(design, req.assets, req.stores, progress)?;
     let t_checked = t0.elapsed();
     let logo = prepare_logo(design, req.assets)?;
-    let total = req.stores.len() as u32;
+    let n = req.stores.len();
+    let total = n as u32;
     let cancel = AtomicBool::new(false);
     let mut files = Vec::new();
     let mut pages_total = 0u32;
@@ -448,34 +606,52 @@ pub fn export(
     };
     match &req.target {
         ExportTarget::OnePdf(path) => {
-            let mut b = PdfBuilder::new(design.outline_text);
-            let logo_id = logo.map(|l| b.add_image(l));
-            prepare_codes(design, req.stores, &cancel, &mut |i, img| {
-                let code_id = b.add_image(img);
-                for page in &checked.layouts[i] {
+            let part = PartFile::create(path)?;
+            let mut w = PdfStreamWriter::new(part, path)?;
+            let mut chunk: Option<(PdfBuilder, Option<XObjectId>)> = None;
+            let mut store_ids = Vec::with_capacity(n);
+            let mut first: Option<StandContent> = None;
+            prepare_stores(design, req.stores, checked.logo, &cancel, &mut |i, p| {
+                let (b, logo_id) = chunk.get_or_insert_with(|| {
+                    let mut b = PdfBuilder::new(design.outline_text);
+                    let logo_id = logo.clone().map(|l| b.add_image(l));
+                    (b, logo_id)
+                });
+                let code_id = b.add_image(p.code);
+                for page in &p.pages {
                     b.add_page(page, &code_id, logo_id.as_ref());
                 }
-                tick(i + 1, ExportPhase::Rendering, &req.stores[i].id)
+                if first.is_none() {
+                    first = Some(StandContent {
+                        id: p.id.clone(),
+                        store_name: Some(p.name.clone()).filter(|s| !s.is_empty()),
+                        code_image: Vec::new(),
+                    });
+                }
+                store_ids.push(p.id.clone());
+                tick(i + 1, ExportPhase::Rendering, &p.id)?;
+                if (i + 1) % chunk_stores == 0 || i + 1 == n {
+                    let (b, _) = chunk.take().expect("a chunk is open");
+                    w.append(b)?;
+                }
+                Ok(())
             })?;
-            tick(req.stores.len(), ExportPhase::Writing, "")?;
-            let t_render = t0.elapsed();
-            pages_total = b.page_count() as u32;
-            let bytes = b.finish(&meta(design, req.stores))?;
-            let t_finish = t0.elapsed();
-            write_atomic(path, &bytes)?;
+            tick(n, ExportPhase::Writing, "")?;
+            pages_total = w.page_count() as u32;
+            let (part, size_bytes) = w.finish(&meta(design, n, first.as_ref()))?;
+            part.commit()?;
             tracing::debug!(
                 check_ms = t_checked.as_millis() as u64,
-                images_pages_ms = (t_render - t_checked).as_millis() as u64,
-                pdf_ms = (t_finish - t_render).as_millis() as u64,
-                write_ms = (t0.elapsed() - t_finish).as_millis() as u64,
-                stores = req.stores.len(),
+                total_ms = t0.elapsed().as_millis() as u64,
+                stores = n,
+                chunk_stores,
                 "export into one PDF"
             );
             files.push(ExportedFile {
                 path: path.display().to_string(),
-                store_ids: req.stores.iter().map(|s| s.id.clone()).collect(),
+                store_ids,
                 pages: pages_total,
-                size_bytes: bytes.len().min(u32::MAX as usize) as u32,
+                size_bytes: size_bytes.min(u32::MAX as u64) as u32,
             });
         }
         ExportTarget::FilePerStore(dir) => {
@@ -484,25 +660,29 @@ pub fn export(
                 source,
             })?;
             let mut used_names: Vec<String> = Vec::new();
-            prepare_codes(design, req.stores, &cancel, &mut |i, img| {
-                let store = &req.stores[i];
+            prepare_stores(design, req.stores, checked.logo, &cancel, &mut |i, p| {
+                let store = StandContent {
+                    id: p.id.clone(),
+                    store_name: Some(p.name.clone()).filter(|s| !s.is_empty()),
+                    code_image: Vec::new(),
+                };
                 let mut b = PdfBuilder::new(design.outline_text);
                 let logo_id = logo.clone().map(|l| b.add_image(l));
-                let code_id = b.add_image(img);
-                for page in &checked.layouts[i] {
+                let code_id = b.add_image(p.code);
+                for page in &p.pages {
                     b.add_page(page, &code_id, logo_id.as_ref());
                 }
                 let pages = b.page_count() as u32;
-                let bytes = b.finish(&meta(design, std::slice::from_ref(store)))?;
-                let mut name = store_file_name(design, store);
+                let bytes = b.finish(&meta(design, 1, Some(&store)))?;
+                let mut name = store_file_name(design, &store);
                 let mut k = 2;
                 while used_names.contains(&name) {
-                    name = store_file_name(design, store).replace(".pdf", &format!("-{k}.pdf"));
+                    name = store_file_name(design, &store).replace(".pdf", &format!("-{k}.pdf"));
                     k += 1;
                 }
                 used_names.push(name.clone());
                 let path = dir.join(&name);
-                write_atomic(&path, &bytes).map_err(|e| in_store(store, e))?;
+                write_atomic(&path, &bytes).map_err(|e| in_store(&store, e))?;
                 pages_total += pages;
                 files.push(ExportedFile {
                     path: path.display().to_string(),
@@ -514,7 +694,7 @@ pub fn export(
             })?;
         }
     }
-    tick(req.stores.len(), ExportPhase::Done, "")?;
+    tick(n, ExportPhase::Done, "")?;
     Ok(ExportReport {
         files,
         stores: total,

@@ -22,13 +22,15 @@ pub mod model;
 pub mod pdf;
 pub mod raster;
 pub mod scene;
+mod stream;
 pub mod svg;
 pub mod text;
 
 pub use error::PrintError;
 pub use export::{
-    export, preview, render_pdf, store_file_name, ExportPhase, ExportProgress, ExportReport,
-    ExportRequest, ExportTarget, ExportedFile, StandPreview,
+    export, export_chunked, preview, render_pdf, store_file_name, ExportPhase, ExportProgress,
+    ExportReport, ExportRequest, ExportTarget, ExportedFile, StandPreview, StoreSource,
 };
 pub use model::*;
+pub use stream::DEFAULT_CHUNK_STORES;
 pub use svg::SvgOptions;

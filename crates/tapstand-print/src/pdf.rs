@@ -237,11 +237,26 @@ impl PdfBuilder {
     }
 
     /// Serializes the document, fixes boxes, resources and metadata, and returns the file's bytes.
-    pub fn finish(mut self, meta: &PdfMeta) -> Result<Vec<u8>, PrintError> {
+    pub fn finish(self, meta: &PdfMeta) -> Result<Vec<u8>, PrintError> {
+        let mut lo = self.into_lopdf()?;
+        set_info(&mut lo, meta);
+        lo.prune_objects();
+        lo.compress();
+        let mut out = Vec::new();
+        lo.save_to(&mut out)
+            .map_err(|e| PrintError::Pdf(e.to_string()))?;
+        Ok(out)
+    }
+
+    /// The document as lopdf objects with every page fixed (boxes, own resources) and version 1.4, but
+    /// without the Info dictionary (see [`set_info`]) and not yet pruned or compressed: what [`finish`]
+    /// saves, and what the streaming writer (`crate::stream`) appends chunk by chunk.
+    ///
+    /// [`finish`]: PdfBuilder::finish
+    pub(crate) fn into_lopdf(mut self) -> Result<lopdf::Document, PrintError> {
         let now = printpdf::date::DateTime::now();
         {
             let info = &mut self.doc.metadata.info;
-            info.document_title = meta.title.clone();
             info.creation_date = now;
             info.modification_date = now;
             info.metadata_date = now;
@@ -272,12 +287,8 @@ impl PdfBuilder {
         {
             tracing::warn!(msg = %w.msg, "printpdf");
         }
-        fix_document(&mut lo, &page_info, meta)?;
-        lo.compress();
-        let mut out = Vec::new();
-        lo.save_to(&mut out)
-            .map_err(|e| PrintError::Pdf(e.to_string()))?;
-        Ok(out)
+        fix_pages(&mut lo, &page_info)?;
+        Ok(lo)
     }
 }
 
@@ -439,10 +450,9 @@ fn pdf_date(t: time::OffsetDateTime) -> Object {
     ))
 }
 
-fn fix_document(
+fn fix_pages(
     lo: &mut lopdf::Document,
     page_info: &[(f64, f64, Vec<String>)],
-    meta: &PdfMeta,
 ) -> Result<(), PrintError> {
     let err = |e: lopdf::Error| PrintError::Pdf(e.to_string());
     let pages: Vec<lopdf::ObjectId> = lo.get_pages().values().copied().collect();
@@ -513,7 +523,13 @@ fn fix_document(
         }
     }
 
-    // Info dictionary.
+    // BleedBox/TrimBox and CID fonts need no more than PDF 1.4; printpdf always writes 1.3.
+    lo.version = "1.4".into();
+    Ok(())
+}
+
+/// The Info dictionary of a Tapstand PDF (title, subject, keywords, creator, producer, real dates).
+pub(crate) fn info_dict(meta: &PdfMeta) -> Dictionary {
     let now = time::OffsetDateTime::now_utc();
     let mut info = Dictionary::new();
     info.set("Title", pdf_text(&meta.title));
@@ -536,10 +552,14 @@ fn fix_document(
     info.set("CreationDate", pdf_date(now));
     info.set("ModDate", pdf_date(now));
     info.set("Trapped", Object::Name(b"False".to_vec()));
-    let info_id = lo.add_object(Object::Dictionary(info));
+    info
+}
+
+/// Replaces printpdf's Info dictionary (1970 dates, an empty `GTS_PDFXVersion`) with [`info_dict`].
+fn set_info(lo: &mut lopdf::Document, meta: &PdfMeta) {
+    if let Ok(old) = lo.trailer.get(b"Info").and_then(|o| o.as_reference()) {
+        lo.objects.remove(&old);
+    }
+    let info_id = lo.add_object(Object::Dictionary(info_dict(meta)));
     lo.trailer.set("Info", Object::Reference(info_id));
-    // BleedBox/TrimBox and CID fonts need no more than PDF 1.4; printpdf always writes 1.3.
-    lo.version = "1.4".into();
-    lo.prune_objects();
-    Ok(())
 }

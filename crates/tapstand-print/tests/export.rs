@@ -451,3 +451,210 @@ fn text_and_code_print_on_the_black_plate_only() {
         .collect();
     assert!(v[0] > 0.0 && v[2] > 0.0, "{out}");
 }
+
+/// Stores handed out one at a time, like the app's cache reader; `fail_on` = (store, which load) fails.
+struct Counted {
+    stores: Vec<StandContent>,
+    loads: Vec<std::sync::atomic::AtomicUsize>,
+    fail_on: Option<(usize, usize)>,
+}
+
+impl Counted {
+    fn new(stores: Vec<StandContent>, fail_on: Option<(usize, usize)>) -> Counted {
+        let loads = (0..stores.len())
+            .map(|_| std::sync::atomic::AtomicUsize::new(0))
+            .collect();
+        Counted {
+            stores,
+            loads,
+            fail_on,
+        }
+    }
+}
+
+impl StoreSource for Counted {
+    fn len(&self) -> usize {
+        self.stores.len()
+    }
+    fn load(&self, i: usize) -> Result<std::borrow::Cow<'_, StandContent>, PrintError> {
+        let k = self.loads[i].fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+        if self.fail_on == Some((i, k)) {
+            return Err(PrintError::Source(Box::new(UserError::new(
+                "print.code_missing",
+                ("门店的小程序码不见了。", "请重新获取。"),
+                ("The store's code is gone.", "Fetch it again."),
+            ))));
+        }
+        // An owned copy, as a loader reading from disk hands out.
+        Ok(std::borrow::Cow::Owned(self.stores[i].clone()))
+    }
+}
+
+fn page_png(pdf: &Path, page: u32, stem: &Path) -> image::GrayImage {
+    let p = page.to_string();
+    run(
+        "pdftoppm",
+        &[
+            "-r",
+            "50",
+            "-png",
+            "-singlefile",
+            "-f",
+            &p,
+            "-l",
+            &p,
+            pdf.to_str().unwrap(),
+            stem.to_str().unwrap(),
+        ],
+    );
+    image::open(stem.with_extension("png")).unwrap().to_luma8()
+}
+
+#[test]
+fn one_pdf_in_chunks_is_one_valid_document() {
+    let dir = artifacts().join("chunked");
+    std::fs::create_dir_all(&dir).unwrap();
+    let names = [
+        "南昌公司 红谷滩店",
+        "吕梁分公司 吕梁第一门店",
+        "潍坊二 鲁888888",
+        "秦皇岛 秦皇岛一号库",
+        "九江公司 浔阳店",
+        "喆玥堃 旗舰店",
+        "沈阳 太原街店",
+    ];
+    let stores: Vec<StandContent> = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            store(
+                &format!("{}", 40 + i),
+                Some(n),
+                code_png(1280, i % 2 == 0, 100 + i as u32),
+            )
+        })
+        .collect();
+    let design = StandDesign {
+        show_store_name: true,
+        ..StandDesign::default()
+    };
+    let assets = SharedAssets {
+        logo: Some(logo_png()),
+    };
+    let source = Counted::new(stores.clone(), None);
+    let out = dir.join("seven-in-chunks-of-three.pdf");
+    let _ = std::fs::remove_file(&out);
+    let report = export_chunked(
+        &ExportRequest {
+            design: &design,
+            assets: &assets,
+            stores: &source,
+            target: ExportTarget::OnePdf(out.clone()),
+        },
+        3,
+        &mut |_| ControlFlow::Continue(()),
+    )
+    .unwrap();
+    // Each store loaded once to check it and once to draw it, never kept.
+    for l in &source.loads {
+        assert_eq!(l.load(std::sync::atomic::Ordering::SeqCst), 2);
+    }
+    assert_eq!(report.pages, 7);
+    assert_eq!(report.files[0].store_ids.len(), 7);
+    assert_eq!(
+        report.files[0].size_bytes as u64,
+        std::fs::metadata(&out).unwrap().len()
+    );
+    let p = out.to_str().unwrap();
+    let qpdf = run("qpdf", &["--check", p]);
+    assert!(
+        qpdf.contains("No syntax or stream encoding errors found"),
+        "{qpdf}"
+    );
+    let info = run("pdfinfo", &[p]);
+    assert!(info.contains("Pages:           7"), "{info}");
+    assert!(
+        info.lines()
+            .any(|l| l.starts_with("PDF version:") && l.trim_end().ends_with(" 1.4")),
+        "{info}"
+    );
+    assert!(info.contains("7 家门店"), "{info}");
+    assert!(info.contains("碰一碰立牌工作台"), "{info}");
+    // The names in order, across the chunk boundaries.
+    let text = pdftotext(&out);
+    let pos: Vec<usize> = names
+        .iter()
+        .map(|n| {
+            text.find(n)
+                .unwrap_or_else(|| panic!("{n} missing:\n{text}"))
+        })
+        .collect();
+    assert!(pos.windows(2).all(|w| w[0] < w[1]), "{pos:?}");
+    // Every page: the code and the logo, and only those (its own resources).
+    let images = run("pdfimages", &["-list", p]);
+    let mut per_page = [0u32; 7];
+    for row in images.lines().skip(2) {
+        let page: usize = row.split_whitespace().next().unwrap().parse().unwrap();
+        per_page[page - 1] += 1;
+    }
+    assert_eq!(per_page, [2; 7], "{images}");
+    // Boxes on every page, as a single document has them.
+    let (single, _) = render_pdf(&design, &assets, &stores[0]).unwrap();
+    let single_pdf = dir.join("store-40-alone.pdf");
+    std::fs::write(&single_pdf, &single).unwrap();
+    let want = boxes(&single_pdf, 1);
+    assert!((want["TrimBox"][2] - want["TrimBox"][0] - 148.0 * MM_PT).abs() < 0.05);
+    for page in 1..=7 {
+        assert_eq!(boxes(&out, page), want, "page {page}");
+    }
+    // Fonts embedded (one subset per chunk and weight).
+    let fonts = run("pdffonts", &[p]);
+    for row in fonts.lines().skip(2) {
+        assert!(row.contains(" yes yes "), "{fonts}");
+    }
+    // Pages from the first, middle and last chunk look exactly as each store's own PDF.
+    for (page, i) in [(1u32, 0usize), (4, 3), (7, 6)] {
+        let (alone, _) = render_pdf(&design, &assets, &stores[i]).unwrap();
+        let alone_pdf = dir.join(format!("store-{i}-alone.pdf"));
+        std::fs::write(&alone_pdf, &alone).unwrap();
+        let a = page_png(&out, page, &dir.join(format!("chunked-p{page}")));
+        let b = page_png(&alone_pdf, 1, &dir.join(format!("alone-{i}")));
+        assert_eq!(a.dimensions(), b.dimensions());
+        assert!(a == b, "page {page} differs from store {i} exported alone");
+    }
+}
+
+#[test]
+fn a_store_that_fails_while_drawing_leaves_the_old_file_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let stores: Vec<StandContent> = (0..7)
+        .map(|i| store(&format!("{}", 60 + i), None, code_png(1280, false, i)))
+        .collect();
+    let out = dir.path().join("stands.pdf");
+    std::fs::write(&out, b"the previous export").unwrap();
+    // Store 5 checks fine, then cannot be read when its page is drawn (after two chunks were written).
+    let source = Counted::new(stores, Some((5, 2)));
+    let err = export_chunked(
+        &ExportRequest {
+            design: &StandDesign::default(),
+            assets: &SharedAssets::default(),
+            stores: &source,
+            target: ExportTarget::OnePdf(out.clone()),
+        },
+        2,
+        &mut |_| ControlFlow::Continue(()),
+    )
+    .unwrap_err();
+    let user: UserError = err.into();
+    assert_eq!(user.code, "print.code_missing");
+    assert_eq!(std::fs::read(&out).unwrap(), b"the previous export");
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        names,
+        vec!["stands.pdf".to_string()],
+        "left behind: {names:?}"
+    );
+}

@@ -360,7 +360,8 @@ pub async fn print_export(
         })
         .await?;
     let fetched = materials.fetched;
-    let stores = materials.contents;
+    // Each store's code is read from the cache when its page is drawn, never all at once.
+    let stores = tapstand_core::StandSource::new(core.db.clone(), profile, materials.targets);
     let target = if per_store {
         ExportTarget::FilePerStore(PathBuf::from(&path))
     } else {
