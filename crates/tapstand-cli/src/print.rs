@@ -176,11 +176,8 @@ pub async fn export_pdf(a: ExportPdfArgs, core: &Core, json: bool) -> Result<(),
     if let Some(svg_path) = &a.preview_svg {
         let first = tokio::task::block_in_place(|| stores.load(0))?;
         let prev = tapstand_print::preview(&design, &assets, &first, SvgOptions::default())?;
-        std::fs::write(svg_path, &prev.pages[0]).map_err(|source| {
-            tapstand_print::PrintError::Io {
-                path: svg_path.clone(),
-                source,
-            }
+        tapstand_core::files::write_file(svg_path, |f| {
+            std::io::Write::write_all(f, prev.pages[0].as_bytes())
         })?;
     }
     let target = if a.per_store {

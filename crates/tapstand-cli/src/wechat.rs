@@ -282,20 +282,8 @@ pub async fn wxacode(a: WxacodeArgs, core: &Core, json: bool) -> Result<(), User
     };
     warnings.extend(req.validate()?);
     let img = client.get_wxacode_unlimit(&req).await?;
-    std::fs::write(&a.out, &img.bytes).map_err(|e| {
-        UserError::new(
-            "file.write",
-            (
-                &format!("无法写入文件 {}。", a.out.display()),
-                "请确认文件夹存在且可写，文件没有被其他程序占用。",
-            ),
-            (
-                &format!("Cannot write {}.", a.out.display()),
-                "Check the folder exists and is writable, and no other program holds the file.",
-            ),
-        )
-        .with_detail(e)
-    })?;
+    // Written like every other export: a temporary file in the folder, renamed when complete.
+    tapstand_core::files::write_file(&a.out, |f| std::io::Write::write_all(f, &img.bytes))?;
     print_warnings(json, &warnings);
     if json {
         output::json(&serde_json::json!({

@@ -124,6 +124,15 @@ impl From<PrintError> for UserError {
             }
             e => e,
         };
+        // A file that could not be written says why in words (disk full, no permission, open in a PDF viewer,
+        // folder gone, read-only disk), as every other export does; the old file is untouched.
+        if let PrintError::Io { path, source } = e.root() {
+            return tapstand_error::safe_file::io_error(
+                path,
+                tapstand_error::safe_file::Step::Write,
+                source,
+            );
+        }
         let detail = e.to_string();
         let (prefix_zh, prefix_en) = match &e {
             PrintError::Store {
@@ -226,13 +235,6 @@ impl From<PrintError> for UserError {
                 "No store is selected.".into(),
                 "Select at least one store, then export.".into(),
             ),
-            PrintError::Io { path, .. } => (
-                "print.io",
-                format!("无法写入文件 {}。", path.display()),
-                "请确认文件夹存在且可写、磁盘有空间，并且该文件没有在其他程序（如 PDF 阅读器）中打开。".into(),
-                format!("Cannot write {}.", path.display()),
-                "Check that the folder exists and is writable, the disk has space, and the file is not open in another program (such as a PDF viewer).".into(),
-            ),
             PrintError::Pdf(_) => (
                 "print.pdf",
                 "生成 PDF 时出错，没有写出文件。".into(),
@@ -247,8 +249,8 @@ impl From<PrintError> for UserError {
                 "Export cancelled; no partial file was left.".into(),
                 "Export again when you are ready.".into(),
             ),
-            PrintError::Store { .. } | PrintError::Source(_) => {
-                unreachable!("root() unwraps stores; a loader's error is returned above")
+            PrintError::Store { .. } | PrintError::Source(_) | PrintError::Io { .. } => {
+                unreachable!("root() unwraps stores; a loader's and a file's errors are returned above")
             }
         };
         UserError::new(
@@ -257,5 +259,22 @@ impl From<PrintError> for UserError {
             (&format!("{prefix_en}{en}"), &en_fix),
         )
         .with_detail(detail)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A PDF that cannot be written says why, in the words every export uses.
+    #[test]
+    fn a_file_error_says_why() {
+        let e = PrintError::Io {
+            path: PathBuf::from("/tmp/x/门店.pdf"),
+            source: std::io::Error::from(std::io::ErrorKind::PermissionDenied),
+        };
+        let u: UserError = e.into();
+        assert_eq!(u.code, "file.no_permission", "{u:?}");
+        assert!(u.zh.message.contains("门店.pdf"), "{}", u.zh.message);
     }
 }
