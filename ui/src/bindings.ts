@@ -736,7 +736,8 @@ export type StationEvent = { event: "waiting_for_tag" } | { event: "tag_detected
 { event: "remove_tag" } | { event: "reader_unplugged" } | { event: "reader_back" } | 
 /**
  *  The readers are in a state the station cannot work with (tags on several readers, several tags in
- *  one field, a reader error): what to do. Cleared by the next `WaitingForTag` or `TagDetected`.
+ *  one field, a reader error, the card held by another window or program): what to do. Cleared by the
+ *  next `WaitingForTag` or `TagDetected`.
  */
 { event: "problem"; error: UserError };
 
