@@ -32,6 +32,7 @@ use serde::Serialize;
 use tapstand_error::UserError;
 use tapstand_store::station::StationAttempt;
 use tapstand_store::{now_ms, Db};
+use tapstand_tag::apdu::hex_compact;
 use tapstand_tag::error::no_service;
 use tapstand_tag::ndef::wechat::wechat_message;
 use tapstand_tag::{quirks_for, PcscApi, TagError, TagSession, Transport, WriteOptions};
@@ -642,7 +643,7 @@ impl Station {
                     if outcome.result == TapResult::NeedsConfirmation {
                         if let Some(d) = decisions {
                             d.clear();
-                            let here = Seen::after_tap(pcsc, &info);
+                            let here = Seen::after_tap(pcsc, &info, &outcome.attempt.uid);
                             if self.await_decision(pcsc, &here, &outcome.attempt.uid, d, stop) {
                                 match self.tap(pcsc, &info.name, true, stop) {
                                     Tap::Done(o) => outcome = *o,
@@ -660,7 +661,7 @@ impl Station {
                         break;
                     }
                     // The tag just processed, to tell it staying from another one taking its place.
-                    let here = Seen::after_tap(pcsc, &info);
+                    let here = Seen::after_tap(pcsc, &info, &outcome.attempt.uid);
                     self.wait_removed(pcsc, &here, stop);
                     announced = false;
                 }
@@ -784,15 +785,23 @@ impl Station {
 struct Seen {
     reader: String,
     event_count: u32,
-    uid: Option<Vec<u8>>,
+    uid: Option<String>,
 }
 
 impl Seen {
-    fn after_tap<P: PcscApi>(pcsc: &mut P, info: &tapstand_tag::ReaderInfo) -> Seen {
+    /// `uid`: the UID the tap read (upper-case hex, as recorded). Without one (the read failed), the UID
+    /// on the reader now. The tap's own UID is the baseline because a quick swap can land between the end
+    /// of the tap and any later look.
+    fn after_tap<P: PcscApi>(pcsc: &mut P, info: &tapstand_tag::ReaderInfo, uid: &str) -> Seen {
+        let uid = if uid.is_empty() {
+            pcsc.card_uid(&info.name).ok().map(|u| hex_compact(&u))
+        } else {
+            Some(uid.to_ascii_uppercase())
+        };
         Seen {
             reader: info.name.clone(),
             event_count: info.event_count,
-            uid: pcsc.card_uid(&info.name).ok(),
+            uid,
         }
     }
 
@@ -813,7 +822,7 @@ impl Seen {
         }
         match (&self.uid, check_uid) {
             (Some(uid), true) => match pcsc.card_uid(&self.reader) {
-                Ok(now) => &now == uid,
+                Ok(now) => &hex_compact(&now) == uid,
                 // Held by another program, a bad exchange…: the presence decides (next look).
                 Err(_) => true,
             },
