@@ -32,8 +32,10 @@ use serde::Serialize;
 use tapstand_error::UserError;
 use tapstand_store::station::StationAttempt;
 use tapstand_store::{now_ms, Db};
+use tapstand_tag::apdu::hex_compact;
+use tapstand_tag::error::no_service;
 use tapstand_tag::ndef::wechat::wechat_message;
-use tapstand_tag::{quirks_for, Pcsc, TagError, TagSession, Transport, WriteOptions};
+use tapstand_tag::{quirks_for, PcscApi, TagError, TagSession, Transport, WriteOptions};
 use tapstand_wechat::{SchemeRequest, SchemeService, SchemeSource};
 
 pub use target::{resolve_target, TagLink, Target, TargetChoice};
@@ -582,9 +584,9 @@ impl Station {
 
     /// Continuous mode: wait for a tag, process it, wait for it to leave; until `stop` is set or `max`
     /// tags have been processed. The reader may be unplugged and replugged meanwhile.
-    pub fn run(
+    pub fn run<P: PcscApi>(
         &self,
-        pcsc: &mut Pcsc,
+        pcsc: &mut P,
         reader: Option<&str>,
         stop: &AtomicBool,
         max: Option<u32>,
@@ -595,9 +597,11 @@ impl Station {
     /// [`Station::run`] with a place for the merchant's answers: a tag that holds another scheme stays
     /// "waiting for confirmation" until an answer for its UID arrives in `decisions` (overwrite: the same
     /// tag is processed again with the overwrite allowed; skip: "remove the tag") or the tag leaves.
-    pub fn run_with(
+    ///
+    /// `pcsc` is the real [`tapstand_tag::Pcsc`] in the product, a scripted double of one system in tests.
+    pub fn run_with<P: PcscApi>(
         &self,
-        pcsc: &mut Pcsc,
+        pcsc: &mut P,
         reader: Option<&str>,
         stop: &AtomicBool,
         decisions: Option<&Decisions>,
@@ -639,7 +643,8 @@ impl Station {
                     if outcome.result == TapResult::NeedsConfirmation {
                         if let Some(d) = decisions {
                             d.clear();
-                            if self.await_decision(pcsc, &info, &outcome.attempt.uid, d, stop) {
+                            let here = Seen::after_tap(pcsc, &info, &outcome.attempt.uid);
+                            if self.await_decision(pcsc, &here, &outcome.attempt.uid, d, stop) {
                                 match self.tap(pcsc, &info.name, true, stop) {
                                     Tap::Done(o) => outcome = *o,
                                     Tap::Gone => {}
@@ -655,15 +660,26 @@ impl Station {
                         // The last tag asked for: done, without waiting for it to be taken away.
                         break;
                     }
-                    self.wait_removed_since(pcsc, &info.name, info.event_count, stop);
+                    // The tag just processed, to tell it staying from another one taking its place.
+                    let here = Seen::after_tap(pcsc, &info, &outcome.attempt.uid);
+                    self.wait_removed(pcsc, &here, stop);
                     announced = false;
                 }
-                Err(TagError::NoReader)
-                | Err(TagError::ReaderNotFound(_))
-                | Err(TagError::NoService(_)) => {
+                Err(e @ TagError::NoReader)
+                | Err(e @ TagError::ReaderNotFound(_))
+                | Err(e @ TagError::NoService(_)) => {
                     if !unplugged {
                         unplugged = true;
                         self.emit(StationEvent::ReaderUnplugged);
+                    }
+                    if let TagError::NoService(detail) = &e {
+                        // Windows stops its Smart Card service with the last reader (and has none
+                        // before the first): the panel says so with this system's own remedy.
+                        let error = no_service(pcsc.os()).with_detail(detail);
+                        if problem.as_deref() != Some(error.code.as_str()) {
+                            problem = Some(error.code.clone());
+                            self.emit(StationEvent::Problem { error });
+                        }
                     }
                     std::thread::sleep(Duration::from_millis(250));
                 }
@@ -696,7 +712,13 @@ impl Station {
     /// Connects to the tag on `reader` (exclusively: no other program can talk to it meanwhile) and
     /// processes it. A card another program holds is waited for up to [`tapstand_tag::pcsc_io::BUSY_WAIT`]
     /// (in short slices, so a stop is not held up), then reported as busy.
-    fn tap(&self, pcsc: &mut Pcsc, reader: &str, overwrite: bool, stop: &AtomicBool) -> Tap {
+    fn tap<P: PcscApi>(
+        &self,
+        pcsc: &mut P,
+        reader: &str,
+        overwrite: bool,
+        stop: &AtomicBool,
+    ) -> Tap {
         let deadline = Instant::now() + tapstand_tag::pcsc_io::BUSY_WAIT;
         loop {
             match pcsc.connect_waiting(reader, Duration::from_millis(200)) {
@@ -716,11 +738,11 @@ impl Station {
         }
     }
 
-    /// Waits for the merchant's answer about the tag `uid` on `info`: true = overwrite it now.
-    fn await_decision(
+    /// Waits for the merchant's answer about the tag `uid` seen as `seen`: true = overwrite it now.
+    fn await_decision<P: PcscApi>(
         &self,
-        pcsc: &mut Pcsc,
-        info: &tapstand_tag::ReaderInfo,
+        pcsc: &mut P,
+        seen: &Seen,
         uid: &str,
         decisions: &Decisions,
         stop: &AtomicBool,
@@ -731,7 +753,7 @@ impl Station {
                 return overwrite;
             }
             polls += 1;
-            if polls.is_multiple_of(5) && !self.still_there(pcsc, &info.name, info.event_count) {
+            if polls.is_multiple_of(5) && !seen.still_there(pcsc, true) {
                 return false;
             }
             std::thread::sleep(Duration::from_millis(30));
@@ -739,31 +761,72 @@ impl Station {
         false
     }
 
-    fn still_there(&self, pcsc: &mut Pcsc, reader: &str, event_count: u32) -> bool {
-        match pcsc.readers() {
-            Ok(rs) => match rs.iter().find(|r| r.name == reader) {
-                // A different event count means the tag left (and maybe another came): not the same tag.
-                Some(r) => r.tag_present && r.event_count == event_count,
-                None => false,
-            },
-            Err(_) => false,
+    /// Blocks until the tag `seen` has left: the field is empty, or another tag is there (a quick swap
+    /// for the next tag must not look like the same tag staying). Presence is looked at every 30 ms, the
+    /// UID about every 240 ms.
+    fn wait_removed<P: PcscApi>(&self, pcsc: &mut P, seen: &Seen, stop: &AtomicBool) {
+        let mut polls = 0u32;
+        while !stop.load(Ordering::Relaxed) {
+            if !seen.still_there(pcsc, polls.is_multiple_of(8)) {
+                return;
+            }
+            polls += 1;
+            std::thread::sleep(Duration::from_millis(30));
+        }
+    }
+}
+
+/// The tag the loop just processed: its reader, the reader's event count when it was found, and its UID
+/// read (GET DATA, without resetting it) once the session on it was closed.
+///
+/// "Still there" = the reader reports a tag AND that tag has the same UID. This works on all three
+/// systems: macOS (CryptoTokenKit) always reports an event count of 0, so the count alone cannot tell a
+/// quick swap; where the system does count (Windows, pcsc-lite) a changed count is an early "it left".
+struct Seen {
+    reader: String,
+    event_count: u32,
+    uid: Option<String>,
+}
+
+impl Seen {
+    /// `uid`: the UID the tap read (upper-case hex, as recorded). Without one (the read failed), the UID
+    /// on the reader now. The tap's own UID is the baseline because a quick swap can land between the end
+    /// of the tap and any later look.
+    fn after_tap<P: PcscApi>(pcsc: &mut P, info: &tapstand_tag::ReaderInfo, uid: &str) -> Seen {
+        let uid = if uid.is_empty() {
+            pcsc.card_uid(&info.name).ok().map(|u| hex_compact(&u))
+        } else {
+            Some(uid.to_ascii_uppercase())
+        };
+        Seen {
+            reader: info.name.clone(),
+            event_count: info.event_count,
+            uid,
         }
     }
 
-    /// Blocks until the tag seen at `event_count` has left: the field is empty, or the service counted
-    /// an insertion/removal since (a quick swap for the next tag must not look like the same tag staying).
-    fn wait_removed_since(
-        &self,
-        pcsc: &mut Pcsc,
-        reader: &str,
-        event_count: u32,
-        stop: &AtomicBool,
-    ) {
-        while !stop.load(Ordering::Relaxed) {
-            if !self.still_there(pcsc, reader, event_count) {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(30));
+    /// `check_uid`: also compare the UID (one short shared-mode exchange); otherwise presence only.
+    fn still_there<P: PcscApi>(&self, pcsc: &mut P, check_uid: bool) -> bool {
+        let present = match pcsc.readers() {
+            Ok(rs) => rs
+                .iter()
+                .find(|r| r.name == self.reader)
+                .map(|r| (r.tag_present, r.event_count)),
+            Err(_) => None,
+        };
+        let Some((true, count)) = present else {
+            return false;
+        };
+        if count != self.event_count {
+            return false;
+        }
+        match (&self.uid, check_uid) {
+            (Some(uid), true) => match pcsc.card_uid(&self.reader) {
+                Ok(now) => &hex_compact(&now) == uid,
+                // Held by another program, a bad exchange…: the presence decides (next look).
+                Err(_) => true,
+            },
+            _ => true,
         }
     }
 }

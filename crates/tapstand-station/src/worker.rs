@@ -133,7 +133,11 @@ impl StationStatus {
                 self.phase = StationPhase::Waiting;
             }
             StationEvent::Problem { error } => {
-                self.phase = StationPhase::Problem;
+                // "The smart-card service is not running" comes right after ReaderUnplugged (Windows
+                // stops the service with the last reader): the reader stays missing, with that remedy.
+                if !(self.phase == StationPhase::ReaderMissing && error.code == "tag.no_service") {
+                    self.phase = StationPhase::Problem;
+                }
                 self.problem = Some(error.clone());
                 self.pending = None;
             }
@@ -298,6 +302,21 @@ mod tests {
         assert_eq!(s.phase, StationPhase::ReaderMissing);
         s.apply(&StationEvent::ReaderBack);
         assert_eq!(s.phase, StationPhase::Waiting);
+    }
+
+    #[test]
+    fn no_service_keeps_the_reader_missing_with_the_systems_remedy() {
+        let mut s = StationStatus::default();
+        s.apply(&StationEvent::ReaderUnplugged);
+        let error = tapstand_tag::error::no_service("windows");
+        s.apply(&StationEvent::Problem {
+            error: error.clone(),
+        });
+        assert_eq!(s.phase, StationPhase::ReaderMissing);
+        assert_eq!(s.problem.as_ref().map(|e| &e.zh), Some(&error.zh));
+        s.apply(&StationEvent::WaitingForTag);
+        assert_eq!(s.phase, StationPhase::Waiting);
+        assert!(s.problem.is_none());
     }
 
     #[test]

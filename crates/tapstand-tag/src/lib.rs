@@ -29,8 +29,11 @@ pub mod error;
 #[cfg(any(test, feature = "virtual"))]
 pub mod inproc;
 pub mod io;
+pub mod pcsc_api;
 pub mod pcsc_io;
 pub mod quirks;
+#[cfg(any(test, feature = "virtual"))]
+pub mod scripted;
 pub mod session;
 
 #[cfg(test)]
@@ -38,6 +41,7 @@ mod engine_tests;
 
 pub use error::TagError;
 pub use io::{IoStats, Transport};
+pub use pcsc_api::PcscApi;
 pub use pcsc_io::{Pcsc, PcscTransport, ReaderInfo};
 pub use quirks::{quirks_for, PassThrough, Quirks, ReaderFamily};
 pub use session::{TagReport, TagSession, WriteOptions, WriteReport};

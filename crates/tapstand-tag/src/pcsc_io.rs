@@ -136,40 +136,14 @@ impl Pcsc {
         let deadline = Instant::now() + timeout;
         loop {
             let readers = self.readers()?;
-            let candidates: Vec<&ReaderInfo> = match reader {
-                Some(want) => readers
-                    .iter()
-                    .filter(|r| reader_matches(&r.name, want))
-                    .collect(),
-                None => readers.iter().collect(),
-            };
-            let with_tag: Vec<&ReaderInfo> = candidates
-                .iter()
-                .copied()
-                .filter(|r| r.tag_present)
-                .collect();
-            match with_tag.len() {
-                1 => return Ok(with_tag[0].clone()),
-                n if n > 1 && reader.is_none() => {
-                    return Err(TagError::SeveralTags(
-                        with_tag.iter().map(|r| r.name.clone()).collect(),
-                    ))
-                }
-                n if n > 1 => return Ok(with_tag[0].clone()),
-                _ => {}
-            }
             let now = Instant::now();
-            if now >= deadline {
-                return Err(match (readers.is_empty(), reader, candidates.is_empty()) {
-                    (true, _, _) => TagError::NoReader,
-                    (false, Some(name), true) => TagError::ReaderNotFound(name.to_string()),
-                    _ if timeout.is_zero() => TagError::NoTag,
-                    _ => TagError::Timeout(timeout.as_secs()),
-                });
+            let (found, candidates) = pick(&readers, reader, timeout, now >= deadline);
+            if let Some(r) = found {
+                return r;
             }
             // Block in SCardGetStatusChange for a short, finite slice (plus PnP where it exists).
             let slice = (deadline - now).min(Duration::from_millis(250));
-            let names: Vec<String> = candidates.iter().map(|r| r.name.clone()).collect();
+            let names = candidates;
             let _ = self.call(|c| {
                 let mut st: Vec<pcsc::ReaderState> = names
                     .iter()
@@ -240,6 +214,22 @@ impl Pcsc {
         })
     }
 
+    /// The UID of the tag on `reader` (GET DATA `FF CA 00 00 00`), without disturbing it: shared mode,
+    /// and the card is left as it is (no reset). Used to tell "the same tag is still there" from "another
+    /// tag took its place" on every system, whether or not it counts card events.
+    pub fn card_uid(&mut self, reader: &str) -> Result<Vec<u8>, TagError> {
+        let name = CString::new(reader).map_err(|_| TagError::ReaderNotFound(reader.into()))?;
+        let card =
+            self.call(|c| c.connect(&name, pcsc::ShareMode::Shared, pcsc::Protocols::ANY))?;
+        let mut buf = [0u8; pcsc::MAX_BUFFER_SIZE];
+        let r = card
+            .transmit(&[0xFF, 0xCA, 0x00, 0x00, 0x00], &mut buf)
+            .map_err(in_session)?
+            .to_vec();
+        let _ = card.disconnect(pcsc::Disposition::LeaveCard);
+        uid_of(&r)
+    }
+
     /// Waits for a tag (see [`wait_for_tag`](Self::wait_for_tag)) and opens a session on it with the
     /// reader's quirks.
     pub fn open(
@@ -251,6 +241,54 @@ impl Pcsc {
         let t = self.connect(&r.name)?;
         Ok(TagSession::new(t, quirks_for(&r.name)))
     }
+}
+
+/// What [`Pcsc::wait_for_tag`] (and the scripted doubles) answer for one look at the readers: the reader
+/// with the tag, an error, or nothing yet (with the names of the readers to watch). `final_look`: the
+/// time is up, so "nothing yet" becomes the error that says why.
+#[allow(clippy::type_complexity)]
+pub fn pick(
+    readers: &[ReaderInfo],
+    reader: Option<&str>,
+    timeout: Duration,
+    final_look: bool,
+) -> (Option<Result<ReaderInfo, TagError>>, Vec<String>) {
+    let candidates: Vec<&ReaderInfo> = match reader {
+        Some(want) => readers
+            .iter()
+            .filter(|r| reader_matches(&r.name, want))
+            .collect(),
+        None => readers.iter().collect(),
+    };
+    let names = candidates.iter().map(|r| r.name.clone()).collect();
+    let with_tag: Vec<&ReaderInfo> = candidates
+        .iter()
+        .copied()
+        .filter(|r| r.tag_present)
+        .collect();
+    match with_tag.len() {
+        1 => return (Some(Ok(with_tag[0].clone())), names),
+        n if n > 1 && reader.is_none() => {
+            return (
+                Some(Err(TagError::SeveralTags(
+                    with_tag.iter().map(|r| r.name.clone()).collect(),
+                ))),
+                names,
+            )
+        }
+        n if n > 1 => return (Some(Ok(with_tag[0].clone())), names),
+        _ => {}
+    }
+    if !final_look {
+        return (None, names);
+    }
+    let e = match (readers.is_empty(), reader, candidates.is_empty()) {
+        (true, _, _) => TagError::NoReader,
+        (false, Some(name), true) => TagError::ReaderNotFound(name.to_string()),
+        _ if timeout.is_zero() => TagError::NoTag,
+        _ => TagError::Timeout(timeout.as_secs()),
+    };
+    (Some(Err(e)), names)
 }
 
 /// Exact name, or a case-insensitive part of it ("ACR122" picks "ACS ACR122U PICC Interface 00 00").
@@ -277,6 +315,17 @@ fn info_of(s: &pcsc::ReaderState) -> ReaderInfo {
         empty: st.contains(pcsc::State::EMPTY),
         event_count: s.event_count(),
         atr: (present && !s.atr().is_empty()).then(|| crate::apdu::hex(s.atr())),
+    }
+}
+
+/// The UID in a GET DATA answer (`uid… 90 00`).
+pub fn uid_of(r: &[u8]) -> Result<Vec<u8>, TagError> {
+    match r {
+        [uid @ .., 0x90, 0x00] if !uid.is_empty() => Ok(uid.to_vec()),
+        _ => Err(TagError::Comm(format!(
+            "GET DATA (UID) answered {}",
+            crate::apdu::hex(r)
+        ))),
     }
 }
 
