@@ -61,6 +61,8 @@ describe("station panel", () => {
     expect(failed.error?.code).toBe("wechat.ip_whitelist");
     expect(panelFor(status("confirm", [outcome("needs_confirmation")])).tone).toBe("confirm");
     expect(panelFor(status("reader_missing")).tone).toBe("warning");
+    expect(panelFor(status("reader_missing")).error).toBeNull();
+    expect(panelFor({ ...status("reader_missing"), problem: err }).error?.code).toBe(err.code);
     expect(panelFor(status("waiting")).tone).toBe("waiting");
     expect(panelFor(status("waiting", [outcome("written")])).tone).toBe("waiting");
     // A failure stays visible after the tag is gone, until the next tag.

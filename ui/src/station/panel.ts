@@ -29,7 +29,9 @@ export function panelFor(s: StationStatus): Panel {
     case "working":
       return { tone: "working", title: "station.panel.working", hint: "station.panel.workingHint", outcome: null, error: null };
     case "reader_missing":
-      return { tone: "warning", title: "station.panel.readerMissing", hint: "station.panel.readerMissingHint", outcome: null, error: null };
+      // With the smart-card service itself gone (Windows stops it after the last reader is unplugged), the
+      // system's own remedy comes with it.
+      return { tone: "warning", title: "station.panel.readerMissing", hint: "station.panel.readerMissingHint", outcome: null, error: s.problem ?? null };
     case "problem":
       // Tags on several readers, several tags in the field, a reader error: what is wrong and what to do.
       return { tone: "warning", title: "station.panel.problem", hint: null, outcome: null, error: s.problem };
