@@ -24,19 +24,8 @@ for t in "$WIN" "${MACS[@]}"; do
   grep -qx "$t" <<<"$installed" || rustup target add "$t"
 done
 APT_PACKAGES=(gcc-mingw-w64-x86-64 g++-mingw-w64-x86-64 wine64 wine)
-missing=()
-for p in "${APT_PACKAGES[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  command -v apt-get >/dev/null || die "apt-get not found: install these packages by hand: ${missing[*]}"
-  echo "installing: ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  as_root apt-get update -q
-  as_root apt-get install -y -q --no-install-recommends "${missing[@]}"
-else
-  echo "all ${#APT_PACKAGES[@]} packages present; targets: $WIN ${MACS[*]}"
-fi
+apt_install_missing "${APT_PACKAGES[@]}"
+echo "rust targets: $WIN ${MACS[*]}"
 command -v x86_64-w64-mingw32-gcc >/dev/null || die "x86_64-w64-mingw32-gcc missing after installing gcc-mingw-w64-x86-64"
 
 step "Windows: tapstand.exe (UI embedded) and tapstand-cli.exe ($WIN)"

@@ -23,19 +23,7 @@ APT_PACKAGES=(
 )
 
 step "System packages"
-missing=()
-for p in "${APT_PACKAGES[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  command -v apt-get >/dev/null || die "apt-get not found: install these packages by hand: ${missing[*]}"
-  echo "installing: ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  as_root apt-get update -q
-  as_root apt-get install -y -q --no-install-recommends "${missing[@]}"
-else
-  echo "all ${#APT_PACKAGES[@]} packages present"
-fi
+apt_install_missing "${APT_PACKAGES[@]}"
 
 step "Rust toolchain"
 if ! command -v cargo >/dev/null; then

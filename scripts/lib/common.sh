@@ -14,6 +14,24 @@ as_root() {
 }
 
 # A free TCP port on 127.0.0.1.
+# Installs those of the given Debian packages that are not installed yet (one apt-get call; nothing when all are
+# there).
+apt_install_missing() {
+  local missing=() p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    command -v apt-get >/dev/null || die "apt-get not found: install these packages by hand: ${missing[*]}"
+    echo "installing: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    as_root apt-get update -q
+    as_root apt-get install -y -q --no-install-recommends "${missing[@]}"
+  else
+    echo "all $# packages present"
+  fi
+}
+
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 
 # Waits until 127.0.0.1:$1 accepts connections (at most $2 seconds).
