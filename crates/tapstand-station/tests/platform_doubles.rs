@@ -23,15 +23,7 @@ struct Events(mpsc::Receiver<StationEvent>);
 
 impl Events {
     fn wait_for(&self, what: &str, f: impl Fn(&StationEvent) -> bool) -> StationEvent {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if let Ok(e) = self.0.recv_timeout(Duration::from_millis(50)) {
-                if f(&e) {
-                    return e;
-                }
-            }
-        }
-        panic!("no {what} event within 10 s");
+        common::wait_event(&self.0, what, Duration::from_secs(10), f)
     }
 
     fn done(&self) -> TapOutcome {

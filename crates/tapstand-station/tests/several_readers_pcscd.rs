@@ -7,31 +7,11 @@ mod common;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::{message_bytes, Env, Rig};
-use tapstand_station::worker::{StationPhase, StationStatus, StationWorker};
+use common::{message_bytes, wait_status as wait_for, Env, Rig};
+use tapstand_station::worker::{StationPhase, StationWorker};
 use tapstand_station::{StationOptions, TapResult};
 use tapstand_tag::ndef::wechat_message;
 use tapstand_vtag::{nth_uid, TagState, VChip, VirtualTag, VPCD_PORT};
-
-fn wait_for(
-    w: &StationWorker,
-    what: &str,
-    within: Duration,
-    f: impl Fn(&StationStatus) -> bool,
-) -> StationStatus {
-    let deadline = Instant::now() + within;
-    loop {
-        let s = w.status();
-        if f(&s) {
-            return s;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "no {what} within {within:?}: {s:#?}"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
 
 #[test]
 fn tags_on_two_readers_are_on_the_panel_and_nothing_is_written() {

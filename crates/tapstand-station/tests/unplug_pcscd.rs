@@ -6,7 +6,7 @@ mod common;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::{message_bytes, Env, Rig};
 use tapstand_station::{StationEvent, StationOptions, TapResult};
@@ -19,15 +19,7 @@ fn wait_for(
     what: &str,
     f: impl Fn(&StationEvent) -> bool,
 ) -> StationEvent {
-    let deadline = Instant::now() + Duration::from_secs(15);
-    while Instant::now() < deadline {
-        if let Ok(e) = rx.recv_timeout(Duration::from_millis(100)) {
-            if f(&e) {
-                return e;
-            }
-        }
-    }
-    panic!("no {what} event");
+    common::wait_event(rx, what, Duration::from_secs(15), f)
 }
 
 #[test]

@@ -33,18 +33,7 @@ fn spawn(env: &Env, opts: StationOptions) -> (StationWorker, Seen) {
 
 /// Waits until the status satisfies `f`.
 fn wait_for(w: &StationWorker, what: &str, f: impl Fn(&StationStatus) -> bool) -> StationStatus {
-    let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
-        let s = w.status();
-        if f(&s) {
-            return s;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "timed out waiting for {what}: {s:#?}"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    common::wait_status(w, what, Duration::from_secs(15), f)
 }
 
 #[test]

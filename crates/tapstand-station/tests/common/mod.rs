@@ -2,12 +2,16 @@
 //! in-process fake WeChat, a real SQLite file with a profile, a device model and a store.
 #![allow(dead_code)]
 
+use std::sync::mpsc;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tapstand_fake_wechat::{FakeConfig, FakeWechat, DEMO_APPID, DEMO_MODEL_ID, DEMO_SECRET};
 use tapstand_secrets::SecretString;
-use tapstand_station::{resolve_target, Station, StationOptions, Target, TargetChoice};
+use tapstand_station::worker::{StationStatus, StationWorker};
+use tapstand_station::{
+    resolve_target, Station, StationEvent, StationOptions, Target, TargetChoice,
+};
 use tapstand_store::records::{DeviceModelInput, ProfileInput, StoreInput};
 use tapstand_store::Db;
 use tapstand_tag::{Pcsc, PcscTransport, TagSession};
@@ -169,4 +173,43 @@ impl Env {
             .calls(tapstand_fake_wechat::Endpoint::GenerateNfcScheme)
             .len()
     }
+}
+
+/// Polls the worker's status until `f` holds; fails the test after `within`.
+pub fn wait_status(
+    w: &StationWorker,
+    what: &str,
+    within: Duration,
+    f: impl Fn(&StationStatus) -> bool,
+) -> StationStatus {
+    let deadline = Instant::now() + within;
+    loop {
+        let s = w.status();
+        if f(&s) {
+            return s;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no {what} within {within:?}: {s:#?}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Takes events from the station until one satisfies `f`; fails the test after `within`.
+pub fn wait_event(
+    rx: &mpsc::Receiver<StationEvent>,
+    what: &str,
+    within: Duration,
+    f: impl Fn(&StationEvent) -> bool,
+) -> StationEvent {
+    let deadline = Instant::now() + within;
+    while Instant::now() < deadline {
+        if let Ok(e) = rx.recv_timeout(Duration::from_millis(50)) {
+            if f(&e) {
+                return e;
+            }
+        }
+    }
+    panic!("no {what} event within {within:?}");
 }
