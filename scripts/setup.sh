@@ -19,6 +19,9 @@ APT_PACKAGES=(
   x11-utils
   # Checking printed PDFs, and the CJK font the stand artwork embeds
   poppler-utils qpdf fonts-noto-cjk
+  # Team mode: a real PostgreSQL server for the storage tests (scripts/lib/pg-session.sh; initdb + pg_ctl only,
+  # the package's own cluster service is not used)
+  postgresql openssl
   python3
 )
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets everything up (scripts/setup.sh) and runs the whole test suite: UI unit tests, the sqlx offline-data
-# check, Rust unit and integration tests (real SQLite files, a real Secret Service, real pcscd + vpcd,
-# the local fake WeChat server), and the end-to-end tests through the real app window.
+# check of both backends, Rust unit and integration tests (real SQLite files, a real PostgreSQL server
+# started for the run — scripts/lib/pg-session.sh —, a real Secret Service, real pcscd + vpcd, the local fake
+# WeChat server), and the end-to-end tests through the real app window.
 # Idempotent and non-interactive; CI runs exactly this (.ci/run).
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
@@ -20,8 +21,8 @@ cargo fmt --all -- --check
 step "Building everything (debug, UI embedded)"
 cargo build --workspace --all-targets --features tapstand/custom-protocol
 
-step "Rust unit and integration tests (with a real Secret Service)"
-dbus-run-session -- "$ROOT/scripts/lib/keyring-session.sh" \
+step "Rust unit and integration tests (with a real Secret Service and a real PostgreSQL)"
+dbus-run-session -- "$ROOT/scripts/lib/keyring-session.sh" "$ROOT/scripts/lib/pg-session.sh" \
   cargo test --workspace --features tapstand/custom-protocol
 
 step "End-to-end tests"

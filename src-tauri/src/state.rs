@@ -18,7 +18,11 @@ pub struct AppState {
 
 impl AppState {
     pub async fn open(paths: AppPaths, started: std::time::Instant) -> AppState {
-        let core = Core::open(paths.clone()).await.map(Arc::new);
+        // A team database from `--database-url URL` or TAPSTAND_DATABASE_URL, else the data folder's file.
+        let url = tapstand_core::paths::database_url_arg(std::env::args_os().skip(1));
+        let core = Core::open_at(paths.clone(), url.as_deref())
+            .await
+            .map(Arc::new);
         if let Err(e) = &core {
             tracing::error!(code = %e.code, detail = ?e.detail, "database could not be opened");
         }

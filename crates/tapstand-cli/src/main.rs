@@ -31,6 +31,16 @@ pub struct Cli {
     /// Use this data folder (database, logs) instead of TAPSTAND_DATA_DIR or the OS location.
     #[arg(long, global = true, value_name = "DIR")]
     pub data_dir: Option<std::path::PathBuf>,
+    /// Use this database instead of the data folder's SQLite file: a team database shared by several PCs
+    /// (postgres://user:password@host:port/database) or sqlite:PATH. Also TAPSTAND_DATABASE_URL.
+    #[arg(
+        long,
+        global = true,
+        value_name = "URL",
+        env = "TAPSTAND_DATABASE_URL",
+        hide_env_values = true
+    )]
+    pub database_url: Option<String>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -71,6 +81,21 @@ pub enum Command {
     /// Front-desk terminals (前台终端): import a CSV, list, export a CSV.
     #[command(subcommand)]
     Terminal(records::ListOrImport),
+    /// The database itself: `copy-to URL` moves this PC's data to an empty team database (PostgreSQL).
+    #[command(subcommand)]
+    Db(DbCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum DbCommand {
+    /// Copy the local database into an empty team database (postgres://user:password@host:port/db), all
+    /// or nothing, counts checked afterwards; the local file is kept untouched. Refuses a target that
+    /// holds other data.
+    CopyTo {
+        /// The team database (the password may also come from TAPSTAND_DATABASE_URL's form).
+        #[arg(value_name = "URL")]
+        url: String,
+    },
 }
 
 fn main() {
@@ -85,14 +110,24 @@ fn main() {
         .enable_all()
         .build()
         .expect("tokio runtime");
-    let result = runtime.block_on(run(cli.command, &paths, cli.json));
+    let result = runtime.block_on(run(
+        cli.command,
+        &paths,
+        cli.database_url.as_deref(),
+        cli.json,
+    ));
     if let Err(e) = result {
         tracing::warn!(code = %e.code, "command failed");
         output::fail(cli.json, &e);
     }
 }
 
-async fn run(command: Command, paths: &AppPaths, json: bool) -> Result<(), UserError> {
+async fn run(
+    command: Command,
+    paths: &AppPaths,
+    database_url: Option<&str>,
+    json: bool,
+) -> Result<(), UserError> {
     // Commands that only talk to a reader open no database.
     let command = match command {
         Command::Doctor => return doctor::run(paths, json).await,
@@ -101,7 +136,8 @@ async fn run(command: Command, paths: &AppPaths, json: bool) -> Result<(), UserE
         Command::WriteNdef(a) => return tag::write_ndef(a, json),
         other => other,
     };
-    let core = Core::open(paths.clone()).await?;
+    let database_url = database_url.filter(|u| !u.trim().is_empty());
+    let core = Core::open_at(paths.clone(), database_url).await?;
     match command {
         Command::Doctor | Command::Readers | Command::WriteNdef(_) => unreachable!(),
         Command::Inspect(a) => station::check(a, core, json).await,
@@ -115,6 +151,22 @@ async fn run(command: Command, paths: &AppPaths, json: bool) -> Result<(), UserE
         Command::Model(c) => records::model(c, &core, json).await,
         Command::Store(c) => {
             records::stores_or_terminals(tapstand_records::RecordKind::Stores, c, &core, json).await
+        }
+        Command::Db(DbCommand::CopyTo { url }) => {
+            let r = core.copy_to_team(&url).await?;
+            if json {
+                output::json(&r);
+            } else {
+                if r.already_copied {
+                    println!("团队数据库里已经是这些数据，没有重复复制。 / The team database already holds this data; nothing was copied again.");
+                } else {
+                    println!("已复制到团队数据库 / Copied to the team database:");
+                }
+                for t in &r.tables {
+                    println!("  {:<18} {:>8}", t.table, t.rows);
+                }
+            }
+            Ok(())
         }
         Command::Terminal(c) => {
             records::stores_or_terminals(tapstand_records::RecordKind::Terminals, c, &core, json)

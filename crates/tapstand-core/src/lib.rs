@@ -84,6 +84,10 @@ pub struct AppInfo {
     pub wechat_api_official: bool,
 }
 
+/// The environment variable naming a team database (`postgres://user:password@host:port/db`); the CLI's
+/// `--database-url` and the app's `--database-url` take precedence.
+pub const DATABASE_URL_ENV: &str = "TAPSTAND_DATABASE_URL";
+
 /// The open application: paths, database, keychain and one WeChat client per profile. Created once by the
 /// app and by each CLI command.
 pub struct Core {
@@ -98,10 +102,25 @@ pub struct Core {
 type ClientEntry = (Arc<WechatClient>, Vec<Warning>);
 
 impl Core {
-    /// Opens (creating or migrating) the database in the data folder. The WeChat API is
+    /// Opens (creating or migrating) the database: the team database named by `TAPSTAND_DATABASE_URL`
+    /// when it is set, otherwise the SQLite file in the data folder. The WeChat API is
     /// `https://api.weixin.qq.com`, or `TAPSTAND_WECHAT_BASE_URL` when set (the local fake in tests).
     pub async fn open(paths: AppPaths) -> Result<Core, UserError> {
-        let db = Db::open(&paths.db_path).await?;
+        let url = std::env::var(DATABASE_URL_ENV)
+            .ok()
+            .filter(|u| !u.trim().is_empty());
+        Core::open_at(paths, url.as_deref()).await
+    }
+
+    /// Opens the database at `database_url` (`postgres://…` for a team database shared by a chain's
+    /// PCs, `sqlite:PATH` or a path for a file), or the data folder's SQLite file when `None`. Logs and
+    /// the data folder stay in `paths` either way. The password in a URL is registered for redaction and
+    /// never shown ([`tapstand_store::Db::location`]).
+    pub async fn open_at(paths: AppPaths, database_url: Option<&str>) -> Result<Core, UserError> {
+        let db = match database_url {
+            Some(url) => Db::open_url(url).await?,
+            None => Db::open(&paths.db_path).await?,
+        };
         Ok(Core {
             paths,
             db,
@@ -109,6 +128,19 @@ impl Core {
             wechat_config: ClientConfig::from_env(),
             clients: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// Moves this PC's data to a team database: copies the local SQLite database into the empty
+    /// PostgreSQL database at `url` (migrated first), all or nothing, counts checked; the local file is
+    /// only read. See [`tapstand_store::copy`].
+    pub async fn copy_to_team(
+        &self,
+        url: &str,
+    ) -> Result<tapstand_store::copy::CopyReport, UserError> {
+        let target = Db::open_url(url).await?;
+        let report = self.db.copy_to(&target).await;
+        target.close().await;
+        Ok(report?)
     }
 
     pub async fn language(&self) -> Result<Language, UserError> {
@@ -131,7 +163,7 @@ impl Core {
         Ok(AppInfo {
             version: APP_VERSION.into(),
             data_dir: self.paths.data_dir.display().to_string(),
-            db_path: self.paths.db_path.display().to_string(),
+            db_path: self.db.location().to_string(),
             log_dir: self.paths.log_dir.display().to_string(),
             schema_version: self.db.schema_version().await? as u32,
             language: self.language().await?,

@@ -127,9 +127,39 @@ pub fn data_dir_arg(args: impl IntoIterator<Item = std::ffi::OsString>) -> Optio
     None
 }
 
+/// The value of `--database-url URL` or `--database-url=URL` among the process arguments (the app's
+/// team database; other arguments are ignored), else `TAPSTAND_DATABASE_URL`.
+pub fn database_url_arg(args: impl IntoIterator<Item = std::ffi::OsString>) -> Option<String> {
+    let mut args = args.into_iter();
+    while let Some(a) = args.next() {
+        if a == "--database-url" {
+            return args.next().and_then(|v| v.into_string().ok());
+        }
+        if let Some(v) = a.to_str().and_then(|s| s.strip_prefix("--database-url=")) {
+            return Some(v.to_string());
+        }
+    }
+    std::env::var(crate::DATABASE_URL_ENV)
+        .ok()
+        .filter(|u| !u.trim().is_empty())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn database_url_argument_forms() {
+        let args = |v: &[&str]| v.iter().map(std::ffi::OsString::from).collect::<Vec<_>>();
+        assert_eq!(
+            database_url_arg(args(&["app", "--database-url", "postgres://a@b/c"])).as_deref(),
+            Some("postgres://a@b/c")
+        );
+        assert_eq!(
+            database_url_arg(args(&["app", "--x", "--database-url=sqlite:/t.db"])).as_deref(),
+            Some("sqlite:/t.db")
+        );
+    }
 
     #[test]
     fn data_dir_argument_forms() {

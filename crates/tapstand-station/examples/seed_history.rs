@@ -79,12 +79,12 @@ async fn main() {
         )
         .bind(copies)
         .bind(rows - base)
-        .execute(db.pool())
+        .execute(db.sqlite_pool().unwrap())
         .await
         .unwrap();
     }
     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM station_attempts")
-        .fetch_one(db.pool())
+        .fetch_one(db.sqlite_pool().unwrap())
         .await
         .unwrap();
     println!("{n}");

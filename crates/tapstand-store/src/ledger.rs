@@ -3,185 +3,9 @@
 //! reasoning live in tapstand-wechat (`scheme` module); this module only holds the SQL, each write one
 //! transaction, each state change a compare-and-set.
 
-use serde::Serialize;
+use crate::{now_ms, sqlite_or_pg, Db, StoreError};
 
-use crate::{now_ms, Db, StoreError};
-
-/// Where a ledger row stands (see the migration for the meaning of each state).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, specta::Type)]
-#[serde(rename_all = "snake_case")]
-pub enum SchemeState {
-    Pending,
-    InFlight,
-    Unknown,
-    Issued,
-    Recovered,
-    UsedElsewhere,
-    Lost,
-}
-
-impl SchemeState {
-    /// The spelling stored in `scheme_ledger.state` (the migration's CHECK lists the same words).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SchemeState::Pending => "pending",
-            SchemeState::InFlight => "in_flight",
-            SchemeState::Unknown => "unknown",
-            SchemeState::Issued => "issued",
-            SchemeState::Recovered => "recovered",
-            SchemeState::UsedElsewhere => "used_elsewhere",
-            SchemeState::Lost => "lost",
-        }
-    }
-
-    /// The state stored as `s` (`None` for a spelling [`SchemeState::as_str`] does not write).
-    pub fn parse(s: &str) -> Option<SchemeState> {
-        Some(match s {
-            "pending" => SchemeState::Pending,
-            "in_flight" => SchemeState::InFlight,
-            "unknown" => SchemeState::Unknown,
-            "issued" => SchemeState::Issued,
-            "recovered" => SchemeState::Recovered,
-            "used_elsewhere" => SchemeState::UsedElsewhere,
-            "lost" => SchemeState::Lost,
-            _ => return None,
-        })
-    }
-
-    /// The row holds an openlink.
-    pub fn has_openlink(self) -> bool {
-        matches!(self, SchemeState::Issued | SchemeState::Recovered)
-    }
-}
-
-/// One ledger row.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, specta::Type)]
-pub struct SchemeRow {
-    pub id: i64,
-    pub appid: String,
-    pub model_id: String,
-    /// '' for 一型一码.
-    pub sn: String,
-    pub path: String,
-    pub query: String,
-    pub env_version: String,
-    pub state: SchemeState,
-    pub openlink: Option<String>,
-    /// For `recovered`: one of our own calls had left the outcome unknown.
-    pub recovered_own: Option<bool>,
-    pub attempts: i64,
-    pub in_flight_since: Option<i64>,
-    /// The database handle (process) that sent the call in flight: [`Db::owner_alive`] tells whether
-    /// it is still running.
-    pub in_flight_owner: Option<String>,
-    pub last_errcode: Option<i64>,
-    pub last_error: Option<String>,
-    pub wx_path: Option<String>,
-    pub wx_query: Option<String>,
-    pub wx_env_version: Option<String>,
-    pub wx_create_time: Option<i64>,
-    pub created_at: i64,
-    pub updated_at: i64,
-    pub issued_at: Option<i64>,
-    /// The WeChat API base URL the row's calls went to (`https://api.weixin.qq.com` for the real one;
-    /// '' for rows recorded before this was kept).
-    pub api_base: String,
-}
-
-struct RawRow {
-    id: i64,
-    appid: String,
-    model_id: String,
-    sn: String,
-    path: String,
-    query: String,
-    env_version: String,
-    state: String,
-    openlink: Option<String>,
-    recovered_own: Option<i64>,
-    attempts: i64,
-    in_flight_since: Option<i64>,
-    in_flight_owner: Option<String>,
-    last_errcode: Option<i64>,
-    last_error: Option<String>,
-    wx_path: Option<String>,
-    wx_query: Option<String>,
-    wx_env_version: Option<String>,
-    wx_create_time: Option<i64>,
-    created_at: i64,
-    updated_at: i64,
-    issued_at: Option<i64>,
-    api_base: String,
-}
-
-impl From<RawRow> for SchemeRow {
-    fn from(r: RawRow) -> SchemeRow {
-        SchemeRow {
-            id: r.id,
-            appid: r.appid,
-            model_id: r.model_id,
-            sn: r.sn,
-            path: r.path,
-            query: r.query,
-            env_version: r.env_version,
-            // The CHECK constraint admits only known states.
-            state: SchemeState::parse(&r.state).unwrap_or(SchemeState::Unknown),
-            openlink: r.openlink,
-            recovered_own: r.recovered_own.map(|v| v != 0),
-            attempts: r.attempts,
-            in_flight_since: r.in_flight_since,
-            in_flight_owner: r.in_flight_owner,
-            last_errcode: r.last_errcode,
-            last_error: r.last_error,
-            wx_path: r.wx_path,
-            wx_query: r.wx_query,
-            wx_env_version: r.wx_env_version,
-            wx_create_time: r.wx_create_time,
-            created_at: r.created_at,
-            updated_at: r.updated_at,
-            issued_at: r.issued_at,
-            api_base: r.api_base,
-        }
-    }
-}
-
-/// A request about to be made.
-#[derive(Clone, Debug)]
-pub struct NewSchemeRequest<'a> {
-    /// The WeChat API base URL the call will go to.
-    pub api_base: &'a str,
-    pub appid: &'a str,
-    pub model_id: &'a str,
-    pub sn: &'a str,
-    pub path: &'a str,
-    pub query: &'a str,
-    pub env_version: &'a str,
-}
-
-/// How a call ended that got an answer of 9800010 (scheme already exists).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ExistingOutcome {
-    /// The errmsg carried the openlink.
-    Recovered { own: bool },
-    /// No URL in the errmsg and no unanswered call of ours: another tool used this sn.
-    UsedElsewhere,
-    /// No URL in the errmsg after an unanswered call of ours.
-    Lost,
-}
-
-/// Quota use as far as this ledger knows (WeChat counts per mini program, across every tool).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, specta::Type)]
-pub struct LedgerQuota {
-    /// Schemes WeChat issued to our calls (errcode 0), ever.
-    pub lifetime_issued: i64,
-    /// The same, since `day_start_ms`.
-    pub today_issued: i64,
-    /// Calls whose answer never arrived: each may have used one unit of quota.
-    pub unanswered_calls: i64,
-    /// The most recent quota error (44990 / 44993 / 85400) and when it came (unix ms).
-    pub last_quota_errcode: Option<i64>,
-    pub last_quota_error_at: Option<i64>,
-}
+pub use tapstand_store_types::ledger::*;
 
 impl Db {
     /// The ledger row for (model_id, sn), if any.
@@ -190,6 +14,11 @@ impl Db {
         model_id: &str,
         sn: &str,
     ) -> Result<Option<SchemeRow>, StoreError> {
+        let pool = sqlite_or_pg!(self, |pg| async {
+            tapstand_store_pg::ledger::scheme_find(pg, model_id, sn)
+                .await
+                .map(|r| r.map(SchemeRow::from))
+        });
         let row = sqlx::query_as!(
             RawRow,
             r#"SELECT id AS "id!", appid, model_id, sn, path, query, env_version, state, openlink,
@@ -199,12 +28,17 @@ impl Db {
             model_id,
             sn
         )
-        .fetch_optional(self.pool())
+        .fetch_optional(pool)
         .await?;
         Ok(row.map(SchemeRow::from))
     }
 
     pub async fn scheme_get(&self, id: i64) -> Result<Option<SchemeRow>, StoreError> {
+        let pool = sqlite_or_pg!(self, |pg| async {
+            tapstand_store_pg::ledger::scheme_get(pg, id)
+                .await
+                .map(|r| r.map(SchemeRow::from))
+        });
         let row = sqlx::query_as!(
             RawRow,
             r#"SELECT id AS "id!", appid, model_id, sn, path, query, env_version, state, openlink,
@@ -213,7 +47,7 @@ impl Db {
                FROM scheme_ledger WHERE id = ?"#,
             id
         )
-        .fetch_optional(self.pool())
+        .fetch_optional(pool)
         .await?;
         Ok(row.map(SchemeRow::from))
     }
@@ -223,6 +57,11 @@ impl Db {
         &self,
         openlink: &str,
     ) -> Result<Option<SchemeRow>, StoreError> {
+        let pool = sqlite_or_pg!(self, |pg| async {
+            tapstand_store_pg::ledger::scheme_find_by_openlink(pg, openlink)
+                .await
+                .map(|r| r.map(SchemeRow::from))
+        });
         let row = sqlx::query_as!(
             RawRow,
             r#"SELECT id AS "id!", appid, model_id, sn, path, query, env_version, state, openlink,
@@ -231,13 +70,18 @@ impl Db {
                FROM scheme_ledger WHERE openlink = ?"#,
             openlink
         )
-        .fetch_optional(self.pool())
+        .fetch_optional(pool)
         .await?;
         Ok(row.map(SchemeRow::from))
     }
 
     /// Every row, newest first.
     pub async fn scheme_list(&self, limit: i64) -> Result<Vec<SchemeRow>, StoreError> {
+        let pool = sqlite_or_pg!(self, |pg| async {
+            tapstand_store_pg::ledger::scheme_list(pg, limit)
+                .await
+                .map(|r| r.into_iter().map(SchemeRow::from).collect::<Vec<_>>())
+        });
         let rows = sqlx::query_as!(
             RawRow,
             r#"SELECT id AS "id!", appid, model_id, sn, path, query, env_version, state, openlink,
@@ -246,7 +90,7 @@ impl Db {
                FROM scheme_ledger ORDER BY id DESC LIMIT ?"#,
             limit
         )
-        .fetch_all(self.pool())
+        .fetch_all(pool)
         .await?;
         Ok(rows.into_iter().map(SchemeRow::from).collect())
     }
@@ -258,8 +102,13 @@ impl Db {
         &self,
         r: &NewSchemeRequest<'_>,
     ) -> Result<SchemeRow, StoreError> {
+        let pool = sqlite_or_pg!(self, |pg| async {
+            tapstand_store_pg::ledger::scheme_record_request(pg, r, now_ms())
+                .await
+                .map(SchemeRow::from)
+        });
         let now = now_ms();
-        let mut tx = self.pool().begin().await?;
+        let mut tx = pool.begin().await?;
         sqlx::query!(
             "INSERT INTO scheme_ledger (appid, model_id, sn, path, query, env_version, state, created_at, updated_at, api_base)
              VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)
@@ -309,11 +158,21 @@ impl Db {
         dead_owner: Option<&str>,
         api_base: &str,
     ) -> Result<Option<i64>, StoreError> {
+        let pool = sqlite_or_pg!(self, |pg| tapstand_store_pg::ledger::scheme_begin_call(
+            pg,
+            scheme_id,
+            resolve,
+            stale_before_ms,
+            dead_owner,
+            api_base,
+            self.owner_token(),
+            now_ms()
+        ));
         let owner = self.owner_token().to_string();
         let now = now_ms();
         // Synced to disk before the request leaves: even a power cut cannot make a sent request look
         // as if it had never been sent.
-        let mut conn = self.pool().acquire().await?;
+        let mut conn = pool.acquire().await?;
         sqlx::query("PRAGMA synchronous = FULL")
             .execute(&mut *conn)
             .await?;
@@ -381,8 +240,15 @@ impl Db {
         call_id: i64,
         openlink: &str,
     ) -> Result<bool, StoreError> {
+        let pool = sqlite_or_pg!(self, |pg| tapstand_store_pg::ledger::scheme_finish_issued(
+            pg,
+            scheme_id,
+            call_id,
+            openlink,
+            now_ms()
+        ));
         let now = now_ms();
-        let mut conn = self.pool().acquire().await?;
+        let mut conn = pool.acquire().await?;
         sqlx::query("PRAGMA synchronous = FULL")
             .execute(&mut *conn)
             .await?;
@@ -446,7 +312,20 @@ impl Db {
         };
         let state = state.as_str();
         let issued_at = openlink.map(|_| now);
-        let mut conn = self.pool().acquire().await?;
+        let pool = sqlite_or_pg!(
+            self,
+            |pg| tapstand_store_pg::ledger::scheme_finish_existing(
+                pg,
+                scheme_id,
+                call_id,
+                state,
+                openlink,
+                own.map(|o| o != 0),
+                detail,
+                now
+            )
+        );
+        let mut conn = pool.acquire().await?;
         sqlx::query("PRAGMA synchronous = FULL")
             .execute(&mut *conn)
             .await?;
@@ -497,8 +376,16 @@ impl Db {
         errcode: Option<i64>,
         detail: &str,
     ) -> Result<(), StoreError> {
+        let pool = sqlite_or_pg!(self, |pg| tapstand_store_pg::ledger::scheme_finish_failed(
+            pg,
+            scheme_id,
+            call_id,
+            errcode,
+            detail,
+            now_ms()
+        ));
         let now = now_ms();
-        let mut tx = self.pool().begin().await?;
+        let mut tx = pool.begin().await?;
         sqlx::query!(
             "UPDATE scheme_ledger SET state = 'pending', in_flight_since = NULL, in_flight_owner = NULL, updated_at = ?,
                  last_errcode = ?, last_error = ?
@@ -530,8 +417,15 @@ impl Db {
         call_id: i64,
         detail: &str,
     ) -> Result<(), StoreError> {
+        let pool = sqlite_or_pg!(self, |pg| tapstand_store_pg::ledger::scheme_finish_unknown(
+            pg,
+            scheme_id,
+            call_id,
+            detail,
+            now_ms()
+        ));
         let now = now_ms();
-        let mut tx = self.pool().begin().await?;
+        let mut tx = pool.begin().await?;
         sqlx::query!(
             "UPDATE scheme_ledger SET state = 'unknown', in_flight_since = NULL, in_flight_owner = NULL, updated_at = ?, last_errcode = NULL,
                  last_error = ?
@@ -560,13 +454,16 @@ impl Db {
         scheme_id: i64,
         call_id: i64,
     ) -> Result<bool, StoreError> {
+        let pool = sqlite_or_pg!(self, |pg| {
+            tapstand_store_pg::ledger::scheme_had_unanswered_call(pg, scheme_id, call_id)
+        });
         let n = sqlx::query_scalar!(
             r#"SELECT count(*) AS "n!: i64" FROM scheme_calls
                WHERE scheme_id = ? AND id != ? AND outcome IN ('unknown', 'in_flight')"#,
             scheme_id,
             call_id
         )
-        .fetch_one(self.pool())
+        .fetch_one(pool)
         .await?;
         Ok(n > 0)
     }
@@ -580,6 +477,18 @@ impl Db {
         env_version: &str,
         create_time: i64,
     ) -> Result<(), StoreError> {
+        let pool = sqlite_or_pg!(
+            self,
+            |pg| tapstand_store_pg::ledger::scheme_set_wechat_info(
+                pg,
+                scheme_id,
+                path,
+                query,
+                env_version,
+                create_time,
+                now_ms()
+            )
+        );
         let now = now_ms();
         sqlx::query!(
             "UPDATE scheme_ledger SET wx_path = ?, wx_query = ?, wx_env_version = ?, wx_create_time = ?, updated_at = ?
@@ -591,7 +500,7 @@ impl Db {
             now,
             scheme_id
         )
-        .execute(self.pool())
+        .execute(pool)
         .await?;
         Ok(())
     }
@@ -602,6 +511,11 @@ impl Db {
         appid: &str,
         day_start_ms: i64,
     ) -> Result<LedgerQuota, StoreError> {
+        let pool = sqlite_or_pg!(self, |pg| tapstand_store_pg::ledger::scheme_quota(
+            pg,
+            appid,
+            day_start_ms
+        ));
         let counts = sqlx::query!(
             r#"SELECT
                  coalesce(sum(outcome = 'issued'), 0) AS "lifetime!: i64",
@@ -611,7 +525,7 @@ impl Db {
             day_start_ms,
             appid
         )
-        .fetch_one(self.pool())
+        .fetch_one(pool)
         .await?;
         let last = sqlx::query!(
             r#"SELECT errcode AS "errcode!: i64", finished_at FROM scheme_calls
@@ -619,7 +533,7 @@ impl Db {
                ORDER BY id DESC LIMIT 1"#,
             appid
         )
-        .fetch_optional(self.pool())
+        .fetch_optional(pool)
         .await?;
         Ok(LedgerQuota {
             lifetime_issued: counts.lifetime,

@@ -1,32 +1,46 @@
-//! Tapstand storage: one SQLite file in the app-data directory.
+//! Tapstand storage: one SQLite file in the app-data directory (the default, one PC), or a PostgreSQL
+//! database a chain's PCs share (team mode, [`Db::open_url`] with a `postgres://` URL). One [`Db`] API
+//! for both: each method runs its SQLite query here or its PostgreSQL twin in `tapstand-store-pg`.
 //!
-//! * WAL journal, foreign keys on, a busy timeout, `synchronous=NORMAL` (durable across app crashes; WAL
-//!   makes a power cut lose at most the last transactions, never corrupt the file).
-//! * Migrations are embedded (`sqlx::migrate!`) and applied on open. Before an existing database is
-//!   migrated, a copy is written next to it (`backups/`), so an upgrade can always be undone.
-//! * A file that is not SQLite, a corrupt file, or one written by a newer Tapstand is refused with a clear
-//!   error and is never modified: the checks run on a read-only connection before anything writes.
-//! * Queries are compile-time checked (`sqlx::query!`); their offline data is committed in `.sqlx/`.
+//! * SQLite: WAL journal, foreign keys on, a busy timeout, `synchronous=NORMAL` (durable across app
+//!   crashes; WAL makes a power cut lose at most the last transactions, never corrupt the file), FULL
+//!   around a scheme call. PostgreSQL: the server's own WAL, foreign keys always, `synchronous_commit=on`
+//!   on every connection (each commit is on the server's disk before it returns).
+//! * Migrations are embedded (`sqlx::migrate!`) and applied on open: `migrations/` for SQLite, their
+//!   one-to-one twins in `migrations-pg/` for PostgreSQL (the porting rule: `migrations-pg/README.md`).
+//!   Before an existing SQLite database is migrated, a copy is written next to it (`backups/`), so an
+//!   upgrade can always be undone; a team database is the server administrator's to back up.
+//! * A file that is not SQLite, a corrupt file, a PostgreSQL database holding another program's tables,
+//!   or one written by a newer Tapstand is refused with a clear error and is never modified: the checks
+//!   run before anything writes.
+//! * Queries are compile-time checked (`sqlx::query!`); their offline data is committed in `.sqlx/` here
+//!   (SQLite) and in `crates/tapstand-store-pg/.sqlx/` (PostgreSQL); `scripts/sqlx-prepare.sh` writes both.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use sqlx::migrate::Migrator;
+use sqlx::postgres::PgPool;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 use sqlx::{ConnectOptions, Connection};
 
+pub mod copy;
 pub mod ledger;
 pub mod owner;
+pub mod pg;
 pub mod records;
 pub mod settings;
 pub mod station;
 mod user_error;
 pub mod wxacode;
 
-/// The embedded migrations (crates/tapstand-store/migrations).
+/// The embedded SQLite migrations (crates/tapstand-store/migrations).
 pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
+
+/// The embedded PostgreSQL migrations (crates/tapstand-store/migrations-pg), one twin per SQLite one.
+pub static PG_MIGRATOR: Migrator = sqlx::migrate!("./migrations-pg");
 
 /// File name of the database inside the data directory.
 pub const DB_FILE_NAME: &str = "tapstand.db";
@@ -69,6 +83,15 @@ pub enum StoreError {
     Sqlx(#[from] sqlx::Error),
     #[error("migration error: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A team database could not be reached or refused us (see [`pg::ConnectFailure`]).
+    #[error("{location}: {failure:?}: {detail}")]
+    Connect {
+        /// The server and database, without the password.
+        location: String,
+        failure: pg::ConnectFailure,
+        /// The driver's words, redacted.
+        detail: String,
+    },
 }
 
 /// The highest schema version this build knows.
@@ -76,14 +99,51 @@ pub fn known_schema_version() -> i64 {
     MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0)
 }
 
+/// The highest PostgreSQL schema version this build knows (always the same as [`known_schema_version`]:
+/// the migrations are twins).
+pub fn known_pg_schema_version() -> i64 {
+    PG_MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0)
+}
+
 /// An open Tapstand database.
 #[derive(Clone, Debug)]
 pub struct Db {
-    pool: SqlitePool,
+    backend: Backend,
+    /// The SQLite file; empty for PostgreSQL.
     path: PathBuf,
+    /// Where the data is, for people: the file, or `postgres://user@host:port/db` (never a password).
+    location: String,
     /// This handle's liveness lock: rows it owns (a scheme call in flight) carry its token.
-    owner: std::sync::Arc<owner::OwnerLock>,
+    owner: std::sync::Arc<owner::Owner>,
 }
+
+/// Which database a [`Db`] talks to.
+#[derive(Clone, Debug)]
+pub(crate) enum Backend {
+    Sqlite(SqlitePool),
+    Pg(PgPool),
+}
+
+/// Which backend a [`Db`] uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BackendKind {
+    Sqlite,
+    Postgres,
+}
+
+/// In a `Db` method: the SQLite pool, or — on PostgreSQL — returns at once with what the PostgreSQL twin
+/// (an async call giving `Result<T, sqlx::Error>`) gives.
+macro_rules! sqlite_or_pg {
+    ($db:expr, |$pg:ident| $twin:expr) => {
+        match &$db.backend {
+            $crate::Backend::Sqlite(pool) => pool,
+            $crate::Backend::Pg($pg) => {
+                return Ok($twin.await.map_err($crate::StoreError::from)?);
+            }
+        }
+    };
+}
+pub(crate) use sqlite_or_pg;
 
 /// What [`Db::inspect`] finds in a file without changing it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -125,16 +185,17 @@ impl Db {
                 source,
             })?;
         let db = Db {
-            pool,
+            backend: Backend::Sqlite(pool.clone()),
             path: path.to_path_buf(),
-            owner: std::sync::Arc::new(owner::OwnerLock::acquire(path)),
+            location: path.display().to_string(),
+            owner: std::sync::Arc::new(owner::Owner::File(owner::OwnerLock::acquire(path))),
         };
         if let FileState::Existing { schema_version } = state {
             if schema_version > 0 && schema_version < known_schema_version() {
                 db.backup_before_migration(schema_version).await?;
             }
         }
-        MIGRATOR.run(&db.pool).await.map_err(|e| match e {
+        MIGRATOR.run(&pool).await.map_err(|e| match e {
             sqlx::migrate::MigrateError::VersionMismatch(version) => {
                 StoreError::MigrationMismatch {
                     path: path.to_path_buf(),
@@ -254,28 +315,76 @@ impl Db {
         // VACUUM INTO takes any string expression, so the path is a bound parameter.
         sqlx::query("VACUUM INTO ?")
             .bind(target.to_string_lossy().into_owned())
-            .execute(&self.pool)
+            .execute(self.pool())
             .await?;
         tracing::info!(backup = %target.display(), "database backed up before migration");
         Ok(())
     }
 
+    /// Opens the database at `url`: `postgres://…` / `postgresql://…` is a team database
+    /// ([`pg::open`]); `sqlite://PATH`, `sqlite:PATH` or a plain path is a SQLite file ([`Db::open`]).
+    pub async fn open_url(url: &str) -> Result<Db, StoreError> {
+        if pg::is_pg_url(url) {
+            return pg::open(url).await;
+        }
+        let path = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .unwrap_or(url);
+        Db::open(Path::new(path)).await
+    }
+
     /// The schema version applied to this database.
     pub async fn schema_version(&self) -> Result<i64, StoreError> {
+        let pool = sqlite_or_pg!(self, |pg| pg::schema_version(pg));
         let v = sqlx::query_scalar!(
             r#"SELECT coalesce(max(version), 0) AS "v!: i64" FROM _sqlx_migrations WHERE success"#
         )
-        .fetch_one(&self.pool)
+        .fetch_one(pool)
         .await?;
         Ok(v)
     }
 
-    pub fn pool(&self) -> &SqlitePool {
-        &self.pool
+    /// The SQLite pool (tests and the SQLite-only maintenance: backups, `db copy-to`'s source).
+    /// `None` on PostgreSQL.
+    pub fn sqlite_pool(&self) -> Option<&SqlitePool> {
+        match &self.backend {
+            Backend::Sqlite(p) => Some(p),
+            Backend::Pg(_) => None,
+        }
     }
 
+    /// The PostgreSQL pool; `None` on SQLite.
+    pub fn pg_pool(&self) -> Option<&PgPool> {
+        match &self.backend {
+            Backend::Pg(p) => Some(p),
+            Backend::Sqlite(_) => None,
+        }
+    }
+
+    /// The SQLite pool of a database known to be SQLite (private: every method dispatches first).
+    fn pool(&self) -> &SqlitePool {
+        match &self.backend {
+            Backend::Sqlite(p) => p,
+            Backend::Pg(_) => unreachable!("a SQLite-only path was taken on PostgreSQL"),
+        }
+    }
+
+    pub fn backend(&self) -> BackendKind {
+        match self.backend {
+            Backend::Sqlite(_) => BackendKind::Sqlite,
+            Backend::Pg(_) => BackendKind::Postgres,
+        }
+    }
+
+    /// The SQLite file (empty for a team database: see [`Db::location`]).
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Where the data is, for people and logs: the file, or `postgres://user@host:port/db` (no password).
+    pub fn location(&self) -> &str {
+        &self.location
     }
 
     /// The token rows owned by this handle carry (see [`owner`]).
@@ -283,24 +392,28 @@ impl Db {
         self.owner.token()
     }
 
-    /// Whether the handle (in this or another process) that owns `token` is still open.
-    pub fn owner_alive(&self, token: &str) -> bool {
-        self.owner.is_alive(token)
+    /// Whether the handle (in this or another process, on this or another PC for a team database) that
+    /// owns `token` is still open.
+    pub async fn owner_alive(&self, token: &str) -> bool {
+        match (&*self.owner, &self.backend) {
+            (owner::Owner::File(lock), _) => lock.is_alive(token),
+            (owner::Owner::Pg(lock), Backend::Pg(pool)) => lock.is_alive(pool, token).await,
+            (owner::Owner::Pg(_), Backend::Sqlite(_)) => true,
+        }
     }
 
-    /// Checkpoints the WAL and closes every connection.
+    /// Checkpoints the WAL (SQLite) and closes every connection.
     pub async fn close(self) {
-        let _ = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-            .execute(&self.pool)
-            .await;
-        self.pool.close().await;
+        match &self.backend {
+            Backend::Sqlite(pool) => {
+                let _ = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                    .execute(pool)
+                    .await;
+                pool.close().await;
+            }
+            Backend::Pg(pool) => pool.close().await,
+        }
     }
 }
 
-/// Current time as unix milliseconds (the representation of every timestamp in the database).
-pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}
+pub use tapstand_store_types::now_ms;

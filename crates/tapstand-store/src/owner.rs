@@ -6,10 +6,110 @@
 //! power cut): the OS releases a dead process's locks, so a lock that can be taken means its owner is gone.
 //! This works the same on Windows (`LockFileEx`), macOS and Linux (`flock`) through std's `File::try_lock`,
 //! needs no clock agreement and no process-id reuse heuristics.
+//!
+//! On PostgreSQL (team mode: the processes are on different PCs) the same idea is a **session-level
+//! advisory lock**: each `Db` keeps one connection of its own (outside the pool) holding
+//! `pg_advisory_lock(key)` for a random 64-bit key, and its token is `pg-<key in hex>`. The server releases
+//! a session's advisory locks the moment the session ends — the process exited or was killed, the PC lost
+//! power (once TCP notices) — so "can another session take the lock?" answers "is the owner gone?" for every
+//! PC that shares the database. Chosen over `pg_stat_activity` and a backend PID because a PID is reused by
+//! the server and says nothing about which Tapstand handle it belonged to, while the lock is the session's
+//! own. If the lock connection itself drops while the process lives (a network cut), its rows look dead
+//! and another PC may call again for them: WeChat answers that second call with 9800010 and the existing
+//! link, so an sn still never gets a second scheme (`SchemeService::get_or_recover`).
 
 use std::fs::{File, OpenOptions, TryLockError};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+
+/// A [`Db`](crate::Db)'s liveness lock: a lock file next to a SQLite database, or an advisory lock held
+/// by a session of its own on a team database.
+#[derive(Debug)]
+pub enum Owner {
+    File(OwnerLock),
+    Pg(PgOwnerLock),
+}
+
+impl Owner {
+    pub fn token(&self) -> &str {
+        match self {
+            Owner::File(l) => l.token(),
+            Owner::Pg(l) => l.token(),
+        }
+    }
+}
+
+/// The team-database owner lock: a session-level advisory lock on a connection of its own.
+#[derive(Debug)]
+pub struct PgOwnerLock {
+    token: String,
+    /// Held, never used: the lock lives as long as this session. Dropped (closed) with the last clone
+    /// of the `Db`, which releases the lock on the server.
+    _session: std::sync::Mutex<sqlx::PgConnection>,
+}
+
+fn pg_token(key: i64) -> String {
+    format!("pg-{:016x}", key as u64)
+}
+
+fn pg_key(token: &str) -> Option<i64> {
+    let hex = token.strip_prefix("pg-")?;
+    (hex.len() == 16)
+        .then(|| u64::from_str_radix(hex, 16).ok())
+        .flatten()
+        .map(|k| k as i64)
+}
+
+impl PgOwnerLock {
+    /// Opens a session of its own and takes a fresh advisory lock in it.
+    pub async fn acquire(
+        opts: &sqlx::postgres::PgConnectOptions,
+    ) -> Result<PgOwnerLock, sqlx::Error> {
+        use sqlx::ConnectOptions;
+        use std::hash::BuildHasher;
+        let mut conn = opts.connect().await?;
+        loop {
+            // RandomState is seeded from the OS per process: a random key, different on every PC.
+            let key = std::collections::hash_map::RandomState::new()
+                .hash_one((std::process::id(), new_token())) as i64;
+            let got: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
+                .bind(key)
+                .fetch_one(&mut conn)
+                .await?;
+            if got {
+                return Ok(PgOwnerLock {
+                    token: pg_token(key),
+                    _session: std::sync::Mutex::new(conn),
+                });
+            }
+        }
+    }
+
+    pub fn token(&self) -> &str {
+        &self.token
+    }
+
+    /// Whether the owner `token` is alive: this handle, or a session that still holds its lock. A token
+    /// that names no advisory lock (a lock-file token from a copied SQLite database) is not alive. When
+    /// the server cannot be asked, presume alive (the lease still ends it).
+    pub async fn is_alive(&self, pool: &sqlx::PgPool, token: &str) -> bool {
+        if token == self.token {
+            return true;
+        }
+        let Some(key) = pg_key(token) else {
+            return false;
+        };
+        // Taking the lock proves its owner gone; it is given back in the same statement (CASE evaluates
+        // in order).
+        sqlx::query_scalar::<_, bool>(
+            "SELECT CASE WHEN pg_try_advisory_lock($1) THEN NOT pg_advisory_unlock($1) ELSE true END",
+        )
+        .bind(key)
+        .fetch_one(pool)
+        .await
+        .unwrap_or(true)
+    }
+}
 
 /// The lock files' folder, next to the database file.
 pub const OWNERS_DIR: &str = "owners";
@@ -140,6 +240,15 @@ impl Drop for OwnerLock {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pg_tokens_round_trip() {
+        for key in [0i64, 1, -1, i64::MAX, i64::MIN, 0x1234_5678_9abc_def0] {
+            assert_eq!(pg_key(&pg_token(key)), Some(key));
+        }
+        assert_eq!(pg_key("4242-dead-0"), None);
+        assert_eq!(pg_key("pg-xyz"), None);
+    }
 
     #[test]
     fn a_held_lock_is_alive_a_released_one_is_not() {

@@ -6,156 +6,33 @@
 
 use std::collections::HashMap;
 
-use serde::{Deserialize, Serialize};
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
-use crate::{now_ms, Db, StoreError};
+use crate::{now_ms, sqlite_or_pg, Db, StoreError};
 
 /// Rows per multi-row statement in a bulk import (6 bound values each: far below SQLite's limit of
 /// 32,766 parameters per statement).
 const BATCH_ROWS: usize = 500;
 
-/// A mini program (AppID) the merchant writes tags for. The AppSecret is in the OS keychain; only the
-/// fact that one was saved is stored here.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
-pub struct Profile {
-    #[specta(type = specta_typescript::Number)]
-    pub id: i64,
-    pub name: String,
-    pub appid: String,
-    pub env_version: String,
-    pub page_path: String,
-    pub query_template: String,
-    pub secret_saved: bool,
-    #[specta(type = specta_typescript::Number)]
-    pub created_at: i64,
-    #[specta(type = specta_typescript::Number)]
-    pub updated_at: i64,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
-pub struct ProfileInput {
-    pub name: String,
-    pub appid: String,
-    pub env_version: String,
-    pub page_path: String,
-    pub query_template: String,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
-pub struct DeviceModel {
-    #[specta(type = specta_typescript::Number)]
-    pub id: i64,
-    #[specta(type = Option<specta_typescript::Number>)]
-    pub profile_id: Option<i64>,
-    pub model_id: Option<String>,
-    pub model_name: String,
-    /// `per_device` (一机一码, one scheme per tag) or `per_model` (一型一码).
-    pub link_type: String,
-    /// `registering` 登记审核中 → `registered` 登记通过 → `applying` 能力申请中 → `approved` 能力已通过, or `rejected` 驳回.
-    pub status: String,
-    pub reject_reason: String,
-    pub notes: String,
-    #[specta(type = specta_typescript::Number)]
-    pub created_at: i64,
-    #[specta(type = specta_typescript::Number)]
-    pub updated_at: i64,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
-pub struct DeviceModelInput {
-    #[specta(type = Option<specta_typescript::Number>)]
-    pub profile_id: Option<i64>,
-    pub model_id: Option<String>,
-    pub model_name: String,
-    pub link_type: String,
-    pub status: String,
-    pub reject_reason: String,
-    pub notes: String,
-}
-
-/// A store (门店).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
-pub struct Store {
-    #[specta(type = specta_typescript::Number)]
-    pub id: i64,
-    /// 机构编号
-    pub org_code: String,
-    /// 组织/公司
-    pub company: String,
-    /// 门店名称
-    pub name: String,
-    pub address: String,
-    #[specta(type = Option<specta_typescript::Number>)]
-    pub archived_at: Option<i64>,
-    #[specta(type = specta_typescript::Number)]
-    pub created_at: i64,
-    #[specta(type = specta_typescript::Number)]
-    pub updated_at: i64,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
-pub struct StoreInput {
-    pub org_code: String,
-    pub company: String,
-    pub name: String,
-    pub address: String,
-}
-
-/// A front-desk terminal (前台终端).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
-pub struct Terminal {
-    #[specta(type = specta_typescript::Number)]
-    pub id: i64,
-    /// `null`: serves every store (不区分门店).
-    #[specta(type = Option<specta_typescript::Number>)]
-    pub store_id: Option<i64>,
-    /// 机器号
-    pub machine_no: String,
-    /// 终端号
-    pub terminal_no: String,
-    /// 备注
-    pub note: String,
-    #[specta(type = Option<specta_typescript::Number>)]
-    pub archived_at: Option<i64>,
-    #[specta(type = specta_typescript::Number)]
-    pub created_at: i64,
-    #[specta(type = specta_typescript::Number)]
-    pub updated_at: i64,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
-pub struct TerminalInput {
-    #[specta(type = Option<specta_typescript::Number>)]
-    pub store_id: Option<i64>,
-    pub machine_no: String,
-    pub terminal_no: String,
-    pub note: String,
-}
-
-/// A row's fate in a bulk import.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Upsert {
-    Inserted,
-    Updated,
-    Unchanged,
-}
+pub use tapstand_store_types::records::*;
 
 impl Db {
     // ---- profiles -------------------------------------------------------------------------------------
 
     pub async fn list_profiles(&self) -> Result<Vec<Profile>, StoreError> {
+        let pool = sqlite_or_pg!(self, |pg| tapstand_store_pg::records::list_profiles(pg));
         Ok(sqlx::query_as!(
             Profile,
             r#"SELECT id, name, appid, env_version, page_path, query_template,
                       secret_saved AS "secret_saved: bool", created_at, updated_at
                FROM profiles ORDER BY name"#
         )
-        .fetch_all(self.pool())
+        .fetch_all(pool)
         .await?)
     }
 
     pub async fn get_profile(&self, id: i64) -> Result<Option<Profile>, StoreError> {
+        let pool = sqlite_or_pg!(self, |pg| tapstand_store_pg::records::get_profile(pg, id));
         Ok(sqlx::query_as!(
             Profile,
             r#"SELECT id, name, appid, env_version, page_path, query_template,
@@ -163,11 +40,16 @@ impl Db {
                FROM profiles WHERE id = ?"#,
             id
         )
-        .fetch_optional(self.pool())
+        .fetch_optional(pool)
         .await?)
     }
 
     pub async fn insert_profile(&self, p: &ProfileInput) -> Result<i64, StoreError> {
+        let pool = sqlite_or_pg!(self, |pg| tapstand_store_pg::records::insert_profile(
+            pg,
+            p,
+            now_ms()
+        ));
         let now = now_ms();
         let id = sqlx::query_scalar!(
             "INSERT INTO profiles (name, appid, env_version, page_path, query_template, created_at, updated_at)
@@ -180,12 +62,18 @@ impl Db {
             now,
             now
         )
-        .fetch_one(self.pool())
+        .fetch_one(pool)
         .await?;
         Ok(id)
     }
 
     pub async fn update_profile(&self, id: i64, p: &ProfileInput) -> Result<bool, StoreError> {
+        let pool = sqlite_or_pg!(self, |pg| tapstand_store_pg::records::update_profile(
+            pg,
+            id,
+            p,
+            now_ms()
+        ));
         let now = now_ms();
         let r = sqlx::query!(
             "UPDATE profiles SET name = ?, appid = ?, env_version = ?, page_path = ?, query_template = ?,
@@ -198,12 +86,15 @@ impl Db {
             now,
             id
         )
-        .execute(self.pool())
+        .execute(pool)
         .await?;
         Ok(r.rows_affected() == 1)
     }
 
     pub async fn set_profile_secret_saved(&self, id: i64, saved: bool) -> Result<(), StoreError> {
+        let pool = sqlite_or_pg!(self, |pg| {
+            tapstand_store_pg::records::set_profile_secret_saved(pg, id, saved, now_ms())
+        });
         let now = now_ms();
         sqlx::query!(
             "UPDATE profiles SET secret_saved = ?, updated_at = ? WHERE id = ?",
@@ -211,14 +102,17 @@ impl Db {
             now,
             id
         )
-        .execute(self.pool())
+        .execute(pool)
         .await?;
         Ok(())
     }
 
     pub async fn delete_profile(&self, id: i64) -> Result<bool, StoreError> {
+        let pool = sqlite_or_pg!(self, |pg| tapstand_store_pg::records::delete_profile(
+            pg, id
+        ));
         let r = sqlx::query!("DELETE FROM profiles WHERE id = ?", id)
-            .execute(self.pool())
+            .execute(pool)
             .await?;
         Ok(r.rows_affected() == 1)
     }
@@ -226,17 +120,23 @@ impl Db {
     // ---- device models --------------------------------------------------------------------------------
 
     pub async fn list_device_models(&self) -> Result<Vec<DeviceModel>, StoreError> {
+        let pool = sqlite_or_pg!(self, |pg| tapstand_store_pg::records::list_device_models(
+            pg
+        ));
         Ok(sqlx::query_as!(
             DeviceModel,
             "SELECT id, profile_id, model_id, model_name, link_type, status, reject_reason, notes,
                     created_at, updated_at
              FROM device_models ORDER BY created_at DESC, id DESC"
         )
-        .fetch_all(self.pool())
+        .fetch_all(pool)
         .await?)
     }
 
     pub async fn get_device_model(&self, id: i64) -> Result<Option<DeviceModel>, StoreError> {
+        let pool = sqlite_or_pg!(self, |pg| tapstand_store_pg::records::get_device_model(
+            pg, id
+        ));
         Ok(sqlx::query_as!(
             DeviceModel,
             "SELECT id, profile_id, model_id, model_name, link_type, status, reject_reason, notes,
@@ -244,11 +144,16 @@ impl Db {
              FROM device_models WHERE id = ?",
             id
         )
-        .fetch_optional(self.pool())
+        .fetch_optional(pool)
         .await?)
     }
 
     pub async fn insert_device_model(&self, m: &DeviceModelInput) -> Result<i64, StoreError> {
+        let pool = sqlite_or_pg!(self, |pg| tapstand_store_pg::records::insert_device_model(
+            pg,
+            m,
+            now_ms()
+        ));
         let now = now_ms();
         Ok(sqlx::query_scalar!(
             "INSERT INTO device_models (profile_id, model_id, model_name, link_type, status, reject_reason,
@@ -264,7 +169,7 @@ impl Db {
             now,
             now
         )
-        .fetch_one(self.pool())
+        .fetch_one(pool)
         .await?)
     }
 
@@ -273,6 +178,12 @@ impl Db {
         id: i64,
         m: &DeviceModelInput,
     ) -> Result<bool, StoreError> {
+        let pool = sqlite_or_pg!(self, |pg| tapstand_store_pg::records::update_device_model(
+            pg,
+            id,
+            m,
+            now_ms()
+        ));
         let now = now_ms();
         let r = sqlx::query!(
             "UPDATE device_models SET profile_id = ?, model_id = ?, model_name = ?, link_type = ?, status = ?,
@@ -287,14 +198,17 @@ impl Db {
             now,
             id
         )
-        .execute(self.pool())
+        .execute(pool)
         .await?;
         Ok(r.rows_affected() == 1)
     }
 
     pub async fn delete_device_model(&self, id: i64) -> Result<bool, StoreError> {
+        let pool = sqlite_or_pg!(self, |pg| tapstand_store_pg::records::delete_device_model(
+            pg, id
+        ));
         let r = sqlx::query!("DELETE FROM device_models WHERE id = ?", id)
-            .execute(self.pool())
+            .execute(pool)
             .await?;
         Ok(r.rows_affected() == 1)
     }
@@ -308,6 +222,11 @@ impl Db {
         search: &str,
         include_archived: bool,
     ) -> Result<Vec<Store>, StoreError> {
+        let pool = sqlite_or_pg!(self, |pg| tapstand_store_pg::records::list_stores(
+            pg,
+            &like_pattern(search),
+            include_archived
+        ));
         let pattern = like_pattern(search);
         Ok(sqlx::query_as!(
             Store,
@@ -319,33 +238,42 @@ impl Db {
             include_archived,
             pattern,
         )
-        .fetch_all(self.pool())
+        .fetch_all(pool)
         .await?)
     }
 
     pub async fn get_store(&self, id: i64) -> Result<Option<Store>, StoreError> {
+        let pool = sqlite_or_pg!(self, |pg| tapstand_store_pg::records::get_store(pg, id));
         Ok(sqlx::query_as!(
             Store,
             "SELECT id, org_code, company, name, address, archived_at, created_at, updated_at
              FROM stores WHERE id = ?",
             id
         )
-        .fetch_optional(self.pool())
+        .fetch_optional(pool)
         .await?)
     }
 
     pub async fn store_by_org_code(&self, org_code: &str) -> Result<Option<Store>, StoreError> {
+        let pool = sqlite_or_pg!(self, |pg| tapstand_store_pg::records::store_by_org_code(
+            pg, org_code
+        ));
         Ok(sqlx::query_as!(
             Store,
             "SELECT id, org_code, company, name, address, archived_at, created_at, updated_at
              FROM stores WHERE org_code = ?",
             org_code
         )
-        .fetch_optional(self.pool())
+        .fetch_optional(pool)
         .await?)
     }
 
     pub async fn insert_store(&self, s: &StoreInput) -> Result<i64, StoreError> {
+        let pool = sqlite_or_pg!(self, |pg| tapstand_store_pg::records::insert_store(
+            pg,
+            s,
+            now_ms()
+        ));
         let now = now_ms();
         Ok(sqlx::query_scalar!(
             "INSERT INTO stores (org_code, company, name, address, created_at, updated_at)
@@ -357,11 +285,17 @@ impl Db {
             now,
             now
         )
-        .fetch_one(self.pool())
+        .fetch_one(pool)
         .await?)
     }
 
     pub async fn update_store(&self, id: i64, s: &StoreInput) -> Result<bool, StoreError> {
+        let pool = sqlite_or_pg!(self, |pg| tapstand_store_pg::records::update_store(
+            pg,
+            id,
+            s,
+            now_ms()
+        ));
         let now = now_ms();
         let r = sqlx::query!(
             "UPDATE stores SET org_code = ?, company = ?, name = ?, address = ?, updated_at = ? WHERE id = ?",
@@ -372,12 +306,16 @@ impl Db {
             now,
             id
         )
-        .execute(self.pool())
+        .execute(pool)
         .await?;
         Ok(r.rows_affected() == 1)
     }
 
     pub async fn set_store_archived(&self, id: i64, archived: bool) -> Result<bool, StoreError> {
+        let pool = sqlite_or_pg!(self, |pg| {
+            let now = now_ms();
+            tapstand_store_pg::records::set_store_archived(pg, id, archived.then_some(now), now)
+        });
         let now = now_ms();
         let at = archived.then_some(now);
         let r = sqlx::query!(
@@ -386,7 +324,7 @@ impl Db {
             now,
             id
         )
-        .execute(self.pool())
+        .execute(pool)
         .await?;
         Ok(r.rows_affected() == 1)
     }
@@ -394,14 +332,20 @@ impl Db {
     /// Deletes a store. Fails with a foreign-key error (see [`StoreError::is_referenced`]) when terminals or
     /// written tags still refer to it: archive it instead.
     pub async fn delete_store(&self, id: i64) -> Result<bool, StoreError> {
+        let pool = sqlite_or_pg!(self, |pg| tapstand_store_pg::records::delete_store(pg, id));
         let r = sqlx::query!("DELETE FROM stores WHERE id = ?", id)
-            .execute(self.pool())
+            .execute(pool)
             .await?;
         Ok(r.rows_affected() == 1)
     }
 
     /// Inserts or updates stores by 机构编号 in ONE transaction: all rows or none.
     pub async fn upsert_stores(&self, rows: &[StoreInput]) -> Result<Vec<Upsert>, StoreError> {
+        sqlite_or_pg!(self, |pg| tapstand_store_pg::records::upsert_stores(
+            pg,
+            rows,
+            now_ms()
+        ));
         self.upsert(rows).await
     }
 
@@ -412,6 +356,11 @@ impl Db {
         search: &str,
         include_archived: bool,
     ) -> Result<Vec<Terminal>, StoreError> {
+        let pool = sqlite_or_pg!(self, |pg| tapstand_store_pg::records::list_terminals(
+            pg,
+            &like_pattern(search),
+            include_archived
+        ));
         let pattern = like_pattern(search);
         Ok(sqlx::query_as!(
             Terminal,
@@ -425,22 +374,28 @@ impl Db {
             include_archived,
             pattern,
         )
-        .fetch_all(self.pool())
+        .fetch_all(pool)
         .await?)
     }
 
     pub async fn get_terminal(&self, id: i64) -> Result<Option<Terminal>, StoreError> {
+        let pool = sqlite_or_pg!(self, |pg| tapstand_store_pg::records::get_terminal(pg, id));
         Ok(sqlx::query_as!(
             Terminal,
             "SELECT id, store_id, machine_no, terminal_no, note, archived_at, created_at, updated_at
              FROM terminals WHERE id = ?",
             id
         )
-        .fetch_optional(self.pool())
+        .fetch_optional(pool)
         .await?)
     }
 
     pub async fn insert_terminal(&self, t: &TerminalInput) -> Result<i64, StoreError> {
+        let pool = sqlite_or_pg!(self, |pg| tapstand_store_pg::records::insert_terminal(
+            pg,
+            t,
+            now_ms()
+        ));
         let now = now_ms();
         Ok(sqlx::query_scalar!(
             "INSERT INTO terminals (store_id, machine_no, terminal_no, note, created_at, updated_at)
@@ -452,11 +407,17 @@ impl Db {
             now,
             now
         )
-        .fetch_one(self.pool())
+        .fetch_one(pool)
         .await?)
     }
 
     pub async fn update_terminal(&self, id: i64, t: &TerminalInput) -> Result<bool, StoreError> {
+        let pool = sqlite_or_pg!(self, |pg| tapstand_store_pg::records::update_terminal(
+            pg,
+            id,
+            t,
+            now_ms()
+        ));
         let now = now_ms();
         let r = sqlx::query!(
             "UPDATE terminals SET store_id = ?, machine_no = ?, terminal_no = ?, note = ?, updated_at = ?
@@ -468,12 +429,16 @@ impl Db {
             now,
             id
         )
-        .execute(self.pool())
+        .execute(pool)
         .await?;
         Ok(r.rows_affected() == 1)
     }
 
     pub async fn set_terminal_archived(&self, id: i64, archived: bool) -> Result<bool, StoreError> {
+        let pool = sqlite_or_pg!(self, |pg| {
+            let now = now_ms();
+            tapstand_store_pg::records::set_terminal_archived(pg, id, archived.then_some(now), now)
+        });
         let now = now_ms();
         let at = archived.then_some(now);
         let r = sqlx::query!(
@@ -482,14 +447,17 @@ impl Db {
             now,
             id
         )
-        .execute(self.pool())
+        .execute(pool)
         .await?;
         Ok(r.rows_affected() == 1)
     }
 
     pub async fn delete_terminal(&self, id: i64) -> Result<bool, StoreError> {
+        let pool = sqlite_or_pg!(self, |pg| tapstand_store_pg::records::delete_terminal(
+            pg, id
+        ));
         let r = sqlx::query!("DELETE FROM terminals WHERE id = ?", id)
-            .execute(self.pool())
+            .execute(pool)
             .await?;
         Ok(r.rows_affected() == 1)
     }
@@ -499,6 +467,11 @@ impl Db {
         &self,
         rows: &[TerminalInput],
     ) -> Result<Vec<Upsert>, StoreError> {
+        sqlite_or_pg!(self, |pg| tapstand_store_pg::records::upsert_terminals(
+            pg,
+            rows,
+            now_ms()
+        ));
         self.upsert(rows).await
     }
 
@@ -507,7 +480,8 @@ impl Db {
         // One read of the existing rows and multi-row INSERT / UPDATE statements, all in one
         // transaction: a statement per row costs a round trip to SQLite's worker thread each, which made
         // 10,000 rows take ~1.7 s; batched it is ~0.1 s (benchmarks/records.md).
-        let mut tx = self.pool().begin().await?;
+        let pool = self.pool();
+        let mut tx = pool.begin().await?;
         let now = now_ms();
         let existing: HashMap<String, (i64, R)> = R::existing(&mut tx)
             .await?
@@ -534,9 +508,7 @@ impl Db {
 
 /// A record a bulk import inserts or updates by its key (a store's 机构编号, a terminal's 终端号). The SQL
 /// of each kind is here, literal; planning and batching are [`Db::upsert`]'s.
-trait BulkRow: PartialEq + Sized {
-    /// The key rows are matched on (UNIQUE in the table).
-    fn key(&self) -> &str;
+trait BulkRow: UpsertKey + Sized {
     /// Every stored row, with its id.
     async fn existing(conn: &mut SqliteConnection) -> Result<Vec<(i64, Self)>, sqlx::Error>;
     /// One multi-row INSERT of `rows`, created and updated at `now`.
@@ -546,10 +518,6 @@ trait BulkRow: PartialEq + Sized {
 }
 
 impl BulkRow for StoreInput {
-    fn key(&self) -> &str {
-        &self.org_code
-    }
-
     async fn existing(conn: &mut SqliteConnection) -> Result<Vec<(i64, Self)>, sqlx::Error> {
         Ok(sqlx::query_as::<_, (i64, String, String, String, String)>(
             "SELECT id, org_code, company, name, address FROM stores",
@@ -600,10 +568,6 @@ impl BulkRow for StoreInput {
 }
 
 impl BulkRow for TerminalInput {
-    fn key(&self) -> &str {
-        &self.terminal_no
-    }
-
     async fn existing(conn: &mut SqliteConnection) -> Result<Vec<(i64, Self)>, sqlx::Error> {
         Ok(
             sqlx::query_as::<_, (i64, String, Option<i64>, String, String)>(
@@ -655,82 +619,6 @@ impl BulkRow for TerminalInput {
     }
 }
 
-/// What a bulk upsert writes: the rows to insert, the stored rows to update, and each input row's fate.
-#[derive(Debug)]
-struct UpsertPlan<'a, R> {
-    inserts: Vec<&'a R>,
-    updates: Vec<(i64, &'a R)>,
-    outcome: Vec<Upsert>,
-}
-
-/// Sorts `rows` into inserts and updates against the `existing` rows (by key). A row equal to what is
-/// stored is left alone. The same key twice in one call (an import's preview refuses that): the last row
-/// wins, and the later one counts as updated unless it repeats the earlier one exactly.
-fn plan_upsert<'a, R: BulkRow>(
-    rows: &'a [R],
-    existing: &HashMap<String, (i64, R)>,
-) -> UpsertPlan<'a, R> {
-    let mut plan = UpsertPlan {
-        inserts: vec![],
-        updates: vec![],
-        outcome: Vec::with_capacity(rows.len()),
-    };
-    let mut insert_at: HashMap<&str, usize> = HashMap::new();
-    let mut update_at: HashMap<i64, usize> = HashMap::new();
-    let fate = |same: bool| {
-        if same {
-            Upsert::Unchanged
-        } else {
-            Upsert::Updated
-        }
-    };
-    for r in rows {
-        if let Some(&i) = insert_at.get(r.key()) {
-            plan.outcome.push(fate(plan.inserts[i] == r));
-            plan.inserts[i] = r;
-            continue;
-        }
-        match existing.get(r.key()) {
-            None => {
-                insert_at.insert(r.key(), plan.inserts.len());
-                plan.inserts.push(r);
-                plan.outcome.push(Upsert::Inserted);
-            }
-            Some((id, stored)) => {
-                let unchanged = match update_at.get(id) {
-                    Some(&i) => plan.updates[i].1 == r,
-                    None => stored == r,
-                };
-                if !unchanged {
-                    match update_at.get(id) {
-                        Some(&i) => plan.updates[i].1 = r,
-                        None => {
-                            update_at.insert(*id, plan.updates.len());
-                            plan.updates.push((*id, r));
-                        }
-                    }
-                }
-                plan.outcome.push(fate(unchanged));
-            }
-        }
-    }
-    plan
-}
-
-/// `%text%` for LIKE, with `%`, `_` and `\` escaped.
-fn like_pattern(search: &str) -> String {
-    let mut p = String::with_capacity(search.len() + 2);
-    p.push('%');
-    for c in search.trim().chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            p.push('\\');
-        }
-        p.push(c);
-    }
-    p.push('%');
-    p
-}
-
 impl StoreError {
     /// A UNIQUE constraint failed (duplicate 机构编号, 终端号, AppID, model_id, ...).
     pub fn is_unique_violation(&self) -> bool {
@@ -739,89 +627,9 @@ impl StoreError {
     /// A row is still referenced by others (a FOREIGN KEY constraint failed on delete).
     /// SQLite reports an immediate foreign-key failure on DELETE with the extended code
     /// SQLITE_CONSTRAINT_TRIGGER (1811), which sqlx does not classify as a foreign-key violation, so the
-    /// message is checked too.
+    /// message is checked too. PostgreSQL reports 23503 (foreign_key_violation).
     pub fn is_referenced(&self) -> bool {
         matches!(self, StoreError::Sqlx(sqlx::Error::Database(e))
             if e.is_foreign_key_violation() || e.message().contains("FOREIGN KEY constraint failed"))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn store(code: &str, name: &str) -> StoreInput {
-        StoreInput {
-            org_code: code.into(),
-            name: name.into(),
-            ..Default::default()
-        }
-    }
-
-    #[test]
-    fn upsert_plan_inserts_updates_and_skips_by_key() {
-        let existing: HashMap<String, (i64, StoreInput)> = [
-            ("1".to_string(), (10, store("1", "人民路店"))),
-            ("2".to_string(), (20, store("2", "解放路店"))),
-        ]
-        .into();
-        let rows = [
-            store("1", "人民路店"),     // as stored
-            store("2", "解放路旗舰店"), // changed
-            store("3", "新店"),         // new
-        ];
-        let plan = plan_upsert(&rows, &existing);
-        assert_eq!(
-            plan.outcome,
-            [Upsert::Unchanged, Upsert::Updated, Upsert::Inserted]
-        );
-        assert_eq!(plan.inserts, [&rows[2]]);
-        assert_eq!(plan.updates, [(20, &rows[1])]);
-    }
-
-    #[test]
-    fn upsert_plan_lets_the_last_of_a_repeated_key_win() {
-        let existing: HashMap<String, (i64, StoreInput)> =
-            [("1".to_string(), (10, store("1", "人民路店")))].into();
-        let rows = [
-            store("9", "新店"),
-            store("9", "新店"),     // repeats the pending insert exactly
-            store("9", "新店二"),   // changes it
-            store("1", "人民路店"), // as stored
-            store("1", "改名"),     // changes the stored row
-            store("1", "改名"),     // repeats the pending update
-            store("1", "再改"),     // changes it again
-        ];
-        let plan = plan_upsert(&rows, &existing);
-        assert_eq!(
-            plan.outcome,
-            [
-                Upsert::Inserted,
-                Upsert::Unchanged,
-                Upsert::Updated,
-                Upsert::Unchanged,
-                Upsert::Updated,
-                Upsert::Unchanged,
-                Upsert::Updated,
-            ]
-        );
-        assert_eq!(plan.inserts, [&rows[2]]);
-        assert_eq!(plan.updates, [(10, &rows[6])]);
-    }
-
-    #[test]
-    fn terminals_are_keyed_by_terminal_number() {
-        let t = |no: &str, store_id: Option<i64>| TerminalInput {
-            store_id,
-            machine_no: "1".into(),
-            terminal_no: no.into(),
-            note: String::new(),
-        };
-        let existing: HashMap<String, (i64, TerminalInput)> =
-            [("519181767".to_string(), (5, t("519181767", None)))].into();
-        let rows = [t("519181767", Some(1)), t("3719962736", None)];
-        let plan = plan_upsert(&rows, &existing);
-        assert_eq!(plan.outcome, [Upsert::Updated, Upsert::Inserted]);
-        assert_eq!(plan.updates, [(5, &rows[0])]);
     }
 }

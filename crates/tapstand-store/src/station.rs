@@ -1,158 +1,16 @@
 //! The write station's history: every attempt (`station_attempts`) and the latest good state of each tag
 //! (`station_tags`). Migration 0005.
 
-use serde::{Deserialize, Serialize};
+use crate::{sqlite_or_pg, Backend, Db, StoreError};
 
-use crate::{Db, StoreError};
-
-/// One tap at the station, successful or not.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
-pub struct StationAttempt {
-    #[specta(type = specta_typescript::Number)]
-    pub id: i64,
-    #[specta(type = specta_typescript::Number)]
-    pub started_at: i64,
-    pub uid: String,
-    pub chip: String,
-    pub model_id: String,
-    pub sn: String,
-    pub openlink: Option<String>,
-    pub target: String,
-    pub target_label: String,
-    #[specta(type = Option<specta_typescript::Number>)]
-    pub store_id: Option<i64>,
-    #[specta(type = Option<specta_typescript::Number>)]
-    pub terminal_id: Option<i64>,
-    pub path: String,
-    pub query: String,
-    pub reader: String,
-    pub operator: String,
-    /// `written`, `already_correct`, `failed` or `needs_confirmation`.
-    pub result: String,
-    pub scheme_source: Option<String>,
-    pub error_code: Option<String>,
-    pub error_zh: Option<String>,
-    pub locked: bool,
-    #[specta(type = specta_typescript::Number)]
-    pub read_ms: i64,
-    #[specta(type = specta_typescript::Number)]
-    pub scheme_ms: i64,
-    #[specta(type = specta_typescript::Number)]
-    pub write_ms: i64,
-    #[specta(type = specta_typescript::Number)]
-    pub record_ms: i64,
-    #[specta(type = specta_typescript::Number)]
-    pub total_ms: i64,
-    #[specta(type = specta_typescript::Number)]
-    pub apdus: i64,
-}
-
-/// A tag the station wrote (or found correct), latest state.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
-pub struct StationTag {
-    #[specta(type = specta_typescript::Number)]
-    pub id: i64,
-    pub uid: String,
-    pub chip: String,
-    pub model_id: String,
-    pub sn: String,
-    pub openlink: String,
-    pub target: String,
-    pub target_label: String,
-    #[specta(type = Option<specta_typescript::Number>)]
-    pub store_id: Option<i64>,
-    #[specta(type = Option<specta_typescript::Number>)]
-    pub terminal_id: Option<i64>,
-    pub path: String,
-    pub query: String,
-    pub reader: String,
-    pub operator: String,
-    pub locked: bool,
-    #[specta(type = specta_typescript::Number)]
-    pub first_written_at: i64,
-    #[specta(type = specta_typescript::Number)]
-    pub last_verified_at: i64,
-    #[specta(type = specta_typescript::Number)]
-    pub verify_count: i64,
-}
-
-/// History filter (all optional). The fields marked "optional" may be left out in JSON/TypeScript.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
-pub struct HistoryFilter {
-    #[specta(type = Option<specta_typescript::Number>)]
-    pub store_id: Option<i64>,
-    #[specta(type = Option<specta_typescript::Number>)]
-    pub terminal_id: Option<i64>,
-    /// Unix milliseconds, inclusive.
-    #[specta(type = Option<specta_typescript::Number>)]
-    pub since_ms: Option<i64>,
-    /// `ok` (written or already correct), `failed` (failed or needs confirmation), or `all` / none.
-    pub result: Option<String>,
-    pub uid: Option<String>,
-    /// Rows per page (default 10,000).
-    #[specta(type = Option<specta_typescript::Number>)]
-    pub limit: Option<i64>,
-    /// Unix milliseconds, exclusive (e.g. the next day's midnight for "up to and including that day").
-    #[serde(default)]
-    #[specta(type = Option<specta_typescript::Number>, optional)]
-    pub until_ms: Option<i64>,
-    /// Rows to skip (paging, newest first).
-    #[serde(default)]
-    #[specta(type = Option<specta_typescript::Number>, optional)]
-    pub offset: Option<i64>,
-    /// Part of a UID, sn, target label, link or operator name (case-insensitive for ASCII).
-    #[serde(default)]
-    #[specta(optional)]
-    pub search: Option<String>,
-}
-
-/// One page of history with the totals of everything the filter matches (not only this page).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
-pub struct HistoryPage {
-    pub rows: Vec<StationAttempt>,
-    /// Attempts matching the filter.
-    #[specta(type = specta_typescript::Number)]
-    pub total: i64,
-    /// Of those: written or already correct.
-    #[specta(type = specta_typescript::Number)]
-    pub ok: i64,
-    /// Of those: failed or needing confirmation.
-    #[specta(type = specta_typescript::Number)]
-    pub failed: i64,
-    /// Distinct tags (UIDs) among them.
-    #[specta(type = specta_typescript::Number)]
-    pub tags: i64,
-}
-
-impl HistoryFilter {
-    /// `all` means no result filter.
-    fn result_filter(&self) -> Option<&str> {
-        self.result
-            .as_deref()
-            .filter(|r| !r.is_empty() && *r != "all")
-    }
-
-    /// `%search%` for LIKE, with LIKE's wildcards escaped (`\` is the escape character).
-    fn search_pattern(&self) -> Option<String> {
-        let s = self.search.as_deref()?.trim();
-        if s.is_empty() {
-            return None;
-        }
-        let mut p = String::from("%");
-        for c in s.chars() {
-            if matches!(c, '%' | '_' | '\\') {
-                p.push('\\');
-            }
-            p.push(c);
-        }
-        p.push('%');
-        Some(p)
-    }
-}
+pub use tapstand_store_types::station::*;
 
 impl Db {
     /// Records one attempt; returns its id.
     pub async fn station_insert_attempt(&self, a: &StationAttempt) -> Result<i64, StoreError> {
+        let pool = sqlite_or_pg!(self, |pg| {
+            tapstand_store_pg::station::station_insert_attempt(pg, a)
+        });
         let locked = a.locked as i64;
         let id = sqlx::query!(
             r#"INSERT INTO station_attempts (started_at, uid, chip, model_id, sn, openlink, target,
@@ -185,7 +43,7 @@ impl Db {
             a.total_ms,
             a.apdus
         )
-        .execute(self.pool())
+        .execute(pool)
         .await?
         .last_insert_rowid();
         Ok(id)
@@ -193,6 +51,9 @@ impl Db {
 
     /// Records a good tag from a successful attempt (insert, or update the tag's row for this model).
     pub async fn station_upsert_tag(&self, a: &StationAttempt) -> Result<(), StoreError> {
+        let pool = sqlite_or_pg!(self, |pg| tapstand_store_pg::station::station_upsert_tag(
+            pg, a
+        ));
         let openlink = a.openlink.clone().unwrap_or_default();
         let locked = a.locked as i64;
         sqlx::query!(
@@ -224,7 +85,7 @@ impl Db {
             locked,
             a.started_at
         )
-        .execute(self.pool())
+        .execute(pool)
         .await?;
         Ok(())
     }
@@ -235,6 +96,9 @@ impl Db {
         uid: &str,
         model_id: &str,
     ) -> Result<Option<StationTag>, StoreError> {
+        let pool = sqlite_or_pg!(self, |pg| tapstand_store_pg::station::station_find_tag(
+            pg, uid, model_id
+        ));
         let r = sqlx::query!(
             r#"SELECT id AS "id!", uid, chip, model_id, sn, openlink, target, target_label, store_id,
                       terminal_id, path, query, reader, operator, locked, first_written_at,
@@ -243,7 +107,7 @@ impl Db {
             uid,
             model_id
         )
-        .fetch_optional(self.pool())
+        .fetch_optional(pool)
         .await?;
         Ok(r.map(|r| StationTag {
             id: r.id,
@@ -272,13 +136,19 @@ impl Db {
         &self,
         f: &HistoryFilter,
     ) -> Result<Vec<StationAttempt>, StoreError> {
-        let mut conn = self.pool().acquire().await?;
+        let pool = sqlite_or_pg!(self, |pg| tapstand_store_pg::station::station_history(
+            pg, f
+        ));
+        let mut conn = pool.acquire().await?;
         history_rows(&mut conn, f).await
     }
 
     /// One page of attempts matching `f` and the totals of all of them, read in one transaction.
     pub async fn station_history_page(&self, f: &HistoryFilter) -> Result<HistoryPage, StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let pool = sqlite_or_pg!(self, |pg| tapstand_store_pg::station::station_history_page(
+            pg, f
+        ));
+        let mut tx = pool.begin().await?;
         let rows = history_rows(&mut tx, f).await?;
         let result = f.result_filter();
         let search = f.search_pattern();
@@ -325,6 +195,9 @@ impl Db {
         &self,
         openlink: &str,
     ) -> Result<Vec<StationTag>, StoreError> {
+        let pool = sqlite_or_pg!(self, |pg| {
+            tapstand_store_pg::station::station_tags_by_openlink(pg, openlink)
+        });
         Ok(sqlx::query_as!(
             StationTag,
             r#"SELECT id AS "id!", uid, chip, model_id, sn, openlink, target, target_label, store_id,
@@ -334,12 +207,15 @@ impl Db {
                ORDER BY last_verified_at DESC, id DESC"#,
             openlink
         )
-        .fetch_all(self.pool())
+        .fetch_all(pool)
         .await?)
     }
 
     /// Every recorded row for the tag with this UID (one per device model), most recent first.
     pub async fn station_tags_by_uid(&self, uid: &str) -> Result<Vec<StationTag>, StoreError> {
+        let pool = sqlite_or_pg!(self, |pg| tapstand_store_pg::station::station_tags_by_uid(
+            pg, uid
+        ));
         Ok(sqlx::query_as!(
             StationTag,
             r#"SELECT id AS "id!", uid, chip, model_id, sn, openlink, target, target_label, store_id,
@@ -349,7 +225,7 @@ impl Db {
                ORDER BY last_verified_at DESC, id DESC"#,
             uid
         )
-        .fetch_all(self.pool())
+        .fetch_all(pool)
         .await?)
     }
 
@@ -358,6 +234,9 @@ impl Db {
         &self,
         openlink: &str,
     ) -> Result<Vec<StationAttempt>, StoreError> {
+        let pool = sqlite_or_pg!(self, |pg| {
+            tapstand_store_pg::station::station_good_attempts_by_openlink(pg, openlink)
+        });
         Ok(sqlx::query_as!(
             StationAttempt,
             r#"SELECT id AS "id!", started_at, uid, chip, model_id, sn, openlink, target, target_label,
@@ -369,7 +248,7 @@ impl Db {
                ORDER BY started_at, id"#,
             openlink
         )
-        .fetch_all(self.pool())
+        .fetch_all(pool)
         .await?)
     }
 }
@@ -425,11 +304,22 @@ impl Db {
         F: FnMut(StationAttempt) -> Result<(), E>,
     {
         use futures_util::TryStreamExt;
+        let pool = match &self.backend {
+            Backend::Sqlite(pool) => pool,
+            Backend::Pg(pg) => {
+                return tapstand_store_pg::station::station_history_for_each(pg, f, each)
+                    .await
+                    .map_err(|e| match e {
+                        Ok(db) => E::from(StoreError::from(db)),
+                        Err(e) => e,
+                    });
+            }
+        };
         let limit = f.limit.unwrap_or(i64::MAX);
         let offset = f.offset.unwrap_or(0).max(0);
         let result = f.result_filter();
         let search = f.search_pattern();
-        let mut conn = self.pool().acquire().await.map_err(StoreError::from)?;
+        let mut conn = pool.acquire().await.map_err(StoreError::from)?;
         let mut rows = history_query!(f, result, search, limit, offset).fetch(&mut *conn);
         let mut n = 0u64;
         while let Some(row) = rows.try_next().await.map_err(StoreError::from)? {

@@ -3,102 +3,9 @@
 //! stand artwork is laid out and exported offline and each code is fetched once. Each read checks the
 //! sha256; a damaged row is removed and reported as a miss, so the caller fetches it again.
 
-use serde::Serialize;
-use sha2::{Digest, Sha256};
+use crate::{now_ms, sqlite_or_pg, Backend, Db, StoreError};
 
-use crate::{now_ms, Db, StoreError};
-
-/// Everything that changes the image WeChat returns.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct WxacodeKey {
-    pub appid: String,
-    /// At most 32 characters (WeChat's rule); carries the store or terminal id.
-    pub scene: String,
-    /// '' = the mini program's home page.
-    pub page: String,
-    /// 280–1280 px; request 1280 for print.
-    pub width: u32,
-    /// release, trial or develop.
-    pub env_version: String,
-    pub is_hyaline: bool,
-    pub auto_color: bool,
-    /// (r, g, b) when a line colour was asked for.
-    pub line_color: Option<(u8, u8, u8)>,
-}
-
-impl WxacodeKey {
-    /// The usual key for print: width 1280, release, not transparent, default colours.
-    pub fn for_print(appid: &str, scene: &str, page: &str) -> WxacodeKey {
-        WxacodeKey {
-            appid: appid.into(),
-            scene: scene.into(),
-            page: page.into(),
-            width: 1280,
-            env_version: "release".into(),
-            is_hyaline: false,
-            auto_color: false,
-            line_color: None,
-        }
-    }
-
-    fn line_color_text(&self) -> String {
-        self.line_color
-            .map(|(r, g, b)| format!("{r},{g},{b}"))
-            .unwrap_or_default()
-    }
-}
-
-/// A cached code image.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CachedWxacode {
-    pub id: i64,
-    pub key: WxacodeKey,
-    /// image/jpeg or image/png.
-    pub mime: String,
-    pub bytes: Vec<u8>,
-    /// Lower-case hex sha256 of `bytes`.
-    pub sha256: String,
-    /// Unix milliseconds.
-    pub fetched_at: i64,
-    pub last_used_at: Option<i64>,
-}
-
-/// One cache entry without the image, for lists in the UI.
-#[derive(Clone, Debug, PartialEq, Serialize, specta::Type)]
-pub struct WxacodeSummary {
-    pub scene: String,
-    pub page: String,
-    pub width: u32,
-    pub env_version: String,
-    pub is_hyaline: bool,
-    pub mime: String,
-    pub size_bytes: u32,
-    pub sha256: String,
-    /// Unix milliseconds.
-    pub fetched_at: f64,
-    pub last_used_at: Option<f64>,
-}
-
-/// Lower-case hex sha256.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    let mut s = String::with_capacity(64);
-    for b in digest {
-        s.push_str(&format!("{b:02x}"));
-    }
-    s
-}
-
-/// The MIME type of a code image from its first bytes (WeChat sends JPEG, or PNG with is_hyaline).
-pub fn sniff_mime(bytes: &[u8]) -> Option<&'static str> {
-    if bytes.starts_with(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]) {
-        Some("image/png")
-    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        Some("image/jpeg")
-    } else {
-        None
-    }
-}
+pub use tapstand_store_types::wxacode::*;
 
 /// Why a code could not be cached.
 #[derive(Debug, thiserror::Error)]
@@ -140,43 +47,68 @@ struct Raw {
 impl Db {
     /// The cached image for `key`, if present and intact. Marks it used.
     pub async fn wxacode_get(&self, key: &WxacodeKey) -> Result<Option<CachedWxacode>, StoreError> {
-        let width = key.width as i64;
-        let hyaline = key.is_hyaline as i64;
-        let auto = key.auto_color as i64;
-        let line = key.line_color_text();
-        let row = sqlx::query_as!(
-            Raw,
-            r#"SELECT id AS "id!: i64", mime, bytes, sha256, fetched_at
-               FROM wxacode_cache
-               WHERE appid = ? AND scene = ? AND page = ? AND width = ? AND env_version = ?
-                 AND is_hyaline = ? AND auto_color = ? AND line_color = ?"#,
-            key.appid,
-            key.scene,
-            key.page,
-            width,
-            key.env_version,
-            hyaline,
-            auto,
-            line
-        )
-        .fetch_optional(self.pool())
-        .await?;
+        let row = match &self.backend {
+            Backend::Pg(pg) => tapstand_store_pg::wxacode::wxacode_get(pg, key).await?.map(
+                |(id, mime, bytes, sha256, fetched_at)| Raw {
+                    id,
+                    mime,
+                    bytes,
+                    sha256,
+                    fetched_at,
+                },
+            ),
+            Backend::Sqlite(pool) => {
+                let width = key.width as i64;
+                let hyaline = key.is_hyaline as i64;
+                let auto = key.auto_color as i64;
+                let line = key.line_color_text();
+                sqlx::query_as!(
+                    Raw,
+                    r#"SELECT id AS "id!: i64", mime, bytes, sha256, fetched_at
+                       FROM wxacode_cache
+                       WHERE appid = ? AND scene = ? AND page = ? AND width = ? AND env_version = ?
+                         AND is_hyaline = ? AND auto_color = ? AND line_color = ?"#,
+                    key.appid,
+                    key.scene,
+                    key.page,
+                    width,
+                    key.env_version,
+                    hyaline,
+                    auto,
+                    line
+                )
+                .fetch_optional(pool)
+                .await?
+            }
+        };
         let Some(row) = row else { return Ok(None) };
         if sha256_hex(&row.bytes) != row.sha256 {
             tracing::warn!(scene = %key.scene, "cached mini-program code is damaged; dropping it");
-            sqlx::query!("DELETE FROM wxacode_cache WHERE id = ?", row.id)
-                .execute(self.pool())
-                .await?;
+            match &self.backend {
+                Backend::Pg(pg) => tapstand_store_pg::wxacode::wxacode_delete(pg, row.id).await?,
+                Backend::Sqlite(pool) => {
+                    sqlx::query!("DELETE FROM wxacode_cache WHERE id = ?", row.id)
+                        .execute(pool)
+                        .await?;
+                }
+            }
             return Ok(None);
         }
         let now = now_ms();
-        sqlx::query!(
-            "UPDATE wxacode_cache SET last_used_at = ? WHERE id = ?",
-            now,
-            row.id
-        )
-        .execute(self.pool())
-        .await?;
+        match &self.backend {
+            Backend::Pg(pg) => {
+                tapstand_store_pg::wxacode::wxacode_mark_used(pg, row.id, now).await?
+            }
+            Backend::Sqlite(pool) => {
+                sqlx::query!(
+                    "UPDATE wxacode_cache SET last_used_at = ? WHERE id = ?",
+                    now,
+                    row.id
+                )
+                .execute(pool)
+                .await?;
+            }
+        }
         Ok(Some(CachedWxacode {
             id: row.id,
             key: key.clone(),
@@ -198,6 +130,21 @@ impl Db {
     ) -> Result<CachedWxacode, WxacodeError> {
         let mime = sniff_mime(bytes).ok_or(WxacodeError::NotAnImage { len: bytes.len() })?;
         let sha = sha256_hex(bytes);
+        if let Backend::Pg(pg) = &self.backend {
+            let id =
+                tapstand_store_pg::wxacode::wxacode_put(pg, key, mime, bytes, &sha, fetched_at)
+                    .await
+                    .map_err(StoreError::from)?;
+            return Ok(CachedWxacode {
+                id,
+                key: key.clone(),
+                mime: mime.into(),
+                bytes: bytes.to_vec(),
+                sha256: sha,
+                fetched_at,
+                last_used_at: None,
+            });
+        }
         let width = key.width as i64;
         let hyaline = key.is_hyaline as i64;
         let auto = key.auto_color as i64;
@@ -242,13 +189,16 @@ impl Db {
 
     /// All cached codes of a mini program, newest first, without the images.
     pub async fn wxacode_list(&self, appid: &str) -> Result<Vec<WxacodeSummary>, StoreError> {
+        let pool = sqlite_or_pg!(self, |pg| tapstand_store_pg::wxacode::wxacode_list(
+            pg, appid
+        ));
         let rows = sqlx::query!(
             r#"SELECT scene, page, width, env_version, is_hyaline, mime, byte_len, sha256, fetched_at,
                       last_used_at
                FROM wxacode_cache WHERE appid = ? ORDER BY fetched_at DESC, id DESC"#,
             appid
         )
-        .fetch_all(self.pool())
+        .fetch_all(pool)
         .await?;
         Ok(rows
             .into_iter()
@@ -269,24 +219,30 @@ impl Db {
 
     /// Forgets every cached code of a scene (e.g. the store's code was replaced). Returns how many.
     pub async fn wxacode_delete_scene(&self, appid: &str, scene: &str) -> Result<u64, StoreError> {
+        let pool = sqlite_or_pg!(self, |pg| tapstand_store_pg::wxacode::wxacode_delete_scene(
+            pg, appid, scene
+        ));
         let r = sqlx::query!(
             "DELETE FROM wxacode_cache WHERE appid = ? AND scene = ?",
             appid,
             scene
         )
-        .execute(self.pool())
+        .execute(pool)
         .await?;
         Ok(r.rows_affected())
     }
 
     /// Forgets codes fetched before `before_ms` and not used since. Returns how many.
     pub async fn wxacode_prune(&self, before_ms: i64) -> Result<u64, StoreError> {
+        let pool = sqlite_or_pg!(self, |pg| tapstand_store_pg::wxacode::wxacode_prune(
+            pg, before_ms
+        ));
         let r = sqlx::query!(
             "DELETE FROM wxacode_cache WHERE fetched_at < ? AND coalesce(last_used_at, 0) < ?",
             before_ms,
             before_ms
         )
-        .execute(self.pool())
+        .execute(pool)
         .await?;
         Ok(r.rows_affected())
     }

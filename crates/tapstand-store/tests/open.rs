@@ -13,12 +13,12 @@ async fn fresh_database_is_created_with_wal_and_foreign_keys() {
     let db = Db::open(&path).await.unwrap();
     assert_eq!(db.schema_version().await.unwrap(), known_schema_version());
     let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
-        .fetch_one(db.pool())
+        .fetch_one(db.sqlite_pool().unwrap())
         .await
         .unwrap();
     assert_eq!(mode, "wal");
     let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
-        .fetch_one(db.pool())
+        .fetch_one(db.sqlite_pool().unwrap())
         .await
         .unwrap();
     assert_eq!(fk, 1);
@@ -79,7 +79,7 @@ async fn a_database_from_a_newer_version_is_refused_and_left_untouched() {
          VALUES (?, 'from the future', CURRENT_TIMESTAMP, 1, x'00', 1)",
     )
     .bind(future)
-    .execute(db.pool())
+    .execute(db.sqlite_pool().unwrap())
     .await
     .unwrap();
     db.close().await;

@@ -1,16 +1,15 @@
 //! The mini-program code cache (migration 0004): put/get by every parameter, integrity, refusal of
-//! non-images, list, delete, prune.
+//! non-images, list, delete, prune — on SQLite and on PostgreSQL.
+
+mod common;
 
 use tapstand_store::wxacode::{sha256_hex, WxacodeError, WxacodeKey};
-use tapstand_store::{Db, DB_FILE_NAME};
 
 const PNG: &[u8] = &[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 1, 2, 3];
 const JPG: &[u8] = &[0xFF, 0xD8, 0xFF, 0xE0, 9, 9, 9];
 
-#[tokio::test]
-async fn codes_are_cached_by_all_their_parameters() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = Db::open(&dir.path().join(DB_FILE_NAME)).await.unwrap();
+both!(codes_are_cached_by_all_their_parameters, |f| async move {
+    let db = f.db;
     let key = WxacodeKey::for_print("wx1234567890abcdef", "s=18", "pages/member/index");
     assert_eq!(db.wxacode_get(&key).await.unwrap(), None);
 
@@ -60,12 +59,10 @@ async fn codes_are_cached_by_all_their_parameters() {
     );
     assert!(db.wxacode_list(&key.appid).await.unwrap().is_empty());
     db.close().await;
-}
+});
 
-#[tokio::test]
-async fn an_error_answer_is_never_cached() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = Db::open(&dir.path().join(DB_FILE_NAME)).await.unwrap();
+both!(an_error_answer_is_never_cached, |f| async move {
+    let db = f.db;
     let key = WxacodeKey::for_print("wx1234567890abcdef", "s=18", "");
     let err = db
         .wxacode_put(&key, br#"{"errcode":41030,"errmsg":"invalid page"}"#, 1)
@@ -78,26 +75,27 @@ async fn an_error_answer_is_never_cached() {
     // The scene rule is enforced by the table too.
     let long = WxacodeKey::for_print("wx1234567890abcdef", &"a".repeat(33), "");
     assert!(db.wxacode_put(&long, PNG, 1).await.is_err());
-}
+});
 
-#[tokio::test]
-async fn a_damaged_row_is_dropped_and_reads_as_a_miss() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = Db::open(&dir.path().join(DB_FILE_NAME)).await.unwrap();
-    let key = WxacodeKey::for_print("wx1234567890abcdef", "s=19", "");
-    db.wxacode_put(&key, JPG, 5).await.unwrap();
-    sqlx::query("UPDATE wxacode_cache SET bytes = x'FFD8FF00000000'")
-        .execute(db.pool())
-        .await
-        .unwrap();
-    assert_eq!(db.wxacode_get(&key).await.unwrap(), None);
-    assert!(db.wxacode_list(&key.appid).await.unwrap().is_empty());
-}
+both!(
+    a_damaged_row_is_dropped_and_reads_as_a_miss,
+    |f| async move {
+        let db = f.db;
+        let key = WxacodeKey::for_print("wx1234567890abcdef", "s=19", "");
+        db.wxacode_put(&key, JPG, 5).await.unwrap();
+        common::exec(
+            &db,
+            "UPDATE wxacode_cache SET bytes = x'FFD8FF00000000'",
+            "UPDATE wxacode_cache SET bytes = '\\xFFD8FF00000000'::bytea",
+        )
+        .await;
+        assert_eq!(db.wxacode_get(&key).await.unwrap(), None);
+        assert!(db.wxacode_list(&key.appid).await.unwrap().is_empty());
+    }
+);
 
-#[tokio::test]
-async fn old_unused_codes_are_pruned() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = Db::open(&dir.path().join(DB_FILE_NAME)).await.unwrap();
+both!(old_unused_codes_are_pruned, |f| async move {
+    let db = f.db;
     let old = WxacodeKey::for_print("wx1234567890abcdef", "s=1", "");
     let used = WxacodeKey::for_print("wx1234567890abcdef", "s=2", "");
     db.wxacode_put(&old, JPG, 10).await.unwrap();
@@ -106,4 +104,4 @@ async fn old_unused_codes_are_pruned() {
     assert_eq!(db.wxacode_prune(1_000).await.unwrap(), 1);
     assert!(db.wxacode_get(&used).await.unwrap().is_some());
     assert!(db.wxacode_get(&old).await.unwrap().is_none());
-}
+});

@@ -211,7 +211,7 @@ impl SchemeService {
         let _key = self.key_lock(&req.model_id, &req.sn).await;
         if let Some(row) = self.db.scheme_find(&req.model_id, &req.sn).await? {
             if row.state != SchemeState::Pending {
-                return self.answer_from_ledger(row, Some(req), warnings);
+                return self.answer_from_ledger(row, Some(req), warnings).await;
             }
         }
         failpoint("scheme.before_record");
@@ -229,7 +229,7 @@ impl SchemeService {
             .await?;
         if row.state != SchemeState::Pending {
             // Another process recorded and moved it meanwhile.
-            return self.answer_from_ledger(row, Some(req), warnings);
+            return self.answer_from_ledger(row, Some(req), warnings).await;
         }
         tracing::info!(model_id = %row.model_id, sn = %row.sn, "scheme request recorded");
         failpoint("scheme.after_record");
@@ -248,13 +248,12 @@ impl SchemeService {
                 sn: sn.into(),
             });
         };
+        let alive = row.state == SchemeState::InFlight && self.call_alive(&row).await;
         match row.state {
             SchemeState::Unknown => self.call(row, true, Vec::new()).await,
-            SchemeState::InFlight if !self.call_alive(&row) => {
-                self.call(row, true, Vec::new()).await
-            }
+            SchemeState::InFlight if !alive => self.call(row, true, Vec::new()).await,
             SchemeState::Pending => self.call(row, false, Vec::new()).await,
-            _ => self.answer_from_ledger(row, None, Vec::new()),
+            _ => self.answer_from_ledger(row, None, Vec::new()).await,
         }
     }
 
@@ -267,7 +266,7 @@ impl SchemeService {
         let recover = match self.db.scheme_find(&req.model_id, &req.sn).await? {
             Some(row) => match row.state {
                 SchemeState::Unknown => true,
-                SchemeState::InFlight => !self.call_alive(&row),
+                SchemeState::InFlight => !self.call_alive(&row).await,
                 _ => false,
             },
             None => false,
@@ -290,31 +289,31 @@ impl SchemeService {
 
     /// An `in_flight` row's call may still be running: within its lease, and its owner (the process that
     /// sent it) is alive. Rows from before owners were recorded go by the lease alone.
-    fn call_alive(&self, row: &SchemeRow) -> bool {
+    async fn call_alive(&self, row: &SchemeRow) -> bool {
         if self.lease_expired(row) {
             return false;
         }
         match row.in_flight_owner.as_deref() {
-            Some(owner) => self.db.owner_alive(owner),
+            Some(owner) => self.db.owner_alive(owner).await,
             None => true,
         }
     }
 
     /// The owner of an `in_flight` row whose process is gone (it may be taken over at once).
-    fn dead_owner(&self, row: &SchemeRow) -> Option<String> {
-        row.in_flight_owner
-            .clone()
-            .filter(|o| row.state == SchemeState::InFlight && !self.db.owner_alive(o))
+    async fn dead_owner(&self, row: &SchemeRow) -> Option<String> {
+        let owner = row.in_flight_owner.clone()?;
+        (row.state == SchemeState::InFlight && !self.db.owner_alive(&owner).await).then_some(owner)
     }
 
     /// A row found in the ledger, other than `pending`.
-    fn answer_from_ledger(
+    async fn answer_from_ledger(
         &self,
         row: SchemeRow,
         req: Option<&SchemeRequest>,
         mut warnings: Vec<Warning>,
     ) -> Result<SchemeOutcome, SchemeError> {
         let (model_id, sn) = (row.model_id.clone(), row.sn.clone());
+        let alive = row.state == SchemeState::InFlight && self.call_alive(&row).await;
         match row.state {
             SchemeState::Issued | SchemeState::Recovered => {
                 if let Some(req) = req {
@@ -328,7 +327,7 @@ impl SchemeService {
                     warnings,
                 })
             }
-            SchemeState::InFlight if self.call_alive(&row) => Err(SchemeError::InProgress {
+            SchemeState::InFlight if alive => Err(SchemeError::InProgress {
                 model_id,
                 sn,
                 since_ms: row.in_flight_since.unwrap_or(0),
@@ -350,7 +349,7 @@ impl SchemeService {
         warnings: Vec<Warning>,
     ) -> Result<SchemeOutcome, SchemeError> {
         let stale_before = now_ms() - self.lease.as_millis() as i64;
-        let dead_owner = self.dead_owner(&row);
+        let dead_owner = self.dead_owner(&row).await;
         let Some(call_id) = self
             .db
             .scheme_begin_call(
@@ -363,7 +362,7 @@ impl SchemeService {
             .await?
         else {
             let row = self.db.scheme_get(row.id).await?.unwrap_or(row);
-            return self.answer_from_ledger(row, None, warnings);
+            return self.answer_from_ledger(row, None, warnings).await;
         };
         failpoint("scheme.after_begin");
         let nfc = Self::nfc_request(&row);

@@ -1,0 +1,169 @@
+//! Team mode, two PCs: two real `tapstand-cli` processes with their own data folders share one real
+//! PostgreSQL database (`--database-url` / TAPSTAND_DATABASE_URL) and ask `scheme` for the same sn at
+//! the same moment, against the fake WeChat. The claim of (model_id, sn) is in the database, so WeChat
+//! sees ONE generate call; both end with the same link (or the loser says the other's call is in
+//! progress, and the next ask reads the link from the ledger without a call).
+#![cfg(unix)]
+
+use std::process::Output;
+use std::time::Duration;
+
+use serde_json::Value;
+use sqlx::Connection;
+use tapstand_fake_wechat::{
+    Action, Endpoint as FE, FakeConfig, FakeWechat, DEMO_APPID, DEMO_MODEL_ID, DEMO_SECRET,
+};
+
+mod support;
+use support::{pipe_secret_until_ok, CliEnv, Keyring};
+
+/// A URL for a new, empty database on the test server (`None`: no server configured).
+async fn new_pg_database() -> Option<String> {
+    let Ok(admin) = std::env::var("TAPSTAND_TEST_PG_URL") else {
+        assert!(
+            std::env::var("TAPSTAND_REQUIRE_PG").as_deref() != Ok("1"),
+            "TAPSTAND_REQUIRE_PG=1 but TAPSTAND_TEST_PG_URL is not set"
+        );
+        eprintln!("SKIPPED: TAPSTAND_TEST_PG_URL is not set (scripts/lib/pg-session.sh sets it)");
+        return None;
+    };
+    let name = format!("cli_team_{}", std::process::id());
+    let mut c = sqlx::PgConnection::connect(&admin).await.unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "DROP DATABASE IF EXISTS {name}"
+    )))
+    .execute(&mut c)
+    .await
+    .unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut c)
+        .await
+        .unwrap();
+    Some(format!("{}/{name}", admin.rsplit_once('/').unwrap().0))
+}
+
+fn json(out: &Output) -> Value {
+    let text = String::from_utf8_lossy(&out.stdout);
+    serde_json::from_str(text.trim()).unwrap_or_else(|_| {
+        panic!(
+            "not JSON: {text}\nstderr: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+const SCHEME: &[&str] = &[
+    "--json",
+    "scheme",
+    "--profile",
+    "demo",
+    "--model-id",
+    DEMO_MODEL_ID,
+    "--sn",
+    "04C0FFEE000001",
+    "--path",
+    "pages/member/card",
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_pcs_asking_for_one_sn_at_once_make_one_generate_call() {
+    let Some(url) = new_pg_database().await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let Some(keyring) = Keyring::start(dir.path()) else {
+        eprintln!("SKIPPED: dbus-daemon / gnome-keyring-daemon not available");
+        return;
+    };
+    let mut config = FakeConfig::demo();
+    config.limits.nfc_per_second = 1000;
+    let fake = FakeWechat::start(config).await.unwrap();
+    // Two PCs: two data folders (logs, owner locks), one team database, the same keychain entry.
+    let pc = |name: &str| {
+        let data = dir.path().join(name);
+        std::fs::create_dir_all(&data).unwrap();
+        data
+    };
+    let (a, b) = (pc("pc-a"), pc("pc-b"));
+    let env_a = CliEnv {
+        data: a,
+        base_url: fake.base_url(),
+        keyring,
+    };
+    let db = [("TAPSTAND_DATABASE_URL", url.as_str())];
+    let added = env_a.run(
+        &[
+            "--json", "profile", "add", "--name", "demo", "--appid", DEMO_APPID,
+        ],
+        &db,
+    );
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stdout)
+    );
+    pipe_secret_until_ok(
+        || {
+            env_a.cmd(
+                &["--json", "wechat", "set-secret", "--profile", "demo"],
+                &db,
+            )
+        },
+        DEMO_SECRET,
+    );
+    // PC B sees PC A's profile: one database.
+    let mut listed = env_a.cmd(&["--json", "profile", "list"], &db);
+    listed.env("TAPSTAND_DATA_DIR", &b);
+    let listed = listed.output().unwrap();
+    assert!(
+        String::from_utf8_lossy(&listed.stdout).contains(DEMO_APPID),
+        "{}",
+        String::from_utf8_lossy(&listed.stdout)
+    );
+
+    // WeChat answers slowly, so both processes are in the middle of it at once.
+    fake.inject(FE::GenerateNfcScheme, 1, Action::Delay { ms: 1500 });
+    let spawn = |data: &std::path::Path| {
+        let mut c = env_a.cmd(SCHEME, &db);
+        c.env("TAPSTAND_DATA_DIR", data);
+        c.spawn().unwrap()
+    };
+    let first = spawn(&dir.path().join("pc-a"));
+    let second = spawn(&b);
+    let (first, second) = (
+        first.wait_with_output().unwrap(),
+        second.wait_with_output().unwrap(),
+    );
+    let answers = [json(&first), json(&second)];
+    let calls = fake
+        .calls(FE::GenerateNfcScheme)
+        .into_iter()
+        .filter(|e| e.sn.as_deref() == Some("04C0FFEE000001"))
+        .count();
+    assert_eq!(
+        calls, 1,
+        "one generate call for one sn across two PCs: {answers:?}"
+    );
+    let links: Vec<&str> = answers
+        .iter()
+        .filter_map(|v| v["openlink"].as_str())
+        .collect();
+    assert!(!links.is_empty(), "{answers:?}");
+    assert!(links.windows(2).all(|w| w[0] == w[1]), "{answers:?}");
+    for v in &answers {
+        if let Some(e) = v.get("error") {
+            assert_eq!(e["code"], "scheme.in_progress", "{answers:?}");
+        }
+    }
+    // Afterwards either PC reads it from the ledger, without a call.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let again = json(&spawn(&b).wait_with_output().unwrap());
+    assert_eq!(again["openlink"].as_str(), Some(links[0]), "{again}");
+    assert_eq!(
+        fake.calls(FE::GenerateNfcScheme)
+            .into_iter()
+            .filter(|e| e.sn.as_deref() == Some("04C0FFEE000001"))
+            .count(),
+        1
+    );
+}

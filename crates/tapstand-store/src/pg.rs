@@ -1,0 +1,214 @@
+//! Team mode: opening a PostgreSQL database a chain's PCs share.
+//!
+//! [`open`] connects (a pool of 4, `synchronous_commit=on`, `application_name=tapstand`), refuses a
+//! database that holds another program's tables or a schema from a newer Tapstand (nothing is written
+//! then), takes this handle's owner lock (a session-level advisory lock, see [`crate::owner`]) and applies
+//! the PostgreSQL migrations (`migrations-pg/`; sqlx's migrator holds an advisory lock meanwhile, so two
+//! PCs opening a fresh database at once migrate it once). Connection failures are classified
+//! ([`ConnectFailure`]) so the merchant reads what to do; the password is registered for log redaction
+//! before anything can print it, and never appears in [`Db::location`] or an error.
+
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::ConnectOptions;
+
+use crate::{known_pg_schema_version, owner, Backend, Db, StoreError, PG_MIGRATOR};
+
+/// Why a team database could not be used.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConnectFailure {
+    /// Not a usable `postgres://` URL.
+    BadUrl,
+    /// No server answers at that host and port (wrong address, server down, firewall), or it took too long.
+    Unreachable,
+    /// The server refused the user name or password.
+    WrongPassword,
+    /// The server does not allow this PC/user/database (pg_hba.conf has no line for it).
+    NotAllowed,
+    /// The database named in the URL does not exist on the server.
+    NoDatabase,
+    /// The server accepts only encrypted (TLS) connections and TLS was turned off.
+    TlsRequired,
+    /// TLS was required but the server does not offer it, or its certificate was not accepted.
+    TlsFailed,
+    /// Anything else the server said.
+    Other,
+}
+
+/// Whether `url` names a PostgreSQL database.
+pub fn is_pg_url(url: &str) -> bool {
+    let lower = url.get(..13).unwrap_or(url).to_ascii_lowercase();
+    lower.starts_with("postgres://") || lower.starts_with("postgresql://")
+}
+
+/// `postgres://user@host:port/database`: the URL without its password (or other parameters).
+pub fn display_location(opts: &PgConnectOptions) -> String {
+    format!(
+        "postgres://{}@{}:{}/{}",
+        opts.get_username(),
+        opts.get_host(),
+        opts.get_port(),
+        opts.get_database().unwrap_or(opts.get_username())
+    )
+}
+
+/// The password in a `postgres://` URL, if it has one (percent-decoded, as the driver uses it).
+fn url_password(url: &str) -> Option<String> {
+    let rest = url.split_once("://")?.1;
+    let authority = rest.split(['/', '?']).next()?;
+    let userinfo = authority.rsplit_once('@')?.0;
+    let raw = userinfo.split_once(':')?.1;
+    let bytes = raw.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("");
+            if let Ok(b) = u8::from_str_radix(hex, 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8(out).ok().filter(|p| !p.is_empty())
+}
+
+/// Parses a team database URL (registering its password for redaction first).
+pub fn parse_url(url: &str) -> Result<PgConnectOptions, StoreError> {
+    if let Some(pw) = url_password(url) {
+        tapstand_secrets::redact::register(&pw);
+    }
+    url.parse::<PgConnectOptions>()
+        .map_err(|e| StoreError::Connect {
+            location: "postgres://…".into(),
+            failure: ConnectFailure::BadUrl,
+            detail: tapstand_secrets::redact::redact(&e.to_string()).into_owned(),
+        })
+        .map(|o| {
+            o.application_name("tapstand")
+                .options([("synchronous_commit", "on")])
+                .log_statements(tracing::log::LevelFilter::Trace)
+                .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_millis(500))
+        })
+}
+
+/// Classifies a connection error (see [`ConnectFailure`]).
+pub fn classify(e: &sqlx::Error) -> ConnectFailure {
+    match e {
+        sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut => ConnectFailure::Unreachable,
+        sqlx::Error::Tls(_) => ConnectFailure::TlsFailed,
+        sqlx::Error::Configuration(_) => ConnectFailure::BadUrl,
+        sqlx::Error::Database(db) => match db.code().as_deref() {
+            Some("28P01") => ConnectFailure::WrongPassword,
+            Some("3D000") => ConnectFailure::NoDatabase,
+            Some("28000") if db.message().contains("no encryption") => ConnectFailure::TlsRequired,
+            Some("28000") => ConnectFailure::NotAllowed,
+            _ => ConnectFailure::Other,
+        },
+        _ => ConnectFailure::Other,
+    }
+}
+
+fn connect_error(location: &str, e: sqlx::Error) -> StoreError {
+    StoreError::Connect {
+        location: location.to_string(),
+        failure: classify(&e),
+        detail: tapstand_secrets::redact::redact(&e.to_string()).into_owned(),
+    }
+}
+
+/// Opens (migrating if needed) the team database at `url`.
+pub async fn open(url: &str) -> Result<Db, StoreError> {
+    let opts = parse_url(url)?;
+    let location = display_location(&opts);
+    let pool = PgPoolOptions::new()
+        .max_connections(4)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect_with(opts.clone())
+        .await
+        .map_err(|e| connect_error(&location, e))?;
+    let version = inspect(&pool, &location).await?;
+    let owner = owner::PgOwnerLock::acquire(&opts)
+        .await
+        .map_err(|e| connect_error(&location, e))?;
+    PG_MIGRATOR.run(&pool).await.map_err(|e| match e {
+        sqlx::migrate::MigrateError::VersionMismatch(version) => StoreError::MigrationMismatch {
+            path: location.clone().into(),
+            version,
+            detail: "checksum differs".into(),
+        },
+        other => StoreError::Migrate(other),
+    })?;
+    tracing::info!(%location, from = version, schema = known_pg_schema_version(), "team database open");
+    Ok(Db {
+        backend: Backend::Pg(pool),
+        path: Default::default(),
+        location,
+        owner: std::sync::Arc::new(owner::Owner::Pg(owner)),
+    })
+}
+
+/// The schema version of a team database without changing it; refuses another program's tables and a
+/// newer Tapstand's schema.
+pub async fn inspect(pool: &PgPool, location: &str) -> Result<i64, StoreError> {
+    let has_migrations: bool =
+        sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations') IS NOT NULL")
+            .fetch_one(pool)
+            .await?;
+    let version = if has_migrations {
+        schema_version(pool).await?
+    } else {
+        let tables: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema()",
+        )
+        .fetch_one(pool)
+        .await?;
+        if tables > 0 {
+            return Err(StoreError::NotADatabase {
+                path: location.into(),
+            });
+        }
+        0
+    };
+    if version > known_pg_schema_version() {
+        return Err(StoreError::NewerSchema {
+            path: location.into(),
+            found: version,
+            known: known_pg_schema_version(),
+        });
+    }
+    Ok(version)
+}
+
+/// The schema version applied to a team database.
+pub async fn schema_version(pool: &PgPool) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT coalesce(max(version), 0)::int8 FROM _sqlx_migrations WHERE success")
+        .fetch_one(pool)
+        .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_and_passwords() {
+        assert!(is_pg_url("postgres://a@b/c"));
+        assert!(is_pg_url("PostgreSQL://a@b/c"));
+        assert!(!is_pg_url("sqlite:///tmp/x.db"));
+        assert!(!is_pg_url("/tmp/x.db"));
+        assert_eq!(
+            url_password("postgres://u:p%40ss@h:5433/db").as_deref(),
+            Some("p@ss")
+        );
+        assert_eq!(url_password("postgres://u@h/db"), None);
+        let o = parse_url("postgres://u:secret@db.example:5433/team").unwrap();
+        let loc = display_location(&o);
+        assert_eq!(loc, "postgres://u@db.example:5433/team");
+        assert!(!loc.contains("secret"));
+    }
+}
