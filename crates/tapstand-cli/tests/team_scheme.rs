@@ -121,15 +121,31 @@ async fn two_pcs_asking_for_one_sn_at_once_make_one_generate_call() {
         String::from_utf8_lossy(&listed.stdout)
     );
 
-    // WeChat answers slowly, so both processes are in the middle of it at once.
-    fake.inject(FE::GenerateNfcScheme, 1, Action::Delay { ms: 1500 });
-    let spawn = |data: &std::path::Path| {
+    // Both processes stop right after recording the request (both see a pending row), then go at once:
+    // only the database's claim can keep them from both calling. WeChat answers slowly, too.
+    fake.inject(FE::GenerateNfcScheme, 1, Action::Delay { ms: 500 });
+    let barrier = dir.path().join("barrier");
+    std::fs::create_dir_all(&barrier).unwrap();
+    let pause = format!("scheme.after_record={}", barrier.display());
+    let spawn = |data: &std::path::Path, paused: bool| {
         let mut c = env_a.cmd(SCHEME, &db);
         c.env("TAPSTAND_DATA_DIR", data);
+        if paused {
+            c.env("TAPSTAND_FAILPOINT_PAUSE", &pause);
+        }
         c.spawn().unwrap()
     };
-    let first = spawn(&dir.path().join("pc-a"));
-    let second = spawn(&b);
+    let first = spawn(&dir.path().join("pc-a"), true);
+    let second = spawn(&b, true);
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while std::fs::read_dir(&barrier).unwrap().count() < 2 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the processes never reached the pause"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    std::fs::write(barrier.join("go"), b"").unwrap();
     let (first, second) = (
         first.wait_with_output().unwrap(),
         second.wait_with_output().unwrap(),
@@ -157,7 +173,7 @@ async fn two_pcs_asking_for_one_sn_at_once_make_one_generate_call() {
     }
     // Afterwards either PC reads it from the ledger, without a call.
     tokio::time::sleep(Duration::from_millis(100)).await;
-    let again = json(&spawn(&b).wait_with_output().unwrap());
+    let again = json(&spawn(&b, false).wait_with_output().unwrap());
     assert_eq!(again["openlink"].as_str(), Some(links[0]), "{again}");
     assert_eq!(
         fake.calls(FE::GenerateNfcScheme)
