@@ -13,10 +13,10 @@ build="debug build (as scripts/test.sh runs it)"
 if [ "${2:-}" = "--release" ]; then profile=(--release); build="release build"; fi
 out=benchmarks/team.md
 step "Building the test (${build})"
-cargo test "${profile[@]}" -p tapstand-store --test copy_to --no-run
+cargo test "${profile[@]}" --workspace --features tapstand/custom-protocol --test copy_to --no-run
 figures=()
 for i in $(seq 1 "$runs"); do
-  line=$("$ROOT/scripts/lib/pg-session.sh" cargo test -q "${profile[@]}" -p tapstand-store --test copy_to \
+  line=$("$ROOT/scripts/lib/pg-session.sh" cargo test -q "${profile[@]}" --workspace --features tapstand/custom-protocol --test copy_to \
     ten_thousand -- --nocapture 2>/dev/null | grep '^COPY_TO_BENCH')
   echo "$line"
   figures+=("$(sed -n 's/.* ms=\([0-9]*\).*/\1/p' <<<"$line")")
