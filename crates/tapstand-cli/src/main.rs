@@ -88,6 +88,12 @@ pub enum Command {
 
 #[derive(Subcommand, Debug)]
 pub enum DbCommand {
+    /// Test a team database (postgres://user:password@host:port/db) without changing it: reachable,
+    /// password, database, TLS, and whether its schema is one this Tapstand can use.
+    Check {
+        #[arg(value_name = "URL")]
+        url: String,
+    },
     /// Copy the local database into an empty team database (postgres://user:password@host:port/db), all
     /// or nothing, counts checked afterwards; the local file is kept untouched. Refuses a target that
     /// holds other data.
@@ -128,8 +134,22 @@ async fn run(
     database_url: Option<&str>,
     json: bool,
 ) -> Result<(), UserError> {
-    // Commands that only talk to a reader open no database.
+    // Commands that only talk to a reader (or test a team database) open no database.
     let command = match command {
+        Command::Db(DbCommand::Check { url }) => {
+            let r = Core::check_team_database(&url).await?;
+            if json {
+                output::json(&r);
+            } else if r.schema_version == 0 {
+                println!("连接成功：{}（空数据库，首次使用时自动建表） / Connected: {} (empty; Tapstand sets it up on first use)", r.location, r.location);
+            } else {
+                println!(
+                    "连接成功：{}（数据版本 {}） / Connected: {} (schema {})",
+                    r.location, r.schema_version, r.location, r.schema_version
+                );
+            }
+            return Ok(());
+        }
         Command::Doctor => return doctor::run(paths, json).await,
         Command::Readers => return tag::readers(json),
         Command::Inspect(a) if !a.explain => return tag::inspect(a.pick, json),
@@ -139,7 +159,10 @@ async fn run(
     let database_url = database_url.filter(|u| !u.trim().is_empty());
     let core = Core::open_at(paths.clone(), database_url).await?;
     match command {
-        Command::Doctor | Command::Readers | Command::WriteNdef(_) => unreachable!(),
+        Command::Doctor
+        | Command::Readers
+        | Command::WriteNdef(_)
+        | Command::Db(DbCommand::Check { .. }) => unreachable!(),
         Command::Inspect(a) => station::check(a, core, json).await,
         Command::Wechat(c) => wechat::run(c, &core, json).await,
         Command::Scheme(a) => wechat::scheme(a, &core, json).await,

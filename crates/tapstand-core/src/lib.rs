@@ -84,6 +84,17 @@ pub struct AppInfo {
     pub wechat_api_official: bool,
 }
 
+/// What "Test connection" found on a team database.
+#[derive(Clone, Debug, Serialize, specta::Type)]
+pub struct TeamDatabaseCheck {
+    /// `postgres://user@host:port/db` (never the password).
+    pub location: String,
+    /// 0: empty, Tapstand will set it up on first use; otherwise the schema a Tapstand left there.
+    pub schema_version: i64,
+    /// The newest schema this Tapstand knows (a lower `schema_version` is upgraded on first use).
+    pub known_schema_version: i64,
+}
+
 /// The environment variable naming a team database (`postgres://user:password@host:port/db`); the CLI's
 /// `--database-url` and the app's `--database-url` take precedence.
 pub const DATABASE_URL_ENV: &str = "TAPSTAND_DATABASE_URL";
@@ -127,6 +138,18 @@ impl Core {
             keychain: Mutex::new(None),
             wechat_config: ClientConfig::from_env(),
             clients: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// 设置 → 团队模式 → "Test connection" (and `tapstand-cli db check URL`): whether the team database at
+    /// `url` can be used, changing nothing. The usual failures come back as `db.team.*` errors in plain
+    /// words.
+    pub async fn check_team_database(url: &str) -> Result<TeamDatabaseCheck, UserError> {
+        let (location, schema_version) = tapstand_store::pg::check(url).await?;
+        Ok(TeamDatabaseCheck {
+            location,
+            schema_version,
+            known_schema_version: tapstand_store::known_pg_schema_version(),
         })
     }
 

@@ -121,6 +121,24 @@ fn connect_error(location: &str, e: sqlx::Error) -> StoreError {
     }
 }
 
+/// "Test connection": connects to the team database at `url` and reads its schema version without
+/// changing anything (no migration, no owner lock). Ok(0): reachable and empty, ready for Tapstand.
+/// The same failures as [`open`]: unreachable, wrong password, no database, TLS required, another
+/// program's tables, a newer Tapstand's schema.
+pub async fn check(url: &str) -> Result<(String, i64), StoreError> {
+    let opts = parse_url(url)?;
+    let location = display_location(&opts);
+    let pool = PgPoolOptions::new()
+        .max_connections(1)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect_with(opts)
+        .await
+        .map_err(|e| connect_error(&location, e))?;
+    let version = inspect(&pool, &location).await;
+    pool.close().await;
+    Ok((location, version?))
+}
+
 /// Opens (migrating if needed) the team database at `url`.
 pub async fn open(url: &str) -> Result<Db, StoreError> {
     let opts = parse_url(url)?;
