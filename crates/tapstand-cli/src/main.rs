@@ -88,6 +88,12 @@ pub enum Command {
 
 #[derive(Subcommand, Debug)]
 pub enum DbCommand {
+    /// Save a team database's password in the OS keychain (read from stdin, never argv); then
+    /// --database-url postgres://user@host:port/db (no password) is enough.
+    SetPassword {
+        #[arg(value_name = "URL")]
+        url: String,
+    },
     /// Test a team database (postgres://user:password@host:port/db) without changing it: reachable,
     /// password, database, TLS, and whether its schema is one this Tapstand can use.
     Check {
@@ -136,6 +142,27 @@ async fn run(
 ) -> Result<(), UserError> {
     // Commands that only talk to a reader (or test a team database) open no database.
     let command = match command {
+        Command::Db(DbCommand::SetPassword { url }) => {
+            use std::io::{IsTerminal, Read};
+            if std::io::stdin().is_terminal() {
+                eprintln!("请输入团队数据库密码后按回车 / Type the team database password and press Enter:");
+            }
+            let mut input = String::new();
+            std::io::stdin()
+                .read_to_string(&mut input)
+                .map_err(|e| UserError::internal(format!("reading stdin: {e}")))?;
+            let password = tapstand_secrets::SecretString::new(
+                input.lines().next().unwrap_or("").trim().to_string(),
+            );
+            drop(input);
+            let location = Core::save_team_password(&url, password).await?;
+            if json {
+                output::json(&serde_json::json!({ "ok": true, "location": location }));
+            } else {
+                println!("已把 {location} 的密码保存到系统钥匙串。 / The password of {location} is in the OS keychain.");
+            }
+            return Ok(());
+        }
         Command::Db(DbCommand::Check { url }) => {
             let r = Core::check_team_database(&url).await?;
             if json {
@@ -162,7 +189,7 @@ async fn run(
         Command::Doctor
         | Command::Readers
         | Command::WriteNdef(_)
-        | Command::Db(DbCommand::Check { .. }) => unreachable!(),
+        | Command::Db(DbCommand::Check { .. } | DbCommand::SetPassword { .. }) => unreachable!(),
         Command::Inspect(a) => station::check(a, core, json).await,
         Command::Wechat(c) => wechat::run(c, &core, json).await,
         Command::Scheme(a) => wechat::scheme(a, &core, json).await,

@@ -18,7 +18,7 @@ mod support;
 use support::{pipe_secret_until_ok, CliEnv, Keyring};
 
 /// A URL for a new, empty database on the test server (`None`: no server configured).
-async fn new_pg_database() -> Option<String> {
+async fn new_pg_database(prefix: &str) -> Option<String> {
     let Ok(admin) = std::env::var("TAPSTAND_TEST_PG_URL") else {
         assert!(
             std::env::var("TAPSTAND_REQUIRE_PG").as_deref() != Ok("1"),
@@ -27,7 +27,7 @@ async fn new_pg_database() -> Option<String> {
         eprintln!("SKIPPED: TAPSTAND_TEST_PG_URL is not set (scripts/lib/pg-session.sh sets it)");
         return None;
     };
-    let name = format!("cli_team_{}", std::process::id());
+    let name = format!("{prefix}_{}", std::process::id());
     let mut c = sqlx::PgConnection::connect(&admin).await.unwrap();
     sqlx::query(sqlx::AssertSqlSafe(format!(
         "DROP DATABASE IF EXISTS {name}"
@@ -67,7 +67,7 @@ const SCHEME: &[&str] = &[
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_pcs_asking_for_one_sn_at_once_make_one_generate_call() {
-    let Some(url) = new_pg_database().await else {
+    let Some(url) = new_pg_database("cli_team").await else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
@@ -182,4 +182,64 @@ async fn two_pcs_asking_for_one_sn_at_once_make_one_generate_call() {
             .count(),
         1
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_team_password_comes_from_the_keychain_not_the_url() {
+    let Some(url) = new_pg_database("cli_team_pw").await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let Some(keyring) = Keyring::start(dir.path()) else {
+        eprintln!("SKIPPED: dbus-daemon / gnome-keyring-daemon not available");
+        return;
+    };
+    let data = dir.path().join("pc");
+    std::fs::create_dir_all(&data).unwrap();
+    let env = CliEnv {
+        data,
+        base_url: "http://127.0.0.1:1".into(),
+        keyring,
+    };
+    // postgres://tapstand:PASSWORD@host:port/db → postgres://tapstand@host:port/db
+    let password = url
+        .split(':')
+        .nth(2)
+        .unwrap()
+        .split('@')
+        .next()
+        .unwrap()
+        .to_string();
+    let bare = url.replacen(&format!(":{password}@"), "@", 1);
+    let db = [("TAPSTAND_DATABASE_URL", bare.as_str())];
+    // No password anywhere yet: the server's refusal, in plain words.
+    let o = env.run(&["--json", "store", "list"], &db);
+    assert_eq!(
+        json(&o)["error"]["code"],
+        "db.team.wrong_password",
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    // Saved once (stdin → keychain), the bare URL opens the team database.
+    let saved = pipe_secret_until_ok(
+        || env.cmd(&["--json", "db", "set-password", &bare], &[]),
+        &password,
+    );
+    assert!(!String::from_utf8_lossy(&saved.stdout).contains(&password));
+    let o = env.run(&["--json", "store", "list"], &db);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stdout));
+    assert_eq!(json(&o), serde_json::json!([]));
+    // Never in the log files.
+    for e in std::fs::read_dir(env.data.join("logs"))
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        let text = std::fs::read_to_string(e.path()).unwrap_or_default();
+        assert!(
+            !text.contains(&password),
+            "{:?} holds the password",
+            e.path()
+        );
+    }
 }

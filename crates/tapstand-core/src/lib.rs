@@ -28,7 +28,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
-use tapstand_secrets::Keychain;
+use tapstand_secrets::{Keychain, SecretString};
 use tapstand_store::Db;
 use tapstand_wechat::{ClientConfig, Warning, WechatClient};
 
@@ -127,8 +127,15 @@ impl Core {
     /// PCs, `sqlite:PATH` or a path for a file), or the data folder's SQLite file when `None`. Logs and
     /// the data folder stay in `paths` either way. The password in a URL is registered for redaction and
     /// never shown ([`tapstand_store::Db::location`]).
+    /// A team database URL without a password takes the one saved in the keychain for its location
+    /// ([`Core::save_team_password`]), so no file, argument or environment variable needs to hold it.
     pub async fn open_at(paths: AppPaths, database_url: Option<&str>) -> Result<Core, UserError> {
         let db = match database_url {
+            Some(url) if tapstand_store::pg::is_pg_url(url) => {
+                let password = team_password_from_keychain(url).await?;
+                tapstand_store::pg::open_with_password(url, password.as_ref().map(|p| p.expose()))
+                    .await?
+            }
             Some(url) => Db::open_url(url).await?,
             None => Db::open(&paths.db_path).await?,
         };
@@ -145,12 +152,32 @@ impl Core {
     /// `url` can be used, changing nothing. The usual failures come back as `db.team.*` errors in plain
     /// words.
     pub async fn check_team_database(url: &str) -> Result<TeamDatabaseCheck, UserError> {
-        let (location, schema_version) = tapstand_store::pg::check(url).await?;
+        let password = team_password_from_keychain(url).await?;
+        let (location, schema_version) =
+            tapstand_store::pg::check(url, password.as_ref().map(|p| p.expose())).await?;
         Ok(TeamDatabaseCheck {
             location,
             schema_version,
             known_schema_version: tapstand_store::known_pg_schema_version(),
         })
+    }
+
+    /// Saves the password of the team database at `url` (its location: user, host, port, database) in the
+    /// OS keychain; afterwards the URL without a password opens it. Returns the location.
+    pub async fn save_team_password(
+        url: &str,
+        password: SecretString,
+    ) -> Result<String, UserError> {
+        let location = tapstand_store::pg::location_of(url)?;
+        let account = tapstand_secrets::accounts::db_password(&location);
+        tokio::task::spawn_blocking(move || {
+            Keychain::native()
+                .and_then(|k| tapstand_secrets::SecretStore::set(&k, &account, &password))
+        })
+        .await
+        .map_err(UserError::internal)?
+        .map_err(tapstand_records::keychain_error)?;
+        Ok(location)
     }
 
     /// Moves this PC's data to a team database: copies the local SQLite database into the empty
@@ -194,6 +221,25 @@ impl Core {
             wechat_api_official: tapstand_wechat::is_official_api(&self.wechat_config.base_url),
         })
     }
+}
+
+/// The keychain's password for a team database URL that carries none (`None`: the URL has one, or the
+/// keychain has no entry — the server may not need one). A keychain that cannot be reached is not an
+/// error here: the server then says whether it wanted a password.
+async fn team_password_from_keychain(url: &str) -> Result<Option<SecretString>, UserError> {
+    if tapstand_store::pg::url_has_password(url) {
+        return Ok(None);
+    }
+    let account = tapstand_secrets::accounts::db_password(&tapstand_store::pg::location_of(url)?);
+    Ok(tokio::task::spawn_blocking(move || {
+        Keychain::native()
+            .and_then(|k| tapstand_secrets::SecretStore::get(&k, &account))
+            .map_err(|e| tracing::warn!("team database password: keychain not available: {e}"))
+            .ok()
+            .flatten()
+    })
+    .await
+    .map_err(UserError::internal)?)
 }
 
 /// A poisoned lock still holds usable data here (caches): take it.

@@ -194,6 +194,10 @@ pub mod accounts {
     pub fn app_secret(appid: &str) -> String {
         format!("appsecret:{appid}")
     }
+    /// The password of a team database, by its location `postgres://user@host:port/db` (no password).
+    pub fn db_password(location: &str) -> String {
+        format!("dbpwd:{location}")
+    }
     /// A tag password (NTAG21x PWD) kept for a tag UID (hex) or a batch name.
     pub fn tag_password(key: &str) -> String {
         format!("tagpwd:{key}")

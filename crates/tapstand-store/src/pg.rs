@@ -125,8 +125,12 @@ fn connect_error(location: &str, e: sqlx::Error) -> StoreError {
 /// changing anything (no migration, no owner lock). Ok(0): reachable and empty, ready for Tapstand.
 /// The same failures as [`open`]: unreachable, wrong password, no database, TLS required, another
 /// program's tables, a newer Tapstand's schema.
-pub async fn check(url: &str) -> Result<(String, i64), StoreError> {
-    let opts = parse_url(url)?;
+pub async fn check(url: &str, password: Option<&str>) -> Result<(String, i64), StoreError> {
+    let mut opts = parse_url(url)?;
+    if let Some(pw) = password.filter(|_| !url_has_password(url)) {
+        tapstand_secrets::redact::register(pw);
+        opts = opts.password(pw);
+    }
     let location = display_location(&opts);
     let pool = PgPoolOptions::new()
         .max_connections(1)
@@ -139,9 +143,28 @@ pub async fn check(url: &str) -> Result<(String, i64), StoreError> {
     Ok((location, version?))
 }
 
+/// Whether a `postgres://` URL carries a password (otherwise one may come from the keychain).
+pub fn url_has_password(url: &str) -> bool {
+    url_password(url).is_some()
+}
+
+/// The location (`postgres://user@host:port/db`, the keychain's name for its password) of a URL.
+pub fn location_of(url: &str) -> Result<String, StoreError> {
+    parse_url(url).map(|o| display_location(&o))
+}
+
 /// Opens (migrating if needed) the team database at `url`.
 pub async fn open(url: &str) -> Result<Db, StoreError> {
-    let opts = parse_url(url)?;
+    open_with_password(url, None).await
+}
+
+/// [`open`], with the password (from the keychain) when the URL has none.
+pub async fn open_with_password(url: &str, password: Option<&str>) -> Result<Db, StoreError> {
+    let mut opts = parse_url(url)?;
+    if let Some(pw) = password.filter(|_| !url_has_password(url)) {
+        tapstand_secrets::redact::register(pw);
+        opts = opts.password(pw);
+    }
     let location = display_location(&opts);
     let pool = PgPoolOptions::new()
         .max_connections(4)
