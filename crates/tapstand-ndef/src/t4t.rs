@@ -28,8 +28,9 @@ pub const CC_MIN_LEN: usize = 15;
 /// The largest chunk in one short APDU (Le / Lc of one byte). MLe and MLc may be larger (NTAG 424 DNA:
 /// MLe 256); the engine stays within one byte so the R-APDU fits every reader's buffer.
 pub const SHORT_APDU_MAX: usize = 255;
-/// The first read of the NDEF file takes this much (NLEN and a WeChat message, ~76 bytes, with room), so
-/// a tag holding the usual content is read in one READ BINARY instead of NLEN first and then the message.
+/// The first read of the NDEF file takes this much (NLEN and a WeChat message, ~76 bytes, with room; at
+/// most MLe), so a tag holding the usual content is read in one READ BINARY instead of NLEN first and then
+/// the message.
 pub const FIRST_READ: usize = 128;
 
 /// An access byte of the NDEF File Control TLV.

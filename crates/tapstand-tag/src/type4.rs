@@ -194,10 +194,12 @@ impl<T: Transport> TagSession<T> {
         Ok(out)
     }
 
-    /// NLEN and the message: one READ BINARY for a message of up to [`FIRST_READ`] − 2 bytes, more if
-    /// NLEN says so. Returns the bytes read from offset 0 (possibly past the message).
+    /// NLEN and the message: one READ BINARY of up to [`FIRST_READ`] bytes (and at most MLe), more only
+    /// if NLEN says so. Returns the bytes read from offset 0 (possibly past the message).
     fn read_content(&mut self, cc: &CapabilityFile) -> Result<Vec<u8>, TagError> {
-        let first = FIRST_READ.min(cc.ndef.max_size as usize);
+        let first = FIRST_READ
+            .min(cc.read_chunk())
+            .min(cc.ndef.max_size as usize);
         let mut bytes = self.read_file(cc, 0, first)?;
         if bytes.len() < 2 {
             return Err(TagError::Comm(

@@ -276,9 +276,12 @@ fn a_bank_card_is_not_an_ndef_tag() {
     let u: tapstand_error::UserError = e.into();
     assert_eq!(u.code, "tag.not_ndef_card");
     assert!(u.zh.message.contains("不是 NFC 标签"));
-    // Two SELECTs (mapping 2.0 and 1.0 names), both 6A 82; nothing else but the UID.
+    // Per session (one to read, one to write) two SELECTs, the mapping 2.0 and 1.0 names, both 6A 82;
+    // nothing else but the UID.
     let log = rig.apdu_log();
-    assert_eq!(count(&log, "SELECT app"), 2);
+    assert_eq!(count(&log, "SELECT app"), 4);
+    assert_eq!(count(&log, "GET UID"), 2);
+    assert_eq!(log.len(), 6);
     assert!(log
         .iter()
         .filter(|(a, _)| name(a) == "SELECT app")
