@@ -4,6 +4,9 @@
 //!
 //! The session keeps a memory image of the tag (nfcpy style): pages read once are not read again until
 //! they are written, and a write is planned against the image so only changed pages are written.
+//!
+//! An ISO 14443-4 card goes to `type4.rs` (a child module) from `identify`, `read_tag` and `write_ndef`:
+//! the NFC Forum Type 4 NDEF Tag Application, or "not an NFC tag" when the card has none.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -207,8 +210,7 @@ impl<T: Transport> TagSession<T> {
         let hint = parse_atr(&self.atr).hint;
         if hint == ChipKind::Iso14443_4 {
             // A Type 4 tag, or a bank/transit card without the NDEF application.
-            let c = self.identify_type4()?;
-            return Ok(c);
+            return self.identify_type4();
         }
         if !hint.is_type2() && hint != ChipKind::Unknown {
             self.uid = self.io.uid().ok();
