@@ -160,7 +160,10 @@ export type ChipKind = "ntag213" | "ntag215" | "ntag216" | "ntag210" | "ntag212"
 "iso14443_4" | 
 /**  A Type 2 tag whose exact model could not be told apart. */
 "other_type2" | 
-/**  NFC Forum Type 4 (an ISO 14443-4 card with the NDEF Tag Application, see [`crate::t4t`]). */
+/**
+ *  NTAG 424 DNA: the first of the NFC Forum Type 4 tags (an ISO 14443-4 card with the NDEF Tag
+ *  Application, see [`crate::t4t`]).
+ */
 "ntag424_dna" | 
 /**  MIFARE DESFire (EV1/EV2/EV3) with an NDEF application, or another NXP Type 4 tag. */
 "desfire" | 
