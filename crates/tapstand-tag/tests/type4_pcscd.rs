@@ -360,3 +360,8 @@ fn tear_desfire_through_pcscd() {
 fn tear_ntag424_dna_through_pcscd() {
     tear(VChip::Ntag424Dna);
 }
+
+#[test]
+fn tear_st25ta_through_pcscd() {
+    tear(VChip::St25ta02k);
+}
