@@ -12,3 +12,4 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
 cargo test -p tapstand-ndef -p tapstand-vtag -p tapstand-tag --lib
 if [[ "${1:-}" == "--quick" ]]; then exit 0; fi
 cargo test -p tapstand-tag --test pcscd_vpcd -- --test-threads=1 --nocapture
+cargo test -p tapstand-tag --test type4_pcscd -- --test-threads=1 --nocapture

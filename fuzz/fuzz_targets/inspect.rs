@@ -43,12 +43,14 @@ impl SecretStore for Keychain {
     }
 }
 
-/// The chip the bytes are the memory of: by size (the seeds are NTAG213/215/216 dumps), an NTAG203 or a
-/// MIFARE Classic for some odd lengths.
+/// The chip the bytes are the memory of: by size (the seeds are NTAG213/215/216 dumps), an NTAG203, a
+/// MIFARE Classic or a Type 4 card (the bytes are its CC, then its NDEF file) for some odd lengths.
 fn chip_for(len: usize) -> VChip {
     match (len % 4, len % 32) {
         (1, _) => VChip::Ntag203,
         (_, 30) => VChip::MifareClassic1k,
+        (_, 22) => VChip::DesfireEv2,
+        (_, 26) => VChip::Ntag424Dna,
         _ if len <= VChip::Ntag213.total_pages() * 4 => VChip::Ntag213,
         _ if len <= VChip::Ntag215.total_pages() * 4 => VChip::Ntag215,
         _ => VChip::Ntag216,
@@ -65,6 +67,21 @@ const READERS: [&str; 4] = [
 /// Reads the tag the way a real read does. `None` when the read itself fails (as a pulled tag does).
 fn read(data: &[u8], u: &mut Unstructured) -> Result<Option<TagReport>> {
     let chip = chip_for(data.len());
+    if chip.type4().is_some() {
+        // A Type 4 card: the first 15 bytes are its CC (the NDEF File Control TLV included), the rest
+        // its NDEF file (NLEN, the message).
+        let tag = TagState::type4(chip, [0x04, 1, 2, 3, 4, 5, 6], |mut c| {
+            let n = data.len().min(15);
+            c.cc[..n].copy_from_slice(&data[..n]);
+            let rest = &data[n..];
+            let m = rest.len().min(c.ndef.len());
+            c.ndef[..m].copy_from_slice(&rest[..m]);
+            c
+        });
+        let reader = *u.choose(&READERS)?;
+        let mut s = TagSession::new(InProcessTransport::with_tag(tag), quirks_for(reader));
+        return Ok(s.read_tag().ok());
+    }
     let mut mem = data.to_vec();
     mem.resize(chip.total_pages() * 4, 0);
     let cfg = chip.kind().geometry().and_then(|g| g.cfg_page);
@@ -89,6 +106,7 @@ fn read(data: &[u8], u: &mut Unstructured) -> Result<Option<TagReport>> {
         mute: false,
         cfglck_active: false,
         writes: 0,
+        t4: None,
     };
     let reader = *u.choose(&READERS)?;
     let mut s = TagSession::new(InProcessTransport::with_tag(tag), quirks_for(reader));
@@ -146,6 +164,8 @@ fn scheme_row(u: &mut Unstructured) -> Result<SchemeRow> {
         recovered_own: None,
         attempts: 1,
         in_flight_since: None,
+        in_flight_owner: None,
+        api_base: String::new(),
         last_errcode: None,
         last_error: None,
         wx_path: None,

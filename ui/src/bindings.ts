@@ -108,6 +108,17 @@ export const events = {
 };
 
 /* Types */
+/**  An access byte of the NDEF File Control TLV. */
+export type Access = 
+/**  `00`: granted without any security. */
+{ kind: "free" } | 
+/**  `FF`: never (a read-only tag, for writing). */
+{ kind: "never" } | 
+/**  `80`–`FE`: proprietary (a key or password set by whoever configured the tag). */
+{ kind: "proprietary"; byte: number } | 
+/**  `01`–`7F`: reserved by the NFC Forum; treated like proprietary. */
+{ kind: "reserved"; byte: number };
+
 /**  What Settings shows. */
 export type AppInfo = {
 	version: string,
@@ -148,7 +159,18 @@ export type ChipKind = "ntag213" | "ntag215" | "ntag216" | "ntag210" | "ntag212"
 /**  An ISO 14443-4 card (bank card, transit card, DESFire, a phone in card emulation). */
 "iso14443_4" | 
 /**  A Type 2 tag whose exact model could not be told apart. */
-"other_type2" | "unknown";
+"other_type2" | 
+/**
+ *  NTAG 424 DNA: the first of the NFC Forum Type 4 tags (an ISO 14443-4 card with the NDEF Tag
+ *  Application, see [`crate::t4t`]).
+ */
+"ntag424_dna" | 
+/**  MIFARE DESFire (EV1/EV2/EV3) with an NDEF application, or another NXP Type 4 tag. */
+"desfire" | 
+/**  ST25TA (STMicroelectronics). */
+"st25ta" | 
+/**  A Type 4 tag of unknown make. */
+"type4" | "unknown";
 
 /**  A process colour, each channel 0–1. */
 export type Cmyk = {
@@ -884,6 +906,8 @@ export type TagReport = {
 	writable: boolean,
 	/**  Plain-language remarks (English; the UI words its own). */
 	notes: string[],
+	/**  An NFC Forum Type 4 tag's NDEF application (CC values, NDEF file, access); `None` for Type 2. */
+	type4: Type4Info | null,
 	io: IoStats,
 	elapsed_ms: number,
 };
@@ -976,6 +1000,24 @@ export type TokenCheck = {
 	expires_in: number,
 };
 
+/**  What the inspector shows about a Type 4 tag's NDEF application. */
+export type Type4Info = {
+	/**  Mapping version, e.g. `2.0`. */
+	mapping_version: string,
+	mle: number,
+	mlc: number,
+	/**  The NDEF file's id, hex (`E104`). */
+	ndef_file: string,
+	/**  The NDEF file's size, NLEN included. */
+	file_size: number,
+	read_access: Access,
+	write_access: Access,
+	/**  The CC says the NDEF file can never be written. */
+	read_only: boolean,
+	/**  Writing needs a key or password Tapstand does not have (the CC says so, or the tag answered `69 82`). */
+	protected: boolean,
+};
+
 export type UserError = {
 	/**  Stable machine-readable code, e.g. `db.newer_schema`. */
 	code: string,
@@ -1023,7 +1065,10 @@ env_version: string | null } |
 { kind: "empty" } | 
 /**  The content cannot be read as NDEF (broken TLV area, broken message, not NDEF formatted). */
 { kind: "damaged"; detail: string } | 
-/**  Not a Type 2 NFC tag (MIFARE Classic, a bank card, a phone…). */
+/**
+ *  Not an NFC tag Tapstand can read (MIFARE Classic, a bank card without the NDEF application, a
+ *  phone…).
+ */
 { kind: "unsupported"; name: string };
 
 /**  The verdict of [`check_wechat`]. */

@@ -119,6 +119,20 @@ fn print_report(r: &TagReport) {
         };
         println!("锁定 / Lock:         {state}");
     }
+    if let Some(t) = &r.type4 {
+        let write = if t.read_only {
+            "只读 / read-only"
+        } else if t.protected {
+            "需要密钥 / needs a key"
+        } else {
+            "可写 / free"
+        };
+        println!(
+            "Type 4:              NDEF 文件 / file {} ({} 字节 / bytes), 映射 / mapping {}, MLe {} MLc {}, 写入 / write: {write}",
+            t.ndef_file, t.file_size, t.mapping_version, t.mle, t.mlc
+        );
+        println!("锁定 / Lock:         Tapstand 不能锁定这种标签 / Tapstand cannot lock this tag");
+    }
     if let Some(p) = &r.password {
         let state = if p.active {
             format!(

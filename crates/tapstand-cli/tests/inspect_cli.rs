@@ -108,5 +108,35 @@ fn inspect_explain_says_what_the_tag_is() {
     );
     assert!(text.contains("This is a blank tag"), "{text}");
     assert!(text.contains("芯片 / Chip:         NTAG215"), "{text}");
+
+    // A Type 4 tag: the engine's report names the NDEF file and says it cannot be locked; the inspector's
+    // headline names the chip with its room.
+    rig.put(TagState::factory(VChip::Ntag424Dna, nth_uid(702)));
+    let o = cli(dir.path(), &["inspect", "--wait", "5"]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("芯片 / Chip:         NTAG 424 DNA"), "{text}");
+    assert!(
+        text.contains(
+            "NDEF 文件 / file E104 (256 字节 / bytes), 映射 / mapping 2.0, MLe 256 MLc 255"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("Tapstand 不能锁定这种标签"), "{text}");
+    let o = cli(
+        dir.path(),
+        &["--json", "inspect", "--explain", "--offline", "--wait", "5"],
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["verdict"]["kind"], "empty", "{v}");
+    assert_eq!(v["report"]["type4"]["ndef_file"], "E104", "{v}");
+    assert_eq!(v["report"]["type4"]["write_access"]["kind"], "free", "{v}");
+    assert_eq!(v["capacity"], 254);
+    assert!(
+        v["headline"]["zh"]
+            .as_str()
+            .unwrap()
+            .ends_with("这是 NTAG 424 DNA（NFC Forum Type 4 标签，可写 254 字节），手机碰一碰可以读；Tapstand 不能把它永久锁定。"),
+        "{v}"
+    );
     rig.take_away();
 }

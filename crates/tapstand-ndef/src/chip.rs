@@ -26,6 +26,15 @@ pub enum ChipKind {
     Iso14443_4,
     /// A Type 2 tag whose exact model could not be told apart.
     OtherType2,
+    /// NTAG 424 DNA: the first of the NFC Forum Type 4 tags (an ISO 14443-4 card with the NDEF Tag
+    /// Application, see [`crate::t4t`]).
+    Ntag424Dna,
+    /// MIFARE DESFire (EV1/EV2/EV3) with an NDEF application, or another NXP Type 4 tag.
+    Desfire,
+    /// ST25TA (STMicroelectronics).
+    St25ta,
+    /// A Type 4 tag of unknown make.
+    Type4,
     Unknown,
 }
 
@@ -101,7 +110,22 @@ impl ChipKind {
         matches!(
             self,
             ChipKind::Ntag213 | ChipKind::Ntag215 | ChipKind::Ntag216
+        ) || self.is_type4()
+    }
+
+    /// An NFC Forum Type 4 tag (NDEF Tag Application found).
+    pub fn is_type4(self) -> bool {
+        matches!(
+            self,
+            ChipKind::Ntag424Dna | ChipKind::Desfire | ChipKind::St25ta | ChipKind::Type4
         )
+    }
+
+    /// Can Tapstand make this tag permanently read-only? Not Type 4 tags: NTAG 424 DNA and DESFire need
+    /// their file settings changed under an authenticated (AES) session with the card's master key, and
+    /// ST25TA a proprietary command; Tapstand keeps no such keys.
+    pub fn lockable(self) -> bool {
+        !self.is_type4()
     }
 
     pub fn is_ntag21x(self) -> bool {
@@ -124,7 +148,7 @@ impl ChipKind {
                 | ChipKind::MifarePlus
                 | ChipKind::Iso14443_4
                 | ChipKind::Unknown
-        )
+        ) && !self.is_type4()
     }
 
     /// The spelling stored in the station's records (`station_attempts.chip`, `station_tags.chip`; the
@@ -148,6 +172,10 @@ impl ChipKind {
             ChipKind::MifarePlus => "mifareplus",
             ChipKind::Iso14443_4 => "iso14443_4",
             ChipKind::OtherType2 => "othertype2",
+            ChipKind::Ntag424Dna => "ntag424dna",
+            ChipKind::Desfire => "desfire",
+            ChipKind::St25ta => "st25ta",
+            ChipKind::Type4 => "type4",
             ChipKind::Unknown => "unknown",
         }
     }
@@ -170,6 +198,10 @@ impl ChipKind {
             ChipKind::MifarePlus => "MIFARE Plus",
             ChipKind::Iso14443_4 => "ISO 14443-4 card",
             ChipKind::OtherType2 => "NFC Type 2 tag",
+            ChipKind::Ntag424Dna => "NTAG 424 DNA",
+            ChipKind::Desfire => "MIFARE DESFire",
+            ChipKind::St25ta => "ST25TA",
+            ChipKind::Type4 => "NFC Type 4 tag",
             ChipKind::Unknown => "unknown card",
         }
     }
@@ -177,22 +209,24 @@ impl ChipKind {
     /// One line, Chinese, about what Tapstand does with this chip.
     pub fn support_zh(self) -> &'static str {
         match self {
+            k if k.is_type4() => "支持：这是 NFC Forum Type 4 标签，可以写入微信碰一碰内容；Tapstand 不能把它永久锁定。",
             k if k.write_supported() => "支持：可以写入微信碰一碰内容。",
             ChipKind::MifareClassic1k | ChipKind::MifareClassic4k | ChipKind::MifareMini | ChipKind::MifarePlus => {
                 "不支持：这是 MIFARE Classic/Plus 卡（门禁卡、会员卡常用），手机碰一碰读不到。请换 NTAG213/215/216 标签。"
             }
-            ChipKind::Iso14443_4 => "不支持：这是 CPU 卡或手机，不是 NFC 标签。请换 NTAG213/215/216 标签。",
+            ChipKind::Iso14443_4 => "不支持：这是银行卡、公交卡之类的 CPU 卡（或手机），里面没有 NFC 标签内容（NDEF），不能写入。请换 NTAG213/215/216 标签。",
             _ => "只能查看，不能写入：请使用 NTAG213/215/216 标签。",
         }
     }
 
     pub fn support_en(self) -> &'static str {
         match self {
+            k if k.is_type4() => "Supported: an NFC Forum Type 4 tag; WeChat tap-to-open content can be written. Tapstand cannot lock it permanently.",
             k if k.write_supported() => "Supported: WeChat tap-to-open content can be written.",
             ChipKind::MifareClassic1k | ChipKind::MifareClassic4k | ChipKind::MifareMini | ChipKind::MifarePlus => {
                 "Not supported: this is a MIFARE Classic/Plus card (access or loyalty cards); phones cannot read it as an NFC tag. Use NTAG213/215/216 tags."
             }
-            ChipKind::Iso14443_4 => "Not supported: this is a smart card or a phone, not an NFC tag. Use NTAG213/215/216 tags.",
+            ChipKind::Iso14443_4 => "Not supported: this is a smart card (bank, transit) or a phone without NFC tag (NDEF) content; it cannot be written. Use NTAG213/215/216 tags.",
             _ => "Read only in Tapstand: use NTAG213/215/216 tags for writing.",
         }
     }
@@ -347,6 +381,21 @@ pub fn identify(
         name: kind.name().to_string(),
         identified_by: by,
         version_hex: version.map(crate::view::hex),
+        write_supported: kind.write_supported(),
+        support_zh: kind.support_zh().into(),
+        support_en: kind.support_en().into(),
+        geometry: kind.geometry(),
+    }
+}
+
+/// The identification result for a chip told apart by other means (a Type 4 tag's CC, see
+/// [`crate::t4t::identify`]).
+pub fn info_for(kind: ChipKind, by: IdentifiedBy) -> ChipInfo {
+    ChipInfo {
+        kind,
+        name: kind.name().to_string(),
+        identified_by: by,
+        version_hex: None,
         write_supported: kind.write_supported(),
         support_zh: kind.support_zh().into(),
         support_en: kind.support_en().into(),

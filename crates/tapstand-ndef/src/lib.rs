@@ -6,6 +6,7 @@
 //! * [`t2t`]: tag memory image, Capability Container, TLVs, capacity, lock and password state.
 //! * [`chip`]: NTAG213/215/216 (and relatives) from ATR, GET_VERSION and CC.
 //! * [`plan`]: the tear-safe write planner, the permanent-lock plan and the password plan.
+//! * [`t4t`]: NFC Forum Type 4 tags: the CC file, NDEF file access, chunking, the tear-safe write plan.
 //!
 //! Hand-written on purpose: no maintained Rust crate covers Type 2 Tag memory mapping (Lock/Memory Control
 //! TLVs, skip areas, tear-safe length ordering, NTAG21x lock/config pages); the NDEF codec is small and
@@ -15,6 +16,7 @@ pub mod chip;
 pub mod plan;
 pub mod record;
 pub mod t2t;
+pub mod t4t;
 pub mod uri;
 pub mod view;
 pub mod wechat;

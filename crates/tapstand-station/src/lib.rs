@@ -444,6 +444,12 @@ impl Station {
             chip: a.chip.clone(),
             reader: a.reader.clone(),
         });
+        if self.opts.lock && !rep.chip.kind.lockable() {
+            // A Type 4 tag cannot be locked by Tapstand: said before any scheme is spent or byte written.
+            return fail(tag_error(TagError::CannotLock {
+                name: rep.chip.name.clone(),
+            }));
+        }
         let TagLink { sn, path, query } = self.target.link_for(&uid);
         a.sn = sn.clone();
         a.path = path.clone();
@@ -498,9 +504,7 @@ impl Station {
         if !rep.writable {
             // Refused before any overwrite question and before any scheme is spent: a locked tag
             // cannot take another link whatever the merchant answers.
-            return fail(tag_error(TagError::ReadOnly(
-                tapstand_tag::ndef::plan::ReadOnlyReason::CapabilityContainer,
-            )));
+            return fail(tag_error(rep.refusal()));
         }
         if let Some(cur) = &current {
             if row_link.as_deref() != Some(cur.as_str()) && !overwrite {

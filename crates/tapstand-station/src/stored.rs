@@ -50,6 +50,7 @@ mod tests {
             Ntag213 | Ntag215 | Ntag216 | Ntag210 | Ntag212 | Ntag203 | Ultralight
             | UltralightC | UltralightEv1Mf0ul11 | UltralightEv1Mf0ul21 | MifareClassic1k
             | MifareClassic4k | MifareMini | MifarePlus | Iso14443_4 | OtherType2 | Unknown => {}
+            Ntag424Dna | Desfire | St25ta | Type4 => {}
         }
         match r {
             TapResult::Written
@@ -105,6 +106,10 @@ mod tests {
             (ChipKind::MifarePlus, "mifareplus"),
             (ChipKind::Iso14443_4, "iso14443_4"),
             (ChipKind::OtherType2, "othertype2"),
+            (ChipKind::Ntag424Dna, "ntag424dna"),
+            (ChipKind::Desfire, "desfire"),
+            (ChipKind::St25ta, "st25ta"),
+            (ChipKind::Type4, "type4"),
             (ChipKind::Unknown, "unknown"),
         ];
         for (k, word) in chips {

@@ -65,6 +65,22 @@ pub enum TagError {
     InvalidMessage(String),
     #[error("lock and password protection cannot be combined")]
     LockWithPassword,
+    /// An ISO 14443-4 card without the NDEF Tag Application (a bank or transit card, a phone).
+    #[error("{name} has no NDEF application")]
+    NotNdefCard { name: String },
+    /// A Type 4 tag whose NDEF file the CC declares never writable (write access `FF`).
+    #[error("the NDEF file of this {name} is read-only")]
+    Type4ReadOnly { name: String },
+    /// A Type 4 tag whose NDEF file needs a key or password to write (access byte `80`–`FE`, or the tag
+    /// answered `69 82` to UPDATE BINARY).
+    #[error("writing the NDEF file of this {name} needs a key ({detail})")]
+    Type4Protected { name: String, detail: String },
+    /// T4T mapping version 3.0 (ENLEN) or an unknown version.
+    #[error("Type 4 mapping version {version:#04x} is not supported")]
+    Type4Version { version: u8 },
+    /// Permanent lock asked for a tag Tapstand cannot lock (Type 4).
+    #[error("{name} cannot be locked by Tapstand")]
+    CannotLock { name: String },
 }
 
 impl From<TagError> for UserError {
@@ -191,6 +207,61 @@ impl From<TagError> for UserError {
                 ("要写入的内容无效。", "请检查链接：微信碰一碰链接以 weixin://dl/business/? 开头。"),
                 ("The content to write is not valid.", "Check the link: WeChat NFC links start with weixin://dl/business/?."),
             ),
+            TagError::NotNdefCard { .. } => UserError::new(
+                "tag.not_ndef_card",
+                (
+                    "这是一张银行卡、公交卡之类的 CPU 卡（或手机），不是 NFC 标签，不能写入碰一碰内容。",
+                    "请换一张 NFC 标签：NTAG213、NTAG215、NTAG216，或 NTAG 424 DNA 等 Type 4 标签。",
+                ),
+                (
+                    "This is a smart card (bank or transit card) or a phone, not an NFC tag: it cannot hold tap-to-open content.",
+                    "Use an NFC tag instead: NTAG213, NTAG215, NTAG216, or a Type 4 tag such as NTAG 424 DNA.",
+                ),
+            ),
+            TagError::Type4ReadOnly { name } => UserError::new(
+                "tag.type4_read_only",
+                (
+                    &format!("这张 {name} 标签的内容被设为只读，不能再写入。"),
+                    "只读设置无法由 Tapstand 解除。请换一张新标签。",
+                ),
+                (
+                    &format!("The content of this {name} tag is set read-only; it cannot be written."),
+                    "Tapstand cannot undo that setting. Use a new tag.",
+                ),
+            ),
+            TagError::Type4Protected { name, .. } => UserError::new(
+                "tag.type4_protected",
+                (
+                    &format!("这张 {name} 标签的内容受密钥保护，本机没有它的密钥，不能写入。标签没有被改动。"),
+                    "请换一张出厂状态的新标签；如果这张标签是别人配置过的，请找配置它的人用原来的工具恢复出厂设置。",
+                ),
+                (
+                    &format!("The content of this {name} tag is protected by a key this computer does not have; the tag was not changed."),
+                    "Use a new tag in its factory state; if someone configured this tag, ask them to reset it with their tool.",
+                ),
+            ),
+            TagError::Type4Version { .. } => UserError::new(
+                "tag.type4_version",
+                (
+                    "这张标签使用较新的 NFC Forum Type 4 3.0 格式，Tapstand 目前不能写入。",
+                    "请换 NTAG213/215/216 标签，或 NTAG 424 DNA、ST25TA 等普通 Type 4 标签。",
+                ),
+                (
+                    "This tag uses the newer NFC Forum Type 4 version 3.0 format, which Tapstand cannot write yet.",
+                    "Use NTAG213/215/216 tags, or ordinary Type 4 tags such as NTAG 424 DNA or ST25TA.",
+                ),
+            ),
+            TagError::CannotLock { name } => UserError::new(
+                "tag.cannot_lock",
+                (
+                    &format!("{name} 标签不能由 Tapstand 永久锁定，也不能设置密码保护（这需要用芯片密钥修改文件权限，Tapstand 不保存这种密钥）。这张标签没有被改动。"),
+                    "请在写卡页取消“永久锁定”（或“密码保护”）后再写（标签可以正常使用，只是别的软件仍能改写它）；一定要锁定，请换 NTAG213/215/216 标签。",
+                ),
+                (
+                    &format!("Tapstand cannot lock {name} tags permanently or protect them with a password (that needs the chip's keys to change its file settings, which Tapstand does not keep). The tag was not changed."),
+                    "Turn off “permanent lock” (or password protection) and write again (the tag works normally, but other software could rewrite it); if it must be locked, use NTAG213/215/216 tags.",
+                ),
+            ),
             TagError::LockWithPassword => UserError::new(
                 "tag.lock_with_password",
                 ("“永久锁定”和“密码保护”只能选一个。", "锁定后标签永远不能改写，不需要再设密码。请只选其中一项。"),
@@ -293,6 +364,52 @@ mod tests {
         .into();
         assert!(u.zh.message.contains("3 字节"));
         assert!(u.en.message.contains("3 byte"));
+    }
+
+    #[test]
+    fn type4_refusals_are_plain_and_distinct() {
+        let cases = [
+            (
+                TagError::NotNdefCard {
+                    name: "ISO 14443-4 card".into(),
+                },
+                "tag.not_ndef_card",
+                "不是 NFC 标签",
+            ),
+            (
+                TagError::Type4ReadOnly {
+                    name: "ST25TA".into(),
+                },
+                "tag.type4_read_only",
+                "只读",
+            ),
+            (
+                TagError::Type4Protected {
+                    name: "NTAG 424 DNA".into(),
+                    detail: "69 82".into(),
+                },
+                "tag.type4_protected",
+                "密钥",
+            ),
+            (
+                TagError::Type4Version { version: 0x30 },
+                "tag.type4_version",
+                "3.0",
+            ),
+            (
+                TagError::CannotLock {
+                    name: "NTAG 424 DNA".into(),
+                },
+                "tag.cannot_lock",
+                "不能由 Tapstand 永久锁定",
+            ),
+        ];
+        for (e, code, zh) in cases {
+            let u: UserError = e.into();
+            assert_eq!(u.code, code);
+            assert!(u.zh.message.contains(zh), "{}", u.zh.message);
+            assert!(!u.zh.remedy.is_empty() && !u.en.remedy.is_empty());
+        }
     }
 
     #[test]

@@ -80,7 +80,8 @@ impl<T: Transport> TagIo<T> {
         self.auth.is_some()
     }
 
-    fn raw(&mut self, a: &[u8]) -> Result<(Vec<u8>, Sw), TagError> {
+    /// One exchange, counted and timed; the R-APDU has a status word.
+    fn send(&mut self, a: &[u8]) -> Result<Vec<u8>, TagError> {
         let t0 = Instant::now();
         let r = self.t.transmit(a);
         self.transmit_time += t0.elapsed();
@@ -94,6 +95,11 @@ impl<T: Transport> TagIo<T> {
             self.stats.reconnects += 1;
             return Err(TagError::Comm("the reader returned no status word".into()));
         }
+        Ok(r)
+    }
+
+    fn raw(&mut self, a: &[u8]) -> Result<(Vec<u8>, Sw), TagError> {
+        let r = self.send(a)?;
         let (d, sw) = apdu::split(&r);
         if let Sw::MoreData(n) = sw {
             let mut data = d.to_vec();
@@ -256,6 +262,26 @@ impl<T: Transport> TagIo<T> {
             }
             _ => None,
         })
+    }
+
+    /// An ISO 7816-4 command to an ISO 14443-4 card (Type 4 tags): the data and the status word exactly
+    /// as the card sent it (`61 xx` is fetched with `00 C0 00 00 xx`).
+    pub fn iso(&mut self, a: &[u8]) -> Result<(Vec<u8>, u16), TagError> {
+        let r = self.send(a)?;
+        let (d, sw) = r.split_at(r.len() - 2);
+        let mut data = d.to_vec();
+        let mut sw = u16::from_be_bytes([sw[0], sw[1]]);
+        // Bounded: a card that keeps saying "more" cannot hold the session forever.
+        for _ in 0..16 {
+            if sw >> 8 != 0x61 {
+                break;
+            }
+            let r = self.send(&[0x00, 0xC0, 0x00, 0x00, sw as u8])?;
+            let (d, s) = r.split_at(r.len() - 2);
+            data.extend_from_slice(d);
+            sw = u16::from_be_bytes([s[0], s[1]]);
+        }
+        Ok((data, sw))
     }
 
     /// The UID through `FF CA 00 00 00` (for cards whose pages cannot be read).

@@ -1,5 +1,7 @@
 //! Tapstand's tag engine: PC/SC readers and events, reader quirks, NTAG21x identification and
-//! inspection, tear-safe NDEF writing with read-back verification, permanent lock and password protection.
+//! inspection, tear-safe NDEF writing with read-back verification, permanent lock and password protection;
+//! NFC Forum Type 4 tags (NTAG 424 DNA, DESFire with an NDEF application, ST25TA) through the NDEF Tag
+//! Application (`type4.rs`, reached from `TagSession` when the ATR says ISO 14443-4).
 //!
 //! ```text
 //! Pcsc (one context per thread) ──open()──▶ TagSession<PcscTransport> ──read_tag() / write_ndef()

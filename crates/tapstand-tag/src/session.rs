@@ -4,6 +4,9 @@
 //!
 //! The session keeps a memory image of the tag (nfcpy style): pages read once are not read again until
 //! they are written, and a write is planned against the image so only changed pages are written.
+//!
+//! An ISO 14443-4 card goes to `type4.rs` (a child module) from `identify`, `read_tag` and `write_ndef`:
+//! the NFC Forum Type 4 NDEF Tag Application, or "not an NFC tag" when the card has none.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -18,6 +21,7 @@ use tapstand_ndef::t2t::{
     capacity_at, layout_capacity, lock_state, ndef_bytes, ndef_pages, page_locked, parse_layout,
     password_state, Layout, LayoutError, LockState, PasswordState, TagImage, PAGE_SIZE,
 };
+use tapstand_ndef::t4t::Type4Info;
 use tapstand_ndef::{check_wechat, Message, RecordView, WechatCheck};
 use tapstand_secrets::{accounts, SecretStore, SecretString};
 
@@ -25,6 +29,9 @@ use crate::apdu::{hex, hex_compact, Sw};
 use crate::error::TagError;
 use crate::io::{IoStats, TagIo, Transport};
 use crate::quirks::{PassThrough, Quirks};
+
+#[path = "type4.rs"]
+mod type4;
 
 /// What to do besides writing the message. Both are explicit choices the UI must warn about.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, specta::Type)]
@@ -58,8 +65,27 @@ pub struct TagReport {
     pub writable: bool,
     /// Plain-language remarks (English; the UI words its own).
     pub notes: Vec<String>,
+    /// An NFC Forum Type 4 tag's NDEF application (CC values, NDEF file, access); `None` for Type 2.
+    pub type4: Option<Type4Info>,
     pub io: IoStats,
     pub elapsed_ms: u32,
+}
+
+impl TagReport {
+    /// Why Tapstand cannot write this tag (when `writable` is false), as the engine would refuse it.
+    pub fn refusal(&self) -> TagError {
+        let name = self.chip.name.clone();
+        match &self.type4 {
+            Some(t) if t.read_only => TagError::Type4ReadOnly { name },
+            Some(t) if t.protected => TagError::Type4Protected {
+                name,
+                detail: format!("write access {:?}", t.write_access),
+            },
+            _ if self.chip.kind == ChipKind::Iso14443_4 => TagError::NotNdefCard { name },
+            _ if !self.chip.write_supported => TagError::Unsupported { name },
+            _ => TagError::ReadOnly(ReadOnlyReason::CapabilityContainer),
+        }
+    }
 }
 
 /// The result of [`TagSession::write_ndef`].
@@ -73,6 +99,7 @@ pub struct WriteReport {
     pub unchanged: bool,
     /// The tag was blank (or its TLV area unreadable) and got formatted.
     pub formatted: bool,
+    /// Type 2: pages written; Type 4: UPDATE BINARY commands sent.
     pub pages_written: u32,
     pub locked: bool,
     pub password_protected: bool,
@@ -90,6 +117,8 @@ pub struct TagSession<T: Transport> {
     uid: Option<Vec<u8>>,
     secrets: Option<Arc<dyn SecretStore>>,
     started: Instant,
+    /// The NDEF Tag Application of a Type 4 tag (`type4.rs`).
+    t4: Option<type4::T4State>,
 }
 
 fn map_plan_error(e: PlanError) -> TagError {
@@ -138,6 +167,7 @@ impl<T: Transport> TagSession<T> {
             uid: None,
             secrets: None,
             started: Instant::now(),
+            t4: None,
         }
     }
 
@@ -178,6 +208,10 @@ impl<T: Transport> TagSession<T> {
             return Ok(c.clone());
         }
         let hint = parse_atr(&self.atr).hint;
+        if hint == ChipKind::Iso14443_4 {
+            // A Type 4 tag, or a bank/transit card without the NDEF application.
+            return self.identify_type4();
+        }
         if !hint.is_type2() && hint != ChipKind::Unknown {
             self.uid = self.io.uid().ok();
             let c = identify(&self.atr, None, false, None);
@@ -282,6 +316,9 @@ impl<T: Transport> TagSession<T> {
             }
             Err(e) => return Err(e),
         };
+        if self.t4.is_some() {
+            return self.read_tag_type4(chip);
+        }
         if !chip.kind.is_type2() {
             return Ok(self.report_unreadable(chip, None));
         }
@@ -315,6 +352,7 @@ impl<T: Transport> TagSession<T> {
             password: password_state(chip.kind, &self.image),
             writable: false,
             notes,
+            type4: None,
             io: IoStats::default(),
             elapsed_ms: 0,
         };
@@ -418,6 +456,7 @@ impl<T: Transport> TagSession<T> {
             password: None,
             writable: false,
             notes,
+            type4: None,
             io: self.io.stats.clone(),
             elapsed_ms: self.elapsed_ms(),
         }
@@ -477,6 +516,12 @@ impl<T: Transport> TagSession<T> {
             }
             Err(e) => return Err(e),
         };
+        if self.t4.is_some() {
+            return self.write_ndef_type4(&bytes, opts);
+        }
+        if chip.kind == ChipKind::Iso14443_4 {
+            return Err(TagError::NotNdefCard { name: chip.name });
+        }
         if !chip.write_supported {
             let cc = self.image.cc();
             if chip.kind == ChipKind::OtherType2

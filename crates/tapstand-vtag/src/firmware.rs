@@ -119,6 +119,16 @@ impl Firmware {
         if apdu.len() < 4 {
             return vec![0x67, 0x00];
         }
+        if let Some(card) = tag.t4.as_mut() {
+            // An ISO 14443-4 card: ISO commands go to the card; of the reader's own pseudo-APDUs only
+            // GET DATA (UID) applies, the storage-card ones (FF B0 / FF D6 / native pass-through) do not.
+            if apdu[0] != 0xFF {
+                return card.process(apdu);
+            }
+            if apdu[1] != 0xCA {
+                return vec![0x6A, 0x81];
+            }
+        }
         if apdu[0] != 0xFF {
             return vec![0x6E, 0x00];
         }

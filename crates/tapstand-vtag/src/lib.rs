@@ -2,6 +2,8 @@
 //! vpcd protocol to vsmartcard's virtual reader, so the real pcscd and the real `pcsc` crate are in the loop.
 //!
 //! * [`tag`]: the chip (memory map, OTP and lock bits, CFG pages, password, GET_VERSION).
+//! * [`type4`]: an NFC Forum Type 4 card (NTAG 424 DNA, DESFire with an NDEF application, ST25TA, or a bank
+//!   card without one): ISO 7816-4 SELECT / READ BINARY / UPDATE BINARY with the real status words.
 //! * [`firmware`]: the reader's pseudo-APDUs (`FF CA`, `FF B0`, `FF D6`), ACR122U Direct Transmit and PC/SC
 //!   Part 3 transparent sessions, and fault injection.
 //! * [`vpcd`]: the TCP link to vpcd (127.0.0.1:35963): insert, remove, swap, read memory back.
@@ -16,11 +18,13 @@ pub mod firmware;
 pub mod pcscd;
 pub mod rig;
 pub mod tag;
+pub mod type4;
 pub mod vpcd;
 
 pub use firmware::{Faults, Firmware, Outcome, PassThroughMode};
 pub use rig::{content, message_bytes, Content, Rig};
 pub use tag::{TagState, VChip};
+pub use type4::{T4Flavour, Type4Card};
 pub use vpcd::{VirtualTag, VPCD_PORT, VPCD_READER};
 
 /// Parses a 7-byte UID from hex (spaces and colons allowed).

@@ -20,7 +20,9 @@
 //! * **Tags.** [`TagState`] builds them: `factory` (NXP's delivery state), `blank` (CC zero),
 //!   `with_message` (an NDEF message in the factory layout), `.lock()` (Tapstand's permanent lock),
 //!   `.protect(..)` (a password), [`TagState::with_bytes_at`] (preset bytes, e.g. a broken TLV), and
-//!   `VChip::MifareClassic1k` for a card that is no Type 2 tag. UIDs: [`crate::nth_uid`] / [`crate::parse_uid`].
+//!   `VChip::MifareClassic1k` for a card that is no Type 2 tag; Type 4 cards with [`TagState::type4`]
+//!   (`VChip::Ntag424Dna`, `DesfireEv2`, `St25ta02k`, `BankCard`; read back with [`Rig::type4`] and
+//!   `Type4Card::content`). UIDs: [`crate::nth_uid`] / [`crate::parse_uid`].
 //! * **Put / take away.** [`Rig::put`] takes away what is on the reader (waiting until pcscd has
 //!   *registered* the removal, see [`Rig::take_away`]), inserts the tag and waits until pcscd reports it;
 //!   [`Rig::put_back`] puts the same tag (with its current memory) back, e.g. after a fault pulled it off.
@@ -286,6 +288,11 @@ impl Rig {
     /// The tag's memory as the chip holds it (physical memory: PWD/PACK hold the real values).
     pub fn memory(&self) -> Vec<u8> {
         self.vt.tag().expect("a tag").mem
+    }
+
+    /// A Type 4 card's files (CC, NDEF file) as the card holds them, on the reader or not.
+    pub fn type4(&self) -> Option<crate::type4::Type4Card> {
+        self.vt.tag().and_then(|t| t.t4)
     }
 
     /// The tag leaves the field right after APDU `k` (counted from 1 since it was put down) has taken

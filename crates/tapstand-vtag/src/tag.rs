@@ -3,9 +3,15 @@
 //! a MIFARE Classic 1K stand-in (only its ATR and UID) and an NTAG203 (no GET_VERSION).
 //!
 //! After a NAK the chip goes mute (IDLE) until the field is cycled, as real Type 2 tags do.
+//!
+//! The Type 4 `VChip`s (`Ntag424Dna`, `DesfireEv2`, `St25ta02k`, `BankCard`) are ISO 14443-4 cards instead (NFC Forum Type 4: NTAG 424 DNA, DESFire, ST25TA, or
+//! a bank card without the NDEF application): its files live in [`TagState::t4`] (`type4.rs`), `mem` is
+//! empty and every Type 2 command fails.
 
 use tapstand_ndef::chip::ChipKind;
 use tapstand_ndef::t2t::TagImage;
+
+use crate::type4::{T4Flavour, Type4Card};
 
 /// The chips the virtual tag can be.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -17,6 +23,14 @@ pub enum VChip {
     Ntag203,
     /// Only ATR and UID; every memory command fails.
     MifareClassic1k,
+    /// NFC Forum Type 4 (ISO 14443-4) cards, see [`Type4Card`]: NTAG 424 DNA as delivered.
+    Ntag424Dna,
+    /// MIFARE DESFire EV2 with an NDEF application.
+    DesfireEv2,
+    /// ST25TA02K.
+    St25ta02k,
+    /// An ISO 14443-4 card without the NDEF application (a bank or transit card).
+    BankCard,
 }
 
 impl VChip {
@@ -27,7 +41,19 @@ impl VChip {
             VChip::Ntag216 => ChipKind::Ntag216,
             VChip::Ntag203 => ChipKind::Ntag203,
             VChip::MifareClassic1k => ChipKind::MifareClassic1k,
+            c => c.type4().expect("Type 4").kind(),
         }
+    }
+
+    /// The Type 4 card this is, if it is one.
+    pub fn type4(self) -> Option<T4Flavour> {
+        Some(match self {
+            VChip::Ntag424Dna => T4Flavour::Ntag424Dna,
+            VChip::DesfireEv2 => T4Flavour::DesfireEv2,
+            VChip::St25ta02k => T4Flavour::St25ta02k,
+            VChip::BankCard => T4Flavour::BankCard,
+            _ => return None,
+        })
     }
 
     pub fn parse(s: &str) -> Option<VChip> {
@@ -40,6 +66,10 @@ impl VChip {
                 "classic" | "mifareclassic" | "mifareclassic1k" | "classic1k" => {
                     VChip::MifareClassic1k
                 }
+                "ntag424" | "ntag424dna" | "424dna" | "424" => VChip::Ntag424Dna,
+                "desfire" | "desfireev2" => VChip::DesfireEv2,
+                "st25ta" | "st25ta02k" => VChip::St25ta02k,
+                "bankcard" | "bank" | "cpucard" => VChip::BankCard,
                 _ => return None,
             },
         )
@@ -47,13 +77,16 @@ impl VChip {
 
     pub fn total_pages(self) -> usize {
         match self {
-            VChip::MifareClassic1k => 0,
+            c if c == VChip::MifareClassic1k || c.type4().is_some() => 0,
             c => c.kind().geometry().expect("type 2").total_pages as usize,
         }
     }
 
     /// The ATR a PC/SC Part 3 reader synthesises (card name 0003 = Ultralight family, 0001 = Classic 1K).
     pub fn atr(self) -> Vec<u8> {
+        if let Some(f) = self.type4() {
+            return f.atr();
+        }
         let name: u8 = if self == VChip::MifareClassic1k {
             0x01
         } else {
@@ -97,6 +130,8 @@ pub struct TagState {
     pub cfglck_active: bool,
     /// Number of successful page writes (EEPROM cycles), for tests.
     pub writes: u64,
+    /// The files of a Type 4 card (the Type 4 `VChip`s); `None` for Type 2 tags.
+    pub t4: Option<Type4Card>,
 }
 
 impl TagState {
@@ -116,7 +151,7 @@ impl TagState {
     /// A blank tag: CC all zero, user memory all zero (formattable).
     pub fn blank(chip: VChip, uid: [u8; 7]) -> TagState {
         let mut mem = vec![0u8; chip.total_pages() * 4];
-        if chip != VChip::MifareClassic1k {
+        if chip.total_pages() > 0 {
             let bcc0 = 0x88 ^ uid[0] ^ uid[1] ^ uid[2];
             let bcc1 = uid[3] ^ uid[4] ^ uid[5] ^ uid[6];
             mem[0..12].copy_from_slice(&[
@@ -141,11 +176,23 @@ impl TagState {
             mute: false,
             cfglck_active: false,
             writes: 0,
+            t4: chip.type4().map(Type4Card::delivery),
         }
+    }
+
+    /// A Type 4 card (`chip` one of the Type 4 [`VChip`]s) with `uid`, changed by `f` (e.g.
+    /// `|c| c.read_only()`).
+    pub fn type4(chip: VChip, uid: [u8; 7], f: impl FnOnce(Type4Card) -> Type4Card) -> TagState {
+        let mut t = TagState::blank(chip, uid);
+        t.t4 = t.t4.map(f);
+        t
     }
 
     /// A factory tag that already holds `message` (encoded NDEF) in the factory layout.
     pub fn with_message(chip: VChip, uid: [u8; 7], message: &[u8]) -> TagState {
+        if chip.type4().is_some() {
+            return TagState::type4(chip, uid, |c| c.with_message(message));
+        }
         let mut t = TagState::factory(chip, uid);
         let img = TagImage::from_bytes(&t.mem);
         let plan = tapstand_ndef::plan::plan_content(chip.kind(), &img, message, true)
@@ -247,6 +294,9 @@ impl TagState {
     pub fn power_cycle(&mut self) {
         self.authenticated = false;
         self.mute = false;
+        if let Some(c) = &mut self.t4 {
+            c.power_cycle();
+        }
         if let Some(c) = self.cfg_page() {
             self.cfglck_active = self.mem[(c + 1) * 4] & 0x40 != 0;
         }
@@ -258,7 +308,7 @@ impl TagState {
     }
 
     fn check_alive(&mut self) -> Result<(), Nak> {
-        if self.mute || self.chip == VChip::MifareClassic1k {
+        if self.mute || self.chip.total_pages() == 0 {
             self.mute = true;
             return Err(Nak(0xFF));
         }

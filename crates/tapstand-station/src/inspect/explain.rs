@@ -77,7 +77,9 @@ pub fn explain_with(report: &TagReport, lookups: &Lookups) -> Inspection {
         headline,
         advice,
     } = found;
-    let mut headline = headline.then(words::protection_note(&tag));
+    let mut headline = headline
+        .then(words::protection_note(&tag))
+        .then(words::type4_note(&tag));
     let advice = with_problems(advice, &problems, &verdict);
     // The tag against the station's record of its UID (`None` without a UID, or when the records could
     // not be read: the error is in `lookup_error`).

@@ -130,7 +130,8 @@ pub enum Verdict {
     Empty,
     /// The content cannot be read as NDEF (broken TLV area, broken message, not NDEF formatted).
     Damaged { detail: String },
-    /// Not a Type 2 NFC tag (MIFARE Classic, a bank card, a phone…).
+    /// Not an NFC tag Tapstand can read (MIFARE Classic, a bank card without the NDEF application, a
+    /// phone…).
     Unsupported { name: String },
 }
 

@@ -53,6 +53,10 @@ pub(super) struct TagFacts {
     pub password_protected: bool,
     /// Tapstand could write this tag now.
     pub writable: bool,
+    /// An NFC Forum Type 4 tag (its read-only / key-protected NDEF file is `locked` / `password_protected`).
+    pub type4: bool,
+    /// Largest message that fits, bytes.
+    pub capacity: Option<u32>,
 }
 
 impl TagFacts {
@@ -63,9 +67,16 @@ impl TagFacts {
             locked: report
                 .lock
                 .as_ref()
-                .is_some_and(|l| l.fully_locked || l.cc_read_only || l.locked_user_pages > 0),
-            password_protected: report.password.as_ref().is_some_and(|p| p.active),
+                .is_some_and(|l| l.fully_locked || l.cc_read_only || l.locked_user_pages > 0)
+                || report.type4.as_ref().is_some_and(|t| t.read_only),
+            password_protected: report.password.as_ref().is_some_and(|p| p.active)
+                || report
+                    .type4
+                    .as_ref()
+                    .is_some_and(|t| t.protected && !t.read_only),
             writable: report.writable,
+            type4: report.type4.is_some(),
+            capacity: report.capacity,
         }
     }
 }
@@ -128,15 +139,19 @@ impl PlainScheme {
     }
 }
 
-/// A tag whose content cannot be used at all, checked before its links: not a Type 2 tag, content that
-/// cannot be read, or not NDEF formatted (a blank tag with an all-zero CC is not unusable).
+/// A tag whose content cannot be used at all, checked before its links: not a Type 2 or Type 4 tag,
+/// content that cannot be read, or not NDEF formatted (a blank tag with an all-zero CC is not unusable).
 pub(super) fn unusable(report: &TagReport, tag: &TagFacts) -> Option<Finding> {
-    if !tag.kind.is_type2() {
+    if !tag.kind.is_type2() && !tag.kind.is_type4() {
         return Some(Finding {
             verdict: Verdict::Unsupported {
                 name: tag.chip_name.clone(),
             },
-            headline: words::unsupported(&tag.chip_name),
+            headline: if tag.kind == ChipKind::Iso14443_4 {
+                words::cpu_card()
+            } else {
+                words::unsupported(&tag.chip_name)
+            },
             advice: words::chip_support(tag.kind),
         });
     }

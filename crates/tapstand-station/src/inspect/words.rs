@@ -75,7 +75,17 @@ pub(super) fn is_harmless(problem: &Bilingual) -> bool {
 
 /// Locked or password-protected (empty when neither).
 pub(super) fn protection_note(tag: &TagFacts) -> Bilingual {
-    if tag.locked {
+    if tag.type4 && tag.locked {
+        Bilingual::new(
+            "标签的内容被设为只读，不能再改写。",
+            "Its content is set read-only and cannot be rewritten.",
+        )
+    } else if tag.type4 && tag.password_protected {
+        Bilingual::new(
+            "标签的内容受密钥保护，手机照常能读，但本机没有密钥，不能改写。",
+            "Its content is protected by a key: phones read it, but this computer has no key and cannot rewrite it.",
+        )
+    } else if tag.locked {
         Bilingual::new(
             "标签已永久锁定，不能再改写。",
             "It is permanently locked and cannot be rewritten.",
@@ -95,6 +105,28 @@ pub(super) fn protection_note(tag: &TagFacts) -> Bilingual {
     } else {
         Bilingual::default()
     }
+}
+
+/// What a Type 4 tag is, in plain words (empty for other tags): its make, its room, that it cannot be
+/// locked by Tapstand.
+pub(super) fn type4_note(tag: &TagFacts) -> Bilingual {
+    if !tag.type4 {
+        return Bilingual::default();
+    }
+    let (room_zh, room_en) = match tag.capacity {
+        Some(c) => (format!("，可写 {c} 字节"), format!(", room for {c} bytes")),
+        None => (String::new(), String::new()),
+    };
+    Bilingual::new(
+        format!(
+            "这是 {}（NFC Forum Type 4 标签{room_zh}），手机碰一碰可以读；Tapstand 不能把它永久锁定。",
+            tag.chip_name
+        ),
+        format!(
+            "This is a {} (NFC Forum Type 4 tag{room_en}) that phones read; Tapstand cannot lock it permanently.",
+            tag.chip_name
+        ),
+    )
 }
 
 /// Our link on a tag the station never wrote.
@@ -226,6 +258,14 @@ pub(super) fn unsupported(chip_name: &str) -> Bilingual {
     Bilingual::new(
         format!("这不是碰一碰用的 NFC 标签，而是 {chip_name}。"),
         format!("This is not an NFC tap tag: it is a {chip_name}."),
+    )
+}
+
+/// An ISO 14443-4 card without the NDEF application.
+pub(super) fn cpu_card() -> Bilingual {
+    Bilingual::new(
+        "这不是碰一碰用的 NFC 标签，而是一张银行卡、公交卡之类的 CPU 卡（或手机），里面没有 NFC 标签内容。",
+        "This is not an NFC tap tag: it is a smart card (bank or transit card) or a phone, with no NFC tag (NDEF) content.",
     )
 }
 

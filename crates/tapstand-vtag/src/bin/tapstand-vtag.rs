@@ -19,10 +19,10 @@ use tapstand_vtag::{
     about = "A virtual NFC tag on vsmartcard's virtual reader (needs pcscd + vsmartcard-vpcd), for demos and tests"
 )]
 struct Args {
-    /// ntag213, ntag215, ntag216, ntag203 or classic.
+    /// ntag213, ntag215, ntag216, ntag203, classic; Type 4: ntag424dna, desfire, st25ta, bankcard.
     #[arg(long, default_value = "ntag215", value_parser = parse_chip)]
     chip: VChip,
-    /// factory, blank, locked or password.
+    /// factory, blank, locked or password (Type 4: locked = read-only NDEF file, password = key-protected).
     #[arg(long, default_value = "factory", value_parser = ["factory", "blank", "locked", "password"])]
     state: String,
     /// Pre-write this URI (with the WeChat AAR for weixin:// links).
@@ -50,7 +50,9 @@ struct Args {
 
 fn parse_chip(s: &str) -> Result<VChip, String> {
     VChip::parse(s)
-        .ok_or_else(|| format!("{s:?}: use ntag213, ntag215, ntag216, ntag203 or classic"))
+        .ok_or_else(|| {
+            format!("{s:?}: use ntag213, ntag215, ntag216, ntag203, classic, ntag424dna, desfire, st25ta or bankcard")
+        })
 }
 
 fn parse_uid_arg(s: &str) -> Result<[u8; 7], String> {
@@ -78,6 +80,14 @@ fn make(a: &Args, uid: [u8; 7]) -> Result<TagState, String> {
             .encode()
             .map_err(|e| format!("--uri: {e}"))?;
         t = TagState::with_message(a.chip, uid, &m);
+    }
+    if let Some(card) = t.t4.take() {
+        t.t4 = Some(match a.state.as_str() {
+            "locked" => card.read_only(),
+            "password" => card.key_protected(),
+            _ => card,
+        });
+        return Ok(t);
     }
     match a.state.as_str() {
         "locked" => t.lock(),
