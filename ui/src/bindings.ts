@@ -142,12 +142,24 @@ export type ChipInfo = {
 	support_zh: string,
 	support_en: string,
 	geometry: Geometry | null,
+	/**  The NDEF data area in bytes (the CC's size; a generic tag's own CC), when known. */
+	capacity_bytes: number | null,
+	/**  The chip can be made permanently read-only (CC, static and dynamic lock bits). */
+	can_lock: boolean,
+	/**  The chip has a write password (PWD_AUTH) and CFGLCK: NTAG21x and Ultralight EV1. */
+	has_password: boolean,
+	/**  What the chip is, how much it holds and what it can do, in plain words (see [`describe`]). */
+	description_zh: string,
+	description_en: string,
 };
 
 export type ChipKind = "ntag213" | "ntag215" | "ntag216" | "ntag210" | "ntag212" | "ntag203" | "ultralight" | "ultralight_c" | "ultralight_ev1_mf0ul11" | "ultralight_ev1_mf0ul21" | "mifare_classic1k" | "mifare_classic4k" | "mifare_mini" | "mifare_plus" | 
 /**  An ISO 14443-4 card (bank card, transit card, DESFire, a phone in card emulation). */
 "iso14443_4" | 
-/**  A Type 2 tag whose exact model could not be told apart. */
+/**
+ *  A Type 2 tag whose exact model could not be told apart (a clone, a Fudan FM11NT0xx, a chip that
+ *  does not answer GET_VERSION): its memory is taken from the Capability Container and the TLVs.
+ */
 "other_type2" | "unknown";
 
 /**  A process colour, each channel 0–1. */
@@ -344,6 +356,11 @@ export type Inspection = {
 	uid: string | null,
 	/**  Plain chip name, e.g. `NTAG215`. */
 	chip: string,
+	/**
+	 *  What the chip is, how much it holds and what it can do (lock, password), in plain words, e.g.
+	 *  "兼容 NFC 标签（Type 2，国产或兼容芯片），容量 144 字节，可以写入碰一碰内容，可以永久锁定，没有密码功能。".
+	 */
+	chip_words: Bilingual,
 	reader: string,
 	/**  Largest message that fits, bytes. */
 	capacity: number | null,
@@ -377,6 +394,8 @@ export type IoStats = {
 	/**  Every APDU sent (reads, writes, native commands, GET RESPONSE). */
 	apdus: number,
 	reads: number,
+	/**  Of `reads`, how many were FAST_READ (3Ah, many pages in one APDU). */
+	fast_reads: number,
 	writes: number,
 	native_commands: number,
 	reconnects: number,
@@ -731,7 +750,9 @@ export type StationAttempt = {
 };
 
 /**  Events for the UI / CLI. */
-export type StationEvent = { event: "waiting_for_tag" } | { event: "tag_detected"; uid: string; chip: string; reader: string } | { event: "scheme_ready"; openlink: string; source: SchemeSource } | { event: "writing" } | { event: "verified" } | { event: "done"; outcome: TapOutcome } | { event: "failed"; uid: string | null; error: UserError } | 
+export type StationEvent = { event: "waiting_for_tag" } | { event: "tag_detected"; uid: string; chip: string; 
+/**  The chip in plain words: what it is, its capacity, lock and password (zh / en). */
+chip_zh: string; chip_en: string; reader: string } | { event: "scheme_ready"; openlink: string; source: SchemeSource } | { event: "writing" } | { event: "verified" } | { event: "done"; outcome: TapOutcome } | { event: "failed"; uid: string | null; error: UserError } | 
 /**  "Remove the tag, place the next." */
 { event: "remove_tag" } | { event: "reader_unplugged" } | { event: "reader_back" } | 
 /**
@@ -780,6 +801,9 @@ export type StationStatus = {
 	reader: string | null,
 	/**  UID of the tag being processed. */
 	current_uid: string | null,
+	/**  That tag's chip in plain words (capacity, lock, password), zh / en. */
+	current_chip_zh: string | null,
+	current_chip_en: string | null,
 	summary: StationSummary,
 	/**  Newest first. */
 	recent: TapOutcome[],

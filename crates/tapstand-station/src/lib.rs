@@ -123,6 +123,9 @@ pub enum StationEvent {
     TagDetected {
         uid: String,
         chip: String,
+        /// The chip in plain words: what it is, its capacity, lock and password (zh / en).
+        chip_zh: String,
+        chip_en: String,
         reader: String,
     },
     SchemeReady {
@@ -442,6 +445,8 @@ impl Station {
         self.emit(StationEvent::TagDetected {
             uid: uid.clone(),
             chip: a.chip.clone(),
+            chip_zh: rep.chip.description_zh.clone(),
+            chip_en: rep.chip.description_en.clone(),
             reader: a.reader.clone(),
         });
         let TagLink { sn, path, query } = self.target.link_for(&uid);
