@@ -775,7 +775,7 @@ fn apdu_counts_per_chip() {
             .unwrap()
             .io;
         rows.push(format!(
-            "| {} | {} | {} ({} writes, {} FAST_READ) | {} |",
+            "| {} (`VChip::{chip:?}`) | {} | {} ({} writes, {} FAST_READ) | {} |",
             chip.kind().name(),
             read,
             fresh.apdus,
@@ -794,6 +794,20 @@ fn apdu_counts_per_chip() {
         };
         assert!(fresh.apdus <= fresh_max, "{chip:?} fresh: {fresh:?}");
         assert!(same.apdus <= same_max, "{chip:?} identical: {same:?}");
+    }
+    for chip in SMALL {
+        let mut s = session(TagState::factory(chip, UID));
+        assert!(matches!(
+            s.write_ndef(&m, WriteOptions::default()),
+            Err(TagError::TooSmall { .. })
+        ));
+        let io = s.stats().clone();
+        assert_eq!(io.writes, 0);
+        rows.push(format!(
+            "| {} (`VChip::{chip:?}`) | — | refused as too small after {} APDUs, 0 writes | — |",
+            chip.kind().name(),
+            io.apdus
+        ));
     }
     if std::env::var_os("TAPSTAND_APDU_TABLE").is_some() {
         println!("| chip | read (inspect) | fresh write + verify | identical content |");
