@@ -500,6 +500,29 @@ impl Station {
                 return StepOutcome::already_correct();
             }
         }
+        if !rep.writable && !rep.chip.write_supported && rep.chip.kind.is_type2() {
+            // A 48-byte tag (or a chip Tapstand cannot write): said before any scheme is spent. The
+            // length is that of a WeChat NFC link (`?t=` + 11 characters), the only kind written here.
+            let capacity = rep.chip.capacity_bytes.unwrap_or(0) as usize;
+            let error = if rep.chip.kind.too_small()
+                || capacity < tapstand_tag::ndef::chip::MIN_DATA_BYTES
+            {
+                TagError::TooSmall {
+                    name: rep.chip.name.clone(),
+                    data_bytes: capacity,
+                    message_len: tapstand_tag::ndef::wechat_message(
+                        "weixin://dl/business/?t=XXXXXXXXXXX",
+                    )
+                    .map(|m| m.encoded_len())
+                    .unwrap_or(72),
+                }
+            } else {
+                TagError::Unsupported {
+                    name: rep.chip.name.clone(),
+                }
+            };
+            return fail(tag_error(error));
+        }
         if !rep.writable {
             // Refused before any overwrite question and before any scheme is spent: a locked tag
             // cannot take another link whatever the merchant answers.
