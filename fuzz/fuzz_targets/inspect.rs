@@ -43,11 +43,12 @@ impl SecretStore for Keychain {
     }
 }
 
-/// The chip the bytes are the memory of: by size (the seeds are NTAG213/215/216 dumps), an NTAG203 or a
-/// MIFARE Classic for some odd lengths.
+/// The chip the bytes are the memory of: by size (the seeds are NTAG213/215/216 dumps), an NTAG203, a
+/// generic Type 2 chip (memory from its CC) or a MIFARE Classic for some odd lengths.
 fn chip_for(len: usize) -> VChip {
     match (len % 4, len % 32) {
         (1, _) => VChip::Ntag203,
+        (2, _) => VChip::GenericType2,
         (_, 30) => VChip::MifareClassic1k,
         _ if len <= VChip::Ntag213.total_pages() * 4 => VChip::Ntag213,
         _ if len <= VChip::Ntag215.total_pages() * 4 => VChip::Ntag215,
@@ -89,6 +90,7 @@ fn read(data: &[u8], u: &mut Unstructured) -> Result<Option<TagReport>> {
         mute: false,
         cfglck_active: false,
         writes: 0,
+        no_fast_read: false,
     };
     let reader = *u.choose(&READERS)?;
     let mut s = TagSession::new(InProcessTransport::with_tag(tag), quirks_for(reader));
