@@ -444,8 +444,7 @@ pub fn plan_lock(kind: ChipKind, img: &TagImage) -> Result<Vec<Step>, PlanError>
         let mut lock_pages: std::collections::BTreeMap<usize, ([u8; 4], [u8; 4])> =
             Default::default();
         for a in &areas {
-            let user = a.user_mask();
-            for i in 0..a.len() {
+            for (i, &user) in a.user_mask().iter().enumerate() {
                 let addr = a.addr + i;
                 let p = addr / PAGE_SIZE;
                 if p >= total {
@@ -458,10 +457,10 @@ pub fn plan_lock(kind: ChipKind, img: &TagImage) -> Result<Vec<Step>, PlanError>
                     .or_insert_with(|| (img.page(p).expect("known"), [0; 4]));
                 let set = match a.map {
                     LockBitMap::Ultralight4 => 0xFF,
-                    LockBitMap::Linear { .. } => user[i],
+                    LockBitMap::Linear { .. } => user,
                 };
                 e.0[addr % PAGE_SIZE] |= set;
-                e.1[addr % PAGE_SIZE] |= user[i];
+                e.1[addr % PAGE_SIZE] |= user;
             }
         }
         for (p, (data, mask)) in lock_pages {

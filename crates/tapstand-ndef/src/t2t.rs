@@ -964,7 +964,7 @@ mod tests {
         assert_eq!(page_locked(ChipKind::OtherType2, &img, 19), Some(false));
         assert_eq!(page_locked(ChipKind::OtherType2, &img, 20), Some(true));
         // NTAG203's own map: bit 1 = pages 16-19.
-        let mut n203 = TagImage::from_bytes(&vec![0u8; 42 * 4]);
+        let mut n203 = TagImage::from_bytes(&[0u8; 42 * 4]);
         n203.set_pages(0, &m[..24]);
         n203.set_page(0x28, [0x02, 0, 0, 0]);
         assert_eq!(page_locked(ChipKind::Ntag203, &n203, 16), Some(true));

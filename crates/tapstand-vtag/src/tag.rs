@@ -170,14 +170,12 @@ impl VChip {
     fn lock_map(self) -> Option<(usize, ChipLocks)> {
         Some(match self {
             VChip::Ntag213 | VChip::Ntag213Clone | VChip::GenericType2 => {
-                (0x28 * 4, ChipLocks::TwoPages { bits: 12 })
+                (0x28 * 4, ChipLocks::Two { bits: 12 })
             }
-            VChip::Ntag212 | VChip::UltralightEv1Mf0ul21 => {
-                (0x24 * 4, ChipLocks::TwoPages { bits: 10 })
-            }
-            VChip::Ntag215 => (0x82 * 4, ChipLocks::SixteenPages { bits: 8 }),
-            VChip::Ntag216 => (0xE2 * 4, ChipLocks::SixteenPages { bits: 14 }),
-            VChip::Ntag203 | VChip::UltralightC => (0x28 * 4, ChipLocks::FourPages),
+            VChip::Ntag212 | VChip::UltralightEv1Mf0ul21 => (0x24 * 4, ChipLocks::Two { bits: 10 }),
+            VChip::Ntag215 => (0x82 * 4, ChipLocks::Sixteen { bits: 8 }),
+            VChip::Ntag216 => (0xE2 * 4, ChipLocks::Sixteen { bits: 14 }),
+            VChip::Ntag203 | VChip::UltralightC => (0x28 * 4, ChipLocks::FourUltralight),
             _ => return None,
         })
     }
@@ -187,9 +185,12 @@ impl VChip {
 /// the first lock byte lock 4 pages each from page 16, bits 0 and 4 are block-lock bits).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum ChipLocks {
-    TwoPages { bits: usize },
-    SixteenPages { bits: usize },
-    FourPages,
+    /// Bit `i` locks pages `16 + 2i`, `17 + 2i`.
+    Two { bits: usize },
+    /// Bit `i` locks pages `16 + 16i` … `31 + 16i` (NTAG215/216).
+    Sixteen { bits: usize },
+    /// NTAG203 / Ultralight C: 4 pages per bit, with block-lock bits in between.
+    FourUltralight,
 }
 
 /// The UID manufacturer byte of Shanghai Fudan Microelectronics (ISO/IEC 7816-6).
@@ -406,9 +407,9 @@ impl TagState {
         };
         let bit = |i: usize| self.mem[addr + i / 8] & (1 << (i % 8)) != 0;
         match map {
-            ChipLocks::TwoPages { bits } => (p - 16) / 2 < bits && bit((p - 16) / 2),
-            ChipLocks::SixteenPages { bits } => (p - 16) / 16 < bits && bit((p - 16) / 16),
-            ChipLocks::FourPages => {
+            ChipLocks::Two { bits } => (p - 16) / 2 < bits && bit((p - 16) / 2),
+            ChipLocks::Sixteen { bits } => (p - 16) / 16 < bits && bit((p - 16) / 16),
+            ChipLocks::FourUltralight => {
                 let g = (p - 16) / 4;
                 g < 6 && bit([1, 2, 3, 5, 6, 7][g])
             }
