@@ -43,6 +43,8 @@ const stopped: StationStatus = {
   operator: "",
   reader: null,
   current_uid: null,
+  current_chip_zh: null,
+  current_chip_en: null,
   summary: { written: 0, already_correct: 0, needs_confirmation: 0, failed: 0 },
   recent: [],
   pending: null,

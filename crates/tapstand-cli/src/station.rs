@@ -280,6 +280,8 @@ fn print_inspection(i: &Inspection) {
     let yes_no = |b: bool| if b { "是 / yes" } else { "否 / no" };
     println!("UID:                 {}", i.uid.as_deref().unwrap_or("-"));
     println!("芯片 / Chip:         {}", i.chip);
+    println!("                     {}", i.chip_words.zh);
+    println!("                     {}", i.chip_words.en);
     println!("读卡器 / Reader:     {}", i.reader);
     match (i.used, i.capacity) {
         (Some(u), Some(c)) => println!("已用 / Used:         {u} / {c} 字节 bytes"),

@@ -105,6 +105,7 @@ fn print_report(r: &TagReport) {
         "芯片 / Chip:         {} ({:?})",
         r.chip.name, r.chip.identified_by
     );
+    println!("                     {}", r.chip.description_zh);
     println!("                     {}", r.chip.support_zh);
     if let Some(c) = r.capacity {
         println!("容量 / Capacity:     {c} 字节 / bytes");

@@ -123,6 +123,9 @@ pub enum StationEvent {
     TagDetected {
         uid: String,
         chip: String,
+        /// The chip in plain words: what it is, its capacity, lock and password (zh / en).
+        chip_zh: String,
+        chip_en: String,
         reader: String,
     },
     SchemeReady {
@@ -442,6 +445,8 @@ impl Station {
         self.emit(StationEvent::TagDetected {
             uid: uid.clone(),
             chip: a.chip.clone(),
+            chip_zh: rep.chip.description_zh.clone(),
+            chip_en: rep.chip.description_en.clone(),
             reader: a.reader.clone(),
         });
         if self.opts.lock && !rep.chip.kind.lockable() {
@@ -500,6 +505,29 @@ impl Station {
                 self.emit(StationEvent::Verified);
                 return StepOutcome::already_correct();
             }
+        }
+        if !rep.writable && !rep.chip.write_supported && rep.chip.kind.is_type2() {
+            // A 48-byte tag (or a chip Tapstand cannot write): said before any scheme is spent. The
+            // length is that of a WeChat NFC link (`?t=` + 11 characters), the only kind written here.
+            let capacity = rep.chip.capacity_bytes.unwrap_or(0) as usize;
+            let error = if rep.chip.kind.too_small()
+                || capacity < tapstand_tag::ndef::chip::MIN_DATA_BYTES
+            {
+                TagError::TooSmall {
+                    name: rep.chip.name.clone(),
+                    data_bytes: capacity,
+                    message_len: tapstand_tag::ndef::wechat_message(
+                        "weixin://dl/business/?t=XXXXXXXXXXX",
+                    )
+                    .map(|m| m.encoded_len())
+                    .unwrap_or(72),
+                }
+            } else {
+                TagError::Unsupported {
+                    name: rep.chip.name.clone(),
+                }
+            };
+            return fail(tag_error(error));
         }
         if !rep.writable {
             // Refused before any overwrite question and before any scheme is spent: a locked tag

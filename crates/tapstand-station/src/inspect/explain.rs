@@ -95,6 +95,10 @@ pub fn explain_with(report: &TagReport, lookups: &Lookups) -> Inspection {
     Inspection {
         uid: report.uid.clone(),
         chip: tag.chip_name,
+        chip_words: Bilingual::new(
+            report.chip.description_zh.clone(),
+            report.chip.description_en.clone(),
+        ),
         reader: report.reader.clone(),
         capacity: report.capacity,
         used: report.message_len,

@@ -165,6 +165,9 @@ pub struct Inspection {
     pub uid: Option<String>,
     /// Plain chip name, e.g. `NTAG215`.
     pub chip: String,
+    /// What the chip is, how much it holds and what it can do (lock, password), in plain words, e.g.
+    /// "兼容 NFC 标签（Type 2，国产或兼容芯片），容量 144 字节，可以写入碰一碰内容，可以永久锁定，没有密码功能。".
+    pub chip_words: Bilingual,
     pub reader: String,
     /// Largest message that fits, bytes.
     pub capacity: Option<u32>,
