@@ -57,6 +57,7 @@ async fn seed(dir: &Path) {
             env_version: "release".into(),
             page_path: "pages/member/card".into(),
             query_template: "store={org_code}&sn={sn}".into(),
+            only_genuine: false,
         },
     )
     .await

@@ -355,6 +355,13 @@ export type Inspection = {
 	password_protected: boolean,
 	/**  Tapstand could write this tag now. */
 	writable: boolean,
+	/**
+	 *  NXP originality signature: `true` an NXP original chip, `false` not (a compatible chip or a
+	 *  copy), `null` this chip or reader cannot be checked.
+	 */
+	genuine: boolean | null,
+	/**  [`Inspection::genuine`] in plain words ("NXP 原厂芯片" / "不是 NXP 原厂芯片（…）" / "这种芯片无法检查"). */
+	genuine_words: Bilingual,
 	verdict: Verdict,
 	/**  One or two sentences in plain words. */
 	headline: Bilingual,
@@ -530,6 +537,8 @@ export type Profile = {
 	page_path: string,
 	query_template: string,
 	secret_saved: boolean,
+	/**  只写 NXP 原厂芯片: the station refuses every chip that is not an NXP original (before generating). */
+	only_genuine: boolean,
 	created_at: number,
 	updated_at: number,
 };
@@ -540,6 +549,8 @@ export type ProfileInput = {
 	env_version: string,
 	page_path: string,
 	query_template: string,
+	/**  只写 NXP 原厂芯片 (default off). */
+	only_genuine?: boolean,
 };
 
 /**  A PC/SC reader, as the station page lists it. */
@@ -728,10 +739,17 @@ export type StationAttempt = {
 	record_ms: number,
 	total_ms: number,
 	apdus: number,
+	/**
+	 *  NXP originality signature when the tag was read: `true` an NXP original, `false` not, `null` not
+	 *  checkable (chip or reader).
+	 */
+	genuine: boolean | null,
 };
 
 /**  Events for the UI / CLI. */
-export type StationEvent = { event: "waiting_for_tag" } | { event: "tag_detected"; uid: string; chip: string; reader: string } | { event: "scheme_ready"; openlink: string; source: SchemeSource } | { event: "writing" } | { event: "verified" } | { event: "done"; outcome: TapOutcome } | { event: "failed"; uid: string | null; error: UserError } | 
+export type StationEvent = { event: "waiting_for_tag" } | { event: "tag_detected"; uid: string; chip: string; reader: string; 
+/**  NXP originality signature: `true` an NXP original, `false` not, `null` cannot be checked. */
+genuine: boolean | null } | { event: "scheme_ready"; openlink: string; source: SchemeSource } | { event: "writing" } | { event: "verified" } | { event: "done"; outcome: TapOutcome } | { event: "failed"; uid: string | null; error: UserError } | 
 /**  "Remove the tag, place the next." */
 { event: "remove_tag" } | { event: "reader_unplugged" } | { event: "reader_back" } | 
 /**
@@ -818,6 +836,8 @@ export type StationTag = {
 	first_written_at: number,
 	last_verified_at: number,
 	verify_count: number,
+	/**  The last known genuine-chip verdict (see [`StationAttempt::genuine`]). */
+	genuine: boolean | null,
 };
 
 /**
@@ -878,6 +898,11 @@ export type TagReport = {
 	/**  Why the stored bytes are not a valid NDEF message. */
 	message_error: string | null,
 	wechat: WechatCheck | null,
+	/**
+	 *  NXP originality signature: `true` an NXP original, `false` not (a compatible chip or a copy),
+	 *  `null` this chip (or this reader) cannot be checked.
+	 */
+	genuine: boolean | null,
 	lock: LockState | null,
 	password: PasswordState | null,
 	/**  Tapstand could write this tag now. */
@@ -923,6 +948,8 @@ export type Target = {
 	path: string,
 	/**  The query with every placeholder but `{sn}` and `{uid}` filled. */
 	query_template: string,
+	/**  The profile's "只写 NXP 原厂芯片": refuse every chip that is not an NXP original. */
+	only_genuine: boolean,
 };
 
 /**  What the merchant picked. */

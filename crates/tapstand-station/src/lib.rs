@@ -18,6 +18,7 @@
 //! against the records), [`history`] (记录: filtered pages with totals, the CSV export) and [`stored`]
 //! (the exact words the station stores for its enums).
 
+pub mod genuine;
 pub mod history;
 pub mod inspect;
 pub mod stored;
@@ -124,6 +125,8 @@ pub enum StationEvent {
         uid: String,
         chip: String,
         reader: String,
+        /// NXP originality signature: `true` an NXP original, `false` not, `null` cannot be checked.
+        genuine: Option<bool>,
     },
     SchemeReady {
         openlink: String,
@@ -433,6 +436,7 @@ impl Station {
         };
         a.read_ms = ms(t0.elapsed());
         a.chip = rep.chip.kind.stored_name().to_string();
+        a.genuine = rep.genuine;
         let Some(uid) = rep.uid.clone() else {
             return fail(tag_error(TagError::Unsupported {
                 name: rep.chip.name.clone(),
@@ -443,7 +447,12 @@ impl Station {
             uid: uid.clone(),
             chip: a.chip.clone(),
             reader: a.reader.clone(),
+            genuine: rep.genuine,
         });
+        // 只写 NXP 原厂芯片: refused before the ledger and WeChat are asked, so no link is spent on it.
+        if self.target.only_genuine && rep.genuine != Some(true) {
+            return fail(crate::genuine::refused(rep.genuine, &rep.chip.name));
+        }
         let TagLink { sn, path, query } = self.target.link_for(&uid);
         a.sn = sn.clone();
         a.path = path.clone();

@@ -280,6 +280,7 @@ mod tests {
             uid: "04A1".into(),
             chip: "ntag215".into(),
             reader: "R".into(),
+            genuine: None,
         });
         assert_eq!(s.phase, StationPhase::Working);
         assert_eq!(s.current_uid.as_deref(), Some("04A1"));
@@ -342,6 +343,7 @@ mod tests {
             uid: "04A1".into(),
             chip: "ntag215".into(),
             reader: "A".into(),
+            genuine: None,
         });
         assert_eq!(s.phase, StationPhase::Working);
         assert!(s.problem.is_none());
