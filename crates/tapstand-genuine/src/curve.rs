@@ -216,9 +216,7 @@ mod tests {
         let n_minus_1 = -Scalar::ONE;
         assert_eq!(g * n_minus_1, -g);
         assert_eq!(g * n_minus_1 + g, ProjectivePoint::identity());
-        assert!(bool::from(
-            (g * Scalar::ONE).to_affine().x() == x.to_bytes()
-        ));
+        assert!((g * Scalar::ONE).to_affine().x() == x.to_bytes());
         assert!(!bool::from(Scalar::ONE.is_zero()));
     }
 }
