@@ -204,6 +204,7 @@ fn station_tag(u: &mut Unstructured, report: &TagReport) -> Result<StationTag> {
         first_written_at: time(u)?,
         last_verified_at: time(u)?,
         verify_count: u.arbitrary()?,
+        genuine: u.arbitrary()?,
     })
 }
 

@@ -142,24 +142,12 @@ export type ChipInfo = {
 	support_zh: string,
 	support_en: string,
 	geometry: Geometry | null,
-	/**  The NDEF data area in bytes (the CC's size; a generic tag's own CC), when known. */
-	capacity_bytes: number | null,
-	/**  The chip can be made permanently read-only (CC, static and dynamic lock bits). */
-	can_lock: boolean,
-	/**  The chip has a write password (PWD_AUTH) and CFGLCK: NTAG21x and Ultralight EV1. */
-	has_password: boolean,
-	/**  What the chip is, how much it holds and what it can do, in plain words (see [`describe`]). */
-	description_zh: string,
-	description_en: string,
 };
 
 export type ChipKind = "ntag213" | "ntag215" | "ntag216" | "ntag210" | "ntag212" | "ntag203" | "ultralight" | "ultralight_c" | "ultralight_ev1_mf0ul11" | "ultralight_ev1_mf0ul21" | "mifare_classic1k" | "mifare_classic4k" | "mifare_mini" | "mifare_plus" | 
 /**  An ISO 14443-4 card (bank card, transit card, DESFire, a phone in card emulation). */
 "iso14443_4" | 
-/**
- *  A Type 2 tag whose exact model could not be told apart (a clone, a Fudan FM11NT0xx, a chip that
- *  does not answer GET_VERSION): its memory is taken from the Capability Container and the TLVs.
- */
+/**  A Type 2 tag whose exact model could not be told apart. */
 "other_type2" | "unknown";
 
 /**  A process colour, each channel 0–1. */
@@ -356,11 +344,6 @@ export type Inspection = {
 	uid: string | null,
 	/**  Plain chip name, e.g. `NTAG215`. */
 	chip: string,
-	/**
-	 *  What the chip is, how much it holds and what it can do (lock, password), in plain words, e.g.
-	 *  "兼容 NFC 标签（Type 2，国产或兼容芯片），容量 144 字节，可以写入碰一碰内容，可以永久锁定，没有密码功能。".
-	 */
-	chip_words: Bilingual,
 	reader: string,
 	/**  Largest message that fits, bytes. */
 	capacity: number | null,
@@ -372,6 +355,13 @@ export type Inspection = {
 	password_protected: boolean,
 	/**  Tapstand could write this tag now. */
 	writable: boolean,
+	/**
+	 *  NXP originality signature: `true` an NXP original chip, `false` not (a compatible chip or a
+	 *  copy), `null` this chip or reader cannot be checked.
+	 */
+	genuine: boolean | null,
+	/**  [`Inspection::genuine`] in plain words ("NXP 原厂芯片" / "不是 NXP 原厂芯片（…）" / "这种芯片无法检查"). */
+	genuine_words: Bilingual,
 	verdict: Verdict,
 	/**  One or two sentences in plain words. */
 	headline: Bilingual,
@@ -394,8 +384,6 @@ export type IoStats = {
 	/**  Every APDU sent (reads, writes, native commands, GET RESPONSE). */
 	apdus: number,
 	reads: number,
-	/**  Of `reads`, how many were FAST_READ (3Ah, many pages in one APDU). */
-	fast_reads: number,
 	writes: number,
 	native_commands: number,
 	reconnects: number,
@@ -549,6 +537,8 @@ export type Profile = {
 	page_path: string,
 	query_template: string,
 	secret_saved: boolean,
+	/**  只写 NXP 原厂芯片: the station refuses every chip that is not an NXP original (before generating). */
+	only_genuine: boolean,
 	created_at: number,
 	updated_at: number,
 };
@@ -559,6 +549,8 @@ export type ProfileInput = {
 	env_version: string,
 	page_path: string,
 	query_template: string,
+	/**  只写 NXP 原厂芯片 (default off). */
+	only_genuine?: boolean,
 };
 
 /**  A PC/SC reader, as the station page lists it. */
@@ -747,12 +739,17 @@ export type StationAttempt = {
 	record_ms: number,
 	total_ms: number,
 	apdus: number,
+	/**
+	 *  NXP originality signature when the tag was read: `true` an NXP original, `false` not, `null` not
+	 *  checkable (chip or reader).
+	 */
+	genuine: boolean | null,
 };
 
 /**  Events for the UI / CLI. */
-export type StationEvent = { event: "waiting_for_tag" } | { event: "tag_detected"; uid: string; chip: string; 
-/**  The chip in plain words: what it is, its capacity, lock and password (zh / en). */
-chip_zh: string; chip_en: string; reader: string } | { event: "scheme_ready"; openlink: string; source: SchemeSource } | { event: "writing" } | { event: "verified" } | { event: "done"; outcome: TapOutcome } | { event: "failed"; uid: string | null; error: UserError } | 
+export type StationEvent = { event: "waiting_for_tag" } | { event: "tag_detected"; uid: string; chip: string; reader: string; 
+/**  NXP originality signature: `true` an NXP original, `false` not, `null` cannot be checked. */
+genuine: boolean | null } | { event: "scheme_ready"; openlink: string; source: SchemeSource } | { event: "writing" } | { event: "verified" } | { event: "done"; outcome: TapOutcome } | { event: "failed"; uid: string | null; error: UserError } | 
 /**  "Remove the tag, place the next." */
 { event: "remove_tag" } | { event: "reader_unplugged" } | { event: "reader_back" } | 
 /**
@@ -801,9 +798,6 @@ export type StationStatus = {
 	reader: string | null,
 	/**  UID of the tag being processed. */
 	current_uid: string | null,
-	/**  That tag's chip in plain words (capacity, lock, password), zh / en. */
-	current_chip_zh: string | null,
-	current_chip_en: string | null,
 	summary: StationSummary,
 	/**  Newest first. */
 	recent: TapOutcome[],
@@ -842,6 +836,8 @@ export type StationTag = {
 	first_written_at: number,
 	last_verified_at: number,
 	verify_count: number,
+	/**  The last known genuine-chip verdict (see [`StationAttempt::genuine`]). */
+	genuine: boolean | null,
 };
 
 /**
@@ -902,6 +898,11 @@ export type TagReport = {
 	/**  Why the stored bytes are not a valid NDEF message. */
 	message_error: string | null,
 	wechat: WechatCheck | null,
+	/**
+	 *  NXP originality signature: `true` an NXP original, `false` not (a compatible chip or a copy),
+	 *  `null` this chip (or this reader) cannot be checked.
+	 */
+	genuine: boolean | null,
 	lock: LockState | null,
 	password: PasswordState | null,
 	/**  Tapstand could write this tag now. */
@@ -947,6 +948,8 @@ export type Target = {
 	path: string,
 	/**  The query with every placeholder but `{sn}` and `{uid}` filled. */
 	query_template: string,
+	/**  The profile's "只写 NXP 原厂芯片": refuse every chip that is not an NXP original. */
+	only_genuine: boolean,
 };
 
 /**  What the merchant picked. */

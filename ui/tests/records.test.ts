@@ -1,6 +1,6 @@
 import { defineComponent, h, onMounted, ref } from "vue";
 import { afterEach, describe, expect, it } from "vitest";
-import type { FieldIssue, ImportPreview, Profile, RegistrationHelp, Store, Terminal, UserError } from "../src/bindings";
+import type { FieldIssue, ImportPreview, Profile, ProfileInput, RegistrationHelp, Store, Terminal, UserError } from "../src/bindings";
 import CredentialsView from "../src/views/CredentialsView.vue";
 import ConnectionTest from "../src/components/records/ConnectionTest.vue";
 import ImportDialog from "../src/components/records/ImportDialog.vue";
@@ -31,6 +31,7 @@ const profile = (over: Partial<Profile> = {}): Profile => ({
   page_path: "pages/member/card",
   query_template: "",
   secret_saved: false,
+  only_genuine: false,
   created_at: 0,
   updated_at: 0,
   ...over,
@@ -98,6 +99,31 @@ describe("ProfileForm", () => {
     expect(m.q("profile-appid-feedback")?.dataset.status).toBe("warning");
     const saves = calls.filter((c) => c.cmd === "save_profile");
     expect(saves[1].args).toMatchObject({ id: null, input: { name: "会员中心", appid: "wxABC", env_version: "release" } });
+  });
+
+  it("sends the 只写 NXP 原厂芯片 option and shows it for a saved profile", async () => {
+    const calls = mockCommands({
+      save_profile: (_cmd: string, args: unknown) => ({
+        value: profile({ only_genuine: (args as { input: ProfileInput }).input.only_genuine }),
+        warnings: [],
+      }),
+    });
+    const m = await mount(ProfileForm, { profile: null });
+    cleanup = m.unmount;
+    const box = () => m.el.querySelector<HTMLElement>('[data-testid="profile-only-genuine"]');
+    expect(box()?.textContent).toContain("只写 NXP 原厂芯片");
+    expect(box()?.getAttribute("aria-checked")).toBe("false");
+    box()?.click();
+    await flush();
+    expect(box()?.getAttribute("aria-checked")).toBe("true");
+    m.q("profile-save")?.click();
+    await flush();
+    const save = calls.find((c) => c.cmd === "save_profile");
+    expect(save?.args).toMatchObject({ input: { only_genuine: true } });
+    m.unmount();
+    const m2 = await mount(ProfileForm, { profile: profile({ only_genuine: true }) });
+    cleanup = m2.unmount;
+    expect(m2.el.querySelector('[data-testid="profile-only-genuine"]')?.getAttribute("aria-checked")).toBe("true");
   });
 
   it("inserts query placeholders", async () => {

@@ -16,6 +16,8 @@ use crate::output;
 pub enum ProfileCommand {
     /// Add a mini program profile.
     Add(ProfileAdd),
+    /// Change a profile: only the options given change.
+    Edit(ProfileEdit),
     /// List the profiles (whether a secret is saved; never the secret).
     List,
     /// Save the AppSecret in the OS keychain, read from stdin.
@@ -39,6 +41,30 @@ pub struct ProfileAdd {
     /// Query template, e.g. store={org_code}&sn={sn}.
     #[arg(long, default_value = "")]
     pub query: String,
+    /// 只写 NXP 原厂芯片: the station refuses every chip that is not an NXP original.
+    #[arg(long)]
+    pub only_genuine: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct ProfileEdit {
+    /// Profile name, AppID or id.
+    #[arg(long)]
+    pub profile: String,
+    #[arg(long)]
+    pub name: Option<String>,
+    #[arg(long)]
+    pub appid: Option<String>,
+    /// release, trial or develop.
+    #[arg(long)]
+    pub env: Option<String>,
+    #[arg(long)]
+    pub page: Option<String>,
+    #[arg(long)]
+    pub query: Option<String>,
+    /// 只写 NXP 原厂芯片: `--only-genuine` (or `=true`) turns it on, `--only-genuine=false` off.
+    #[arg(long, num_args = 0..=1, default_missing_value = "true")]
+    pub only_genuine: Option<bool>,
 }
 
 #[derive(Args, Debug)]
@@ -138,6 +164,7 @@ pub async fn profile(cmd: ProfileCommand, core: &Core, json: bool) -> Result<(),
                 env_version: a.env,
                 page_path: a.page,
                 query_template: a.query,
+                only_genuine: a.only_genuine,
             };
             let saved = tapstand_records::save_profile(db, None, input).await?;
             print_warnings(json, &saved.warnings);
@@ -146,6 +173,32 @@ pub async fn profile(cmd: ProfileCommand, core: &Core, json: bool) -> Result<(),
             } else {
                 println!(
                     "已添加 / Added: #{} {} ({})",
+                    saved.value.id, saved.value.name, saved.value.appid
+                );
+            }
+        }
+        ProfileCommand::Edit(a) => {
+            let p = lookup::profile(db, &a.profile).await?;
+            let input = ProfileInput {
+                name: a.name.unwrap_or(p.name),
+                appid: a.appid.unwrap_or(p.appid),
+                env_version: a.env.unwrap_or(p.env_version),
+                page_path: a.page.unwrap_or(p.page_path),
+                query_template: a.query.unwrap_or(p.query_template),
+                only_genuine: a.only_genuine.unwrap_or(p.only_genuine),
+            };
+            let saved = tapstand_records::save_profile(db, Some(p.id), input).await?;
+            print_warnings(json, &saved.warnings);
+            if json {
+                output::json(&saved);
+            } else {
+                let genuine = if saved.value.only_genuine {
+                    "只写 NXP 原厂芯片 / only NXP original chips"
+                } else {
+                    "任何芯片 / any chip"
+                };
+                println!(
+                    "已修改 / Saved: #{} {} ({})  {genuine}",
                     saved.value.id, saved.value.name, saved.value.appid
                 );
             }

@@ -100,6 +100,8 @@ struct TagLine<'a> {
     path: &'a str,
     query: &'a str,
     total_ms: i64,
+    /// NXP original chip (null: cannot be checked).
+    genuine: Option<bool>,
     error: Option<&'a UserError>,
 }
 
@@ -118,6 +120,7 @@ fn print_outcome(json: bool, n: u32, o: &TapOutcome) {
             path: &a.path,
             query: &a.query,
             total_ms: a.total_ms,
+            genuine: a.genuine,
             error: o.error.as_ref(),
         });
     } else {
@@ -127,7 +130,13 @@ fn print_outcome(json: bool, n: u32, o: &TapOutcome) {
             tapstand_station::TapResult::NeedsConfirmation => "？需要确认覆盖 needs confirmation",
             tapstand_station::TapResult::Failed => "✘ 失败 failed",
         };
-        println!("#{n} {word}  UID {}  {}  {} ms", a.uid, a.chip, a.total_ms);
+        println!(
+            "#{n} {word}  UID {}  {}  {}  {} ms",
+            a.uid,
+            a.chip,
+            tapstand_station::genuine::verdict_zh(a.genuine),
+            a.total_ms
+        );
         if let Some(e) = &o.error {
             eprintln!("{}", e.to_text());
         }
@@ -282,6 +291,10 @@ fn print_inspection(i: &Inspection) {
     println!("芯片 / Chip:         {}", i.chip);
     println!("                     {}", i.chip_words.zh);
     println!("                     {}", i.chip_words.en);
+    println!(
+        "原厂 / Genuine:      {} / {}",
+        i.genuine_words.zh, i.genuine_words.en
+    );
     println!("读卡器 / Reader:     {}", i.reader);
     match (i.used, i.capacity) {
         (Some(u), Some(c)) => println!("已用 / Used:         {u} / {c} 字节 bytes"),

@@ -107,6 +107,11 @@ fn print_report(r: &TagReport) {
     );
     println!("                     {}", r.chip.description_zh);
     println!("                     {}", r.chip.support_zh);
+    println!(
+        "原厂 / Genuine:      {} / {}",
+        tapstand_station::genuine::verdict_zh(r.genuine),
+        tapstand_station::genuine::verdict_en(r.genuine)
+    );
     if let Some(c) = r.capacity {
         println!("容量 / Capacity:     {c} 字节 / bytes");
     }

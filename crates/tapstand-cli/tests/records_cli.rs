@@ -244,3 +244,54 @@ fn store_export_and_history_csv_write_safe_files() {
     names.sort();
     assert_eq!(names, vec!["a-folder.csv", "记录.csv", "门店.csv"]);
 }
+
+/// "只写 NXP 原厂芯片" from the command line: `profile add --only-genuine`, `profile edit --only-genuine=false`
+/// (the other fields stay), `profile edit --only-genuine` turns it back on.
+#[test]
+fn profile_only_genuine_option() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = json(&cli(
+        dir.path(),
+        &[
+            "--json",
+            "profile",
+            "add",
+            "--name",
+            "会员中心",
+            "--appid",
+            "wx8928293522b7aa0d",
+            "--page",
+            "pages/member/card",
+            "--only-genuine",
+        ],
+        None,
+    ));
+    assert_eq!(p["value"]["only_genuine"], true, "{p}");
+    let p = json(&cli(
+        dir.path(),
+        &[
+            "--json",
+            "profile",
+            "edit",
+            "--profile",
+            "会员中心",
+            "--only-genuine=false",
+        ],
+        None,
+    ));
+    assert_eq!(p["value"]["only_genuine"], false, "{p}");
+    assert_eq!(p["value"]["page_path"], "pages/member/card", "{p}");
+    let o = cli(
+        dir.path(),
+        &["profile", "edit", "--profile", "会员中心", "--only-genuine"],
+        None,
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("只写 NXP 原厂芯片"),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    let list = json(&cli(dir.path(), &["--json", "profile", "list"], None));
+    assert_eq!(list[0]["only_genuine"], true, "{list}");
+}

@@ -18,11 +18,12 @@ use tapstand_store::station::{HistoryFilter, HistoryPage, StationAttempt};
 use tapstand_store::Db;
 
 /// The CSV header (Chinese, as the merchant's spreadsheet shows it).
-pub const CSV_HEADER: [&str; 17] = [
+pub const CSV_HEADER: [&str; 18] = [
     "时间",
     "结果",
     "UID",
     "芯片",
+    "NXP 原厂芯片",
     "目标",
     "model_id",
     "sn",
@@ -76,12 +77,22 @@ pub fn csv_cell(s: &str) -> String {
     }
 }
 
-fn row_cells(r: &StationAttempt) -> [String; 17] {
+/// The genuine-chip verdict in the CSV's "NXP 原厂芯片" column.
+pub fn genuine_cell(genuine: Option<bool>) -> &'static str {
+    match genuine {
+        Some(true) => "是",
+        Some(false) => "否（可能是国产兼容芯片或仿冒）",
+        None => "无法检查",
+    }
+}
+
+fn row_cells(r: &StationAttempt) -> [String; 18] {
     [
         china_time(r.started_at),
         result_zh(&r.result).to_string(),
         r.uid.clone(),
         r.chip.to_uppercase(),
+        genuine_cell(r.genuine).to_string(),
         r.target_label.clone(),
         r.model_id.clone(),
         r.sn.clone(),

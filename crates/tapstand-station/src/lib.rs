@@ -18,6 +18,7 @@
 //! against the records), [`history`] (记录: filtered pages with totals, the CSV export) and [`stored`]
 //! (the exact words the station stores for its enums).
 
+pub mod genuine;
 pub mod history;
 pub mod inspect;
 pub mod stored;
@@ -127,6 +128,8 @@ pub enum StationEvent {
         chip_zh: String,
         chip_en: String,
         reader: String,
+        /// NXP originality signature: `true` an NXP original, `false` not, `null` cannot be checked.
+        genuine: Option<bool>,
     },
     SchemeReady {
         openlink: String,
@@ -436,6 +439,7 @@ impl Station {
         };
         a.read_ms = ms(t0.elapsed());
         a.chip = rep.chip.kind.stored_name().to_string();
+        a.genuine = rep.genuine;
         let Some(uid) = rep.uid.clone() else {
             return fail(tag_error(TagError::Unsupported {
                 name: rep.chip.name.clone(),
@@ -448,12 +452,17 @@ impl Station {
             chip_zh: rep.chip.description_zh.clone(),
             chip_en: rep.chip.description_en.clone(),
             reader: a.reader.clone(),
+            genuine: rep.genuine,
         });
         if self.opts.lock && !rep.chip.kind.lockable() {
             // A Type 4 tag cannot be locked by Tapstand: said before any scheme is spent or byte written.
             return fail(tag_error(TagError::CannotLock {
                 name: rep.chip.name.clone(),
             }));
+        }
+        // 只写 NXP 原厂芯片: refused before the ledger and WeChat are asked, so no link is spent on it.
+        if self.target.only_genuine && rep.genuine != Some(true) {
+            return fail(crate::genuine::refused(rep.genuine, &rep.chip.name));
         }
         let TagLink { sn, path, query } = self.target.link_for(&uid);
         a.sn = sn.clone();

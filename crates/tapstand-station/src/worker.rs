@@ -295,6 +295,7 @@ mod tests {
             chip_zh: "NXP NTAG215 标签".into(),
             chip_en: "NXP NTAG215 tag".into(),
             reader: "R".into(),
+            genuine: None,
         });
         assert_eq!(s.phase, StationPhase::Working);
         assert_eq!(s.current_uid.as_deref(), Some("04A1"));
@@ -360,6 +361,7 @@ mod tests {
             chip_zh: "NXP NTAG215 标签".into(),
             chip_en: "NXP NTAG215 tag".into(),
             reader: "A".into(),
+            genuine: None,
         });
         assert_eq!(s.phase, StationPhase::Working);
         assert!(s.problem.is_none());

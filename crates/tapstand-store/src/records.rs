@@ -27,6 +27,8 @@ pub struct Profile {
     pub page_path: String,
     pub query_template: String,
     pub secret_saved: bool,
+    /// 只写 NXP 原厂芯片: the station refuses every chip that is not an NXP original (before generating).
+    pub only_genuine: bool,
     #[specta(type = specta_typescript::Number)]
     pub created_at: i64,
     #[specta(type = specta_typescript::Number)]
@@ -40,6 +42,10 @@ pub struct ProfileInput {
     pub env_version: String,
     pub page_path: String,
     pub query_template: String,
+    /// 只写 NXP 原厂芯片 (default off).
+    #[serde(default)]
+    #[specta(optional)]
+    pub only_genuine: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
@@ -148,7 +154,8 @@ impl Db {
         Ok(sqlx::query_as!(
             Profile,
             r#"SELECT id, name, appid, env_version, page_path, query_template,
-                      secret_saved AS "secret_saved: bool", created_at, updated_at
+                      secret_saved AS "secret_saved: bool", only_genuine AS "only_genuine: bool",
+                      created_at, updated_at
                FROM profiles ORDER BY name"#
         )
         .fetch_all(self.pool())
@@ -159,7 +166,8 @@ impl Db {
         Ok(sqlx::query_as!(
             Profile,
             r#"SELECT id, name, appid, env_version, page_path, query_template,
-                      secret_saved AS "secret_saved: bool", created_at, updated_at
+                      secret_saved AS "secret_saved: bool", only_genuine AS "only_genuine: bool",
+                      created_at, updated_at
                FROM profiles WHERE id = ?"#,
             id
         )
@@ -170,13 +178,15 @@ impl Db {
     pub async fn insert_profile(&self, p: &ProfileInput) -> Result<i64, StoreError> {
         let now = now_ms();
         let id = sqlx::query_scalar!(
-            "INSERT INTO profiles (name, appid, env_version, page_path, query_template, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            "INSERT INTO profiles (name, appid, env_version, page_path, query_template, only_genuine,
+                                   created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             p.name,
             p.appid,
             p.env_version,
             p.page_path,
             p.query_template,
+            p.only_genuine,
             now,
             now
         )
@@ -189,12 +199,13 @@ impl Db {
         let now = now_ms();
         let r = sqlx::query!(
             "UPDATE profiles SET name = ?, appid = ?, env_version = ?, page_path = ?, query_template = ?,
-                    updated_at = ? WHERE id = ?",
+                    only_genuine = ?, updated_at = ? WHERE id = ?",
             p.name,
             p.appid,
             p.env_version,
             p.page_path,
             p.query_template,
+            p.only_genuine,
             now,
             id
         )

@@ -45,6 +45,9 @@ pub struct StationAttempt {
     pub total_ms: i64,
     #[specta(type = specta_typescript::Number)]
     pub apdus: i64,
+    /// NXP originality signature when the tag was read: `true` an NXP original, `false` not, `null` not
+    /// checkable (chip or reader).
+    pub genuine: Option<bool>,
 }
 
 /// A tag the station wrote (or found correct), latest state.
@@ -74,6 +77,8 @@ pub struct StationTag {
     pub last_verified_at: i64,
     #[specta(type = specta_typescript::Number)]
     pub verify_count: i64,
+    /// The last known genuine-chip verdict (see [`StationAttempt::genuine`]).
+    pub genuine: Option<bool>,
 }
 
 /// History filter (all optional). The fields marked "optional" may be left out in JSON/TypeScript.
@@ -157,8 +162,9 @@ impl Db {
         let id = sqlx::query!(
             r#"INSERT INTO station_attempts (started_at, uid, chip, model_id, sn, openlink, target,
                    target_label, store_id, terminal_id, path, query, reader, operator, result, scheme_source,
-                   error_code, error_zh, locked, read_ms, scheme_ms, write_ms, record_ms, total_ms, apdus)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"#,
+                   error_code, error_zh, locked, read_ms, scheme_ms, write_ms, record_ms, total_ms, apdus,
+                   chip_genuine)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"#,
             a.started_at,
             a.uid,
             a.chip,
@@ -183,7 +189,8 @@ impl Db {
             a.write_ms,
             a.record_ms,
             a.total_ms,
-            a.apdus
+            a.apdus,
+            a.genuine
         )
         .execute(self.pool())
         .await?
@@ -198,8 +205,8 @@ impl Db {
         sqlx::query!(
             r#"INSERT INTO station_tags (uid, chip, model_id, sn, openlink, target, target_label, store_id,
                    terminal_id, path, query, reader, operator, locked, first_written_at, last_verified_at,
-                   verify_count)
-               VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15, 1)
+                   verify_count, chip_genuine)
+               VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15, 1, ?16)
                ON CONFLICT (uid, model_id) DO UPDATE SET
                    chip = excluded.chip, sn = excluded.sn, openlink = excluded.openlink,
                    target = excluded.target, target_label = excluded.target_label,
@@ -207,7 +214,8 @@ impl Db {
                    query = excluded.query, reader = excluded.reader, operator = excluded.operator,
                    locked = max(station_tags.locked, excluded.locked),
                    last_verified_at = excluded.last_verified_at,
-                   verify_count = station_tags.verify_count + 1"#,
+                   verify_count = station_tags.verify_count + 1,
+                   chip_genuine = COALESCE(excluded.chip_genuine, station_tags.chip_genuine)"#,
             a.uid,
             a.chip,
             a.model_id,
@@ -222,7 +230,8 @@ impl Db {
             a.reader,
             a.operator,
             locked,
-            a.started_at
+            a.started_at,
+            a.genuine
         )
         .execute(self.pool())
         .await?;
@@ -238,7 +247,7 @@ impl Db {
         let r = sqlx::query!(
             r#"SELECT id AS "id!", uid, chip, model_id, sn, openlink, target, target_label, store_id,
                       terminal_id, path, query, reader, operator, locked, first_written_at,
-                      last_verified_at, verify_count
+                      last_verified_at, verify_count, chip_genuine
                FROM station_tags WHERE uid = ? AND model_id = ?"#,
             uid,
             model_id
@@ -264,6 +273,7 @@ impl Db {
             first_written_at: r.first_written_at,
             last_verified_at: r.last_verified_at,
             verify_count: r.verify_count,
+            genuine: r.chip_genuine.map(|g| g != 0),
         }))
     }
 
@@ -329,7 +339,8 @@ impl Db {
             StationTag,
             r#"SELECT id AS "id!", uid, chip, model_id, sn, openlink, target, target_label, store_id,
                       terminal_id, path, query, reader, operator, locked AS "locked: bool",
-                      first_written_at, last_verified_at, verify_count
+                      first_written_at, last_verified_at, verify_count,
+                      chip_genuine AS "genuine: bool"
                FROM station_tags WHERE openlink = ?
                ORDER BY last_verified_at DESC, id DESC"#,
             openlink
@@ -344,7 +355,8 @@ impl Db {
             StationTag,
             r#"SELECT id AS "id!", uid, chip, model_id, sn, openlink, target, target_label, store_id,
                       terminal_id, path, query, reader, operator, locked AS "locked: bool",
-                      first_written_at, last_verified_at, verify_count
+                      first_written_at, last_verified_at, verify_count,
+                      chip_genuine AS "genuine: bool"
                FROM station_tags WHERE uid = ?
                ORDER BY last_verified_at DESC, id DESC"#,
             uid
@@ -363,7 +375,7 @@ impl Db {
             r#"SELECT id AS "id!", started_at, uid, chip, model_id, sn, openlink, target, target_label,
                       store_id, terminal_id, path, query, reader, operator, result, scheme_source,
                       error_code, error_zh, locked AS "locked: bool", read_ms, scheme_ms, write_ms,
-                      record_ms, total_ms, apdus
+                      record_ms, total_ms, apdus, chip_genuine AS "genuine: bool"
                FROM station_attempts
                WHERE openlink = ? AND result IN ('written', 'already_correct')
                ORDER BY started_at, id"#,
@@ -382,7 +394,7 @@ macro_rules! history_query {
             r#"SELECT id AS "id!", started_at, uid, chip, model_id, sn, openlink, target, target_label,
                   store_id, terminal_id, path, query, reader, operator, result, scheme_source,
                   error_code, error_zh, locked AS "locked: bool", read_ms, scheme_ms, write_ms, record_ms,
-                  total_ms, apdus
+                  total_ms, apdus, chip_genuine AS "genuine: bool"
            FROM station_attempts
            WHERE (?1 IS NULL OR store_id = ?1)
              AND (?2 IS NULL OR terminal_id = ?2)

@@ -817,3 +817,42 @@ fn apdu_counts_per_chip() {
         }
     }
 }
+
+/// The genuine-chip verdict through the engine (in-process tag): NXP's public test UID is an NXP original,
+/// a test-key signature is not (but verifies against the test key), clones (garbage, NAK) are not and stay
+/// readable and writable after the NAK, an NTAG203 cannot be checked (READ_SIG not sent), and a reader
+/// without pass-through cannot check at all.
+#[test]
+fn genuine_verdicts() {
+    use tapstand_vtag::{SigMode, NXP_TEST_UID};
+
+    let mut s = session(TagState::factory(VChip::Ntag215, NXP_TEST_UID));
+    assert_eq!(s.read_tag().unwrap().genuine, Some(true));
+
+    let mut s = session(TagState::factory(VChip::Ntag213, UID));
+    assert_eq!(s.read_tag().unwrap().genuine, Some(false));
+    assert_eq!(
+        s.genuine_with(&[tapstand_genuine::TEST_KEY]).unwrap(),
+        Some(true)
+    );
+
+    for mode in [SigMode::Garbage, SigMode::Nak] {
+        let mut s = session(TagState::factory(VChip::Ntag216, UID).with_signature(mode));
+        let r = s.read_tag().unwrap();
+        assert_eq!(r.genuine, Some(false), "{mode:?}");
+        assert_eq!(r.chip.kind, ChipKind::Ntag216);
+        let w = s.write_ndef(&wechat("Genuine1"), WriteOptions::default());
+        assert!(w.is_ok(), "{mode:?}: {w:?}");
+    }
+
+    let mut s = session(TagState::factory(VChip::Ntag203, UID));
+    let r = s.read_tag().unwrap();
+    assert_eq!(r.genuine, None);
+    assert_eq!(r.io.native_commands, 1, "only GET_VERSION: {:?}", r.io);
+
+    let mut s = TagSession::new(
+        InProcessTransport::with_tag(TagState::factory(VChip::Ntag215, NXP_TEST_UID)),
+        quirks_for("Virtual PCD 00 00").with_passthrough(PassThrough::None),
+    );
+    assert_eq!(s.read_tag().unwrap().genuine, None);
+}

@@ -61,6 +61,9 @@ pub struct TagReport {
     /// Why the stored bytes are not a valid NDEF message.
     pub message_error: Option<String>,
     pub wechat: Option<WechatCheck>,
+    /// NXP originality signature: `true` an NXP original, `false` not (a compatible chip or a copy),
+    /// `null` this chip (or this reader) cannot be checked.
+    pub genuine: Option<bool>,
     pub lock: Option<LockState>,
     pub password: Option<PasswordState>,
     /// Tapstand could write this tag now.
@@ -118,6 +121,8 @@ pub struct TagSession<T: Transport> {
     image: TagImage,
     uid: Option<Vec<u8>>,
     secrets: Option<Arc<dyn SecretStore>>,
+    /// The genuine-chip verdict once READ_SIG was asked (see [`crate::genuine`]).
+    genuine: Option<Option<bool>>,
     started: Instant,
     /// The NDEF Tag Application of a Type 4 tag (`type4.rs`).
     t4: Option<type4::T4State>,
@@ -175,6 +180,7 @@ impl<T: Transport> TagSession<T> {
             image: TagImage::unknown(0),
             uid: None,
             secrets: None,
+            genuine: None,
             started: Instant::now(),
             t4: None,
             fast_read: None,
@@ -210,6 +216,31 @@ impl<T: Transport> TagSession<T> {
 
     fn elapsed_ms(&self) -> u32 {
         self.started.elapsed().as_millis() as u32
+    }
+
+    /// The genuine-chip verdict against NXP's published keys: READ_SIG once per session (the verdict is
+    /// kept), after the chip is identified. See [`crate::genuine`].
+    pub fn genuine(&mut self) -> Result<Option<bool>, TagError> {
+        if let Some(g) = self.genuine {
+            return Ok(g);
+        }
+        let g = self.genuine_with(tapstand_genuine::NXP_KEYS)?;
+        self.genuine = Some(g);
+        Ok(g)
+    }
+
+    /// The verdict against another key table (tests): sends READ_SIG every time, keeps nothing.
+    pub fn genuine_with(
+        &mut self,
+        keys: &[tapstand_genuine::OriginalityKey],
+    ) -> Result<Option<bool>, TagError> {
+        let kind = match self.identify() {
+            Ok(c) => c.kind,
+            Err(TagError::NotType2(_)) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let uid = self.uid.clone().unwrap_or_default();
+        crate::genuine::check(&mut self.io, kind, &uid, keys)
     }
 
     /// Identifies the chip: ATR, pages 0–3 (UID, static lock, CC), GET_VERSION when the reader passes it.
@@ -420,6 +451,7 @@ impl<T: Transport> TagSession<T> {
             records: Vec::new(),
             message_error: None,
             wechat: None,
+            genuine: None,
             lock: lock_state(chip.kind, &self.image),
             password: password_state(chip.kind, &self.image),
             writable: false,
@@ -473,6 +505,8 @@ impl<T: Transport> TagSession<T> {
         if !chip.write_supported {
             report.notes.push(chip.support_en.clone());
         }
+        // Last, so a chip that NAKs READ_SIG (and needs a reset) costs the reads above nothing.
+        report.genuine = self.genuine()?;
         report.io = self.io.stats.clone();
         report.elapsed_ms = self.elapsed_ms();
         Ok(report)
@@ -524,6 +558,7 @@ impl<T: Transport> TagSession<T> {
             records: Vec::new(),
             message_error: None,
             wechat: None,
+            genuine: None,
             lock: None,
             password: None,
             writable: false,

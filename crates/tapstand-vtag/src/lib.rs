@@ -25,7 +25,7 @@ pub mod vpcd;
 
 pub use firmware::{Faults, Firmware, Outcome, PassThroughMode};
 pub use rig::{content, message_bytes, Content, Rig};
-pub use tag::{TagState, VChip};
+pub use tag::{SigMode, TagState, VChip, NXP_TEST_UID};
 pub use type4::{T4Flavour, Type4Card};
 pub use vpcd::{VirtualTag, VPCD_PORT, VPCD_READER};
 

@@ -158,6 +158,15 @@ impl VChip {
         )
     }
 
+    /// Whether the chip has READ_SIG (NXP's originality signature).
+    pub fn has_read_sig(self) -> bool {
+        self.kind().is_ntag21x()
+            || matches!(
+                self.kind(),
+                ChipKind::UltralightEv1Mf0ul11 | ChipKind::UltralightEv1Mf0ul21
+            )
+    }
+
     pub fn total_pages(self) -> usize {
         match self {
             c if c == VChip::MifareClassic1k || c.type4().is_some() => 0,
@@ -251,7 +260,26 @@ pub struct TagState {
     pub t4: Option<Type4Card>,
     /// A clone that claims FAST_READ in its GET_VERSION but NAKs it (for the engine's fallback test).
     pub no_fast_read: bool,
+    /// How the chip answers READ_SIG (chips without READ_SIG always NAK it).
+    pub signature: SigMode,
 }
+
+/// What a virtual chip answers to READ_SIG (`3C 00`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SigMode {
+    /// A correct originality signature: NXP's published one for NXP's public test UID `04E10CDA993C80`
+    /// (the product's NXP key accepts it), for any other UID one made with the *test* key
+    /// (`tapstand_genuine::TEST_KEY`; NXP's key rejects it, as it would a domestic compatible chip).
+    #[default]
+    Signed,
+    /// 32 bytes that are no signature (a clone that copies a random answer).
+    Garbage,
+    /// The chip NAKs READ_SIG (a clone without it).
+    Nak,
+}
+
+/// NXP's public test UID: a vtag with it answers NXP's published signature.
+pub const NXP_TEST_UID: [u8; 7] = [0x04, 0xE1, 0x0C, 0xDA, 0x99, 0x3C, 0x80];
 
 impl TagState {
     /// A factory-fresh tag: NXP's factory CC and TLVs, CFG0 `04 00 00 FF`, CFG1 `00 05 00 00`,
@@ -301,6 +329,7 @@ impl TagState {
             writes: 0,
             t4: chip.type4().map(Type4Card::delivery),
             no_fast_read: false,
+            signature: SigMode::Signed,
         }
     }
 
@@ -334,6 +363,12 @@ impl TagState {
     }
 
     /// A permanently locked copy (see [`lock`](Self::lock)).
+    /// The same tag answering READ_SIG as `mode` says.
+    pub fn with_signature(mut self, mode: SigMode) -> TagState {
+        self.signature = mode;
+        self
+    }
+
     pub fn locked(mut self) -> TagState {
         self.lock();
         self
@@ -589,14 +624,28 @@ impl TagState {
         }
     }
 
-    /// READ_SIG (3Ch): a fixed fake signature derived from the UID.
+    /// READ_SIG (3Ch): NTAG21x and Ultralight EV1 only (others NAK it), answering as [`SigMode`] says.
     pub fn read_sig(&mut self) -> Result<[u8; 32], Nak> {
         self.check_alive()?;
-        let mut s = [0u8; 32];
-        for (k, b) in s.iter_mut().enumerate() {
-            *b = self.uid[k % 7] ^ (k as u8);
+        if !self.chip.has_read_sig() {
+            return Err(self.nak(0x0));
         }
-        Ok(s)
+        match self.signature {
+            SigMode::Signed if self.uid == NXP_TEST_UID => {
+                let sig = tapstand_genuine::from_hex(tapstand_genuine::PUBLIC_TEST_SIGNATURE_HEX)
+                    .expect("hex");
+                Ok(sig.try_into().expect("32 bytes"))
+            }
+            SigMode::Signed => Ok(tapstand_genuine::sign_with_test_key(&self.uid)),
+            SigMode::Garbage => {
+                let mut s = [0u8; 32];
+                for (k, b) in s.iter_mut().enumerate() {
+                    *b = self.uid[k % 7] ^ (k as u8);
+                }
+                Ok(s)
+            }
+            SigMode::Nak => Err(self.nak(0x0)),
+        }
     }
 
     /// Executes a native ISO 14443-3 command as the chip would; `Ok` holds the answer (`0A` for an ACK).

@@ -105,6 +105,11 @@ pub fn explain_with(report: &TagReport, lookups: &Lookups) -> Inspection {
         locked: tag.locked,
         password_protected: tag.password_protected,
         writable: tag.writable,
+        genuine: report.genuine,
+        genuine_words: Bilingual::new(
+            crate::genuine::verdict_zh(report.genuine),
+            crate::genuine::verdict_en(report.genuine),
+        ),
         verdict,
         headline,
         advice,

@@ -179,6 +179,11 @@ pub struct Inspection {
     pub password_protected: bool,
     /// Tapstand could write this tag now.
     pub writable: bool,
+    /// NXP originality signature: `true` an NXP original chip, `false` not (a compatible chip or a
+    /// copy), `null` this chip or reader cannot be checked.
+    pub genuine: Option<bool>,
+    /// [`Inspection::genuine`] in plain words ("NXP 原厂芯片" / "不是 NXP 原厂芯片（…）" / "这种芯片无法检查").
+    pub genuine_words: Bilingual,
     pub verdict: Verdict,
     /// One or two sentences in plain words.
     pub headline: Bilingual,
