@@ -20,6 +20,7 @@
 
 pub mod history;
 pub mod inspect;
+pub mod register;
 pub mod stored;
 pub mod target;
 pub mod worker;
