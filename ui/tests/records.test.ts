@@ -303,7 +303,7 @@ describe("ImportDialog", () => {
 
   it("offers the workbook's sheets and previews the one picked", async () => {
     const calls = mockCommands({
-      preview_import: (a: unknown) => {
+      preview_import: (_cmd: string, a: unknown) => {
         const sheet = (a as { options: { sheet: string | null } }).options.sheet ?? "门店";
         return { ...preview(false), encoding: "xlsx", sheet, sheets: ["说明", "门店"] };
       },
