@@ -2,7 +2,7 @@
 //! workbooks the import reads (`tests/openpyxl/make.py`: text-formatted and `000000`-formatted code
 //! columns, General and scientific numbers, merged cells, several sheets, a password), and openpyxl
 //! reads back what the export wrote (`tests/openpyxl/read.py`: cell types, frozen header, filter).
-//! Needs python3 with openpyxl and msoffcrypto-tool (`scripts/setup.sh` installs them).
+//! Needs python3 with openpyxl, msoffcrypto-tool and xlwt (for the `.xls`; `scripts/setup.sh` installs them).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -192,6 +192,33 @@ async fn lost_codes_are_flagged_not_imported() {
         .await
         .unwrap();
     assert_eq!(r.inserted, 6);
+}
+
+#[tokio::test]
+async fn xls_text_codes_import_and_numbers_are_flagged() {
+    let (dir, db) = db().await;
+    let out = dir.path().join("门店.xls");
+    let st = Command::new("python3")
+        .arg(script("make.py"))
+        .arg("xls")
+        .arg(&out)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let bytes = std::fs::read(&out).unwrap();
+    let p = import::preview_with(&db, RecordKind::Stores, &bytes, &named("门店.xls"))
+        .await
+        .unwrap();
+    assert_eq!(p.encoding, Encoding::Xls);
+    assert_eq!(p.sheet.as_deref(), Some("门店"));
+    assert_eq!(value(&p.rows[0], "org_code"), "000123");
+    assert_eq!(p.rows[0].action, RowAction::New);
+    assert_eq!(p.rows[1].line, 3);
+    assert!(
+        p.rows[1].errors[0].zh.contains(".xls") && p.rows[1].errors[0].field == "org_code",
+        "{:?}",
+        p.rows[1].errors
+    );
 }
 
 #[tokio::test]

@@ -144,6 +144,22 @@ def huge_test(path):
     huge(path, 60_000)
 
 
+def xls(path):
+    """An Excel 97-2003 .xls (xlwt: openpyxl writes no .xls): codes as text, and one as a number, whose
+    display format calamine cannot tell for an .xls."""
+    import xlwt
+
+    wb = xlwt.Workbook(encoding="utf-8")
+    ws = wb.add_sheet("门店")
+    for c, h in enumerate(HEADER):
+        ws.write(0, c, h)
+    ws.write(1, 0, "000123")
+    ws.write(1, 2, "南山店")
+    ws.write(2, 0, 18, xlwt.easyxf(num_format_str="000000"))
+    ws.write(2, 2, "福田店")
+    wb.save(path)
+
+
 def stores(path, n):
     """n stores, codes as text (the benchmark)."""
     wb = openpyxl.Workbook(write_only=True)
