@@ -610,16 +610,17 @@ fn rows_of(kind: RecordKind, sheet: &str, grid: &Grid, xls: bool) -> SheetRows {
         .enumerate()
         .filter_map(|(i, k)| k.filter(|k| codes.contains(k)).map(|k| (i, k)))
         .collect();
-    // Per code column: the texts that are certain (text cells, numbers through a padding format), to
-    // judge the General numbers that may have lost their leading zeros.
-    let mut certain: HashMap<usize, Vec<String>> = HashMap::new();
+    // Per code column: how many codes of each length and the longest led by a 0 (text cells, numbers through
+    // their formats), to judge the General numbers that may have lost their leading zeros, in one pass
+    // (not one per cell: 10,000 General numbers stay linear).
+    let mut stats: HashMap<usize, ColumnStats> = HashMap::new();
     let data = &grid.rows[hi + 1..];
     for (_, cells) in data {
         for &(c, _) in &code_cols {
-            if let Some(Ok(Shown::Exact(t))) = cells.get(c).map(|v| shown_code(v, xls)) {
-                certain.entry(c).or_default().push(t);
-            } else if let Some(Ok(Shown::General(t))) = cells.get(c).map(|v| shown_code(v, xls)) {
-                certain.entry(c).or_default().push(t);
+            if let Some(Ok(Shown::Exact(t) | Shown::General(t))) =
+                cells.get(c).map(|v| shown_code(v, xls))
+            {
+                stats.entry(c).or_default().add(&t);
             }
         }
     }
@@ -638,8 +639,7 @@ fn rows_of(kind: RecordKind, sheet: &str, grid: &Grid, xls: bool) -> SheetRows {
                 match shown_code(v, xls) {
                     Ok(Shown::Exact(t)) => texts.push(t),
                     Ok(Shown::General(t)) => {
-                        let others = certain.get(&c).map(Vec::as_slice).unwrap_or(&[]);
-                        if lost_leading_zeros(&t, others) {
+                        if stats.get(&c).is_some_and(|s| s.lost_leading_zeros(&t)) {
                             issues.push(code_issue(
                                 key,
                                 kind,
@@ -765,29 +765,53 @@ fn shown_code(v: &XCell, xls: bool) -> Result<Shown, Damage> {
     }
 }
 
-/// A General number `t` whose leading zeros were probably lost: another code in its column starts
-/// with `0` and is longer, or at least two other codes all share one, longer, length.
-fn lost_leading_zeros(t: &str, column: &[String]) -> bool {
-    let n = t.chars().count();
-    let mut others = column.iter().filter(|o| o.as_str() != t && !o.is_empty());
-    if column
-        .iter()
-        .any(|o| o.starts_with('0') && o.chars().count() > n)
-    {
-        return true;
-    }
-    let Some(first) = others.next() else {
-        return false;
-    };
-    let len = first.chars().count();
-    let mut count = 1;
-    for o in others {
-        if o.chars().count() != len {
-            return false;
+/// What one code column holds, to judge its General numbers: how many codes of each length, and the
+/// longest code that starts with `0`.
+#[derive(Default)]
+struct ColumnStats {
+    lengths: HashMap<usize, usize>,
+    longest_zero_led: usize,
+}
+
+impl ColumnStats {
+    fn add(&mut self, code: &str) {
+        if code.is_empty() {
+            return;
         }
-        count += 1;
+        let n = code.chars().count();
+        *self.lengths.entry(n).or_default() += 1;
+        if code.starts_with('0') {
+            self.longest_zero_led = self.longest_zero_led.max(n);
+        }
     }
-    count >= 2 && len > n
+
+    /// A General number `t` (itself counted in the column) whose leading zeros were probably lost:
+    /// another code in its column starts with `0` and is longer, or at least two other codes all share
+    /// one, longer, length.
+    fn lost_leading_zeros(&self, t: &str) -> bool {
+        let n = t.chars().count();
+        if self.longest_zero_led > n {
+            return true;
+        }
+        let mut others = self
+            .lengths
+            .iter()
+            .map(|(len, count)| (*len, if *len == n { count - 1 } else { *count }))
+            .filter(|(_, count)| *count > 0);
+        match (others.next(), others.next()) {
+            (Some((len, count)), None) => count >= 2 && len > n,
+            _ => false,
+        }
+    }
+}
+
+#[cfg(test)]
+fn lost_leading_zeros(t: &str, column: &[String]) -> bool {
+    let mut stats = ColumnStats::default();
+    for c in column {
+        stats.add(c);
+    }
+    stats.lost_leading_zeros(t)
 }
 
 fn code_issue(key: &str, kind: RecordKind, row: u32, col: usize, d: &Damage) -> FieldIssue {
@@ -917,10 +941,14 @@ mod tests {
     #[test]
     fn leading_zero_rule() {
         let col = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        assert!(lost_leading_zeros("18", &col(&["018", "19"])));
+        assert!(lost_leading_zeros("18", &col(&["018", "19", "18"])));
         assert!(lost_leading_zeros("18", &col(&["1001", "1002", "18"])));
         assert!(!lost_leading_zeros("18", &col(&["1001", "18"])));
         assert!(!lost_leading_zeros("18", &col(&["1001", "5", "18"])));
+        assert!(!lost_leading_zeros(
+            "18",
+            &col(&["1001", "1002", "18", "19"])
+        ));
         assert!(!lost_leading_zeros("1001", &col(&["1001", "1002", "1003"])));
     }
 
