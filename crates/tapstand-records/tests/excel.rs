@@ -304,7 +304,7 @@ async fn bad_workbooks_say_why_and_write_nothing() {
         .unwrap_err();
     assert_eq!(e.code, "import.invalid");
 
-    // Past the row limit (make.py huge_test: 60,000 rows; the benchmark measures the 700,000-row, 60 MB one).
+    // Past the row limit (make.py huge_test: 60,000 rows; the benchmark measures the 700,000-row one, 107 MiB of XML).
     let huge = workbook(dir.path(), "huge_test");
     let e = import::preview_with(&db, kind, &huge, &named("huge.xlsx"))
         .await

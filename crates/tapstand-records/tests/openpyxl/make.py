@@ -123,7 +123,7 @@ def password(path):
 
 
 def huge(path, rows=700_000):
-    """A sheet whose XML is about 60 MB (700,000 rows, inline strings), written with zipfile directly: far
+    """A sheet whose XML is over 100 MB (700,000 rows, inline strings), written with zipfile directly: far
     past the import's row limit. Compressed it is a few MB, so the file-size limit does not catch it.
     `huge_test` is the same with 60,000 rows (past the limit too, quicker to make in a test)."""
     z = zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED)
