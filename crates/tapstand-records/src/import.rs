@@ -229,11 +229,11 @@ pub async fn preview_with(
     Ok(preview)
 }
 
+/// A table's column keys (by column) and its data rows.
+type Table = (Vec<Option<&'static str>>, Vec<SourceRow>);
+
 /// The CSV's column keys and data rows (line 1 is the header), or why the header is not usable.
-fn csv_rows(
-    kind: RecordKind,
-    text: &str,
-) -> Result<(Vec<Option<&'static str>>, Vec<SourceRow>), Vec<FieldIssue>> {
+fn csv_rows(kind: RecordKind, text: &str) -> Result<Table, Vec<FieldIssue>> {
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .trim(csv::Trim::All)
