@@ -304,6 +304,23 @@ async fn bad_workbooks_say_why_and_write_nothing() {
         .unwrap_err();
     assert_eq!(e.code, "import.invalid");
 
+    let merged_rows = workbook(dir.path(), "merged_rows");
+    let p = import::preview_with(&db, kind, &merged_rows, &named("r.xlsx"))
+        .await
+        .unwrap();
+    let bad: Vec<u32> = p
+        .rows
+        .iter()
+        .filter(|r| {
+            r.errors
+                .iter()
+                .any(|e| e.zh.contains("合并的单元格（A2:A3）"))
+        })
+        .map(|r| r.line)
+        .collect();
+    assert_eq!(bad, [2, 3], "both rows of the merged range are flagged");
+    assert_eq!(p.rows[2].action, RowAction::New, "row 4 is fine");
+
     // Past the row limit (make.py huge_test: 60,000 rows; the benchmark measures the 700,000-row one, 107 MiB of XML).
     let huge = workbook(dir.path(), "huge_test");
     let e = import::preview_with(&db, kind, &huge, &named("huge.xlsx"))

@@ -98,6 +98,19 @@ def merged_header(path):
     wb.save(path)
 
 
+def merged_rows(path):
+    """One code merged over two data rows (the second row's code cell is empty in the file)."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(HEADER)
+    text(ws, "A2", "1001")
+    ws["C2"], ws["C3"] = "南山店", "福田店"
+    ws.merge_cells("A2:A3")
+    text(ws, "A4", "1002")
+    ws["C4"] = "罗湖店"
+    wb.save(path)
+
+
 def terminals(path):
     wb = openpyxl.Workbook()
     ws = wb.active
