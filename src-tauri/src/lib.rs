@@ -49,6 +49,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::station::station_decide,
             commands::history::history_page,
             commands::history::history_export_csv,
+            commands::history::export_tag_register,
             commands::history::inspect_tag,
             commands::history::history_recover_link,
             commands::print::print_options,

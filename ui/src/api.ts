@@ -13,6 +13,7 @@ import type {
   FieldIssue,
   HistoryFilter,
   HistoryPage,
+  ImportOptions,
   ImportPreview,
   ImportResult,
   Inspection,
@@ -113,10 +114,11 @@ export const api = {
   archiveTerminal: (id: number, archived: boolean): Promise<ApiResult<null>> =>
     call(() => commands.archiveTerminal(id, archived)),
   deleteTerminal: (id: number): Promise<ApiResult<null>> => call(() => commands.deleteTerminal(id)),
-  previewImport: (kind: RecordKind, bytes: Uint8Array): Promise<ApiResult<ImportPreview>> =>
-    call(() => commands.previewImport(kind, Array.from(bytes))),
-  commitImport: (kind: RecordKind, bytes: Uint8Array): Promise<ApiResult<ImportResult>> =>
-    call(() => commands.commitImport(kind, Array.from(bytes))),
+  /** CSV or Excel workbook (told from the content); `options` carry the file name and the chosen sheet. */
+  previewImport: (kind: RecordKind, bytes: Uint8Array, options: ImportOptions = { file_name: null, sheet: null }): Promise<ApiResult<ImportPreview>> =>
+    call(() => commands.previewImport(kind, Array.from(bytes), options)),
+  commitImport: (kind: RecordKind, bytes: Uint8Array, options: ImportOptions = { file_name: null, sheet: null }): Promise<ApiResult<ImportResult>> =>
+    call(() => commands.commitImport(kind, Array.from(bytes), options)),
   exportRecords: (kind: RecordKind, path: string): Promise<ApiResult<null>> =>
     call(() => commands.exportRecords(kind, path)),
 
@@ -134,8 +136,11 @@ export const api = {
 
   // 记录 / 检查标签
   historyPage: (filter: HistoryFilter): Promise<ApiResult<HistoryPage>> => call(() => commands.historyPage(filter)),
+  /** CSV, or an Excel workbook when `path` ends in .xlsx. */
   historyExportCsv: (filter: HistoryFilter, path: string): Promise<ApiResult<CsvExport>> =>
     call(() => commands.historyExportCsv(filter, path)),
+  /** The tag register (one row per tag) as an .xlsx. */
+  exportTagRegister: (path: string): Promise<ApiResult<CsvExport>> => call(() => commands.exportTagRegister(path)),
   /** Waits up to `waitMs` for a tag on the reader and says what it is. */
   inspectTag: (profileId: number | null, reader: string | null, waitMs: number): Promise<ApiResult<Inspection>> =>
     call(() => commands.inspectTag(profileId, reader, waitMs)),

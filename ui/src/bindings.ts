@@ -42,13 +42,16 @@ export const commands = {
 	archiveTerminal: (id: number, archived: boolean) => typedError<null, UserError>(__TAURI_INVOKE("archive_terminal", { id, archived })),
 	deleteTerminal: (id: number) => typedError<null, UserError>(__TAURI_INVOKE("delete_terminal", { id })),
 	/**
-	 *  Reads a CSV file's bytes (the UI reads the file the merchant picked) and shows what an import would do.
-	 *  Writes nothing.
+	 *  Reads a CSV file's or an Excel workbook's bytes (the UI reads the file the merchant picked; `options`
+	 *  carry its name and the chosen sheet) and shows what an import would do. Writes nothing.
 	 */
-	previewImport: (kind: RecordKind, bytes: number[]) => typedError<ImportPreview, UserError>(__TAURI_INVOKE("preview_import", { kind, bytes })),
+	previewImport: (kind: RecordKind, bytes: number[], options: ImportOptions) => typedError<ImportPreview, UserError>(__TAURI_INVOKE("preview_import", { kind, bytes, options })),
 	/**  Imports every row in one transaction; refuses, writing nothing, while any row has an error. */
-	commitImport: (kind: RecordKind, bytes: number[]) => typedError<ImportResult, UserError>(__TAURI_INVOKE("commit_import", { kind, bytes })),
-	/**  Writes the records as CSV (UTF-8 with BOM) to `path` (chosen in the save dialog). */
+	commitImport: (kind: RecordKind, bytes: number[], options: ImportOptions) => typedError<ImportResult, UserError>(__TAURI_INVOKE("commit_import", { kind, bytes, options })),
+	/**
+	 *  Writes the records to `path` (chosen in the save dialog): an Excel workbook when the name ends in
+	 *  `.xlsx` (headers in the UI's language), else CSV (UTF-8 with BOM).
+	 */
 	exportRecords: (kind: RecordKind, path: string) => typedError<null, UserError>(__TAURI_INVOKE("export_records", { kind, path })),
 	stationPreview: (profileId: number, modelId: number, choice: TargetChoice) => typedError<TargetPreview, UserError>(__TAURI_INVOKE("station_preview", { profileId, modelId, choice })),
 	/**  The readers PC/SC knows now (empty when none is plugged in; an error when the service is missing). */
@@ -61,8 +64,13 @@ export const commands = {
 	/**  The merchant's answer for the tag that holds another link: overwrite it, or leave it. */
 	stationDecide: (uid: string, overwrite: boolean) => typedError<null, UserError>(__TAURI_INVOKE("station_decide", { uid, overwrite })),
 	historyPage: (filter: HistoryFilter) => typedError<HistoryPage, UserError>(__TAURI_INVOKE("history_page", { filter })),
-	/**  Every attempt matching `filter` into a CSV file at `path` (chosen in the save dialog). */
+	/**
+	 *  Every attempt matching `filter` into the file at `path` (chosen in the save dialog): an Excel workbook
+	 *  when the name ends in `.xlsx`, else CSV.
+	 */
 	historyExportCsv: (filter: HistoryFilter, path: string) => typedError<CsvExport, UserError>(__TAURI_INVOKE("history_export_csv", { filter, path })),
+	/**  The tag register (one row per recorded tag) into the `.xlsx` file at `path`. */
+	exportTagRegister: (path: string) => typedError<CsvExport, UserError>(__TAURI_INVOKE("export_tag_register", { path })),
 	/**
 	 *  Reads the tag on the reader (waiting up to `wait_ms` for one) and says what it is. With a profile (or
 	 *  the only one with a saved AppSecret), WeChat links that are not in the ledger are looked up with `queryscheme`.
@@ -167,7 +175,7 @@ export type CodeStatus =
 /**  Must be fetched from WeChat (needs the network and the AppSecret). */
 "missing";
 
-/**  What the CSV export wrote. */
+/**  What an export (CSV or .xlsx) wrote. */
 export type CsvExport = {
 	path: string,
 	rows: number,
@@ -219,8 +227,12 @@ export type DoctorReport = {
 	keychain: KeychainReport,
 };
 
-/**  How the file was decoded. */
-export type Encoding = "utf8" | "utf8_bom" | "gb18030";
+/**  How the file was read: a CSV's text encoding, or the workbook format. */
+export type Encoding = "utf8" | "utf8_bom" | "gb18030" | 
+/**  An Excel workbook (`.xlsx`, Office Open XML). */
+"xlsx" | 
+/**  An Excel 97–2003 workbook (`.xls`). */
+"xls";
 
 export type ExportReport = {
 	files: ExportedFile[],
@@ -321,9 +333,23 @@ export type ImageColor =
 /**  As supplied: a JPEG is embedded byte for byte, a PNG losslessly as RGB. The shop converts colours. */
 "original";
 
+/**
+ *  What the import is told besides the bytes: the file's name (a file *named* `.xlsx` that is not a
+ *  workbook is refused) and, for a workbook, which sheet to read (default: the only one, or the first
+ *  whose header row is found).
+ */
+export type ImportOptions = {
+	file_name?: string | null,
+	sheet?: string | null,
+};
+
 export type ImportPreview = {
 	kind: RecordKind,
 	encoding: Encoding,
+	/**  The sheet read (workbooks only). */
+	sheet: string | null,
+	/**  The workbook's visible sheets, in order (empty for a CSV): the UI offers a choice when several. */
+	sheets: string[],
 	rows: PreviewRow[],
 	new_rows: number,
 	updated_rows: number,
@@ -458,7 +484,10 @@ export type PendingConfirmation = {
 
 /**  One data row of the file as the preview shows it. */
 export type PreviewRow = {
-	/**  Line number in the file (the header is line 1). */
+	/**
+	 *  Line number in a CSV (the header is line 1), or the row number as Excel shows it in a workbook
+	 *  (row 1 = the sheet's first row).
+	 */
 	line: number,
 	/**  The row's values by column key (`org_code`, `name`, ... / `machine_no`, `terminal_no`, ...). */
 	values: ([string, string])[],

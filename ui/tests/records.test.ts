@@ -270,6 +270,8 @@ describe("RegistrationHelper", () => {
 const preview = (invalid: boolean): ImportPreview => ({
   kind: "stores",
   encoding: "gb18030",
+  sheet: null,
+  sheets: [],
   rows: [
     { line: 2, values: [["org_code", "2001"], ["company", ""], ["name", "人民路店"], ["address", ""]], action: "new", errors: [] },
     {
@@ -306,7 +308,11 @@ describe("ImportDialog", () => {
     cleanup = m.unmount;
     await flush();
     await pick([0xc3, 0xc5, 0xb5, 0xea]);
-    expect(calls.find((c) => c.cmd === "preview_import")?.args).toEqual({ kind: "stores", bytes: [0xc3, 0xc5, 0xb5, 0xea] });
+    expect(calls.find((c) => c.cmd === "preview_import")?.args).toEqual({
+      kind: "stores",
+      bytes: [0xc3, 0xc5, 0xb5, 0xea],
+      options: { file_name: "门店.csv", sheet: null },
+    });
     expect(q("import-encoding")?.textContent).toContain("GBK");
     expect(q("import-invalid-count")?.textContent).toContain("1");
     expect(q("import-commit")?.hasAttribute("disabled")).toBe(true);
@@ -319,6 +325,37 @@ describe("ImportDialog", () => {
     await flush();
     expect(calls.some((c) => c.cmd === "commit_import")).toBe(true);
     expect(q("import-result")?.textContent).toContain("2");
+  });
+
+  it("offers the workbook's sheets and previews the one picked", async () => {
+    const calls = mockCommands({
+      preview_import: (_cmd: string, a: unknown) => {
+        const sheet = (a as { options: { sheet: string | null } }).options.sheet ?? "门店";
+        return { ...preview(false), encoding: "xlsx", sheet, sheets: ["说明", "门店"] };
+      },
+    });
+    const m = await mount(ImportDialog, { kind: "stores", show: true });
+    cleanup = m.unmount;
+    await flush();
+    await pick([0x50, 0x4b, 0x03, 0x04]);
+    expect(q("import-encoding")?.textContent).toContain(".xlsx");
+    expect(q("import-sheet")).not.toBeNull();
+    expect(calls.filter((c) => c.cmd === "preview_import").length).toBe(1);
+  });
+
+  it("refuses a file larger than an import takes before reading it", async () => {
+    const calls = mockCommands({ preview_import: () => preview(false) });
+    const m = await mount(ImportDialog, { kind: "stores", show: true });
+    cleanup = m.unmount;
+    await flush();
+    const input = q("import-file") as HTMLInputElement;
+    const file = new File([new Uint8Array(1)], "大.xlsx");
+    Object.defineProperty(file, "size", { value: 17 * 1024 * 1024 });
+    Object.defineProperty(input, "files", { value: [file], configurable: true });
+    input.dispatchEvent(new Event("change"));
+    await flush(10);
+    expect(document.body.textContent).toContain("16 MB");
+    expect(calls.some((c) => c.cmd === "preview_import")).toBe(false);
   });
 });
 
@@ -388,7 +425,7 @@ describe("StoresTab", () => {
     const m = await mount(StoresTab);
     cleanup = m.unmount;
     await flush();
-    expect(m.q("stores-empty")?.textContent).toContain("导入 CSV");
+    expect(m.q("stores-empty")?.textContent).toContain("导入 CSV / Excel");
     expect(m.q("stores-empty")?.textContent).toContain("机构编号,组织/公司,门店名称,地址");
   });
 });
@@ -410,7 +447,7 @@ describe("TerminalsTab", () => {
     const m = await mount(TerminalsTab, { storesVersion: 0 });
     cleanup = m.unmount;
     await flush();
-    expect(m.q("terminals-empty")?.textContent).toContain("导入 CSV");
+    expect(m.q("terminals-empty")?.textContent).toContain("导入 CSV / Excel");
     expect(m.q("terminals-empty")?.textContent).toContain("机器号,终端号,机构编号,备注");
   });
 
@@ -500,6 +537,7 @@ describe("export", () => {
     const calls = await runExport("/home/shop/门店-20260101.csv");
     const dialog = calls.find((c) => c.cmd === "plugin:dialog|save");
     expect(JSON.stringify(dialog?.args)).toContain("csv");
+    expect(JSON.stringify(dialog?.args)).toContain("xlsx");
     expect(calls.find((c) => c.cmd === "export_records")?.args).toEqual({ kind: "stores", path: "/home/shop/门店-20260101.csv" });
     expect(document.body.textContent).toContain("/home/shop/门店-20260101.csv");
   });

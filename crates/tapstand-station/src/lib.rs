@@ -21,6 +21,7 @@
 pub mod genuine;
 pub mod history;
 pub mod inspect;
+pub mod register;
 pub mod stored;
 pub mod target;
 pub mod worker;

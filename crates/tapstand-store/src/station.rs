@@ -452,6 +452,36 @@ impl Db {
     }
 }
 
+impl Db {
+    /// Every recorded tag (the tag register), oldest first, handed to `each` one at a time as SQLite
+    /// reads them (one statement, one snapshot). Returns how many rows were handed over; stops at the
+    /// first error `each` returns.
+    pub async fn station_tags_for_each<E, F>(&self, mut each: F) -> Result<u64, E>
+    where
+        E: From<StoreError>,
+        F: FnMut(StationTag) -> Result<(), E>,
+    {
+        use futures_util::TryStreamExt;
+        let mut conn = self.pool().acquire().await.map_err(StoreError::from)?;
+        let mut rows = sqlx::query_as!(
+            StationTag,
+            r#"SELECT id AS "id!", uid, chip, model_id, sn, openlink, target, target_label, store_id,
+                      terminal_id, path, query, reader, operator, locked AS "locked: bool",
+                      first_written_at, last_verified_at, verify_count,
+                      chip_genuine AS "genuine: bool"
+               FROM station_tags
+               ORDER BY first_written_at, id"#
+        )
+        .fetch(&mut *conn);
+        let mut n = 0u64;
+        while let Some(row) = rows.try_next().await.map_err(StoreError::from)? {
+            each(row)?;
+            n += 1;
+        }
+        Ok(n)
+    }
+}
+
 async fn history_rows(
     conn: &mut sqlx::SqliteConnection,
     f: &HistoryFilter,

@@ -211,6 +211,8 @@ export function demoRecords(params: URLSearchParams): (cmd: string, args: Record
         return {
           kind: a.kind,
           encoding: "gb18030",
+          sheet: null,
+          sheets: [],
           rows: [
             { line: 2, values: [["org_code", "2001"], ["company", "晋业餐饮"], ["name", "人民路店"], ["address", ""]], action: "new", errors: [] },
             {
