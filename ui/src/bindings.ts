@@ -116,6 +116,17 @@ export const events = {
 };
 
 /* Types */
+/**  An access byte of the NDEF File Control TLV. */
+export type Access = 
+/**  `00`: granted without any security. */
+{ kind: "free" } | 
+/**  `FF`: never (a read-only tag, for writing). */
+{ kind: "never" } | 
+/**  `80`–`FE`: proprietary (a key or password set by whoever configured the tag). */
+{ kind: "proprietary"; byte: number } | 
+/**  `01`–`7F`: reserved by the NFC Forum; treated like proprietary. */
+{ kind: "reserved"; byte: number };
+
 /**  What Settings shows. */
 export type AppInfo = {
 	version: string,
@@ -150,13 +161,36 @@ export type ChipInfo = {
 	support_zh: string,
 	support_en: string,
 	geometry: Geometry | null,
+	/**  The NDEF data area in bytes (the CC's size; a generic tag's own CC), when known. */
+	capacity_bytes: number | null,
+	/**  The chip can be made permanently read-only (CC, static and dynamic lock bits). */
+	can_lock: boolean,
+	/**  The chip has a write password (PWD_AUTH) and CFGLCK: NTAG21x and Ultralight EV1. */
+	has_password: boolean,
+	/**  What the chip is, how much it holds and what it can do, in plain words (see [`describe`]). */
+	description_zh: string,
+	description_en: string,
 };
 
 export type ChipKind = "ntag213" | "ntag215" | "ntag216" | "ntag210" | "ntag212" | "ntag203" | "ultralight" | "ultralight_c" | "ultralight_ev1_mf0ul11" | "ultralight_ev1_mf0ul21" | "mifare_classic1k" | "mifare_classic4k" | "mifare_mini" | "mifare_plus" | 
 /**  An ISO 14443-4 card (bank card, transit card, DESFire, a phone in card emulation). */
 "iso14443_4" | 
-/**  A Type 2 tag whose exact model could not be told apart. */
-"other_type2" | "unknown";
+/**
+ *  A Type 2 tag whose exact model could not be told apart (a clone, a Fudan FM11NT0xx, a chip that
+ *  does not answer GET_VERSION): its memory is taken from the Capability Container and the TLVs.
+ */
+"other_type2" | 
+/**
+ *  NTAG 424 DNA: the first of the NFC Forum Type 4 tags (an ISO 14443-4 card with the NDEF Tag
+ *  Application, see [`crate::t4t`]).
+ */
+"ntag424_dna" | 
+/**  MIFARE DESFire (EV1/EV2/EV3) with an NDEF application, or another NXP Type 4 tag. */
+"desfire" | 
+/**  ST25TA (STMicroelectronics). */
+"st25ta" | 
+/**  A Type 4 tag of unknown make. */
+"type4" | "unknown";
 
 /**  A process colour, each channel 0–1. */
 export type Cmyk = {
@@ -370,6 +404,11 @@ export type Inspection = {
 	uid: string | null,
 	/**  Plain chip name, e.g. `NTAG215`. */
 	chip: string,
+	/**
+	 *  What the chip is, how much it holds and what it can do (lock, password), in plain words, e.g.
+	 *  "兼容 NFC 标签（Type 2，国产或兼容芯片），容量 144 字节，可以写入碰一碰内容，可以永久锁定，没有密码功能。".
+	 */
+	chip_words: Bilingual,
 	reader: string,
 	/**  Largest message that fits, bytes. */
 	capacity: number | null,
@@ -410,6 +449,8 @@ export type IoStats = {
 	/**  Every APDU sent (reads, writes, native commands, GET RESPONSE). */
 	apdus: number,
 	reads: number,
+	/**  Of `reads`, how many were FAST_READ (3Ah, many pages in one APDU). */
+	fast_reads: number,
 	writes: number,
 	native_commands: number,
 	reconnects: number,
@@ -776,7 +817,9 @@ export type StationAttempt = {
 };
 
 /**  Events for the UI / CLI. */
-export type StationEvent = { event: "waiting_for_tag" } | { event: "tag_detected"; uid: string; chip: string; reader: string; 
+export type StationEvent = { event: "waiting_for_tag" } | { event: "tag_detected"; uid: string; chip: string; 
+/**  The chip in plain words: what it is, its capacity, lock and password (zh / en). */
+chip_zh: string; chip_en: string; reader: string; 
 /**  NXP originality signature: `true` an NXP original, `false` not, `null` cannot be checked. */
 genuine: boolean | null } | { event: "scheme_ready"; openlink: string; source: SchemeSource } | { event: "writing" } | { event: "verified" } | { event: "done"; outcome: TapOutcome } | { event: "failed"; uid: string | null; error: UserError } | 
 /**  "Remove the tag, place the next." */
@@ -827,6 +870,9 @@ export type StationStatus = {
 	reader: string | null,
 	/**  UID of the tag being processed. */
 	current_uid: string | null,
+	/**  That tag's chip in plain words (capacity, lock, password), zh / en. */
+	current_chip_zh: string | null,
+	current_chip_en: string | null,
 	summary: StationSummary,
 	/**  Newest first. */
 	recent: TapOutcome[],
@@ -938,6 +984,8 @@ export type TagReport = {
 	writable: boolean,
 	/**  Plain-language remarks (English; the UI words its own). */
 	notes: string[],
+	/**  An NFC Forum Type 4 tag's NDEF application (CC values, NDEF file, access); `None` for Type 2. */
+	type4: Type4Info | null,
 	io: IoStats,
 	elapsed_ms: number,
 };
@@ -1032,6 +1080,24 @@ export type TokenCheck = {
 	expires_in: number,
 };
 
+/**  What the inspector shows about a Type 4 tag's NDEF application. */
+export type Type4Info = {
+	/**  Mapping version, e.g. `2.0`. */
+	mapping_version: string,
+	mle: number,
+	mlc: number,
+	/**  The NDEF file's id, hex (`E104`). */
+	ndef_file: string,
+	/**  The NDEF file's size, NLEN included. */
+	file_size: number,
+	read_access: Access,
+	write_access: Access,
+	/**  The CC says the NDEF file can never be written. */
+	read_only: boolean,
+	/**  Writing needs a key or password Tapstand does not have (the CC says so, or the tag answered `69 82`). */
+	protected: boolean,
+};
+
 export type UserError = {
 	/**  Stable machine-readable code, e.g. `db.newer_schema`. */
 	code: string,
@@ -1079,7 +1145,10 @@ env_version: string | null } |
 { kind: "empty" } | 
 /**  The content cannot be read as NDEF (broken TLV area, broken message, not NDEF formatted). */
 { kind: "damaged"; detail: string } | 
-/**  Not a Type 2 NFC tag (MIFARE Classic, a bank card, a phone…). */
+/**
+ *  Not an NFC tag Tapstand can read (MIFARE Classic, a bank card without the NDEF application, a
+ *  phone…).
+ */
 { kind: "unsupported"; name: string };
 
 /**  The verdict of [`check_wechat`]. */

@@ -174,7 +174,7 @@ async fn history_xlsx_reads_back_in_openpyxl() {
     assert_eq!(n, 120);
     let ws = &read_back(&path)[0];
     assert_eq!(ws["freeze"], "A2");
-    assert_eq!(ws["filter"], "A1:Q121");
+    assert_eq!(ws["filter"], "A1:R121");
     assert_eq!(ws["rows"][0][0]["v"], "时间");
     assert_eq!(
         ws["rows"][1][0]["v"], "2026-11-20 10:01:59",
@@ -182,7 +182,11 @@ async fn history_xlsx_reads_back_in_openpyxl() {
     );
     assert_eq!(ws["rows"][1][2]["v"], "04000000000077");
     assert_eq!(ws["rows"][1][2]["t"], "s");
-    assert_eq!(ws["rows"][1][16]["t"], "n", "milliseconds as a number");
+    assert_eq!(
+        ws["rows"][1][4]["v"], "无法检查",
+        "genuine column (not checked)"
+    );
+    assert_eq!(ws["rows"][1][17]["t"], "n", "milliseconds as a number");
     assert_eq!(ws["rows"].as_array().unwrap().len(), 121);
 
     // A .csv name writes CSV, as before.
