@@ -359,22 +359,7 @@ impl ChipKind {
 /// The sentence the inspector and the station show about a chip: what it is, how much it holds, what
 /// it can do (zh, en). `data_bytes` is the NDEF data area (the CC's size), when known.
 pub fn describe(kind: ChipKind, data_bytes: Option<usize>) -> (String, String) {
-    if kind.is_type4() {
-        let (mut zh, mut en) = (
-            kind.plain_name_zh().to_string(),
-            kind.plain_name_en().to_string(),
-        );
-        if let Some(n) = data_bytes {
-            zh.push_str(&format!("，容量 {n} 字节"));
-            en.push_str(&format!(", {n} bytes"));
-        }
-        zh.push_str("，可以写入碰一碰内容，Tapstand 不能把它永久锁定，也不设写入密码。");
-        en.push_str(
-            ", holds the WeChat link; Tapstand cannot lock it permanently or set a write password.",
-        );
-        return (zh, en);
-    }
-    if !kind.is_type2() || kind == ChipKind::Unknown {
+    if !kind.is_type4() && (!kind.is_type2() || kind == ChipKind::Unknown) {
         return (kind.plain_name_zh().into(), kind.plain_name_en().into());
     }
     let (mut zh, mut en) = (
@@ -384,6 +369,13 @@ pub fn describe(kind: ChipKind, data_bytes: Option<usize>) -> (String, String) {
     if let Some(n) = data_bytes {
         zh.push_str(&format!("，容量 {n} 字节"));
         en.push_str(&format!(", {n} bytes"));
+    }
+    if kind.is_type4() {
+        zh.push_str("，可以写入碰一碰内容，Tapstand 不能把它永久锁定，也不设写入密码。");
+        en.push_str(
+            ", holds the WeChat link; Tapstand cannot lock it permanently or set a write password.",
+        );
+        return (zh, en);
     }
     if kind.too_small() || data_bytes.is_some_and(|n| n < MIN_DATA_BYTES) {
         zh.push_str("，放不下微信碰一碰链接");
