@@ -24,4 +24,4 @@ args=()
 for t in "${PORTABLE_TESTS[@]}"; do args+=(--test "$t"); done
 
 step "Unit tests of every crate, and the portable integration tests"
-cargo test --workspace --features tapstand/custom-protocol --lib "${args[@]}"
+cargo test --workspace --features tapstand/custom-protocol --lib "${args[@]}" "$@"
