@@ -58,9 +58,10 @@ if has_bundle deb; then
   grep -qE '^ Depends:.*\bpcscd\b' <<<"$info" || die ".deb: does not depend on pcscd"
   grep -qE '^ Architecture: amd64$' <<<"$info" || die ".deb: not amd64"
   contents=$(dpkg-deb -c "$deb")
-  for f in ./usr/bin/tapstand ./usr/share/applications/Tapstand.desktop \
-    ./usr/share/icons/hicolor/32x32/apps/tapstand.png ./usr/share/icons/hicolor/128x128/apps/tapstand.png; do
-    grep -qF " $f" <<<"$contents" || die ".deb: $f is missing (contents: $(awk '{print $6}' <<<"$contents" | tr '\n' ' '))"
+  # dpkg-deb -c lists "./usr/…" or "usr/…" depending on how the archive was made.
+  for f in usr/bin/tapstand usr/share/applications/Tapstand.desktop \
+    usr/share/icons/hicolor/32x32/apps/tapstand.png usr/share/icons/hicolor/128x128/apps/tapstand.png; do
+    awk '{print $6}' <<<"$contents" | sed 's|^\./||' | grep -qxF "$f" || die ".deb: $f is missing (contents: $(awk '{print $6}' <<<"$contents" | tr '\n' ' '))"
   done
   x=$(mktemp -d)
   trap 'rm -rf "$x"' EXIT
