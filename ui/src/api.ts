@@ -40,6 +40,8 @@ import type {
   TargetChoice,
   TargetPreview,
   TokenCheck,
+  UpdateInfo,
+  UpdateStatus,
   UserError,
 } from "./bindings";
 import { ipcFailedError, isUserError, notInTauriError } from "./errors";
@@ -72,6 +74,15 @@ export const api = {
   doctor: (): Promise<ApiResult<DoctorReport>> => call(() => commands.doctor()),
   /** Tells Rust the first screen (shell or startup error) is painted. */
   uiReady: (): Promise<ApiResult<null>> => call(() => commands.uiReady()),
+
+  // 设置 → 更新
+  updateStatus: (): Promise<ApiResult<UpdateStatus>> => call(() => commands.updateStatus()),
+  /** `null`: this is the newest version. */
+  updateCheck: (): Promise<ApiResult<UpdateInfo | null>> => call(() => commands.updateCheck()),
+  /** Downloads and verifies the installer (progress: `events.updateDownload`); installs nothing. */
+  updateDownload: (): Promise<ApiResult<UpdateInfo>> => call(() => commands.updateDownload()),
+  /** Installs the downloaded update and restarts (only after the merchant confirmed). */
+  updateInstall: (): Promise<ApiResult<null>> => call(() => commands.updateInstall()),
 
   // 凭据
   listProfiles: (): Promise<ApiResult<Profile[]>> => call(() => commands.listProfiles()),

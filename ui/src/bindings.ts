@@ -107,12 +107,24 @@ export const commands = {
 	 *  says (the command stays so that the UI's bindings are the same in every build).
 	 */
 	printE2eSavePath: (defaultName: string) => __TAURI_INVOKE<string | null>("print_e2e_save_path", { defaultName }),
+	/**  Whether this build can update itself (and if not, why), its version and the servers it asks. */
+	updateStatus: () => typedError<UpdateStatus, UserError>(__TAURI_INVOKE("update_status")),
+	/**  Asks the update servers; `null` when this is the newest version. */
+	updateCheck: () => typedError<UpdateInfo | null, UserError>(__TAURI_INVOKE("update_check")),
+	/**
+	 *  Downloads the new version's installer (progress as `UpdateDownload` events) and checks its signature.
+	 *  Installs nothing.
+	 */
+	updateDownload: () => typedError<UpdateInfo, UserError>(__TAURI_INVOKE("update_download")),
+	/**  Installs the downloaded, verified update and restarts Tapstand (the merchant confirmed). */
+	updateInstall: () => typedError<null, UserError>(__TAURI_INVOKE("update_install")),
 };
 
 /** Events */
 export const events = {
 	printProgress: makeEvent<PrintProgress, PrintProgress>("print-progress"),
 	stationUpdate: makeEvent<StationUpdate, StationUpdate>("station-update"),
+	updateDownload: makeEvent<UpdateDownload, UpdateDownload>("update-download"),
 };
 
 /* Types */
@@ -1096,6 +1108,45 @@ export type Type4Info = {
 	read_only: boolean,
 	/**  Writing needs a key or password Tapstand does not have (the CC says so, or the tag answered `69 82`). */
 	protected: boolean,
+};
+
+/**  Sent while an update downloads, and once more when its signature was checked. */
+export type UpdateDownload = {
+	progress: UpdateProgress,
+};
+
+/**  A newer version that a server announced (its installer is downloaded and verified on request). */
+export type UpdateInfo = {
+	current_version: string,
+	version: string,
+	/**  The release notes from the manifest, as written by whoever released it. */
+	notes: string | null,
+	/**  RFC 3339, when the manifest has it. */
+	date: string | null,
+	/**  The host the installer comes from. */
+	source: string,
+};
+
+/**  Download progress, sent as the installer arrives. */
+export type UpdateProgress = {
+	/**  Bytes so far (an installer is tens of MB; 32 bits, as the IPC carries no 64-bit integers). */
+	downloaded: number,
+	/**  Bytes in all, when the server says. */
+	total: number | null,
+	/**  True once the whole file is here and its signature was checked. */
+	verified: boolean,
+};
+
+/**  What 设置 shows about updates before a check. */
+export type UpdateStatus = {
+	current_version: string,
+	/**  False when the build has no update key (or a broken configuration): `disabled_reason` says which. */
+	enabled: boolean,
+	disabled_reason: UserError | null,
+	/**  The servers asked, in order (host names). */
+	sources: string[],
+	/**  Per server, for a check. */
+	timeout_secs: number,
 };
 
 export type UserError = {
