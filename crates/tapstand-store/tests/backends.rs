@@ -111,12 +111,14 @@ both!(profiles_and_models, |f| async move {
             env_version: "release".into(),
             page_path: "pages/member/index".into(),
             query_template: "s={store_id}".into(),
+            only_genuine: true,
         })
         .await
         .unwrap();
     db.set_profile_secret_saved(p, true).await.unwrap();
     let got = db.get_profile(p).await.unwrap().unwrap();
     assert!(got.secret_saved);
+    assert!(got.only_genuine, "只写 NXP 原厂芯片 is kept");
     assert_eq!(db.list_profiles().await.unwrap(), [got]);
     let m = db
         .insert_device_model(&tapstand_store::records::DeviceModelInput {
@@ -316,6 +318,12 @@ both!(station_history_pages_and_tags, |f| async move {
                 "written".into()
             },
             locked: i == 0,
+            // An NXP original, a compatible chip, and chips that cannot be checked.
+            genuine: match i {
+                0 => Some(true),
+                1 => Some(false),
+                _ => None,
+            },
             ..Default::default()
         };
         let id = db.station_insert_attempt(&a).await.unwrap();
@@ -344,6 +352,11 @@ both!(station_history_pages_and_tags, |f| async move {
         .unwrap();
     assert!(t.locked);
     assert_eq!((t.verify_count, t.last_verified_at), (2, 2_000));
+    assert_eq!(
+        t.genuine,
+        Some(true),
+        "a later tap that could not check keeps the last verdict"
+    );
     let page = db
         .station_history_page(&HistoryFilter {
             limit: Some(2),
@@ -382,6 +395,26 @@ both!(station_history_pages_and_tags, |f| async move {
         .await
         .unwrap();
     assert_eq!((streamed, n), (5, 5));
+    let mut verdicts = Vec::new();
+    let tags = db
+        .station_tags_for_each::<tapstand_store::StoreError, _>(|t| {
+            verdicts.push((t.uid, t.genuine));
+            Ok(())
+        })
+        .await
+        .unwrap();
+    assert_eq!(tags, 4);
+    assert_eq!(
+        verdicts[..2],
+        [
+            ("04AA00".to_string(), Some(true)),
+            ("04AA01".to_string(), Some(false))
+        ],
+        "the register, oldest first, with the genuine verdicts"
+    );
+    let attempts = db.station_history(&HistoryFilter::default()).await.unwrap();
+    assert_eq!(attempts.last().unwrap().genuine, Some(true));
+    assert_eq!(attempts[attempts.len() - 2].genuine, Some(false));
     assert_eq!(db.station_tags_by_uid("04AA01").await.unwrap().len(), 1);
     assert_eq!(
         db.station_tags_by_openlink("weixin://dl/business/?t=link2")
