@@ -45,6 +45,8 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::station::station_readers,
             commands::station::station_last_request,
             commands::station::station_start,
+            commands::station::pool_summary,
+            commands::station::pool_generate,
             commands::station::station_stop,
             commands::station::station_status,
             commands::station::station_decide,

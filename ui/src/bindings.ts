@@ -59,6 +59,10 @@ export const commands = {
 	/**  The last start request (to pre-fill the page), if any. */
 	stationLastRequest: () => typedError<StationRequest | null, UserError>(__TAURI_INVOKE("station_last_request")),
 	stationStart: (request: StationRequest) => typedError<StationStatus, UserError>(__TAURI_INVOKE("station_start", { request })),
+	/**  The pool of pre-generated links of the target the station page has picked (all zero when it has none). */
+	poolSummary: (profileId: number, modelId: number, choice: TargetChoice) => typedError<PoolSummary, UserError>(__TAURI_INVOKE("pool_summary", { profileId, modelId, choice })),
+	/**  Generates `count` links into the target's pool (needs the AppSecret on this PC). */
+	poolGenerate: (profileId: number, modelId: number, choice: TargetChoice, count: number) => typedError<PoolGenerated, UserError>(__TAURI_INVOKE("pool_generate", { profileId, modelId, choice, count })),
 	stationStop: () => typedError<StationStatus, UserError>(__TAURI_INVOKE("station_stop")),
 	stationStatus: () => typedError<StationStatus, UserError>(__TAURI_INVOKE("station_status")),
 	/**  The merchant's answer for the tag that holds another link: overwrite it, or leave it. */
@@ -535,6 +539,37 @@ export type PendingConfirmation = {
 	previous_scheme: string | null,
 };
 
+/**  What a generate did. */
+export type PoolGenerated = {
+	/**  New links made now. */
+	generated: number,
+	/**  Links an earlier generate had recorded but not finished, finished now. */
+	finished: number,
+	/**  The target's pool afterwards. */
+	summary: PoolSummary,
+};
+
+/**  What is left in the pool of one target (`pool list`, the 写卡 page's warning). */
+export type PoolSummary = {
+	appid: string,
+	model_id: string,
+	target: string,
+	target_label: string,
+	/**  Links recorded for the target. */
+	total: number,
+	/**  Ready and not handed to any tag yet: what the writing PCs can still use. */
+	free: number,
+	/**  Handed to a tag. */
+	claimed: number,
+	/**  Of those, verified on their tag (the station recorded the tag with this link). */
+	written: number,
+	/**
+	 *  Recorded but WeChat's answer is outstanding (finished by the next generate on a PC with the
+	 *  AppSecret).
+	 */
+	unfinished: number,
+};
+
 /**  One data row of the file as the preview shows it. */
 export type PreviewRow = {
 	/**
@@ -870,6 +905,8 @@ export type StationRequest = {
 	operator: string,
 	/**  One reader (name); none = whichever reader a tag is put on. */
 	reader: string | null,
+	/**  Write from the target's pool of pre-generated links (团队模式): no AppSecret, no WeChat call. */
+	from_pool?: boolean,
 };
 
 /**  The station as the UI shows it. */

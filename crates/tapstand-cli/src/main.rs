@@ -6,6 +6,7 @@
 
 mod doctor;
 mod output;
+mod pool;
 mod print;
 mod records;
 mod station;
@@ -85,6 +86,10 @@ pub enum Command {
     /// The tag register (标签台账): every tag the station recorded, exported to an Excel workbook.
     #[command(subcommand)]
     Tags(station::TagsCommand),
+    /// Pre-generated links (团队模式): generate a target's links on a PC with the AppSecret, list what is
+    /// left; PCs without it write with `write --from-pool`.
+    #[command(subcommand)]
+    Pool(pool::PoolCommand),
     /// The database itself: `copy-to URL` moves this PC's data to an empty team database (PostgreSQL).
     #[command(subcommand)]
     Db(DbCommand),
@@ -202,6 +207,7 @@ async fn run(
         Command::Write(a) => station::write(a, &core, json).await,
         Command::History(a) => station::history(a, &core, json).await,
         Command::Tags(c) => station::tags(c, &core, json).await,
+        Command::Pool(c) => pool::run(c, &core, json).await,
         Command::Profile(c) => records::profile(c, &core, json).await,
         Command::Model(c) => records::model(c, &core, json).await,
         Command::Store(c) => {

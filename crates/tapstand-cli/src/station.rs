@@ -48,6 +48,35 @@ pub struct WriteArgs {
     /// Reader name (or part of it); default: the reader a tag is put on.
     #[arg(long)]
     pub reader: Option<String>,
+    /// Write each tag with a link from the target's pool of pre-generated links (`pool generate` on a PC
+    /// with the AppSecret): no AppSecret needed here, WeChat is never called.
+    #[arg(long)]
+    pub from_pool: bool,
+}
+
+/// The target of a write or a pool: exactly one of --store, --terminal, --all-stores-target.
+pub async fn choice(
+    core: &Core,
+    store: &Option<String>,
+    terminal: &Option<String>,
+    all_stores: bool,
+) -> Result<TargetChoice, UserError> {
+    let db = &core.db;
+    Ok(match (store, terminal, all_stores) {
+        (Some(s), None, false) => TargetChoice::Store {
+            id: lookup::store(db, s).await?.id,
+        },
+        (None, Some(t), false) => TargetChoice::Terminal {
+            id: lookup::terminal(db, t).await?.id,
+        },
+        (None, None, true) => TargetChoice::AllStores,
+        _ => {
+            return Err(usage(
+                "请只选一个目标：--store、--terminal 或 --all-stores-target。",
+                "Pick exactly one target: --store, --terminal or --all-stores-target.",
+            ))
+        }
+    })
 }
 
 #[derive(Args, Debug)]
@@ -151,21 +180,7 @@ pub async fn write(a: WriteArgs, core: &Core, json: bool) -> Result<(), UserErro
     let db = &core.db;
     let profile = a.profile.resolve(core).await?;
     let model = lookup::model(db, &a.model).await?;
-    let choice = match (&a.store, &a.terminal, a.all_stores_target) {
-        (Some(s), None, false) => TargetChoice::Store {
-            id: lookup::store(db, s).await?.id,
-        },
-        (None, Some(t), false) => TargetChoice::Terminal {
-            id: lookup::terminal(db, t).await?.id,
-        },
-        (None, None, true) => TargetChoice::AllStores,
-        _ => {
-            return Err(usage(
-                "请只选一个目标：--store、--terminal 或 --all-stores-target。",
-                "Pick exactly one target: --store, --terminal or --all-stores-target.",
-            ))
-        }
-    };
+    let choice = choice(core, &a.store, &a.terminal, a.all_stores_target).await?;
     let station = core
         .station(StationSetup {
             profile,
@@ -175,6 +190,7 @@ pub async fn write(a: WriteArgs, core: &Core, json: bool) -> Result<(), UserErro
                 lock: a.lock,
                 overwrite: a.overwrite,
                 operator: a.operator.clone(),
+                from_pool: a.from_pool,
             },
         })
         .await?;

@@ -9,38 +9,12 @@ use std::process::Output;
 use std::time::Duration;
 
 use serde_json::Value;
-use sqlx::Connection;
 use tapstand_fake_wechat::{
     Action, Endpoint as FE, FakeConfig, FakeWechat, DEMO_APPID, DEMO_MODEL_ID, DEMO_SECRET,
 };
 
 mod support;
-use support::{pipe_secret_until_ok, CliEnv, Keyring};
-
-/// A URL for a new, empty database on the test server (`None`: no server configured).
-async fn new_pg_database(prefix: &str) -> Option<String> {
-    let Ok(admin) = std::env::var("TAPSTAND_TEST_PG_URL") else {
-        assert!(
-            std::env::var("TAPSTAND_REQUIRE_PG").as_deref() != Ok("1"),
-            "TAPSTAND_REQUIRE_PG=1 but TAPSTAND_TEST_PG_URL is not set"
-        );
-        eprintln!("SKIPPED: TAPSTAND_TEST_PG_URL is not set (scripts/lib/pg-session.sh sets it)");
-        return None;
-    };
-    let name = format!("{prefix}_{}", std::process::id());
-    let mut c = sqlx::PgConnection::connect(&admin).await.unwrap();
-    sqlx::query(sqlx::AssertSqlSafe(format!(
-        "DROP DATABASE IF EXISTS {name}"
-    )))
-    .execute(&mut c)
-    .await
-    .unwrap();
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .execute(&mut c)
-        .await
-        .unwrap();
-    Some(format!("{}/{name}", admin.rsplit_once('/').unwrap().0))
-}
+use support::{new_pg_database, pipe_secret_until_ok, CliEnv, Keyring};
 
 fn json(out: &Output) -> Value {
     let text = String::from_utf8_lossy(&out.stdout);

@@ -21,6 +21,7 @@ pub mod inspect;
 pub mod logging;
 pub mod materials;
 pub mod paths;
+pub mod pool;
 pub mod readers;
 pub mod station;
 pub mod wechat;

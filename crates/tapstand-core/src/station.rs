@@ -52,11 +52,26 @@ impl Core {
     }
 
     /// A station ready to run on the calling runtime: the target resolved and the AppSecret found now
-    /// (a missing secret is said before the first tag, not at the first tap).
+    /// (a missing secret is said before the first tag, not at the first tap). With
+    /// `options.from_pool` the station writes from the target's pool of pre-generated links and needs no
+    /// AppSecret; an empty pool is said now, not at the first tap.
     pub async fn station(&self, setup: StationSetup) -> Result<Station, UserError> {
         let target = self
             .target(&setup.profile, &setup.model, &setup.choice)
             .await?;
+        if setup.options.from_pool {
+            crate::pool::check_poolable(&target)?;
+            let left = self.pool_left(&target).await?;
+            if left == 0 {
+                return Err(tapstand_station::pool::pool_empty(&target.label));
+            }
+            return Ok(Station::from_pool(
+                tokio::runtime::Handle::current(),
+                self.db.clone(),
+                target,
+                setup.options,
+            ));
+        }
         let schemes = Arc::new(self.scheme_service(&setup.profile).await?);
         Ok(Station::new(
             tokio::runtime::Handle::current(),

@@ -21,6 +21,7 @@
 pub mod genuine;
 pub mod history;
 pub mod inspect;
+pub mod pool;
 pub mod register;
 pub mod stored;
 pub mod target;
@@ -50,6 +51,9 @@ pub struct StationOptions {
     /// Overwrite a tag that holds another target's WeChat scheme (the merchant confirmed).
     pub overwrite: bool,
     pub operator: String,
+    /// Write each tag with a link claimed from the target's pool of pre-generated links (团队模式: a PC
+    /// without the AppSecret), never asking WeChat.
+    pub from_pool: bool,
 }
 
 /// How one tap ended.
@@ -230,10 +234,13 @@ enum Tap {
 pub struct Station {
     rt: tokio::runtime::Handle,
     db: Db,
-    schemes: Arc<SchemeService>,
+    /// `None` when writing from the pool ([`Station::from_pool`]): no AppSecret, no WeChat call.
+    schemes: Option<Arc<SchemeService>>,
     target: Target,
     opts: StationOptions,
     events: EventSink,
+    /// This PC's name, recorded with each pool claim.
+    host: String,
 }
 
 fn ms(d: Duration) -> i64 {
@@ -332,10 +339,31 @@ impl Station {
         Station {
             rt,
             db,
-            schemes,
+            schemes: Some(schemes),
             target,
             opts,
             events: Arc::new(|_| {}),
+            host: pool::host_name(),
+        }
+    }
+
+    /// A station that writes every tag from the target's pool of pre-generated links
+    /// ([`StationOptions::from_pool`] is set): it needs no AppSecret and never calls WeChat.
+    pub fn from_pool(
+        rt: tokio::runtime::Handle,
+        db: Db,
+        target: Target,
+        mut opts: StationOptions,
+    ) -> Station {
+        opts.from_pool = true;
+        Station {
+            rt,
+            db,
+            schemes: None,
+            target,
+            opts,
+            events: Arc::new(|_| {}),
+            host: pool::host_name(),
         }
     }
 
@@ -465,7 +493,31 @@ impl Station {
         if self.target.only_genuine && rep.genuine != Some(true) {
             return fail(crate::genuine::refused(rep.genuine, &rep.chip.name));
         }
-        let TagLink { sn, path, query } = self.target.link_for(&uid);
+        // From the pool: the link this tag already holds (a re-tap, a torn write's next tap), else one
+        // is claimed only once the tag is known to be writable (step 3), so no link is spent on a locked
+        // or refused tag.
+        let pooled = if self.opts.from_pool {
+            match self.rt.block_on(self.db.pool_claimed(
+                &self.target.model_id,
+                &self.target.key,
+                &uid,
+            )) {
+                Ok(p) => Some(p),
+                Err(e) => return fail(e.into()),
+            }
+        } else {
+            None
+        };
+        let TagLink { sn, path, query } = match &pooled {
+            Some(Some(l)) => pool::tag_link(l),
+            // Not claimed yet: nothing in the ledger can be this tag's (its sn is not known).
+            Some(None) => TagLink {
+                sn: String::new(),
+                path: self.target.path.clone(),
+                query: String::new(),
+            },
+            None => self.target.link_for(&uid),
+        };
         a.sn = sn.clone();
         a.path = path.clone();
         a.query = query.clone();
@@ -477,12 +529,16 @@ impl Station {
 
         // 2. What the ledger already holds for this tag.
         let t_s = Instant::now();
-        let row = match self
-            .rt
-            .block_on(self.db.scheme_find(&self.target.model_id, &sn))
-        {
-            Ok(r) => r,
-            Err(e) => return fail(e.into()),
+        let row = if matches!(pooled, Some(None)) {
+            None
+        } else {
+            match self
+                .rt
+                .block_on(self.db.scheme_find(&self.target.model_id, &sn))
+            {
+                Ok(r) => r,
+                Err(e) => return fail(e.into()),
+            }
         };
         let row_link = row
             .as_ref()
@@ -562,7 +618,53 @@ impl Station {
             }
         }
 
-        // 3. The scheme: from the ledger, or generated and committed before the tag is touched.
+        // 3. The scheme: from the pool (claimed now, the ledger holds it), from the ledger, or generated
+        //    and committed before the tag is touched.
+        if self.opts.from_pool {
+            let got = match pooled {
+                Some(Some(l)) => Ok(l),
+                _ => pool::claim(&self.rt, &self.db, &self.target, &uid, &self.host),
+            };
+            let link = match got {
+                Ok(l) => l,
+                Err(e) => {
+                    a.scheme_ms = ms(t_s.elapsed());
+                    return fail(e);
+                }
+            };
+            let TagLink { sn, path, query } = pool::tag_link(&link);
+            a.sn = sn;
+            a.path = path;
+            a.query = query;
+            let Some(openlink) = link.openlink.clone() else {
+                return fail(UserError::internal("a claimed pool link has no openlink"));
+            };
+            // The ledger row says which API issued it (a test server's link never reaches a release tag).
+            match self
+                .rt
+                .block_on(self.db.scheme_find(&self.target.model_id, &a.sn))
+            {
+                Ok(Some(r)) if !may_write_link_from(&r.api_base) => {
+                    a.scheme_ms = ms(t_s.elapsed());
+                    return fail(not_official(&r.api_base));
+                }
+                Ok(_) => {}
+                Err(e) => return fail(e.into()),
+            }
+            a.scheme_ms = ms(t_s.elapsed());
+            a.openlink = Some(openlink.clone());
+            a.scheme_source = Some(pool::SCHEME_SOURCE.into());
+            self.emit(StationEvent::SchemeReady {
+                openlink: openlink.clone(),
+                source: SchemeSource::Ledger,
+            });
+            return self.write_step(session, a, &openlink, current);
+        }
+        let Some(schemes) = self.schemes.as_ref() else {
+            return fail(UserError::internal(
+                "a station without a scheme service left the pool",
+            ));
+        };
         let req = SchemeRequest {
             model_id: self.target.model_id.clone(),
             sn: sn.clone(),
@@ -572,7 +674,7 @@ impl Station {
         };
         // An sn whose earlier call went unanswered (or whose process died mid-call) is recovered here:
         // one more call, answered with the existing link (9800010) or a first one.
-        let got = match self.rt.block_on(self.schemes.get_or_recover(&req)) {
+        let got = match self.rt.block_on(schemes.get_or_recover(&req)) {
             Ok(g) => g,
             Err(e) => {
                 a.scheme_ms = ms(t_s.elapsed());
@@ -591,8 +693,19 @@ impl Station {
             source: got.source,
         });
 
-        // 4. Tear-safe write + read-back verify (+ lock).
-        let msg = match wechat_message(&got.openlink) {
+        self.write_step(session, a, &got.openlink, current)
+    }
+
+    /// 4. Tear-safe write + read-back verify (+ lock) of `openlink`.
+    fn write_step<T: Transport>(
+        &self,
+        session: &mut TagSession<T>,
+        a: &mut StationAttempt,
+        openlink: &str,
+        current: Option<String>,
+    ) -> StepOutcome {
+        let fail = StepOutcome::failed;
+        let msg = match wechat_message(openlink) {
             Ok(m) => m,
             Err(e) => return fail(UserError::internal(e)),
         };
@@ -617,7 +730,7 @@ impl Station {
                 StepOutcome {
                     result: TapResult::Written,
                     error: None,
-                    previous_scheme: current.filter(|c| c != &got.openlink),
+                    previous_scheme: current.filter(|c| c != openlink),
                 }
             }
             Err(e) => fail(tag_error(e)),

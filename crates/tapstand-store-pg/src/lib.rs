@@ -6,6 +6,7 @@
 //! writes more than one statement takes a transaction of its own and commits it.
 
 pub mod ledger;
+pub mod pool;
 pub mod records;
 pub mod settings;
 pub mod station;

@@ -7,6 +7,7 @@
 //! [`Db`]: https://docs.rs/tapstand-store
 
 pub mod ledger;
+pub mod pool;
 pub mod records;
 pub mod station;
 pub mod wxacode;

@@ -26,6 +26,7 @@ pub const TABLES: &[&str] = &[
     "wxacode_cache",
     "station_attempts",
     "station_tags",
+    "link_pool",
 ];
 
 /// What a copy did: rows per table (equal on both sides, or it did not commit).

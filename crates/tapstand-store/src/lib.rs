@@ -30,6 +30,7 @@ pub mod copy;
 pub mod ledger;
 pub mod owner;
 pub mod pg;
+pub mod pool;
 pub mod records;
 pub mod settings;
 pub mod station;

@@ -34,6 +34,10 @@ pub struct StationRequest {
     pub operator: String,
     /// One reader (name); none = whichever reader a tag is put on.
     pub reader: Option<String>,
+    /// Write from the target's pool of pre-generated links (团队模式): no AppSecret, no WeChat call.
+    #[serde(default)]
+    #[specta(optional)]
+    pub from_pool: bool,
 }
 
 /// The page path and query the tags will open, shown before writing.
@@ -142,6 +146,7 @@ pub async fn station_start(
                 lock: request.lock,
                 overwrite: false,
                 operator: request.operator.trim().to_string(),
+                from_pool: request.from_pool,
             },
         })
         .await?;
@@ -207,4 +212,35 @@ pub async fn station_decide(
 ) -> Result<(), UserError> {
     state.station_decide(&uid, overwrite);
     Ok(())
+}
+
+/// The pool of pre-generated links of the target the station page has picked (all zero when it has none).
+#[tauri::command]
+#[specta::specta]
+pub async fn pool_summary(
+    state: State<'_, AppState>,
+    profile_id: i32,
+    model_id: i32,
+    choice: TargetChoice,
+) -> Result<tapstand_store::pool::PoolSummary, UserError> {
+    state
+        .core()?
+        .pool_summary_by_ids(i64::from(profile_id), i64::from(model_id), &choice)
+        .await
+}
+
+/// Generates `count` links into the target's pool (needs the AppSecret on this PC).
+#[tauri::command]
+#[specta::specta]
+pub async fn pool_generate(
+    state: State<'_, AppState>,
+    profile_id: i32,
+    model_id: i32,
+    choice: TargetChoice,
+    count: u32,
+) -> Result<tapstand_core::pool::PoolGenerated, UserError> {
+    state
+        .core()?
+        .pool_generate_by_ids(i64::from(profile_id), i64::from(model_id), &choice, count)
+        .await
 }

@@ -142,3 +142,29 @@ pub fn pipe_secret_until_ok(
         std::thread::sleep(Duration::from_millis(200));
     }
 }
+
+/// A URL for a new, empty database on the test server (`None`: no server configured).
+pub async fn new_pg_database(prefix: &str) -> Option<String> {
+    let Ok(admin) = std::env::var("TAPSTAND_TEST_PG_URL") else {
+        assert!(
+            std::env::var("TAPSTAND_REQUIRE_PG").as_deref() != Ok("1"),
+            "TAPSTAND_REQUIRE_PG=1 but TAPSTAND_TEST_PG_URL is not set"
+        );
+        eprintln!("SKIPPED: TAPSTAND_TEST_PG_URL is not set (scripts/lib/pg-session.sh sets it)");
+        return None;
+    };
+    let name = format!("{prefix}_{}", std::process::id());
+    use sqlx::Connection;
+    let mut c = sqlx::PgConnection::connect(&admin).await.unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "DROP DATABASE IF EXISTS {name}"
+    )))
+    .execute(&mut c)
+    .await
+    .unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut c)
+        .await
+        .unwrap();
+    Some(format!("{}/{name}", admin.rsplit_once('/').unwrap().0))
+}
