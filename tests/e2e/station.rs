@@ -714,3 +714,83 @@ async fn closing_the_window_during_a_write_finishes_and_records_the_tag() {
         reader.clear_faults();
     }
 }
+
+/// 团队模式's pool on the 写卡 page: links generated for a store ahead of time, then tags written from
+/// them (their sn is the store's serial, not the tag's UID; no WeChat call at the tap), with what is
+/// left shown before and while writing.
+#[tokio::test]
+#[ignore = "end-to-end: run scripts/e2e.sh"]
+async fn the_write_page_generates_a_pool_and_writes_a_tag_from_it() {
+    Fake::reset_demo();
+    let mut reader = rig();
+    let dir = temp_data_dir("station-pool");
+    seed(dir.path()).await;
+    let app = App::launch(dir.path()).await;
+    open_station(&app).await;
+    choose_store(&app, "南山店").await;
+    app.wait_text("[data-testid=station-pool-counts]", "可用 0 个")
+        .await;
+    assert_eq!(
+        app.js(
+            "return document.querySelector('[data-testid=station-from-pool]').classList.contains('n-switch--disabled')",
+            vec![]
+        )
+        .await,
+        serde_json::json!(true),
+        "an empty pool cannot be chosen"
+    );
+    app.fill("[data-testid=station-pool-count] input", "2")
+        .await;
+    app.click("[data-testid=station-pool-generate]").await;
+    app.wait_text("[data-testid=station-pool-made]", "2").await;
+    app.wait_text("[data-testid=station-pool-counts]", "可用 2 个")
+        .await;
+    assert_eq!(Fake::generates_for("1001-000001"), 1);
+    assert_eq!(Fake::generates_for("1001-000002"), 1);
+    app.click("[data-testid=station-from-pool]").await;
+    app.wait_text("[data-testid=station-pool-low]", "只剩 2 个")
+        .await;
+    app.screenshot("station-pool-zh-CN").await;
+    start(&app).await;
+    app.wait_text("[data-testid=station-pool-left]", "2").await;
+
+    let uid = nth_uid(5_300);
+    let hex = uid_hex(uid);
+    reader.put(TagState::factory(VChip::Ntag215, uid));
+    wait_counter(&app, "written", 1).await;
+    app.wait_text("[data-testid=station-pool-left]", "1").await;
+    app.screenshot("station-pool-written-zh-CN").await;
+    use sqlx::Row;
+    let claimed = db_rows(
+        dir.path(),
+        &format!("SELECT sn, openlink FROM link_pool WHERE claimed_uid = '{hex}'"),
+    )
+    .await;
+    assert_eq!(claimed.len(), 1, "one pool link claimed by the tag");
+    let (sn, link): (String, String) = (claimed[0].get("sn"), claimed[0].get("openlink"));
+    assert_eq!(sn, "1001-000001");
+    assert_eq!(
+        message(&reader),
+        Some(expected(&link)),
+        "the tag holds its pooled link"
+    );
+    let attempt = db_rows(
+        dir.path(),
+        &format!("SELECT sn, scheme_source FROM station_attempts WHERE uid = '{hex}'"),
+    )
+    .await;
+    assert_eq!(attempt[0].get::<String, _>("sn"), sn);
+    assert_eq!(attempt[0].get::<String, _>("scheme_source"), "pool");
+    assert_eq!(
+        Fake::generates_for(&hex),
+        0,
+        "no link generated for the UID"
+    );
+    assert_eq!(
+        Fake::generates_for(&sn),
+        1,
+        "the pooled link was made once, ahead of time"
+    );
+    app.click("[data-testid=station-stop]").await;
+    app.quit().await;
+}

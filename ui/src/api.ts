@@ -9,6 +9,8 @@ import type {
   CsvExport,
   DeviceModel,
   DeviceModelInput,
+  PoolGenerated,
+  PoolSummary,
   DoctorReport,
   FieldIssue,
   HistoryFilter,
@@ -141,6 +143,10 @@ export const api = {
   stationStart: (request: StationRequest): Promise<ApiResult<StationStatus>> =>
     call(() => commands.stationStart(request)),
   stationStop: (): Promise<ApiResult<StationStatus>> => call(() => commands.stationStop()),
+  poolSummary: (profileId: number, modelId: number, choice: TargetChoice): Promise<ApiResult<PoolSummary>> =>
+    call(() => commands.poolSummary(profileId, modelId, choice)),
+  poolGenerate: (profileId: number, modelId: number, choice: TargetChoice, count: number): Promise<ApiResult<PoolGenerated>> =>
+    call(() => commands.poolGenerate(profileId, modelId, choice, count)),
   stationStatus: (): Promise<ApiResult<StationStatus>> => call(() => commands.stationStatus()),
   stationDecide: (uid: string, overwrite: boolean): Promise<ApiResult<null>> =>
     call(() => commands.stationDecide(uid, overwrite)),

@@ -53,8 +53,20 @@ const stopped: StationStatus = {
   seq: 0,
 };
 
-function station(models: DeviceModel[], stores: Store[]) {
+function station(models: DeviceModel[], stores: Store[], free = 0) {
   return mockCommands({
+    pool_summary: () => ({
+      appid: profile.appid,
+      model_id: "5utC432sD0LvHu6ial0u_g",
+      target: "store:3",
+      target_label: "门店 1001 南山店",
+      total: free + 4,
+      free,
+      claimed: 4,
+      written: 4,
+      unfinished: 0,
+    }),
+    station_start: () => stopped,
     list_profiles: () => [profile],
     list_device_models: () => models,
     list_stores: () => stores,
@@ -96,5 +108,30 @@ describe("写卡 page", () => {
     expect(m.q("station-start")?.hasAttribute("disabled")).toBe(false);
     const preview = calls.find((c) => c.cmd === "station_preview");
     expect(preview?.args).toMatchObject({ profileId: 1, modelId: 7, choice: { kind: "store", id: 3 } });
+  });
+
+  it("offers the target's pre-generated links, warns when few are left, and starts from the pool", async () => {
+    const calls = station([model("5utC432sD0LvHu6ial0u_g")], [store], 3);
+    const m = await mount(WriteView, {}, "/write");
+    cleanup = m.unmount;
+    await flush(10);
+    expect(m.q("station-pool-counts")?.textContent).toBe("可用 3 个 · 共 7 个 · 已写 4 个");
+    expect(m.q("station-pool-low")).toBeNull();
+    (m.q("station-from-pool") as HTMLElement).click();
+    await flush();
+    expect(m.q("station-pool-low")?.textContent).toContain("只剩 3 个");
+    (m.q("station-start") as HTMLElement).click();
+    await flush();
+    const start = calls.find((c) => c.cmd === "station_start");
+    expect(start?.args).toMatchObject({ request: { from_pool: true, choice: { kind: "store", id: 3 } } });
+  });
+
+  it("cannot write from an empty pool", async () => {
+    station([model("5utC432sD0LvHu6ial0u_g")], [store], 0);
+    const m = await mount(WriteView, {}, "/write");
+    cleanup = m.unmount;
+    await flush(10);
+    expect(m.q("station-pool")?.getAttribute("data-free")).toBe("0");
+    expect(m.q("station-from-pool")?.className).toContain("disabled");
   });
 });
