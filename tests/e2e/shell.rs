@@ -46,6 +46,11 @@ async fn settings_show_the_real_paths_and_the_language_survives_a_restart() {
     .await;
     app.wait_text("[data-testid=settings-version]", env!("CARGO_PKG_VERSION"))
         .await;
+    // A build without an update key (every test build) says that updates are off, and why.
+    app.wait_text("[data-testid=update-current]", env!("CARGO_PKG_VERSION"))
+        .await;
+    app.wait_text("[data-testid=update-disabled]", "没有配置更新签名公钥")
+        .await;
     let migrations = std::fs::read_dir(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/crates/tapstand-store/migrations"

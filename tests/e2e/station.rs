@@ -57,6 +57,7 @@ async fn seed(dir: &Path) {
             env_version: "release".into(),
             page_path: "pages/member/card".into(),
             query_template: "store={org_code}&sn={sn}".into(),
+            only_genuine: false,
         },
     )
     .await
@@ -511,6 +512,12 @@ async fn five_tags_in_a_row_then_the_same_tag_a_torn_write_and_a_locked_tag() {
             TagState::factory(VChip::Ntag213, nth_uid(3501)),
             "empty",
         ),
+        // NXP's public test UID answers NXP's published originality signature: "NXP 原厂芯片".
+        (
+            "nxp-original",
+            TagState::factory(VChip::Ntag215, tapstand_vtag::NXP_TEST_UID),
+            "empty",
+        ),
         (
             "locked",
             {
@@ -535,6 +542,15 @@ async fn five_tags_in_a_row_then_the_same_tag_a_torn_write_and_a_locked_tag() {
             let all = app.text("[data-testid=inspection]").await;
             assert!(all.contains("锁"), "says locked: {all}");
         }
+        // The genuine-chip line: the virtual tags sign with a test key (not NXP's), except NXP's test UID.
+        let (genuine, words) = if name == "nxp-original" {
+            ("yes", "NXP 原厂芯片")
+        } else {
+            ("no", "不是 NXP 原厂芯片（可能是国产兼容芯片或仿冒）")
+        };
+        app.wait_attr("[data-testid=inspection-genuine]", "data-genuine", genuine)
+            .await;
+        assert_eq!(app.text("[data-testid=inspection-genuine]").await, words);
         app.settle().await; // the reading spinner fades out
         app.screenshot(&format!("inspect-{name}-zh-CN")).await;
         reader.take_away();

@@ -13,6 +13,7 @@ import type {
   FieldIssue,
   HistoryFilter,
   HistoryPage,
+  ImportOptions,
   ImportPreview,
   ImportResult,
   Inspection,
@@ -39,6 +40,8 @@ import type {
   TargetChoice,
   TargetPreview,
   TokenCheck,
+  UpdateInfo,
+  UpdateStatus,
   UserError,
 } from "./bindings";
 import { ipcFailedError, isUserError, notInTauriError } from "./errors";
@@ -71,6 +74,15 @@ export const api = {
   doctor: (): Promise<ApiResult<DoctorReport>> => call(() => commands.doctor()),
   /** Tells Rust the first screen (shell or startup error) is painted. */
   uiReady: (): Promise<ApiResult<null>> => call(() => commands.uiReady()),
+
+  // 设置 → 更新
+  updateStatus: (): Promise<ApiResult<UpdateStatus>> => call(() => commands.updateStatus()),
+  /** `null`: this is the newest version. */
+  updateCheck: (): Promise<ApiResult<UpdateInfo | null>> => call(() => commands.updateCheck()),
+  /** Downloads and verifies the installer (progress: `events.updateDownload`); installs nothing. */
+  updateDownload: (): Promise<ApiResult<UpdateInfo>> => call(() => commands.updateDownload()),
+  /** Installs the downloaded update and restarts (only after the merchant confirmed). */
+  updateInstall: (): Promise<ApiResult<null>> => call(() => commands.updateInstall()),
 
   // 凭据
   listProfiles: (): Promise<ApiResult<Profile[]>> => call(() => commands.listProfiles()),
@@ -113,10 +125,11 @@ export const api = {
   archiveTerminal: (id: number, archived: boolean): Promise<ApiResult<null>> =>
     call(() => commands.archiveTerminal(id, archived)),
   deleteTerminal: (id: number): Promise<ApiResult<null>> => call(() => commands.deleteTerminal(id)),
-  previewImport: (kind: RecordKind, bytes: Uint8Array): Promise<ApiResult<ImportPreview>> =>
-    call(() => commands.previewImport(kind, Array.from(bytes))),
-  commitImport: (kind: RecordKind, bytes: Uint8Array): Promise<ApiResult<ImportResult>> =>
-    call(() => commands.commitImport(kind, Array.from(bytes))),
+  /** CSV or Excel workbook (told from the content); `options` carry the file name and the chosen sheet. */
+  previewImport: (kind: RecordKind, bytes: Uint8Array, options: ImportOptions = { file_name: null, sheet: null }): Promise<ApiResult<ImportPreview>> =>
+    call(() => commands.previewImport(kind, Array.from(bytes), options)),
+  commitImport: (kind: RecordKind, bytes: Uint8Array, options: ImportOptions = { file_name: null, sheet: null }): Promise<ApiResult<ImportResult>> =>
+    call(() => commands.commitImport(kind, Array.from(bytes), options)),
   exportRecords: (kind: RecordKind, path: string): Promise<ApiResult<null>> =>
     call(() => commands.exportRecords(kind, path)),
 
@@ -134,8 +147,11 @@ export const api = {
 
   // 记录 / 检查标签
   historyPage: (filter: HistoryFilter): Promise<ApiResult<HistoryPage>> => call(() => commands.historyPage(filter)),
+  /** CSV, or an Excel workbook when `path` ends in .xlsx. */
   historyExportCsv: (filter: HistoryFilter, path: string): Promise<ApiResult<CsvExport>> =>
     call(() => commands.historyExportCsv(filter, path)),
+  /** The tag register (one row per tag) as an .xlsx. */
+  exportTagRegister: (path: string): Promise<ApiResult<CsvExport>> => call(() => commands.exportTagRegister(path)),
   /** Waits up to `waitMs` for a tag on the reader and says what it is. */
   inspectTag: (profileId: number | null, reader: string | null, waitMs: number): Promise<ApiResult<Inspection>> =>
     call(() => commands.inspectTag(profileId, reader, waitMs)),

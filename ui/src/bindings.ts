@@ -42,13 +42,16 @@ export const commands = {
 	archiveTerminal: (id: number, archived: boolean) => typedError<null, UserError>(__TAURI_INVOKE("archive_terminal", { id, archived })),
 	deleteTerminal: (id: number) => typedError<null, UserError>(__TAURI_INVOKE("delete_terminal", { id })),
 	/**
-	 *  Reads a CSV file's bytes (the UI reads the file the merchant picked) and shows what an import would do.
-	 *  Writes nothing.
+	 *  Reads a CSV file's or an Excel workbook's bytes (the UI reads the file the merchant picked; `options`
+	 *  carry its name and the chosen sheet) and shows what an import would do. Writes nothing.
 	 */
-	previewImport: (kind: RecordKind, bytes: number[]) => typedError<ImportPreview, UserError>(__TAURI_INVOKE("preview_import", { kind, bytes })),
+	previewImport: (kind: RecordKind, bytes: number[], options: ImportOptions) => typedError<ImportPreview, UserError>(__TAURI_INVOKE("preview_import", { kind, bytes, options })),
 	/**  Imports every row in one transaction; refuses, writing nothing, while any row has an error. */
-	commitImport: (kind: RecordKind, bytes: number[]) => typedError<ImportResult, UserError>(__TAURI_INVOKE("commit_import", { kind, bytes })),
-	/**  Writes the records as CSV (UTF-8 with BOM) to `path` (chosen in the save dialog). */
+	commitImport: (kind: RecordKind, bytes: number[], options: ImportOptions) => typedError<ImportResult, UserError>(__TAURI_INVOKE("commit_import", { kind, bytes, options })),
+	/**
+	 *  Writes the records to `path` (chosen in the save dialog): an Excel workbook when the name ends in
+	 *  `.xlsx` (headers in the UI's language), else CSV (UTF-8 with BOM).
+	 */
 	exportRecords: (kind: RecordKind, path: string) => typedError<null, UserError>(__TAURI_INVOKE("export_records", { kind, path })),
 	stationPreview: (profileId: number, modelId: number, choice: TargetChoice) => typedError<TargetPreview, UserError>(__TAURI_INVOKE("station_preview", { profileId, modelId, choice })),
 	/**  The readers PC/SC knows now (empty when none is plugged in; an error when the service is missing). */
@@ -61,8 +64,13 @@ export const commands = {
 	/**  The merchant's answer for the tag that holds another link: overwrite it, or leave it. */
 	stationDecide: (uid: string, overwrite: boolean) => typedError<null, UserError>(__TAURI_INVOKE("station_decide", { uid, overwrite })),
 	historyPage: (filter: HistoryFilter) => typedError<HistoryPage, UserError>(__TAURI_INVOKE("history_page", { filter })),
-	/**  Every attempt matching `filter` into a CSV file at `path` (chosen in the save dialog). */
+	/**
+	 *  Every attempt matching `filter` into the file at `path` (chosen in the save dialog): an Excel workbook
+	 *  when the name ends in `.xlsx`, else CSV.
+	 */
 	historyExportCsv: (filter: HistoryFilter, path: string) => typedError<CsvExport, UserError>(__TAURI_INVOKE("history_export_csv", { filter, path })),
+	/**  The tag register (one row per recorded tag) into the `.xlsx` file at `path`. */
+	exportTagRegister: (path: string) => typedError<CsvExport, UserError>(__TAURI_INVOKE("export_tag_register", { path })),
 	/**
 	 *  Reads the tag on the reader (waiting up to `wait_ms` for one) and says what it is. With a profile (or
 	 *  the only one with a saved AppSecret), WeChat links that are not in the ledger are looked up with `queryscheme`.
@@ -99,12 +107,24 @@ export const commands = {
 	 *  says (the command stays so that the UI's bindings are the same in every build).
 	 */
 	printE2eSavePath: (defaultName: string) => __TAURI_INVOKE<string | null>("print_e2e_save_path", { defaultName }),
+	/**  Whether this build can update itself (and if not, why), its version and the servers it asks. */
+	updateStatus: () => typedError<UpdateStatus, UserError>(__TAURI_INVOKE("update_status")),
+	/**  Asks the update servers; `null` when this is the newest version. */
+	updateCheck: () => typedError<UpdateInfo | null, UserError>(__TAURI_INVOKE("update_check")),
+	/**
+	 *  Downloads the new version's installer (progress as `UpdateDownload` events) and checks its signature.
+	 *  Installs nothing.
+	 */
+	updateDownload: () => typedError<UpdateInfo, UserError>(__TAURI_INVOKE("update_download")),
+	/**  Installs the downloaded, verified update and restarts Tapstand (the merchant confirmed). */
+	updateInstall: () => typedError<null, UserError>(__TAURI_INVOKE("update_install")),
 };
 
 /** Events */
 export const events = {
 	printProgress: makeEvent<PrintProgress, PrintProgress>("print-progress"),
 	stationUpdate: makeEvent<StationUpdate, StationUpdate>("station-update"),
+	updateDownload: makeEvent<UpdateDownload, UpdateDownload>("update-download"),
 };
 
 /* Types */
@@ -153,12 +173,24 @@ export type ChipInfo = {
 	support_zh: string,
 	support_en: string,
 	geometry: Geometry | null,
+	/**  The NDEF data area in bytes (the CC's size; a generic tag's own CC), when known. */
+	capacity_bytes: number | null,
+	/**  The chip can be made permanently read-only (CC, static and dynamic lock bits). */
+	can_lock: boolean,
+	/**  The chip has a write password (PWD_AUTH) and CFGLCK: NTAG21x and Ultralight EV1. */
+	has_password: boolean,
+	/**  What the chip is, how much it holds and what it can do, in plain words (see [`describe`]). */
+	description_zh: string,
+	description_en: string,
 };
 
 export type ChipKind = "ntag213" | "ntag215" | "ntag216" | "ntag210" | "ntag212" | "ntag203" | "ultralight" | "ultralight_c" | "ultralight_ev1_mf0ul11" | "ultralight_ev1_mf0ul21" | "mifare_classic1k" | "mifare_classic4k" | "mifare_mini" | "mifare_plus" | 
 /**  An ISO 14443-4 card (bank card, transit card, DESFire, a phone in card emulation). */
 "iso14443_4" | 
-/**  A Type 2 tag whose exact model could not be told apart. */
+/**
+ *  A Type 2 tag whose exact model could not be told apart (a clone, a Fudan FM11NT0xx, a chip that
+ *  does not answer GET_VERSION): its memory is taken from the Capability Container and the TLVs.
+ */
 "other_type2" | 
 /**
  *  NTAG 424 DNA: the first of the NFC Forum Type 4 tags (an ISO 14443-4 card with the NDEF Tag
@@ -189,7 +221,7 @@ export type CodeStatus =
 /**  Must be fetched from WeChat (needs the network and the AppSecret). */
 "missing";
 
-/**  What the CSV export wrote. */
+/**  What an export (CSV or .xlsx) wrote. */
 export type CsvExport = {
 	path: string,
 	rows: number,
@@ -241,8 +273,12 @@ export type DoctorReport = {
 	keychain: KeychainReport,
 };
 
-/**  How the file was decoded. */
-export type Encoding = "utf8" | "utf8_bom" | "gb18030";
+/**  How the file was read: a CSV's text encoding, or the workbook format. */
+export type Encoding = "utf8" | "utf8_bom" | "gb18030" | 
+/**  An Excel workbook (`.xlsx`, Office Open XML). */
+"xlsx" | 
+/**  An Excel 97–2003 workbook (`.xls`). */
+"xls";
 
 export type ExportReport = {
 	files: ExportedFile[],
@@ -343,9 +379,23 @@ export type ImageColor =
 /**  As supplied: a JPEG is embedded byte for byte, a PNG losslessly as RGB. The shop converts colours. */
 "original";
 
+/**
+ *  What the import is told besides the bytes: the file's name (a file *named* `.xlsx` that is not a
+ *  workbook is refused) and, for a workbook, which sheet to read (default: the only one, or the first
+ *  whose header row is found).
+ */
+export type ImportOptions = {
+	file_name?: string | null,
+	sheet?: string | null,
+};
+
 export type ImportPreview = {
 	kind: RecordKind,
 	encoding: Encoding,
+	/**  The sheet read (workbooks only). */
+	sheet: string | null,
+	/**  The workbook's visible sheets, in order (empty for a CSV): the UI offers a choice when several. */
+	sheets: string[],
 	rows: PreviewRow[],
 	new_rows: number,
 	updated_rows: number,
@@ -366,6 +416,11 @@ export type Inspection = {
 	uid: string | null,
 	/**  Plain chip name, e.g. `NTAG215`. */
 	chip: string,
+	/**
+	 *  What the chip is, how much it holds and what it can do (lock, password), in plain words, e.g.
+	 *  "兼容 NFC 标签（Type 2，国产或兼容芯片），容量 144 字节，可以写入碰一碰内容，可以永久锁定，没有密码功能。".
+	 */
+	chip_words: Bilingual,
 	reader: string,
 	/**  Largest message that fits, bytes. */
 	capacity: number | null,
@@ -377,6 +432,13 @@ export type Inspection = {
 	password_protected: boolean,
 	/**  Tapstand could write this tag now. */
 	writable: boolean,
+	/**
+	 *  NXP originality signature: `true` an NXP original chip, `false` not (a compatible chip or a
+	 *  copy), `null` this chip or reader cannot be checked.
+	 */
+	genuine: boolean | null,
+	/**  [`Inspection::genuine`] in plain words ("NXP 原厂芯片" / "不是 NXP 原厂芯片（…）" / "这种芯片无法检查"). */
+	genuine_words: Bilingual,
 	verdict: Verdict,
 	/**  One or two sentences in plain words. */
 	headline: Bilingual,
@@ -399,6 +461,8 @@ export type IoStats = {
 	/**  Every APDU sent (reads, writes, native commands, GET RESPONSE). */
 	apdus: number,
 	reads: number,
+	/**  Of `reads`, how many were FAST_READ (3Ah, many pages in one APDU). */
+	fast_reads: number,
 	writes: number,
 	native_commands: number,
 	reconnects: number,
@@ -473,7 +537,10 @@ export type PendingConfirmation = {
 
 /**  One data row of the file as the preview shows it. */
 export type PreviewRow = {
-	/**  Line number in the file (the header is line 1). */
+	/**
+	 *  Line number in a CSV (the header is line 1), or the row number as Excel shows it in a workbook
+	 *  (row 1 = the sheet's first row).
+	 */
 	line: number,
 	/**  The row's values by column key (`org_code`, `name`, ... / `machine_no`, `terminal_no`, ...). */
 	values: ([string, string])[],
@@ -552,6 +619,8 @@ export type Profile = {
 	page_path: string,
 	query_template: string,
 	secret_saved: boolean,
+	/**  只写 NXP 原厂芯片: the station refuses every chip that is not an NXP original (before generating). */
+	only_genuine: boolean,
 	created_at: number,
 	updated_at: number,
 };
@@ -562,6 +631,8 @@ export type ProfileInput = {
 	env_version: string,
 	page_path: string,
 	query_template: string,
+	/**  只写 NXP 原厂芯片 (default off). */
+	only_genuine?: boolean,
 };
 
 /**  A PC/SC reader, as the station page lists it. */
@@ -750,10 +821,19 @@ export type StationAttempt = {
 	record_ms: number,
 	total_ms: number,
 	apdus: number,
+	/**
+	 *  NXP originality signature when the tag was read: `true` an NXP original, `false` not, `null` not
+	 *  checkable (chip or reader).
+	 */
+	genuine: boolean | null,
 };
 
 /**  Events for the UI / CLI. */
-export type StationEvent = { event: "waiting_for_tag" } | { event: "tag_detected"; uid: string; chip: string; reader: string } | { event: "scheme_ready"; openlink: string; source: SchemeSource } | { event: "writing" } | { event: "verified" } | { event: "done"; outcome: TapOutcome } | { event: "failed"; uid: string | null; error: UserError } | 
+export type StationEvent = { event: "waiting_for_tag" } | { event: "tag_detected"; uid: string; chip: string; 
+/**  The chip in plain words: what it is, its capacity, lock and password (zh / en). */
+chip_zh: string; chip_en: string; reader: string; 
+/**  NXP originality signature: `true` an NXP original, `false` not, `null` cannot be checked. */
+genuine: boolean | null } | { event: "scheme_ready"; openlink: string; source: SchemeSource } | { event: "writing" } | { event: "verified" } | { event: "done"; outcome: TapOutcome } | { event: "failed"; uid: string | null; error: UserError } | 
 /**  "Remove the tag, place the next." */
 { event: "remove_tag" } | { event: "reader_unplugged" } | { event: "reader_back" } | 
 /**
@@ -802,6 +882,9 @@ export type StationStatus = {
 	reader: string | null,
 	/**  UID of the tag being processed. */
 	current_uid: string | null,
+	/**  That tag's chip in plain words (capacity, lock, password), zh / en. */
+	current_chip_zh: string | null,
+	current_chip_en: string | null,
 	summary: StationSummary,
 	/**  Newest first. */
 	recent: TapOutcome[],
@@ -840,6 +923,8 @@ export type StationTag = {
 	first_written_at: number,
 	last_verified_at: number,
 	verify_count: number,
+	/**  The last known genuine-chip verdict (see [`StationAttempt::genuine`]). */
+	genuine: boolean | null,
 };
 
 /**
@@ -900,6 +985,11 @@ export type TagReport = {
 	/**  Why the stored bytes are not a valid NDEF message. */
 	message_error: string | null,
 	wechat: WechatCheck | null,
+	/**
+	 *  NXP originality signature: `true` an NXP original, `false` not (a compatible chip or a copy),
+	 *  `null` this chip (or this reader) cannot be checked.
+	 */
+	genuine: boolean | null,
 	lock: LockState | null,
 	password: PasswordState | null,
 	/**  Tapstand could write this tag now. */
@@ -947,6 +1037,8 @@ export type Target = {
 	path: string,
 	/**  The query with every placeholder but `{sn}` and `{uid}` filled. */
 	query_template: string,
+	/**  The profile's "只写 NXP 原厂芯片": refuse every chip that is not an NXP original. */
+	only_genuine: boolean,
 };
 
 /**  What the merchant picked. */
@@ -1016,6 +1108,45 @@ export type Type4Info = {
 	read_only: boolean,
 	/**  Writing needs a key or password Tapstand does not have (the CC says so, or the tag answered `69 82`). */
 	protected: boolean,
+};
+
+/**  Sent while an update downloads, and once more when its signature was checked. */
+export type UpdateDownload = {
+	progress: UpdateProgress,
+};
+
+/**  A newer version that a server announced (its installer is downloaded and verified on request). */
+export type UpdateInfo = {
+	current_version: string,
+	version: string,
+	/**  The release notes from the manifest, as written by whoever released it. */
+	notes: string | null,
+	/**  RFC 3339, when the manifest has it. */
+	date: string | null,
+	/**  The host the installer comes from. */
+	source: string,
+};
+
+/**  Download progress, sent as the installer arrives. */
+export type UpdateProgress = {
+	/**  Bytes so far (an installer is tens of MB; 32 bits, as the IPC carries no 64-bit integers). */
+	downloaded: number,
+	/**  Bytes in all, when the server says. */
+	total: number | null,
+	/**  True once the whole file is here and its signature was checked. */
+	verified: boolean,
+};
+
+/**  What 设置 shows about updates before a check. */
+export type UpdateStatus = {
+	current_version: string,
+	/**  False when the build has no update key (or a broken configuration): `disabled_reason` says which. */
+	enabled: boolean,
+	disabled_reason: UserError | null,
+	/**  The servers asked, in order (host names). */
+	sources: string[],
+	/**  Per server, for a check. */
+	timeout_secs: number,
 };
 
 export type UserError = {

@@ -39,7 +39,7 @@ export const STATUS_TAG: Record<string, "default" | "info" | "warning" | "succes
 };
 
 export function emptyProfileInput(): ProfileInput {
-  return { name: "", appid: "", env_version: "release", page_path: "", query_template: "" };
+  return { name: "", appid: "", env_version: "release", page_path: "", query_template: "", only_genuine: false };
 }
 
 export function profileInput(p: Profile): ProfileInput {
@@ -49,6 +49,7 @@ export function profileInput(p: Profile): ProfileInput {
     env_version: p.env_version,
     page_path: p.page_path,
     query_template: p.query_template,
+    only_genuine: p.only_genuine,
   };
 }
 

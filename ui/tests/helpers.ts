@@ -4,7 +4,7 @@ import { createPinia } from "pinia";
 import { createMemoryHistory } from "vue-router";
 import { NDialogProvider, NMessageProvider } from "naive-ui";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
-import type { AppInfo, DoctorReport, Language, UserError } from "../src/bindings";
+import type { AppInfo, DoctorReport, Language, UpdateStatus, UserError } from "../src/bindings";
 import { createAppI18n } from "../src/i18n";
 import { createAppRouter } from "../src/router";
 
@@ -38,6 +38,23 @@ export const sampleError = (code = "database.corrupt"): UserError => ({
   fields: [],
 });
 
+export const sampleUpdateStatus = (enabled = true): UpdateStatus =>
+  enabled
+    ? { current_version: "9.8.7", enabled, disabled_reason: null, sources: ["cdn.example.cn", "github.com"], timeout_secs: 15 }
+    : {
+        current_version: "9.8.7",
+        enabled,
+        disabled_reason: {
+          code: "update.not_configured",
+          zh: { message: "这个版本没有配置更新签名公钥，自动更新已关闭。", remedy: "请到官网下载新版本的安装包手动更新。" },
+          en: { message: "This build has no update signing key, so updates are off.", remedy: "Download new versions by hand." },
+          detail: null,
+          fields: [],
+        },
+        sources: [],
+        timeout_secs: 0,
+      };
+
 export type Handler = (cmd: string, args: unknown) => unknown;
 
 /** Mocks the Rust commands; records every call. */
@@ -49,6 +66,7 @@ export function mockCommands(overrides: Partial<Record<string, Handler>> = {}) {
     set_language: () => null,
     doctor: () => sampleDoctor(),
     ui_ready: () => null,
+    update_status: () => sampleUpdateStatus(),
     list_profiles: () => [],
     list_device_models: () => [],
   };

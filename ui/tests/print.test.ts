@@ -19,6 +19,7 @@ const profile: Profile = {
   page_path: "pages/member/card",
   query_template: "",
   secret_saved: true,
+  only_genuine: false,
   created_at: 0,
   updated_at: 0,
 };

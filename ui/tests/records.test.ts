@@ -1,6 +1,6 @@
 import { defineComponent, h, onMounted, ref } from "vue";
 import { afterEach, describe, expect, it } from "vitest";
-import type { FieldIssue, ImportPreview, Profile, RegistrationHelp, Store, Terminal, UserError } from "../src/bindings";
+import type { FieldIssue, ImportPreview, Profile, ProfileInput, RegistrationHelp, Store, Terminal, UserError } from "../src/bindings";
 import CredentialsView from "../src/views/CredentialsView.vue";
 import ConnectionTest from "../src/components/records/ConnectionTest.vue";
 import ImportDialog from "../src/components/records/ImportDialog.vue";
@@ -31,6 +31,7 @@ const profile = (over: Partial<Profile> = {}): Profile => ({
   page_path: "pages/member/card",
   query_template: "",
   secret_saved: false,
+  only_genuine: false,
   created_at: 0,
   updated_at: 0,
   ...over,
@@ -98,6 +99,31 @@ describe("ProfileForm", () => {
     expect(m.q("profile-appid-feedback")?.dataset.status).toBe("warning");
     const saves = calls.filter((c) => c.cmd === "save_profile");
     expect(saves[1].args).toMatchObject({ id: null, input: { name: "会员中心", appid: "wxABC", env_version: "release" } });
+  });
+
+  it("sends the 只写 NXP 原厂芯片 option and shows it for a saved profile", async () => {
+    const calls = mockCommands({
+      save_profile: (_cmd: string, args: unknown) => ({
+        value: profile({ only_genuine: (args as { input: ProfileInput }).input.only_genuine }),
+        warnings: [],
+      }),
+    });
+    const m = await mount(ProfileForm, { profile: null });
+    cleanup = m.unmount;
+    const box = () => m.el.querySelector<HTMLElement>('[data-testid="profile-only-genuine"]');
+    expect(box()?.textContent).toContain("只写 NXP 原厂芯片");
+    expect(box()?.getAttribute("aria-checked")).toBe("false");
+    box()?.click();
+    await flush();
+    expect(box()?.getAttribute("aria-checked")).toBe("true");
+    m.q("profile-save")?.click();
+    await flush();
+    const save = calls.find((c) => c.cmd === "save_profile");
+    expect(save?.args).toMatchObject({ input: { only_genuine: true } });
+    m.unmount();
+    const m2 = await mount(ProfileForm, { profile: profile({ only_genuine: true }) });
+    cleanup = m2.unmount;
+    expect(m2.el.querySelector('[data-testid="profile-only-genuine"]')?.getAttribute("aria-checked")).toBe("true");
   });
 
   it("inserts query placeholders", async () => {
@@ -244,6 +270,8 @@ describe("RegistrationHelper", () => {
 const preview = (invalid: boolean): ImportPreview => ({
   kind: "stores",
   encoding: "gb18030",
+  sheet: null,
+  sheets: [],
   rows: [
     { line: 2, values: [["org_code", "2001"], ["company", ""], ["name", "人民路店"], ["address", ""]], action: "new", errors: [] },
     {
@@ -280,7 +308,11 @@ describe("ImportDialog", () => {
     cleanup = m.unmount;
     await flush();
     await pick([0xc3, 0xc5, 0xb5, 0xea]);
-    expect(calls.find((c) => c.cmd === "preview_import")?.args).toEqual({ kind: "stores", bytes: [0xc3, 0xc5, 0xb5, 0xea] });
+    expect(calls.find((c) => c.cmd === "preview_import")?.args).toEqual({
+      kind: "stores",
+      bytes: [0xc3, 0xc5, 0xb5, 0xea],
+      options: { file_name: "门店.csv", sheet: null },
+    });
     expect(q("import-encoding")?.textContent).toContain("GBK");
     expect(q("import-invalid-count")?.textContent).toContain("1");
     expect(q("import-commit")?.hasAttribute("disabled")).toBe(true);
@@ -293,6 +325,37 @@ describe("ImportDialog", () => {
     await flush();
     expect(calls.some((c) => c.cmd === "commit_import")).toBe(true);
     expect(q("import-result")?.textContent).toContain("2");
+  });
+
+  it("offers the workbook's sheets and previews the one picked", async () => {
+    const calls = mockCommands({
+      preview_import: (_cmd: string, a: unknown) => {
+        const sheet = (a as { options: { sheet: string | null } }).options.sheet ?? "门店";
+        return { ...preview(false), encoding: "xlsx", sheet, sheets: ["说明", "门店"] };
+      },
+    });
+    const m = await mount(ImportDialog, { kind: "stores", show: true });
+    cleanup = m.unmount;
+    await flush();
+    await pick([0x50, 0x4b, 0x03, 0x04]);
+    expect(q("import-encoding")?.textContent).toContain(".xlsx");
+    expect(q("import-sheet")).not.toBeNull();
+    expect(calls.filter((c) => c.cmd === "preview_import").length).toBe(1);
+  });
+
+  it("refuses a file larger than an import takes before reading it", async () => {
+    const calls = mockCommands({ preview_import: () => preview(false) });
+    const m = await mount(ImportDialog, { kind: "stores", show: true });
+    cleanup = m.unmount;
+    await flush();
+    const input = q("import-file") as HTMLInputElement;
+    const file = new File([new Uint8Array(1)], "大.xlsx");
+    Object.defineProperty(file, "size", { value: 17 * 1024 * 1024 });
+    Object.defineProperty(input, "files", { value: [file], configurable: true });
+    input.dispatchEvent(new Event("change"));
+    await flush(10);
+    expect(document.body.textContent).toContain("16 MB");
+    expect(calls.some((c) => c.cmd === "preview_import")).toBe(false);
   });
 });
 
@@ -362,7 +425,7 @@ describe("StoresTab", () => {
     const m = await mount(StoresTab);
     cleanup = m.unmount;
     await flush();
-    expect(m.q("stores-empty")?.textContent).toContain("导入 CSV");
+    expect(m.q("stores-empty")?.textContent).toContain("导入 CSV / Excel");
     expect(m.q("stores-empty")?.textContent).toContain("机构编号,组织/公司,门店名称,地址");
   });
 });
@@ -384,7 +447,7 @@ describe("TerminalsTab", () => {
     const m = await mount(TerminalsTab, { storesVersion: 0 });
     cleanup = m.unmount;
     await flush();
-    expect(m.q("terminals-empty")?.textContent).toContain("导入 CSV");
+    expect(m.q("terminals-empty")?.textContent).toContain("导入 CSV / Excel");
     expect(m.q("terminals-empty")?.textContent).toContain("机器号,终端号,机构编号,备注");
   });
 
@@ -474,6 +537,7 @@ describe("export", () => {
     const calls = await runExport("/home/shop/门店-20260101.csv");
     const dialog = calls.find((c) => c.cmd === "plugin:dialog|save");
     expect(JSON.stringify(dialog?.args)).toContain("csv");
+    expect(JSON.stringify(dialog?.args)).toContain("xlsx");
     expect(calls.find((c) => c.cmd === "export_records")?.args).toEqual({ kind: "stores", path: "/home/shop/门店-20260101.csv" });
     expect(document.body.textContent).toContain("/home/shop/门店-20260101.csv");
   });

@@ -37,6 +37,8 @@ function status(phase: StationStatus["phase"], recent: TapOutcome[] = []): Stati
     operator: "",
     reader: null,
     current_uid: null,
+    current_chip_zh: null,
+    current_chip_en: null,
     summary: { written: 3, already_correct: 2, needs_confirmation: 0, failed: 1 },
     recent,
     pending: null,

@@ -19,6 +19,7 @@ const profile: Profile = {
   page_path: "pages/member/card",
   query_template: "store={org_code}&sn={sn}",
   secret_saved: true,
+  only_genuine: false,
   created_at: 0,
   updated_at: 0,
 };
@@ -43,6 +44,8 @@ const stopped: StationStatus = {
   operator: "",
   reader: null,
   current_uid: null,
+  current_chip_zh: null,
+  current_chip_en: null,
   summary: { written: 0, already_correct: 0, needs_confirmation: 0, failed: 0 },
   recent: [],
   pending: null,

@@ -46,6 +46,7 @@ async fn main() {
             env_version: "release".into(),
             page_path: "pages/member/card".into(),
             query_template: String::new(),
+            only_genuine: false,
         })
         .await
         .unwrap();

@@ -75,12 +75,16 @@ pub enum Command {
     /// Device models (型号 / model_id): add, list, set-status.
     #[command(subcommand)]
     Model(records::ModelCommand),
-    /// Stores (门店): import a CSV (UTF-8 or GBK, all rows or none), list, export a CSV.
+    /// Stores (门店): import a CSV (UTF-8 or GBK) or an Excel workbook (.xlsx/.xls; all rows or none),
+    /// list, export to .xlsx or CSV.
     #[command(subcommand)]
     Store(records::ListOrImport),
-    /// Front-desk terminals (前台终端): import a CSV, list, export a CSV.
+    /// Front-desk terminals (前台终端): import a CSV or workbook, list, export to .xlsx or CSV.
     #[command(subcommand)]
     Terminal(records::ListOrImport),
+    /// The tag register (标签台账): every tag the station recorded, exported to an Excel workbook.
+    #[command(subcommand)]
+    Tags(station::TagsCommand),
     /// The database itself: `copy-to URL` moves this PC's data to an empty team database (PostgreSQL).
     #[command(subcommand)]
     Db(DbCommand),
@@ -197,6 +201,7 @@ async fn run(
         Command::ExportPdf(a) => print::export_pdf(a, &core, json).await,
         Command::Write(a) => station::write(a, &core, json).await,
         Command::History(a) => station::history(a, &core, json).await,
+        Command::Tags(c) => station::tags(c, &core, json).await,
         Command::Profile(c) => records::profile(c, &core, json).await,
         Command::Model(c) => records::model(c, &core, json).await,
         Command::Store(c) => {

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 use tapstand_core::{lookup, Core, UserError};
 use tapstand_error::FieldIssue;
-use tapstand_records::import::{self, ImportPreview, RowAction};
+use tapstand_records::import::{ImportOptions, ImportPreview, RowAction};
 use tapstand_records::RecordKind;
 use tapstand_store::records::{DeviceModelInput, ProfileInput};
 
@@ -16,6 +16,8 @@ use crate::output;
 pub enum ProfileCommand {
     /// Add a mini program profile.
     Add(ProfileAdd),
+    /// Change a profile: only the options given change.
+    Edit(ProfileEdit),
     /// List the profiles (whether a secret is saved; never the secret).
     List,
     /// Save the AppSecret in the OS keychain, read from stdin.
@@ -39,6 +41,30 @@ pub struct ProfileAdd {
     /// Query template, e.g. store={org_code}&sn={sn}.
     #[arg(long, default_value = "")]
     pub query: String,
+    /// 只写 NXP 原厂芯片: the station refuses every chip that is not an NXP original.
+    #[arg(long)]
+    pub only_genuine: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct ProfileEdit {
+    /// Profile name, AppID or id.
+    #[arg(long)]
+    pub profile: String,
+    #[arg(long)]
+    pub name: Option<String>,
+    #[arg(long)]
+    pub appid: Option<String>,
+    /// release, trial or develop.
+    #[arg(long)]
+    pub env: Option<String>,
+    #[arg(long)]
+    pub page: Option<String>,
+    #[arg(long)]
+    pub query: Option<String>,
+    /// 只写 NXP 原厂芯片: `--only-genuine` (or `=true`) turns it on, `--only-genuine=false` off.
+    #[arg(long, num_args = 0..=1, default_missing_value = "true")]
+    pub only_genuine: Option<bool>,
 }
 
 #[derive(Args, Debug)]
@@ -90,16 +116,19 @@ pub struct ModelStatus {
 
 #[derive(Subcommand, Debug)]
 pub enum ListOrImport {
-    /// Import a CSV (UTF-8 with or without BOM, or GBK/GB18030): every row or none.
+    /// Import a CSV (UTF-8 with or without BOM, or GBK/GB18030) or an Excel workbook (.xlsx, .xls; told
+    /// from the content): every row or none.
     Import(ImportArgs),
     List(ListArgs),
-    /// Export every record (archived too) to a CSV file (UTF-8 with BOM, opens in Excel, imports back).
+    /// Export every record (archived too) to FILE.xlsx (Excel workbook) or a CSV file (UTF-8 with BOM,
+    /// opens in Excel, imports back).
     Export(ExportArgs),
 }
 
 #[derive(Args, Debug)]
 pub struct ExportArgs {
-    /// The CSV file to write (replaced only when the export is complete).
+    /// The file to write: `.xlsx` for an Excel workbook, anything else for CSV (replaced only when the
+    /// export is complete).
     pub file: PathBuf,
 }
 
@@ -109,6 +138,9 @@ pub struct ImportArgs {
     /// Only show what the import would do.
     #[arg(long)]
     pub dry_run: bool,
+    /// The workbook's sheet to read (default: the only one, or the first with the header row).
+    #[arg(long, value_name = "NAME")]
+    pub sheet: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -138,6 +170,7 @@ pub async fn profile(cmd: ProfileCommand, core: &Core, json: bool) -> Result<(),
                 env_version: a.env,
                 page_path: a.page,
                 query_template: a.query,
+                only_genuine: a.only_genuine,
             };
             let saved = tapstand_records::save_profile(db, None, input).await?;
             print_warnings(json, &saved.warnings);
@@ -146,6 +179,32 @@ pub async fn profile(cmd: ProfileCommand, core: &Core, json: bool) -> Result<(),
             } else {
                 println!(
                     "已添加 / Added: #{} {} ({})",
+                    saved.value.id, saved.value.name, saved.value.appid
+                );
+            }
+        }
+        ProfileCommand::Edit(a) => {
+            let p = lookup::profile(db, &a.profile).await?;
+            let input = ProfileInput {
+                name: a.name.unwrap_or(p.name),
+                appid: a.appid.unwrap_or(p.appid),
+                env_version: a.env.unwrap_or(p.env_version),
+                page_path: a.page.unwrap_or(p.page_path),
+                query_template: a.query.unwrap_or(p.query_template),
+                only_genuine: a.only_genuine.unwrap_or(p.only_genuine),
+            };
+            let saved = tapstand_records::save_profile(db, Some(p.id), input).await?;
+            print_warnings(json, &saved.warnings);
+            if json {
+                output::json(&saved);
+            } else {
+                let genuine = if saved.value.only_genuine {
+                    "只写 NXP 原厂芯片 / only NXP original chips"
+                } else {
+                    "任何芯片 / any chip"
+                };
+                println!(
+                    "已修改 / Saved: #{} {} ({})  {genuine}",
                     saved.value.id, saved.value.name, saved.value.appid
                 );
             }
@@ -272,7 +331,7 @@ pub async fn stores_or_terminals(
             }
         },
         ListOrImport::Export(a) => {
-            let rows = import::export_file(db, kind, &a.file).await?;
+            let rows = core.export_records(kind, &a.file).await?;
             if json {
                 output::json(&serde_json::json!({ "path": a.file, "rows": rows }));
             } else {
@@ -284,30 +343,33 @@ pub async fn stores_or_terminals(
             }
         }
         ListOrImport::Import(i) => {
-            let bytes = std::fs::read(&i.file).map_err(|e| {
-                UserError::new(
-                    "import.read",
-                    (
-                        "无法读取这个文件。",
-                        "请确认文件路径正确，并关闭正在打开它的 Excel。",
-                    ),
-                    (
-                        "The file cannot be read.",
-                        "Check the path, and close Excel if it has the file open.",
-                    ),
-                )
-                .with_detail(format!("{}: {e}", i.file.display()))
-            })?;
-            let preview = import::preview(db, kind, &bytes).await?;
+            let bytes = tapstand_core::exports::read_import_file(&i.file)?;
+            let options = ImportOptions {
+                file_name: i.file.file_name().map(|n| n.to_string_lossy().into_owned()),
+                sheet: i.sheet.clone(),
+            };
+            let preview = core.preview_import(kind, &bytes, &options).await?;
             if i.dry_run || !preview.can_commit() {
                 report_preview(&preview, json);
                 if !preview.can_commit() {
                     // The same refusal commit gives, with every row's problem.
-                    import::commit(db, kind, &bytes).await?;
+                    core.commit_import(kind, &bytes, &options).await?;
                 }
                 return Ok(());
             }
-            let r = import::commit(db, kind, &bytes).await?;
+            if !json {
+                if let Some(sheet) = &preview.sheet {
+                    if preview.sheets.len() > 1 {
+                        eprintln!(
+                            "工作表 / sheet: {sheet}（共 {} 个 / of {}: {}；用 --sheet 选择 / choose with --sheet）",
+                            preview.sheets.len(),
+                            preview.sheets.len(),
+                            preview.sheets.join(", ")
+                        );
+                    }
+                }
+            }
+            let r = core.commit_import(kind, &bytes, &options).await?;
             if json {
                 output::json(&r);
             } else {
@@ -330,12 +392,21 @@ fn report_preview(p: &ImportPreview, json: bool) {
         "编码 / encoding: {:?}; 新增 new {}, 更新 updated {}, 未变 unchanged {}, 有错 invalid {}",
         p.encoding, p.new_rows, p.updated_rows, p.unchanged_rows, p.invalid_rows
     );
+    if let Some(sheet) = &p.sheet {
+        println!("工作表 / sheet: {sheet}（{}）", p.sheets.join(", "));
+    }
     for f in &p.file_errors {
         println!("文件 / file: {} / {}", f.zh, f.en);
     }
     for r in p.rows.iter().filter(|r| r.action == RowAction::Invalid) {
         for e in &r.errors {
-            println!("第 {} 行 / line {}: {} / {}", r.line, r.line, e.zh, e.en);
+            match &p.sheet {
+                Some(sheet) => println!(
+                    "工作表“{sheet}”第 {} 行 / sheet '{sheet}' row {}: {} / {}",
+                    r.line, r.line, e.zh, e.en
+                ),
+                None => println!("第 {} 行 / line {}: {} / {}", r.line, r.line, e.zh, e.en),
+            }
         }
     }
 }

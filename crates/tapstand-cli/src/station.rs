@@ -77,6 +77,10 @@ pub struct HistoryArgs {
     /// (UTF-8 with BOM, opens in Excel; the file is replaced only when the export is complete).
     #[arg(long)]
     pub csv: Option<PathBuf>,
+    /// Export the matching rows to this file instead of printing them: FILE.xlsx (Excel workbook: text
+    /// cells, China time, frozen header, filters) or any other name for CSV.
+    #[arg(long, value_name = "FILE", conflicts_with = "csv")]
+    pub export: Option<PathBuf>,
 }
 
 fn usage(zh: &str, en: &str) -> UserError {
@@ -100,6 +104,8 @@ struct TagLine<'a> {
     path: &'a str,
     query: &'a str,
     total_ms: i64,
+    /// NXP original chip (null: cannot be checked).
+    genuine: Option<bool>,
     error: Option<&'a UserError>,
 }
 
@@ -118,6 +124,7 @@ fn print_outcome(json: bool, n: u32, o: &TapOutcome) {
             path: &a.path,
             query: &a.query,
             total_ms: a.total_ms,
+            genuine: a.genuine,
             error: o.error.as_ref(),
         });
     } else {
@@ -127,7 +134,13 @@ fn print_outcome(json: bool, n: u32, o: &TapOutcome) {
             tapstand_station::TapResult::NeedsConfirmation => "？需要确认覆盖 needs confirmation",
             tapstand_station::TapResult::Failed => "✘ 失败 failed",
         };
-        println!("#{n} {word}  UID {}  {}  {} ms", a.uid, a.chip, a.total_ms);
+        println!(
+            "#{n} {word}  UID {}  {}  {}  {} ms",
+            a.uid,
+            a.chip,
+            tapstand_station::genuine::verdict_zh(a.genuine),
+            a.total_ms
+        );
         if let Some(e) = &o.error {
             eprintln!("{}", e.to_text());
         }
@@ -280,6 +293,12 @@ fn print_inspection(i: &Inspection) {
     let yes_no = |b: bool| if b { "是 / yes" } else { "否 / no" };
     println!("UID:                 {}", i.uid.as_deref().unwrap_or("-"));
     println!("芯片 / Chip:         {}", i.chip);
+    println!("                     {}", i.chip_words.zh);
+    println!("                     {}", i.chip_words.en);
+    println!(
+        "原厂 / Genuine:      {} / {}",
+        i.genuine_words.zh, i.genuine_words.en
+    );
     println!("读卡器 / Reader:     {}", i.reader);
     match (i.used, i.capacity) {
         (Some(u), Some(c)) => println!("已用 / Used:         {u} / {c} 字节 bytes"),
@@ -367,10 +386,15 @@ pub async fn history(a: HistoryArgs, core: &Core, json: bool) -> Result<(), User
     }
     f.search = a.search.clone();
     f.limit = a.limit;
-    if let Some(path) = &a.csv {
+    if let Some(path) = a.export.as_ref().or(a.csv.as_ref()) {
         // The export streams every matching row (or the newest --limit) straight into the file; nothing is
-        // printed per row, so 100,000 rows do not pass through memory or the terminal.
-        let rows = tapstand_station::history::export_csv_file(db, &f, path).await?;
+        // printed per row, so 100,000 rows do not pass through memory or the terminal. `--csv` is always
+        // CSV; `--export` is .xlsx when the name ends so.
+        let rows = if a.export.is_some() {
+            core.export_history(&f, path).await?
+        } else {
+            tapstand_station::history::export_csv_file(db, &f, path).await?
+        };
         if json {
             output::json_line(&serde_json::json!({ "path": path, "rows": rows }));
         } else {
@@ -417,6 +441,37 @@ pub async fn history(a: HistoryArgs, core: &Core, json: bool) -> Result<(), User
                 String::new()
             }
         );
+    }
+    Ok(())
+}
+
+#[derive(clap::Subcommand, Debug)]
+pub enum TagsCommand {
+    /// Export the register (one row per tag: UID, chip, genuine check, target, sn, link, locked, first
+    /// and last written, operator) to FILE.xlsx.
+    Export(TagsExportArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct TagsExportArgs {
+    /// The .xlsx file to write (replaced only when the export is complete).
+    pub file: PathBuf,
+}
+
+pub async fn tags(cmd: TagsCommand, core: &Core, json: bool) -> Result<(), UserError> {
+    match cmd {
+        TagsCommand::Export(a) => {
+            let n = core.export_tag_register(&a.file).await?;
+            if json {
+                output::json_line(&serde_json::json!({ "path": a.file, "tags": n }));
+            } else {
+                println!(
+                    "已导出 {n} 张标签到 {} / Exported {n} tags to {}",
+                    a.file.display(),
+                    a.file.display()
+                );
+            }
+        }
     }
     Ok(())
 }

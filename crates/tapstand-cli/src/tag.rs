@@ -105,7 +105,13 @@ fn print_report(r: &TagReport) {
         "芯片 / Chip:         {} ({:?})",
         r.chip.name, r.chip.identified_by
     );
+    println!("                     {}", r.chip.description_zh);
     println!("                     {}", r.chip.support_zh);
+    println!(
+        "原厂 / Genuine:      {} / {}",
+        tapstand_station::genuine::verdict_zh(r.genuine),
+        tapstand_station::genuine::verdict_en(r.genuine)
+    );
     if let Some(c) = r.capacity {
         println!("容量 / Capacity:     {c} 字节 / bytes");
     }

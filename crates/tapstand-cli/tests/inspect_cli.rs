@@ -140,3 +140,55 @@ fn inspect_explain_says_what_the_tag_is() {
     );
     rig.take_away();
 }
+
+/// `inspect --json` (the engine's report) and `inspect --explain --json` carry the genuine-chip verdict as
+/// `genuine`: true for NXP's public test UID answering NXP's signature, false for a chip signed with
+/// another key, null for an NTAG203 (no originality signature). The text output says it in words.
+#[test]
+fn inspect_json_carries_the_genuine_verdict() {
+    let Some(mut rig) = Rig::start("cli: inspect genuine") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    for (tag, want) in [
+        (
+            TagState::factory(VChip::Ntag215, tapstand_vtag::NXP_TEST_UID),
+            serde_json::Value::Bool(true),
+        ),
+        (
+            TagState::factory(VChip::Ntag213, nth_uid(710)),
+            serde_json::Value::Bool(false),
+        ),
+        (
+            TagState::factory(VChip::Ntag216, nth_uid(711))
+                .with_signature(tapstand_vtag::SigMode::Nak),
+            serde_json::Value::Bool(false),
+        ),
+        (
+            TagState::factory(VChip::Ntag203, nth_uid(712)),
+            serde_json::Value::Null,
+        ),
+    ] {
+        rig.put(tag);
+        let o = cli(dir.path(), &["--json", "inspect", "--wait", "5"]);
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(v["genuine"], want, "{v}");
+        let o = cli(
+            dir.path(),
+            &["--json", "inspect", "--explain", "--offline", "--wait", "5"],
+        );
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(v["genuine"], want, "{v}");
+    }
+    rig.put(TagState::factory(
+        VChip::Ntag215,
+        tapstand_vtag::NXP_TEST_UID,
+    ));
+    let o = cli(dir.path(), &["inspect", "--wait", "5"]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("原厂 / Genuine:      NXP 原厂芯片 / NXP original chip"),
+        "{text}"
+    );
+    rig.take_away();
+}

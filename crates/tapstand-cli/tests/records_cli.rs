@@ -244,3 +244,159 @@ fn store_export_and_history_csv_write_safe_files() {
     names.sort();
     assert_eq!(names, vec!["a-folder.csv", "记录.csv", "门店.csv"]);
 }
+
+/// "只写 NXP 原厂芯片" from the command line: `profile add --only-genuine`, `profile edit --only-genuine=false`
+/// (the other fields stay), `profile edit --only-genuine` turns it back on.
+#[test]
+fn profile_only_genuine_option() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = json(&cli(
+        dir.path(),
+        &[
+            "--json",
+            "profile",
+            "add",
+            "--name",
+            "会员中心",
+            "--appid",
+            "wx8928293522b7aa0d",
+            "--page",
+            "pages/member/card",
+            "--only-genuine",
+        ],
+        None,
+    ));
+    assert_eq!(p["value"]["only_genuine"], true, "{p}");
+    let p = json(&cli(
+        dir.path(),
+        &[
+            "--json",
+            "profile",
+            "edit",
+            "--profile",
+            "会员中心",
+            "--only-genuine=false",
+        ],
+        None,
+    ));
+    assert_eq!(p["value"]["only_genuine"], false, "{p}");
+    assert_eq!(p["value"]["page_path"], "pages/member/card", "{p}");
+    let o = cli(
+        dir.path(),
+        &["profile", "edit", "--profile", "会员中心", "--only-genuine"],
+        None,
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("只写 NXP 原厂芯片"),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    let list = json(&cli(dir.path(), &["--json", "profile", "list"], None));
+    assert_eq!(list[0]["only_genuine"], true, "{list}");
+}
+
+/// Makes the openpyxl workbook `case` (crates/tapstand-records/tests/openpyxl/make.py) at `out`.
+fn openpyxl_workbook(case: &str, out: &std::path::Path) {
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tapstand-records/tests/openpyxl/make.py");
+    let st = Command::new("python3")
+        .arg(script)
+        .arg(case)
+        .arg(out)
+        .status()
+        .expect("python3 with openpyxl (scripts/setup.sh)");
+    assert!(st.success());
+}
+
+/// `store import FILE.xlsx [--sheet]`, `store export FILE.xlsx`, `history --export FILE.xlsx` and
+/// `tags export FILE.xlsx`: the format from the content, errors naming the sheet and Excel's row.
+#[test]
+fn excel_import_and_exports_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = |n: &str| dir.path().join(n);
+    let s = |p: &std::path::Path| p.to_str().unwrap().to_string();
+
+    openpyxl_workbook("damaged", &p("damaged.xlsx"));
+    let o = cli(
+        dir.path(),
+        &["store", "import", &s(&p("damaged.xlsx"))],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(1), "lost codes refuse the import");
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains("工作表“门店”第 3 行"),
+        "sheet and Excel row: {out}"
+    );
+    assert!(out.contains("1.2E+14"), "{out}");
+
+    openpyxl_workbook("good", &p("good.xlsx"));
+    let o = cli(
+        dir.path(),
+        &["store", "import", &s(&p("good.xlsx")), "--sheet", "说明"],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(1), "the notes sheet has no header");
+    let r = json(&cli(
+        dir.path(),
+        &[
+            "--json",
+            "store",
+            "import",
+            &s(&p("good.xlsx")),
+            "--sheet",
+            "门店",
+        ],
+        None,
+    ));
+    assert_eq!(r["inserted"], 3);
+    let list = json(&cli(dir.path(), &["--json", "store", "list"], None));
+    assert!(list
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|s| s["org_code"] == "000018"));
+
+    // A CSV renamed .xlsx: refused with words, not read as a broken workbook.
+    std::fs::write(p("renamed.xlsx"), "机构编号,门店名称\n1,a\n").unwrap();
+    let o = cli(
+        dir.path(),
+        &["store", "import", &s(&p("renamed.xlsx"))],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("改了扩展名"), "{err}");
+
+    let r = json(&cli(
+        dir.path(),
+        &["--json", "store", "export", &s(&p("门店.xlsx"))],
+        None,
+    ));
+    assert_eq!(r["rows"], 3);
+    assert!(std::fs::read(p("门店.xlsx"))
+        .unwrap()
+        .starts_with(b"PK\x03\x04"));
+    let o = cli(
+        dir.path(),
+        &["--json", "history", "--export", &s(&p("记录.xlsx"))],
+        None,
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(std::fs::read(p("记录.xlsx"))
+        .unwrap()
+        .starts_with(b"PK\x03\x04"));
+    let o = cli(
+        dir.path(),
+        &["--json", "tags", "export", &s(&p("标签.xlsx"))],
+        None,
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(std::fs::read(p("标签.xlsx"))
+        .unwrap()
+        .starts_with(b"PK\x03\x04"));
+    let o = cli(dir.path(), &["tags", "export", &s(&p("标签.csv"))], None);
+    assert_eq!(o.status.code(), Some(1), "the register is .xlsx only");
+    assert!(!p("标签.csv").exists());
+}

@@ -15,6 +15,7 @@
 
 pub mod doctor;
 pub mod error;
+pub mod exports;
 pub mod files;
 pub mod inspect;
 pub mod logging;

@@ -20,6 +20,7 @@ async fn setup(dir: &std::path::Path) -> (Db, Profile) {
             env_version: "release".into(),
             page_path: "pages/member/card".into(),
             query_template: String::new(),
+            only_genuine: false,
         })
         .await
         .unwrap();

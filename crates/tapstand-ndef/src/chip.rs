@@ -1,6 +1,9 @@
 //! Chip identification: from the ATR the reader synthesises (PC/SC Part 3), from GET_VERSION (when the
-//! reader passes native commands through) and from the Capability Container. Only NTAG213/215/216 are
-//! supported for writing; the others are recognised so the merchant is told plainly what the tag is.
+//! reader passes native commands through), the UID's manufacturer byte and the Capability Container.
+//! Every NFC Forum Type 2 tag whose data area holds the WeChat message is written: NTAG21x, NTAG203,
+//! Ultralight C, Ultralight EV1 MF0UL21 and any other Type 2 tag (clones, Fudan FM11NT0xx) whose memory
+//! is taken from its CC and TLVs ([`Geometry::from_cc`]). 48-byte tags are recognised and refused as
+//! too small; the others are recognised so the merchant is told plainly what the tag is.
 
 use serde::Serialize;
 
@@ -24,7 +27,8 @@ pub enum ChipKind {
     MifarePlus,
     /// An ISO 14443-4 card (bank card, transit card, DESFire, a phone in card emulation).
     Iso14443_4,
-    /// A Type 2 tag whose exact model could not be told apart.
+    /// A Type 2 tag whose exact model could not be told apart (a clone, a Fudan FM11NT0xx, a chip that
+    /// does not answer GET_VERSION): its memory is taken from the Capability Container and the TLVs.
     OtherType2,
     /// NTAG 424 DNA: the first of the NFC Forum Type 4 tags (an ISO 14443-4 card with the NDEF Tag
     /// Application, see [`crate::t4t`]).
@@ -68,6 +72,33 @@ impl Geometry {
     pub fn user_bytes(&self) -> usize {
         (self.user_last_page as usize + 1 - self.user_first_page as usize) * 4
     }
+
+    /// The memory of a Type 2 tag known only by its Capability Container (NFC Forum T2T rules, nfcpy
+    /// `tt2.py`): the data area is `CC[2] × 8` bytes from page 4; a data area over 48 bytes has dynamic
+    /// lock bytes right after it (the default rule: `(size − 48 + 7) / 8` bits) unless a Lock Control TLV
+    /// says otherwise ([`crate::t2t::dyn_lock_areas`]). No configuration pages: nothing is assumed about
+    /// a password. `None` for a CC that is not NDEF or announces no data area.
+    pub fn from_cc(cc: [u8; 4]) -> Option<Geometry> {
+        if cc[0] != 0xE1 || cc[1] >> 4 != 1 || cc[2] == 0 {
+            return None;
+        }
+        let data = cc[2] as usize * 8;
+        let user_last = 3 + data / 4;
+        let lock_pages = if data > 48 {
+            let bits = (data - 48).div_ceil(8);
+            bits.div_ceil(8).div_ceil(4)
+        } else {
+            0
+        };
+        Some(Geometry {
+            total_pages: (user_last + 1 + lock_pages) as u16,
+            user_first_page: 4,
+            user_last_page: user_last as u16,
+            dyn_lock_page: (lock_pages > 0).then_some(user_last as u16 + 1),
+            cfg_page: None,
+            factory_cc: Some(cc),
+        })
+    }
 }
 
 impl ChipKind {
@@ -86,30 +117,41 @@ impl ChipKind {
             ChipKind::Ntag216 => g(231, 0xE1, Some(0xE2), Some(0xE3), Some(0x6D)),
             ChipKind::Ntag210 => g(20, 0x0F, None, Some(0x10), Some(0x06)),
             ChipKind::Ntag212 => g(41, 0x23, Some(0x24), Some(0x25), Some(0x10)),
-            ChipKind::UltralightEv1Mf0ul11 => g(20, 0x0F, None, Some(0x10), None),
-            ChipKind::UltralightEv1Mf0ul21 => g(41, 0x23, Some(0x24), Some(0x25), None),
-            ChipKind::Ultralight => g(16, 0x0F, None, None, None),
-            ChipKind::UltralightC => g(48, 0x27, Some(0x28), None, None),
+            ChipKind::UltralightEv1Mf0ul11 => g(20, 0x0F, None, Some(0x10), Some(0x06)),
+            ChipKind::UltralightEv1Mf0ul21 => g(41, 0x23, Some(0x24), Some(0x25), Some(0x10)),
+            ChipKind::Ultralight => g(16, 0x0F, None, None, Some(0x06)),
+            ChipKind::UltralightC => g(48, 0x27, Some(0x28), None, Some(0x12)),
             ChipKind::Ntag203 => g(42, 0x27, Some(0x28), None, Some(0x12)),
             _ => return None,
         })
     }
 
     /// The bytes a factory-fresh chip holds at page 4 (NFC Forum TLVs), used when formatting a blank tag.
-    /// NTAG213 keeps NXP's Lock Control TLV (dynamic lock bytes at page 28h, 12 bits).
+    /// NTAG213 keeps NXP's Lock Control TLV (dynamic lock bytes at page 28h, 12 bits); NTAG203 and
+    /// Ultralight C theirs (`01 03 A0 10 44`: page 28h, 16 bits, 16 bytes per bit).
     pub fn factory_prefix(self) -> &'static [u8] {
         match self {
             ChipKind::Ntag213 => &[0x01, 0x03, 0xA0, 0x0C, 0x34],
             ChipKind::Ntag212 => &[0x01, 0x03, 0x90, 0x0A, 0x34],
+            ChipKind::Ntag203 | ChipKind::UltralightC => &[0x01, 0x03, 0xA0, 0x10, 0x44],
             _ => &[],
         }
     }
 
-    /// Can Tapstand write WeChat tags on this chip?
+    /// Can Tapstand write WeChat tags on this kind of chip? Every Type 2 tag with room: the NTAG21x with
+    /// 128 bytes or more, NTAG203, Ultralight C, Ultralight EV1 MF0UL21, and other Type 2 tags (whose
+    /// room [`identify`] checks in their CC). The 48-byte chips are [`too_small`](Self::too_small).
     pub fn write_supported(self) -> bool {
         matches!(
             self,
-            ChipKind::Ntag213 | ChipKind::Ntag215 | ChipKind::Ntag216
+            ChipKind::Ntag213
+                | ChipKind::Ntag215
+                | ChipKind::Ntag216
+                | ChipKind::Ntag212
+                | ChipKind::Ntag203
+                | ChipKind::UltralightC
+                | ChipKind::UltralightEv1Mf0ul21
+                | ChipKind::OtherType2
         ) || self.is_type4()
     }
 
@@ -126,6 +168,28 @@ impl ChipKind {
     /// ST25TA a proprietary command; Tapstand keeps no such keys.
     pub fn lockable(self) -> bool {
         !self.is_type4()
+    }
+
+    /// A Type 2 chip with only 48 bytes: the WeChat message (about 72 bytes) does not fit.
+    pub fn too_small(self) -> bool {
+        matches!(
+            self,
+            ChipKind::Ntag210 | ChipKind::UltralightEv1Mf0ul11 | ChipKind::Ultralight
+        )
+    }
+
+    /// PWD_AUTH write protection and CFGLCK: NTAG21x and Ultralight EV1 (the chips with CFG pages).
+    pub fn has_password(self) -> bool {
+        self.geometry().is_some_and(|g| g.cfg_page.is_some())
+    }
+
+    /// FAST_READ (3Ah): NTAG21x and Ultralight EV1; NTAG203, Ultralight and Ultralight C NAK it.
+    pub fn has_fast_read(self) -> bool {
+        self.is_ntag21x()
+            || matches!(
+                self,
+                ChipKind::UltralightEv1Mf0ul11 | ChipKind::UltralightEv1Mf0ul21
+            )
     }
 
     pub fn is_ntag21x(self) -> bool {
@@ -206,11 +270,68 @@ impl ChipKind {
         }
     }
 
+    /// What the chip is, in plain words (Chinese): the maker and family, without model jargon where a
+    /// merchant would not know it.
+    pub fn plain_name_zh(self) -> &'static str {
+        match self {
+            ChipKind::Ntag213 => "NXP NTAG213 标签",
+            ChipKind::Ntag215 => "NXP NTAG215 标签",
+            ChipKind::Ntag216 => "NXP NTAG216 标签",
+            ChipKind::Ntag210 => "NXP NTAG210 小容量标签",
+            ChipKind::Ntag212 => "NXP NTAG212 标签",
+            ChipKind::Ntag203 => "NXP NTAG203 标签（老款）",
+            ChipKind::Ultralight => "MIFARE Ultralight 小容量标签（老款）",
+            ChipKind::UltralightC => "MIFARE Ultralight C 标签",
+            ChipKind::UltralightEv1Mf0ul11 => "MIFARE Ultralight EV1 小容量标签（MF0UL11）",
+            ChipKind::UltralightEv1Mf0ul21 => "MIFARE Ultralight EV1 标签（MF0UL21）",
+            ChipKind::MifareClassic1k => "MIFARE Classic 1K 卡（门禁卡、会员卡常用）",
+            ChipKind::MifareClassic4k => "MIFARE Classic 4K 卡",
+            ChipKind::MifareMini => "MIFARE Mini 卡",
+            ChipKind::MifarePlus => "MIFARE Plus 卡",
+            ChipKind::Iso14443_4 => "CPU 卡或手机",
+            ChipKind::OtherType2 => "兼容 NFC 标签（Type 2，国产或兼容芯片）",
+            ChipKind::Ntag424Dna => "NXP NTAG 424 DNA 标签（Type 4）",
+            ChipKind::Desfire => "MIFARE DESFire 卡（带 NDEF 应用，Type 4）",
+            ChipKind::St25ta => "ST25TA 标签（意法半导体，Type 4）",
+            ChipKind::Type4 => "NFC Type 4 标签",
+            ChipKind::Unknown => "无法识别的卡",
+        }
+    }
+
+    pub fn plain_name_en(self) -> &'static str {
+        match self {
+            ChipKind::Ntag213 => "NXP NTAG213 tag",
+            ChipKind::Ntag215 => "NXP NTAG215 tag",
+            ChipKind::Ntag216 => "NXP NTAG216 tag",
+            ChipKind::Ntag210 => "NXP NTAG210 small tag",
+            ChipKind::Ntag212 => "NXP NTAG212 tag",
+            ChipKind::Ntag203 => "NXP NTAG203 tag (older model)",
+            ChipKind::Ultralight => "MIFARE Ultralight small tag (older model)",
+            ChipKind::UltralightC => "MIFARE Ultralight C tag",
+            ChipKind::UltralightEv1Mf0ul11 => "MIFARE Ultralight EV1 small tag (MF0UL11)",
+            ChipKind::UltralightEv1Mf0ul21 => "MIFARE Ultralight EV1 tag (MF0UL21)",
+            ChipKind::MifareClassic1k => "MIFARE Classic 1K card (access and loyalty cards)",
+            ChipKind::MifareClassic4k => "MIFARE Classic 4K card",
+            ChipKind::MifareMini => "MIFARE Mini card",
+            ChipKind::MifarePlus => "MIFARE Plus card",
+            ChipKind::Iso14443_4 => "smart card or phone",
+            ChipKind::OtherType2 => "compatible NFC tag (Type 2, domestic or compatible chip)",
+            ChipKind::Ntag424Dna => "NXP NTAG 424 DNA tag (Type 4)",
+            ChipKind::Desfire => "MIFARE DESFire card (with an NDEF application, Type 4)",
+            ChipKind::St25ta => "ST25TA tag (STMicroelectronics, Type 4)",
+            ChipKind::Type4 => "NFC Type 4 tag",
+            ChipKind::Unknown => "unrecognised card",
+        }
+    }
+
     /// One line, Chinese, about what Tapstand does with this chip.
     pub fn support_zh(self) -> &'static str {
         match self {
             k if k.is_type4() => "支持：这是 NFC Forum Type 4 标签，可以写入微信碰一碰内容；Tapstand 不能把它永久锁定。",
             k if k.write_supported() => "支持：可以写入微信碰一碰内容。",
+            k if k.too_small() => {
+                "容量太小：这种标签只有 48 字节，放不下微信碰一碰链接（约 72 字节）。请换 NTAG213/215/216 或其他 144 字节以上的 NFC 标签。"
+            }
             ChipKind::MifareClassic1k | ChipKind::MifareClassic4k | ChipKind::MifareMini | ChipKind::MifarePlus => {
                 "不支持：这是 MIFARE Classic/Plus 卡（门禁卡、会员卡常用），手机碰一碰读不到。请换 NTAG213/215/216 标签。"
             }
@@ -223,6 +344,9 @@ impl ChipKind {
         match self {
             k if k.is_type4() => "Supported: an NFC Forum Type 4 tag; WeChat tap-to-open content can be written. Tapstand cannot lock it permanently.",
             k if k.write_supported() => "Supported: WeChat tap-to-open content can be written.",
+            k if k.too_small() => {
+                "Too small: this tag has only 48 bytes and the WeChat link (about 72 bytes) does not fit. Use NTAG213/215/216 or another NFC tag with 144 bytes or more."
+            }
             ChipKind::MifareClassic1k | ChipKind::MifareClassic4k | ChipKind::MifareMini | ChipKind::MifarePlus => {
                 "Not supported: this is a MIFARE Classic/Plus card (access or loyalty cards); phones cannot read it as an NFC tag. Use NTAG213/215/216 tags."
             }
@@ -231,6 +355,50 @@ impl ChipKind {
         }
     }
 }
+
+/// The sentence the inspector and the station show about a chip: what it is, how much it holds, what
+/// it can do (zh, en). `data_bytes` is the NDEF data area (the CC's size), when known.
+pub fn describe(kind: ChipKind, data_bytes: Option<usize>) -> (String, String) {
+    if !kind.is_type4() && (!kind.is_type2() || kind == ChipKind::Unknown) {
+        return (kind.plain_name_zh().into(), kind.plain_name_en().into());
+    }
+    let (mut zh, mut en) = (
+        kind.plain_name_zh().to_string(),
+        kind.plain_name_en().to_string(),
+    );
+    if let Some(n) = data_bytes {
+        zh.push_str(&format!("，容量 {n} 字节"));
+        en.push_str(&format!(", {n} bytes"));
+    }
+    if kind.is_type4() {
+        zh.push_str("，可以写入碰一碰内容，Tapstand 不能把它永久锁定，也不设写入密码。");
+        en.push_str(
+            ", holds the WeChat link; Tapstand cannot lock it permanently or set a write password.",
+        );
+        return (zh, en);
+    }
+    if kind.too_small() || data_bytes.is_some_and(|n| n < MIN_DATA_BYTES) {
+        zh.push_str("，放不下微信碰一碰链接");
+        en.push_str(", too small for the WeChat link");
+    } else {
+        zh.push_str("，可以写入碰一碰内容");
+        en.push_str(", holds the WeChat link");
+    }
+    zh.push_str("，可以永久锁定");
+    en.push_str(", can be locked permanently");
+    if kind.has_password() {
+        zh.push_str("，可以设写入密码。");
+        en.push_str(", can have a write password.");
+    } else {
+        zh.push_str("，没有密码功能。");
+        en.push_str(", has no password feature.");
+    }
+    (zh, en)
+}
+
+/// The smallest data area (CC size) Tapstand writes: the WeChat message is about 72 bytes, so 48-byte
+/// tags are refused and 96 bytes is the first CC size that holds it with the TLV header.
+pub const MIN_DATA_BYTES: usize = 96;
 
 /// What the ATR says about the card (PC/SC Part 3 §3.1.3.2.3 storage-card ATR).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -304,11 +472,27 @@ pub fn from_get_version(v: &[u8]) -> Option<ChipKind> {
     }
 }
 
-/// Best guess from the CC size byte. 0x12 is shared by NTAG213, NTAG203 and Ultralight C; without
-/// GET_VERSION it is taken as NTAG213 (what is sold for NFC stands today).
+/// Best guess from the CC size byte when the reader cannot ask the chip (no GET_VERSION pass-through).
+/// 0x12 is shared by NTAG213, NTAG203 and Ultralight C; it is taken as NTAG213 (what is sold for NFC
+/// stands today) when the UID says NXP, as a generic Type 2 tag otherwise.
 pub fn from_cc(cc: [u8; 4]) -> Option<ChipKind> {
+    from_cc_uid(cc, None)
+}
+
+/// [`from_cc`] knowing the UID's manufacturer byte (`04` = NXP): a chip from another maker is never
+/// taken for an NXP model; its memory comes from its CC.
+pub fn from_cc_uid(cc: [u8; 4], uid0: Option<u8>) -> Option<ChipKind> {
     if cc[0] != 0xE1 {
         return None;
+    }
+    if uid0.is_some_and(|u| u != NXP) {
+        // NTAG215/216 sizes are clones of those chips (their lock bytes are not where the T2T default
+        // rule puts them); everything else is sized by its CC.
+        return Some(match cc[2] {
+            0x3E => ChipKind::Ntag215,
+            0x6D => ChipKind::Ntag216,
+            _ => ChipKind::OtherType2,
+        });
     }
     match cc[2] {
         0x12 => Some(ChipKind::Ntag213),
@@ -333,7 +517,19 @@ pub struct ChipInfo {
     pub support_zh: String,
     pub support_en: String,
     pub geometry: Option<Geometry>,
+    /// The NDEF data area in bytes (the CC's size; a generic tag's own CC), when known.
+    pub capacity_bytes: Option<u32>,
+    /// The chip can be made permanently read-only (CC, static and dynamic lock bits).
+    pub can_lock: bool,
+    /// The chip has a write password (PWD_AUTH) and CFGLCK: NTAG21x and Ultralight EV1.
+    pub has_password: bool,
+    /// What the chip is, how much it holds and what it can do, in plain words (see [`describe`]).
+    pub description_zh: String,
+    pub description_en: String,
 }
+
+/// The UID manufacturer byte (ISO/IEC 7816-6) of NXP.
+pub const NXP: u8 = 0x04;
 
 /// Combines ATR, GET_VERSION (if any) and CC (if any).
 /// `version_nak`: the reader passed GET_VERSION through but the tag did not answer (NTAG203 / Ultralight).
@@ -343,7 +539,21 @@ pub fn identify(
     version_nak: bool,
     cc: Option<[u8; 4]>,
 ) -> ChipInfo {
+    identify_uid(atr, version, version_nak, cc, None)
+}
+
+/// [`identify`] knowing the UID's first byte (the manufacturer): a tag that does not answer GET_VERSION
+/// is an NTAG203 or Ultralight only if it is from NXP; clones and domestic chips (Fudan `1D`, …) are
+/// generic Type 2 tags whose geometry comes from their CC.
+pub fn identify_uid(
+    atr: &[u8],
+    version: Option<&[u8]>,
+    version_nak: bool,
+    cc: Option<[u8; 4]>,
+    uid0: Option<u8>,
+) -> ChipInfo {
     let a = parse_atr(atr);
+    let nxp = uid0.is_none_or(|u| u == NXP);
     let (kind, by) = if matches!(
         a.hint,
         ChipKind::MifareClassic1k
@@ -356,16 +566,22 @@ pub fn identify(
     } else if let Some(k) = version.and_then(from_get_version) {
         (k, IdentifiedBy::GetVersion)
     } else if version_nak {
-        // No GET_VERSION: an old NTAG203 or a first-generation Ultralight (or Ultralight C).
+        // No GET_VERSION: an old NTAG203 or a first-generation Ultralight (or Ultralight C) if from NXP;
+        // otherwise a clone or domestic chip, known by its CC.
+        let formatted = cc.is_some_and(|c| Geometry::from_cc(c).is_some());
         match cc.map(|c| c[2]) {
-            Some(0x12) if a.hint == ChipKind::UltralightC => {
+            _ if a.hint == ChipKind::UltralightC && nxp => {
                 (ChipKind::UltralightC, IdentifiedBy::Atr)
             }
-            Some(0x12) => (ChipKind::Ntag203, IdentifiedBy::CapabilityContainer),
-            _ if a.hint == ChipKind::UltralightC => (ChipKind::UltralightC, IdentifiedBy::Atr),
-            _ => (ChipKind::Ultralight, IdentifiedBy::CapabilityContainer),
+            Some(0x12) if nxp => (ChipKind::Ntag203, IdentifiedBy::CapabilityContainer),
+            Some(0x06) | Some(0x00) if nxp => {
+                (ChipKind::Ultralight, IdentifiedBy::CapabilityContainer)
+            }
+            _ if formatted => (ChipKind::OtherType2, IdentifiedBy::CapabilityContainer),
+            _ if nxp => (ChipKind::Ultralight, IdentifiedBy::CapabilityContainer),
+            _ => (ChipKind::OtherType2, IdentifiedBy::Nothing),
         }
-    } else if let Some(k) = cc.and_then(from_cc) {
+    } else if let Some(k) = cc.and_then(|c| from_cc_uid(c, uid0)) {
         if a.hint == ChipKind::UltralightC || a.hint == ChipKind::UltralightEv1Mf0ul21 {
             (a.hint, IdentifiedBy::Atr)
         } else {
@@ -376,21 +592,51 @@ pub fn identify(
     } else {
         (ChipKind::Unknown, IdentifiedBy::Nothing)
     };
+    let geometry = kind.geometry().or_else(|| {
+        (kind == ChipKind::OtherType2)
+            .then(|| cc.and_then(Geometry::from_cc))
+            .flatten()
+    });
+    // A generic tag's room is its CC's data area; a 48-byte one cannot hold the WeChat link.
+    let data_bytes = match kind {
+        ChipKind::OtherType2 => geometry.map(|g| g.user_bytes()),
+        k => k
+            .geometry()
+            .and_then(|g| g.factory_cc)
+            .map(|c| c[2] as usize * 8),
+    };
+    let roomy = data_bytes.is_none_or(|n| n >= MIN_DATA_BYTES);
+    let write_supported = kind.write_supported() && geometry.is_some() && roomy;
+    let (support_zh, support_en) = if kind.write_supported() && !roomy {
+        (
+            ChipKind::Ultralight.support_zh(),
+            ChipKind::Ultralight.support_en(),
+        )
+    } else {
+        (kind.support_zh(), kind.support_en())
+    };
+    let (description_zh, description_en) = describe(kind, data_bytes);
     ChipInfo {
         kind,
         name: kind.name().to_string(),
         identified_by: by,
         version_hex: version.map(crate::view::hex),
-        write_supported: kind.write_supported(),
-        support_zh: kind.support_zh().into(),
-        support_en: kind.support_en().into(),
-        geometry: kind.geometry(),
+        write_supported,
+        support_zh: support_zh.into(),
+        support_en: support_en.into(),
+        geometry,
+        capacity_bytes: data_bytes.map(|n| n as u32),
+        can_lock: kind.is_type2() && kind != ChipKind::Unknown,
+        has_password: kind.has_password(),
+        description_zh,
+        description_en,
     }
 }
 
 /// The identification result for a chip told apart by other means (a Type 4 tag's CC, see
-/// [`crate::t4t::identify`]).
-pub fn info_for(kind: ChipKind, by: IdentifiedBy) -> ChipInfo {
+/// [`crate::t4t::identify`]); `capacity`: the room for an NDEF message, when known.
+pub fn info_for(kind: ChipKind, by: IdentifiedBy, capacity: Option<usize>) -> ChipInfo {
+    let (description_zh, description_en) = describe(kind, capacity);
     ChipInfo {
         kind,
         name: kind.name().to_string(),
@@ -400,6 +646,11 @@ pub fn info_for(kind: ChipKind, by: IdentifiedBy) -> ChipInfo {
         support_zh: kind.support_zh().into(),
         support_en: kind.support_en().into(),
         geometry: kind.geometry(),
+        capacity_bytes: capacity.map(|n| n as u32),
+        can_lock: kind.is_type2() && kind != ChipKind::Unknown,
+        has_password: kind.has_password(),
+        description_zh,
+        description_en,
     }
 }
 

@@ -16,8 +16,9 @@ use serde::Serialize;
 
 use crate::chip::ChipKind;
 use crate::t2t::{
-    capacity_at, data_addrs, page_locked, parse_layout, password_state, CapabilityContainer,
-    LayoutError, TagImage, DATA_START, PAGE_SIZE, TLV_NDEF, TLV_TERMINATOR,
+    capacity_at, data_addrs, dyn_lock_areas, geometry_of, page_locked, parse_layout,
+    password_state, CapabilityContainer, LayoutError, LockBitMap, TagImage, DATA_START, PAGE_SIZE,
+    TLV_NDEF, TLV_TERMINATOR,
 };
 
 /// One page write and which bits to compare when it is read back (PWD/PACK read back as zeros, the
@@ -139,20 +140,23 @@ pub fn plan_content(
     message: &[u8],
     authenticated: bool,
 ) -> Result<ContentPlan, PlanError> {
-    if !kind.write_supported() {
+    if !kind.write_supported() && !kind.too_small() {
         return Err(PlanError::Unsupported(kind));
     }
-    let g = kind.geometry().ok_or(PlanError::Unsupported(kind))?;
+    need(img, 0..4)?;
+    // A generic Type 2 tag's memory is what its CC says (a blank one cannot be sized: refused).
+    let g = geometry_of(kind, img).ok_or(PlanError::Unsupported(kind))?;
     if img.total_pages() != g.total_pages as usize {
         return Err(PlanError::ImageSize {
             pages: img.total_pages(),
             chip_pages: g.total_pages as usize,
         });
     }
-    need(img, 0..4)?;
     let cc = img.cc().expect("page 3 known");
     let user_end = (g.user_last_page as usize + 1) * PAGE_SIZE;
-    let factory_cc = g.factory_cc.expect("NTAG21x has a factory CC");
+    let factory_cc = g
+        .factory_cc
+        .unwrap_or([0xE1, 0x10, (user_end - DATA_START) as u8 / 8, 0]);
 
     let mut new = img.clone();
     let before;
@@ -376,27 +380,39 @@ pub fn plan_content(
     })
 }
 
-/// Bits of the dynamic lock bytes that lock user pages (what read-back must show).
+/// Bits of the dynamic lock bytes that lock user pages (what read-back must show), for the chips with
+/// configuration pages (NTAG21x, Ultralight EV1), whose lock page is written `FF FF FF 00` (nfcpy).
 fn dyn_lock_mask(kind: ChipKind) -> [u8; 4] {
     match kind {
         ChipKind::Ntag213 => [0xFF, 0x0F, 0x00, 0x00],
         ChipKind::Ntag215 => [0xFF, 0x00, 0x00, 0x00],
         ChipKind::Ntag216 => [0xFF, 0x3F, 0x00, 0x00],
+        ChipKind::Ntag212 | ChipKind::UltralightEv1Mf0ul21 => [0xFF, 0x03, 0x00, 0x00],
         _ => [0; 4],
     }
 }
 
-/// The permanent lock (irreversible): CC read-only, static lock bytes, dynamic lock bytes, CFGLCK (so the
-/// configuration pages cannot be used later to put a stranger's password on the tag). nfcpy order.
-/// Returns no step when everything is already set.
+/// The permanent lock (irreversible): CC read-only, static lock bytes, the dynamic lock bits the tag
+/// declares (its chip's, its Lock Control TLVs, or the T2T default rule), and CFGLCK where the chip has
+/// configuration pages (so they cannot be used later to put a stranger's password on the tag). nfcpy
+/// order. Returns no step when everything is already set.
 pub fn plan_lock(kind: ChipKind, img: &TagImage) -> Result<Vec<Step>, PlanError> {
-    if !kind.write_supported() {
+    if !kind.write_supported() && !kind.too_small() {
         return Err(PlanError::Unsupported(kind));
     }
-    let g = kind.geometry().ok_or(PlanError::Unsupported(kind))?;
-    let dynp = g.dyn_lock_page.expect("NTAG21x") as usize;
-    let cfg = g.cfg_page.expect("NTAG21x") as usize;
-    need(img, [2, 3, dynp, cfg, cfg + 1])?;
+    need(img, [2, 3])?;
+    let g = geometry_of(kind, img).ok_or(PlanError::Unsupported(kind))?;
+    let areas = dyn_lock_areas(kind, img);
+    let total = img.total_pages();
+    let mut pages: Vec<usize> = areas
+        .iter()
+        .flat_map(|a| (a.addr / PAGE_SIZE)..=((a.addr + a.len().max(1) - 1) / PAGE_SIZE))
+        .filter(|&p| p < total)
+        .collect();
+    if let Some(cfg) = g.cfg_page {
+        pages.extend([cfg as usize, cfg as usize + 1]);
+    }
+    need(img, pages)?;
     let mut writes = Vec::new();
     let cc = img.page(3).expect("known");
     if cc[3] & 0x0F != 0x0F {
@@ -410,22 +426,63 @@ pub fn plan_lock(kind: ChipKind, img: &TagImage) -> Result<Vec<Step>, PlanError>
             verify_mask: [0, 0, 0xFF, 0xFF],
         });
     }
-    let d = img.page(dynp).expect("known");
-    let mask = dyn_lock_mask(kind);
-    if (0..3).any(|i| d[i] & mask[i] != mask[i]) || d[2] != 0xFF {
-        writes.push(PageWrite {
-            page: dynp as u16,
-            data: [0xFF, 0xFF, 0xFF, 0x00],
-            verify_mask: mask,
-        });
+    if let (Some(dynp), Some(_)) = (g.dyn_lock_page, g.cfg_page) {
+        // NTAG21x / EV1: the whole lock page, as nfcpy's `_protect_with_lockbits`.
+        let dynp = dynp as usize;
+        let d = img.page(dynp).expect("known");
+        let mask = dyn_lock_mask(kind);
+        if (0..3).any(|i| d[i] & mask[i] != mask[i]) || d[2] != 0xFF {
+            writes.push(PageWrite {
+                page: dynp as u16,
+                data: [0xFF, 0xFF, 0xFF, 0x00],
+                verify_mask: mask,
+            });
+        }
+    } else {
+        // Every other chip: set the bits each lock area declares (bytes of the page outside the area are
+        // kept); NTAG203 / Ultralight C get both lock bytes fully set (block-lock bits included).
+        let mut lock_pages: std::collections::BTreeMap<usize, ([u8; 4], [u8; 4])> =
+            Default::default();
+        for a in &areas {
+            for (i, &user) in a.user_mask().iter().enumerate() {
+                let addr = a.addr + i;
+                let p = addr / PAGE_SIZE;
+                if p >= total {
+                    return Err(PlanError::NotFormattable {
+                        cc: crate::view::hex(&cc),
+                    });
+                }
+                let e = lock_pages
+                    .entry(p)
+                    .or_insert_with(|| (img.page(p).expect("known"), [0; 4]));
+                let set = match a.map {
+                    LockBitMap::Ultralight4 => 0xFF,
+                    LockBitMap::Linear { .. } => user,
+                };
+                e.0[addr % PAGE_SIZE] |= set;
+                e.1[addr % PAGE_SIZE] |= user;
+            }
+        }
+        for (p, (data, mask)) in lock_pages {
+            if img.page(p) != Some(data) {
+                writes.push(PageWrite {
+                    page: p as u16,
+                    data,
+                    verify_mask: mask,
+                });
+            }
+        }
     }
-    let c1 = img.page(cfg + 1).expect("known");
-    if c1[0] & 0x40 == 0 {
-        writes.push(PageWrite {
-            page: (cfg + 1) as u16,
-            data: [c1[0] | 0x40, c1[1], c1[2], c1[3]],
-            verify_mask: [0xFF, 0, 0, 0],
-        });
+    if let Some(cfg) = g.cfg_page {
+        let cfg = cfg as usize;
+        let c1 = img.page(cfg + 1).expect("known");
+        if c1[0] & 0x40 == 0 {
+            writes.push(PageWrite {
+                page: (cfg + 1) as u16,
+                data: [c1[0] | 0x40, c1[1], c1[2], c1[3]],
+                verify_mask: [0xFF, 0, 0, 0],
+            });
+        }
     }
     Ok(if writes.is_empty() {
         Vec::new()
@@ -450,8 +507,9 @@ pub fn plan_password(
     if !kind.write_supported() {
         return Err(PlanError::Unsupported(kind));
     }
-    let g = kind.geometry().ok_or(PlanError::Unsupported(kind))?;
-    let cfg = g.cfg_page.expect("NTAG21x") as usize;
+    let g = geometry_of(kind, img).ok_or(PlanError::Unsupported(kind))?;
+    // Only chips with configuration pages (NTAG21x, Ultralight EV1) have a password.
+    let cfg = g.cfg_page.ok_or(PlanError::Unsupported(kind))? as usize;
     need(img, [cfg, cfg + 1])?;
     let c0 = img.page(cfg).expect("known");
     let c1 = img.page(cfg + 1).expect("known");
@@ -498,7 +556,7 @@ pub fn apply(img: &mut TagImage, steps: &[Step]) {
     }
 }
 
-/// The CC a chip gets when formatted.
+/// The CC a chip gets when formatted (none for a generic Type 2 tag: its size is unknown when blank).
 pub fn factory_cc(kind: ChipKind) -> Option<CapabilityContainer> {
     kind.geometry()
         .and_then(|g| g.factory_cc)

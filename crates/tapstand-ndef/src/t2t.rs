@@ -551,9 +551,150 @@ pub struct PasswordState {
     pub auth_limit: u8,
 }
 
+/// The chip's memory map: its own (a known chip) or, for a generic Type 2 tag, the one its Capability
+/// Container describes ([`Geometry::from_cc`](crate::chip::Geometry::from_cc)).
+pub fn geometry_of(kind: crate::chip::ChipKind, img: &TagImage) -> Option<crate::chip::Geometry> {
+    kind.geometry().or_else(|| {
+        (kind == crate::chip::ChipKind::OtherType2)
+            .then(|| img.cc().and_then(|c| crate::chip::Geometry::from_cc(c.0)))
+            .flatten()
+    })
+}
+
+/// How a chip's dynamic lock bits map to pages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LockBitMap {
+    /// NFC Forum T2T: bit `i` (bit `i % 8` of byte `i / 8`) locks `bytes_per_bit` bytes from byte
+    /// `64 + i × bytes_per_bit` (the first byte after the statically locked pages 4–15).
+    Linear { bits: usize, bytes_per_bit: usize },
+    /// NTAG203 and Ultralight C (page 28h): byte 0 bits 1–3 lock pages 16–19, 20–23, 24–27, bits 5–7
+    /// pages 28–31, 32–35, 36–39; bits 0 and 4 are block-lock bits; byte 1 locks the pages after the
+    /// data area (counter, authentication configuration, key).
+    Ultralight4,
+}
+
+/// One dynamic lock area: its first byte address and its bit map.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DynLockArea {
+    pub addr: usize,
+    pub map: LockBitMap,
+}
+
+impl DynLockArea {
+    /// Number of lock bytes.
+    pub fn len(&self) -> usize {
+        match self.map {
+            LockBitMap::Linear { bits, .. } => bits.div_ceil(8),
+            LockBitMap::Ultralight4 => 2,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The (byte index in the area, bit) locking page `p`, if a bit covers it.
+    pub fn bit_for(&self, p: usize) -> Option<(usize, u8)> {
+        match self.map {
+            LockBitMap::Linear {
+                bits,
+                bytes_per_bit,
+            } => {
+                let a = p * PAGE_SIZE;
+                if a < 64 || bytes_per_bit == 0 {
+                    return None;
+                }
+                let i = (a - 64) / bytes_per_bit;
+                (i < bits).then_some((i / 8, 1 << (i % 8)))
+            }
+            LockBitMap::Ultralight4 => {
+                if !(16..40).contains(&p) {
+                    return None;
+                }
+                let g = (p - 16) / 4;
+                Some((0, 1 << [1, 2, 3, 5, 6, 7][g]))
+            }
+        }
+    }
+
+    /// The lock bits that lock user data, per lock byte (what the permanent lock must set and read back).
+    pub fn user_mask(&self) -> Vec<u8> {
+        match self.map {
+            LockBitMap::Linear { bits, .. } => (0..self.len())
+                .map(|b| {
+                    let n = bits.saturating_sub(b * 8).min(8);
+                    ((1u16 << n) - 1) as u8
+                })
+                .collect(),
+            LockBitMap::Ultralight4 => vec![0xEE, 0x00],
+        }
+    }
+}
+
+/// The dynamic lock areas of the tag: the chip's own for NXP chips (NTAG215/216 lock 16 pages per bit,
+/// NTAG203/Ultralight C have their own map), and for a generic Type 2 tag the Lock Control TLVs or, when
+/// it has none, the T2T default rule (after the data area, `(size − 48 + 7) / 8` bits of 8 bytes).
+/// A 48-byte tag has none.
+pub fn dyn_lock_areas(kind: crate::chip::ChipKind, img: &TagImage) -> Vec<DynLockArea> {
+    use crate::chip::ChipKind as K;
+    let lin = |page: usize, bits, bytes_per_bit| {
+        vec![DynLockArea {
+            addr: page * PAGE_SIZE,
+            map: LockBitMap::Linear {
+                bits,
+                bytes_per_bit,
+            },
+        }]
+    };
+    match kind {
+        K::Ntag213 => lin(0x28, 12, 8),
+        K::Ntag215 => lin(0x82, 8, 64),
+        K::Ntag216 => lin(0xE2, 14, 64),
+        K::Ntag212 | K::UltralightEv1Mf0ul21 => lin(0x24, 10, 8),
+        K::Ntag203 | K::UltralightC => vec![DynLockArea {
+            addr: 0x28 * PAGE_SIZE,
+            map: LockBitMap::Ultralight4,
+        }],
+        K::OtherType2 => {
+            let Some(cc) = img.cc() else {
+                return Vec::new();
+            };
+            let size = cc.data_area_size();
+            let tlvs: Vec<DynLockArea> = match parse_layout(img, &cc) {
+                Ok(l) => l
+                    .controls
+                    .iter()
+                    .filter(|c| c.tlv_type == TLV_LOCK_CONTROL)
+                    .map(|c| DynLockArea {
+                        addr: c.area_start as usize,
+                        map: LockBitMap::Linear {
+                            bits: c.lock_bits.unwrap_or(0) as usize,
+                            bytes_per_bit: c.bytes_locked_per_bit.unwrap_or(8) as usize,
+                        },
+                    })
+                    .collect(),
+                Err(_) => Vec::new(),
+            };
+            if !tlvs.is_empty() {
+                tlvs
+            } else if size > 48 {
+                vec![DynLockArea {
+                    addr: DATA_START + size,
+                    map: LockBitMap::Linear {
+                        bits: (size - 48).div_ceil(8),
+                        bytes_per_bit: 8,
+                    },
+                }]
+            } else {
+                Vec::new()
+            }
+        }
+        _ => Vec::new(),
+    }
+}
+
 /// Is page `p` locked by a static or dynamic lock bit? `None` when the lock bytes are not known.
 pub fn page_locked(kind: crate::chip::ChipKind, img: &TagImage, p: usize) -> Option<bool> {
-    use crate::chip::ChipKind as K;
     let s = img.page(2)?;
     if (3..=7).contains(&p) {
         return Some(s[2] & (1 << p) != 0);
@@ -564,23 +705,25 @@ pub fn page_locked(kind: crate::chip::ChipKind, img: &TagImage, p: usize) -> Opt
     if p < 3 {
         return Some(true);
     }
-    let g = kind.geometry()?;
+    let g = geometry_of(kind, img)?;
     if p > g.user_last_page as usize {
         return Some(false);
     }
-    let d = img.page(g.dyn_lock_page? as usize)?;
-    let bits = u16::from_le_bytes([d[0], d[1]]);
-    let bit = match kind {
-        K::Ntag215 | K::Ntag216 => (p - 16) / 16,
-        _ => (p - 16) / 2,
-    };
-    Some(bit < 16 && bits & (1 << bit) != 0)
+    for area in dyn_lock_areas(kind, img) {
+        if let Some((byte, bit)) = area.bit_for(p) {
+            let b = img.byte(area.addr + byte).ok()?;
+            if b & bit != 0 {
+                return Some(true);
+            }
+        }
+    }
+    Some(false)
 }
 
 pub fn lock_state(kind: crate::chip::ChipKind, img: &TagImage) -> Option<LockState> {
     let cc = img.cc()?;
     let s = img.page(2)?;
-    let g = kind.geometry();
+    let g = geometry_of(kind, img);
     let dynamic_lock = g
         .and_then(|g| g.dyn_lock_page)
         .and_then(|p| img.page(p as usize))
@@ -599,13 +742,14 @@ pub fn lock_state(kind: crate::chip::ChipKind, img: &TagImage) -> Option<LockSta
         }
     }
     let user_pages = (last + 1 - first) as u32;
-    let needs_dyn = g.and_then(|g| g.dyn_lock_page).is_some();
+    let needs_dyn = !dyn_lock_areas(kind, img).is_empty();
     let needs_cfg = g.and_then(|g| g.cfg_page).is_some();
     let fully_locked = cc.write_access() == 0x0F
         && s[2] == 0xFF
         && s[3] == 0xFF
         && (!needs_dyn
-            || dynamic_lock.is_some_and(|d| d == [0xFF, 0xFF, 0xFF] || locked == user_pages))
+            || locked == user_pages
+            || dynamic_lock.is_some_and(|d| d == [0xFF, 0xFF, 0xFF]))
         && (!needs_cfg || cfg_locked == Some(true));
     Some(LockState {
         cc_read_only: cc.write_access() != 0,
@@ -619,7 +763,7 @@ pub fn lock_state(kind: crate::chip::ChipKind, img: &TagImage) -> Option<LockSta
 }
 
 pub fn password_state(kind: crate::chip::ChipKind, img: &TagImage) -> Option<PasswordState> {
-    let cfg = kind.geometry()?.cfg_page? as usize;
+    let cfg = geometry_of(kind, img)?.cfg_page? as usize;
     let c0 = img.page(cfg)?;
     let c1 = img.page(cfg + 1)?;
     let total = kind.geometry()?.total_pages as usize;
@@ -743,6 +887,119 @@ mod tests {
         assert_eq!(
             page_locked(crate::chip::ChipKind::Ntag213, &img, 18),
             Some(false)
+        );
+    }
+
+    /// A generic Type 2 tag (no GET_VERSION, not NXP): 144 bytes from its CC, the T2T default dynamic
+    /// lock rule (12 bits of 8 bytes at byte 160 = page 28h) when it declares no Lock Control TLV.
+    #[test]
+    fn generic_geometry_from_cc_and_default_lock_rule() {
+        use crate::chip::{ChipKind, Geometry};
+        let g = Geometry::from_cc([0xE1, 0x10, 0x12, 0x00]).unwrap();
+        assert_eq!(
+            (g.total_pages, g.user_last_page, g.dyn_lock_page, g.cfg_page),
+            (41, 0x27, Some(0x28), None)
+        );
+        assert_eq!(g.user_bytes(), 144);
+        // 128 bytes (CC 10): 10 bits at byte 144 = page 24h, like NTAG212 / MF0UL21.
+        let g = Geometry::from_cc([0xE1, 0x10, 0x10, 0x00]).unwrap();
+        assert_eq!((g.user_last_page, g.dyn_lock_page), (0x23, Some(0x24)));
+        // 48 bytes: no dynamic lock bytes at all.
+        let g = Geometry::from_cc([0xE1, 0x10, 0x06, 0x00]).unwrap();
+        assert_eq!((g.total_pages, g.dyn_lock_page), (16, None));
+        assert_eq!(Geometry::from_cc([0; 4]), None);
+
+        let mut m = vec![0u8; 41 * 4];
+        m[..16].copy_from_slice(&[
+            0x1D, 0x10, 0x20, 0x9F, 0x30, 0x40, 0x50, 0x60, 0x82, 0x48, 0, 0, 0xE1, 0x10, 0x12, 0,
+        ]);
+        m[16..19].copy_from_slice(&[0x03, 0x00, 0xFE]);
+        let mut img = TagImage::from_bytes(&m);
+        let areas = dyn_lock_areas(ChipKind::OtherType2, &img);
+        assert_eq!(
+            areas,
+            vec![DynLockArea {
+                addr: 160,
+                map: LockBitMap::Linear {
+                    bits: 12,
+                    bytes_per_bit: 8
+                }
+            }]
+        );
+        assert_eq!(areas[0].user_mask(), vec![0xFF, 0x0F]);
+        assert_eq!(page_locked(ChipKind::OtherType2, &img, 16), Some(false));
+        // Bit 0 of the first lock byte locks pages 16-17; bit 3 of the second locks pages 38-39.
+        img.set_page(0x28, [0x01, 0x08, 0, 0]);
+        assert_eq!(page_locked(ChipKind::OtherType2, &img, 17), Some(true));
+        assert_eq!(page_locked(ChipKind::OtherType2, &img, 18), Some(false));
+        assert_eq!(page_locked(ChipKind::OtherType2, &img, 39), Some(true));
+        assert_eq!(page_locked(ChipKind::OtherType2, &img, 37), Some(false));
+    }
+
+    /// NTAG203's factory Lock Control TLV `01 03 A0 10 44`: lock bytes at page 28h (10 × 16 + 0), 16
+    /// bits, 16 bytes (4 pages) per bit; on a generic tag that declares it, the TLV wins over the
+    /// default rule. The NTAG203 itself has its own bit map (bits 1-3, 5-7 of byte 0).
+    #[test]
+    fn ntag203_lock_control_tlv() {
+        use crate::chip::ChipKind;
+        let mut m = vec![0u8; 41 * 4];
+        m[12..16].copy_from_slice(&[0xE1, 0x10, 0x12, 0x00]);
+        m[16..24].copy_from_slice(&[0x01, 0x03, 0xA0, 0x10, 0x44, 0x03, 0x00, 0xFE]);
+        let mut img = TagImage::from_bytes(&m);
+        let l = parse_layout(&img, &img.cc().unwrap()).unwrap();
+        assert_eq!(l.controls[0].area(), 160..162);
+        assert_eq!(l.controls[0].lock_bits, Some(16));
+        assert_eq!(l.controls[0].bytes_locked_per_bit, Some(16));
+        assert_eq!(layout_capacity(&l), 137);
+        let areas = dyn_lock_areas(ChipKind::OtherType2, &img);
+        assert_eq!(
+            areas[0].map,
+            LockBitMap::Linear {
+                bits: 16,
+                bytes_per_bit: 16
+            }
+        );
+        img.set_page(0x28, [0x02, 0, 0, 0]);
+        // Generic reading: bit 1 = bytes 80..96 = pages 20-23.
+        assert_eq!(page_locked(ChipKind::OtherType2, &img, 19), Some(false));
+        assert_eq!(page_locked(ChipKind::OtherType2, &img, 20), Some(true));
+        // NTAG203's own map: bit 1 = pages 16-19.
+        let mut n203 = TagImage::from_bytes(&[0u8; 42 * 4]);
+        n203.set_pages(0, &m[..24]);
+        n203.set_page(0x28, [0x02, 0, 0, 0]);
+        assert_eq!(page_locked(ChipKind::Ntag203, &n203, 16), Some(true));
+        assert_eq!(page_locked(ChipKind::Ntag203, &n203, 20), Some(false));
+        n203.set_page(0x28, [0x80, 0, 0, 0]);
+        assert_eq!(page_locked(ChipKind::Ntag203, &n203, 39), Some(true));
+        assert_eq!(page_locked(ChipKind::Ntag203, &n203, 35), Some(false));
+    }
+
+    /// Memory Control TLVs reserve bytes inside the data area: they are skipped by the layout and do not
+    /// count towards the capacity; a Lock Control TLV pointing inside the data area is skipped too.
+    #[test]
+    fn memory_control_tlvs_reserve_bytes() {
+        use crate::chip::ChipKind;
+        let mut m = vec![0u8; 41 * 4];
+        m[12..16].copy_from_slice(&[0xE1, 0x10, 0x12, 0x00]);
+        // Memory Control: 8 bytes reserved at page 8 (byte 32); Lock Control: 2 bytes at byte 48, 12 bits.
+        m[16..26].copy_from_slice(&[0x02, 0x03, 0x80, 0x08, 0x02, 0x01, 0x03, 0x30, 0x0C, 0x44]);
+        m[26..29].copy_from_slice(&[0x03, 0x00, 0xFE]);
+        let img = TagImage::from_bytes(&m);
+        let l = parse_layout(&img, &img.cc().unwrap()).unwrap();
+        assert_eq!(l.skip, vec![32..40, 48..50]);
+        assert_eq!(l.ndef.as_ref().unwrap().tlv_addr, 26);
+        // 160 − 26 = 134 bytes from the NDEF TLV, minus 10 skipped, minus the 2-byte header.
+        assert_eq!(layout_capacity(&l), 122);
+        let a = dyn_lock_areas(ChipKind::OtherType2, &img);
+        assert_eq!(
+            a,
+            vec![DynLockArea {
+                addr: 48,
+                map: LockBitMap::Linear {
+                    bits: 12,
+                    bytes_per_bit: 16
+                }
+            }]
         );
     }
 }

@@ -295,7 +295,7 @@ pub fn identify(uid: Option<&[u8]>, cc: &CapabilityFile) -> ChipInfo {
     } else {
         ChipKind::Type4
     };
-    info_for(kind, IdentifiedBy::CapabilityContainer)
+    info_for(kind, IdentifiedBy::CapabilityContainer, Some(cc.capacity()))
 }
 
 /// What the inspector shows about a Type 4 tag's NDEF application.

@@ -1,7 +1,8 @@
-//! CSV import and export of stores and terminals.
+//! CSV and Excel import, and CSV export, of stores and terminals (the `.xlsx` export is [`crate::xlsx`]).
 //!
-//! Import is two steps: [`preview`] reads the file (UTF-8 with or without BOM, or GBK/GB18030 as Chinese
-//! Excel writes it), checks every row against the rules and the database, and writes nothing; [`commit`]
+//! Import is two steps: [`preview_with`] reads the file (CSV in UTF-8 with or without BOM, or GBK/GB18030
+//! as Chinese Excel writes it; or an `.xlsx`/`.xls` workbook, told from the content, read by
+//! [`crate::excel`]), checks every row against the rules and the database, and writes nothing; [`commit_with`]
 //! writes all rows in one transaction, and refuses while any row has an error. Export writes UTF-8 with a
 //! BOM, which Excel opens correctly, through a safe file ([`export_file`]); cells that a spreadsheet would
 //! run as a formula get a leading `'`, which the import takes off again (export → import round-trips).
@@ -10,22 +11,27 @@ use std::collections::HashMap;
 use std::io::{self, Write};
 use std::path::Path;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tapstand_error::safe_file::{self, defuse_cell, restore_cell, SafeFile};
 use tapstand_error::{FieldIssue, UserError};
 use tapstand_store::records::{StoreInput, TerminalInput, Upsert};
 use tapstand_store::Db;
 
+use crate::excel::{self, SourceRow};
 use crate::validate::{issue, normalize_store, normalize_terminal, store_issues, terminal_issues};
 use crate::RecordKind;
 
-/// How the file was decoded.
+/// How the file was read: a CSV's text encoding, or the workbook format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
 pub enum Encoding {
     Utf8,
     Utf8Bom,
     Gb18030,
+    /// An Excel workbook (`.xlsx`, Office Open XML).
+    Xlsx,
+    /// An Excel 97–2003 workbook (`.xls`).
+    Xls,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, specta::Type)]
@@ -41,7 +47,8 @@ pub enum RowAction {
 /// One data row of the file as the preview shows it.
 #[derive(Clone, Debug, Serialize, specta::Type)]
 pub struct PreviewRow {
-    /// Line number in the file (the header is line 1).
+    /// Line number in a CSV (the header is line 1), or the row number as Excel shows it in a workbook
+    /// (row 1 = the sheet's first row).
     pub line: u32,
     /// The row's values by column key (`org_code`, `name`, ... / `machine_no`, `terminal_no`, ...).
     pub values: Vec<(String, String)>,
@@ -53,6 +60,10 @@ pub struct PreviewRow {
 pub struct ImportPreview {
     pub kind: RecordKind,
     pub encoding: Encoding,
+    /// The sheet read (workbooks only).
+    pub sheet: Option<String>,
+    /// The workbook's visible sheets, in order (empty for a CSV): the UI offers a choice when several.
+    pub sheets: Vec<String>,
     pub rows: Vec<PreviewRow>,
     pub new_rows: u32,
     pub updated_rows: u32,
@@ -116,7 +127,7 @@ fn columns(kind: RecordKind) -> &'static [(&'static str, &'static [&'static str]
     }
 }
 
-fn header_key(kind: RecordKind, header: &str) -> Option<&'static str> {
+pub(crate) fn header_key(kind: RecordKind, header: &str) -> Option<&'static str> {
     let h = header.trim().trim_matches('\u{feff}');
     columns(kind)
         .iter()
@@ -128,12 +139,54 @@ fn file_error(zh: &str, en: &str) -> FieldIssue {
     issue("file", zh, en)
 }
 
-/// Reads and checks a CSV file without writing anything.
+/// What the import is told besides the bytes: the file's name (a file *named* `.xlsx` that is not a
+/// workbook is refused) and, for a workbook, which sheet to read (default: the only one, or the first
+/// whose header row is found).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+pub struct ImportOptions {
+    #[serde(default)]
+    pub file_name: Option<String>,
+    #[serde(default)]
+    pub sheet: Option<String>,
+}
+
+pub(crate) fn missing_required(kind: RecordKind, keys: &[Option<&str>]) -> Vec<&'static str> {
+    columns(kind)
+        .iter()
+        .filter(|(key, _, required)| *required && !keys.contains(&Some(*key)))
+        .map(|(key, _, _)| *key)
+        .collect()
+}
+
+/// The column's Chinese header (the first name it accepts).
+pub(crate) fn column_name(kind: RecordKind, key: &str) -> &'static str {
+    columns(kind)
+        .iter()
+        .find(|(k, _, _)| *k == key)
+        .map(|(_, names, _)| names[0])
+        .unwrap_or("")
+}
+
+/// Reads and checks a CSV file without writing anything (the format is told from the content; see
+/// [`preview_with`] for workbooks).
 pub async fn preview(db: &Db, kind: RecordKind, bytes: &[u8]) -> Result<ImportPreview, UserError> {
-    let (text, encoding) = decode(bytes);
+    preview_with(db, kind, bytes, &ImportOptions::default()).await
+}
+
+/// Reads and checks a CSV file or an Excel workbook (`.xlsx`, `.xls`; told from the content, see
+/// [`crate::excel`]) without writing anything. A workbook's rows are numbered as Excel numbers them
+/// and the preview names the sheet read.
+pub async fn preview_with(
+    db: &Db,
+    kind: RecordKind,
+    bytes: &[u8],
+    options: &ImportOptions,
+) -> Result<ImportPreview, UserError> {
     let mut preview = ImportPreview {
         kind,
-        encoding,
+        encoding: Encoding::Utf8,
+        sheet: None,
+        sheets: vec![],
         rows: vec![],
         new_rows: 0,
         updated_rows: 0,
@@ -141,6 +194,46 @@ pub async fn preview(db: &Db, kind: RecordKind, bytes: &[u8]) -> Result<ImportPr
         invalid_rows: 0,
         file_errors: vec![],
     };
+    let sniffed = excel::sniff(bytes);
+    let (keys, rows) = if sniffed == excel::Sniffed::Text {
+        if let Some(name) = options.file_name.as_deref() {
+            if excel::named_like_workbook(name) {
+                return Err(excel::not_a_workbook(name));
+            }
+        }
+        let (text, encoding) = decode(bytes);
+        preview.encoding = encoding;
+        match csv_rows(kind, &text) {
+            Ok(kr) => kr,
+            Err(errors) => {
+                preview.file_errors = errors;
+                return Ok(preview);
+            }
+        }
+    } else {
+        let (sheets, sheet, table) = excel::read_workbook(bytes, kind, options.sheet.as_deref())?;
+        preview.encoding = if sniffed == excel::Sniffed::Zip {
+            Encoding::Xlsx
+        } else {
+            Encoding::Xls
+        };
+        preview.sheets = sheets;
+        preview.sheet = Some(sheet);
+        if !table.file_errors.is_empty() {
+            preview.file_errors = table.file_errors;
+            return Ok(preview);
+        }
+        (table.keys, table.rows)
+    };
+    check_rows(db, kind, &keys, rows, &mut preview).await?;
+    Ok(preview)
+}
+
+/// A table's column keys (by column) and its data rows.
+type Table = (Vec<Option<&'static str>>, Vec<SourceRow>);
+
+/// The CSV's column keys and data rows (line 1 is the header), or why the header is not usable.
+fn csv_rows(kind: RecordKind, text: &str) -> Result<Table, Vec<FieldIssue>> {
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .trim(csv::Trim::All)
@@ -148,34 +241,79 @@ pub async fn preview(db: &Db, kind: RecordKind, bytes: &[u8]) -> Result<ImportPr
     let headers = match reader.headers() {
         Ok(h) => h.clone(),
         Err(e) => {
-            preview.file_errors.push(file_error(
+            return Err(vec![file_error(
                 &format!("无法读取表头：{e}"),
                 &format!("The header line cannot be read: {e}"),
-            ));
-            return Ok(preview);
+            )]);
         }
     };
-    let keys: Vec<Option<&str>> = headers.iter().map(|h| header_key(kind, h)).collect();
-    for (key, names, required) in columns(kind) {
-        if *required && !keys.contains(&Some(*key)) {
-            preview.file_errors.push(file_error(
-                &format!(
-                    "缺少“{}”列。第一行应是表头，例如：{}",
-                    names[0],
-                    header_example(kind)
-                ),
-                &format!(
-                    "The '{}' column is missing. The first line must be the header, e.g. {}",
-                    names[1.min(names.len() - 1)],
-                    header_example(kind)
-                ),
+    let keys: Vec<Option<&'static str>> = headers.iter().map(|h| header_key(kind, h)).collect();
+    let mut errors = vec![];
+    for key in missing_required(kind, &keys) {
+        let names = columns(kind)
+            .iter()
+            .find(|(k, _, _)| *k == key)
+            .map(|(_, n, _)| *n)
+            .unwrap_or(&[]);
+        errors.push(file_error(
+            &format!(
+                "缺少“{}”列。第一行应是表头，例如：{}",
+                names[0],
+                header_example(kind)
+            ),
+            &format!(
+                "The '{}' column is missing. The first line must be the header, e.g. {}",
+                names[1.min(names.len() - 1)],
+                header_example(kind)
+            ),
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let mut rows = vec![];
+    for (i, record) in reader.records().enumerate() {
+        let line = i as u32 + 2;
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                rows.push(SourceRow {
+                    line,
+                    cells: vec![],
+                    issues: vec![issue(
+                        "row",
+                        &format!("这一行无法读取：{e}"),
+                        &format!("This line cannot be read: {e}"),
+                    )],
+                });
+                continue;
+            }
+        };
+        let mut issues = vec![];
+        if record.iter().any(|f| f.contains('\u{FFFD}')) {
+            issues.push(issue(
+                "row",
+                "这一行有无法识别的文字（编码错误）。请在 Excel 中“另存为 CSV UTF-8”或“CSV（逗号分隔）”后重新导入。",
+                "This line has unreadable characters (bad encoding). Save the sheet again as 'CSV UTF-8' or 'CSV (comma delimited)' and import it again.",
             ));
         }
+        rows.push(SourceRow {
+            line,
+            cells: record.iter().map(str::to_string).collect(),
+            issues,
+        });
     }
-    if !preview.file_errors.is_empty() {
-        return Ok(preview);
-    }
+    Ok((keys, rows))
+}
 
+/// Checks every data row (CSV or sheet) against the rules and the database, into `preview`.
+async fn check_rows(
+    db: &Db,
+    kind: RecordKind,
+    keys: &[Option<&'static str>],
+    rows: Vec<SourceRow>,
+    preview: &mut ImportPreview,
+) -> Result<(), UserError> {
     // Existing rows, to tell new from updated, and stores by 机构编号 for terminals.
     let stores: HashMap<String, tapstand_store::records::Store> = db
         .list_stores("", true)
@@ -195,43 +333,31 @@ pub async fn preview(db: &Db, kind: RecordKind, bytes: &[u8]) -> Result<ImportPr
         };
     let mut seen: HashMap<String, u32> = HashMap::new();
 
-    for (i, record) in reader.records().enumerate() {
-        let line = i as u32 + 2;
-        let record = match record {
-            Ok(r) => r,
-            Err(e) => {
-                preview.rows.push(PreviewRow {
-                    line,
-                    values: vec![],
-                    action: RowAction::Invalid,
-                    errors: vec![issue(
-                        "row",
-                        &format!("这一行无法读取：{e}"),
-                        &format!("This line cannot be read: {e}"),
-                    )],
-                });
-                continue;
-            }
-        };
-        if record.iter().all(|f| f.is_empty()) {
+    for source in rows {
+        let line = source.line;
+        if source.issues.is_empty() && source.cells.iter().all(|f| f.trim().is_empty()) {
             continue; // blank line
         }
+        if source.cells.is_empty() {
+            // A line that could not be read at all.
+            preview.rows.push(PreviewRow {
+                line,
+                values: vec![],
+                action: RowAction::Invalid,
+                errors: source.issues,
+            });
+            continue;
+        }
+        let record = &source.cells;
         let get = |key: &str| -> String {
             keys.iter()
                 .position(|k| *k == Some(key))
                 .and_then(|i| record.get(i))
-                .map(restore_cell)
+                .map(|s| restore_cell(s.trim()))
                 .unwrap_or("")
                 .to_string()
         };
-        let mut errors = vec![];
-        if record.iter().any(|f| f.contains('\u{FFFD}')) {
-            errors.push(issue(
-                "row",
-                "这一行有无法识别的文字（编码错误）。请在 Excel 中“另存为 CSV UTF-8”或“CSV（逗号分隔）”后重新导入。",
-                "This line has unreadable characters (bad encoding). Save the sheet again as 'CSV UTF-8' or 'CSV (comma delimited)' and import it again.",
-            ));
-        }
+        let mut errors = source.issues.clone();
         let (values, action) = match kind {
             RecordKind::Stores => {
                 let s = normalize_store(StoreInput {
@@ -348,7 +474,7 @@ pub async fn preview(db: &Db, kind: RecordKind, bytes: &[u8]) -> Result<ImportPr
             "The file has no data rows.",
         ));
     }
-    Ok(preview)
+    Ok(())
 }
 
 fn dup_check(
@@ -373,17 +499,27 @@ fn dup_check(
     }
 }
 
-fn header_example(kind: RecordKind) -> &'static str {
+pub(crate) fn header_example(kind: RecordKind) -> &'static str {
     match kind {
         RecordKind::Stores => "机构编号,组织/公司,门店名称,地址",
         RecordKind::Terminals => "机器号,终端号,机构编号,备注",
     }
 }
 
+/// [`commit_with`] for a CSV (or a workbook's default sheet).
+pub async fn commit(db: &Db, kind: RecordKind, bytes: &[u8]) -> Result<ImportResult, UserError> {
+    commit_with(db, kind, bytes, &ImportOptions::default()).await
+}
+
 /// Writes every row of the file in one transaction; refuses (writing nothing) while any row has an error.
 /// The file is read again, so what is written is exactly what the preview of these bytes shows.
-pub async fn commit(db: &Db, kind: RecordKind, bytes: &[u8]) -> Result<ImportResult, UserError> {
-    let p = preview(db, kind, bytes).await?;
+pub async fn commit_with(
+    db: &Db,
+    kind: RecordKind,
+    bytes: &[u8],
+    options: &ImportOptions,
+) -> Result<ImportResult, UserError> {
+    let p = preview_with(db, kind, bytes, options).await?;
     if !p.can_commit() {
         let mut e = UserError::new(
             "import.invalid",
@@ -399,8 +535,12 @@ pub async fn commit(db: &Db, kind: RecordKind, bytes: &[u8]) -> Result<ImportRes
         e.fields = p.file_errors.clone();
         for r in p.rows.iter().filter(|r| r.action == RowAction::Invalid) {
             for f in &r.errors {
+                let at = match &p.sheet {
+                    Some(sheet) => format!("sheet {sheet} row {}", r.line),
+                    None => format!("line {}", r.line),
+                };
                 e.fields.push(FieldIssue {
-                    field: format!("line {}: {}", r.line, f.field),
+                    field: format!("{at}: {}", f.field),
                     zh: f.zh.clone(),
                     en: f.en.clone(),
                 });
@@ -459,7 +599,9 @@ pub async fn commit(db: &Db, kind: RecordKind, bytes: &[u8]) -> Result<ImportRes
         ?kind,
         inserted = result.inserted,
         updated = result.updated,
-        "CSV import committed"
+        encoding = ?p.encoding,
+        sheet = p.sheet.as_deref().unwrap_or(""),
+        "import committed"
     );
     Ok(result)
 }
@@ -534,4 +676,106 @@ async fn write_export<W: Write>(
     }
     csv.flush().map_err(&io_err)?;
     Ok(n)
+}
+
+/// The records' headers (Chinese, or English when the UI is English), as the import reads them back.
+fn export_headers(kind: RecordKind, english: bool) -> [&'static str; 5] {
+    match (kind, english) {
+        (RecordKind::Stores, false) => ["机构编号", "组织/公司", "门店名称", "地址", "已归档"],
+        (RecordKind::Stores, true) => ["org_code", "company", "name", "address", "archived"],
+        (RecordKind::Terminals, false) => ["机器号", "终端号", "机构编号", "备注", "已归档"],
+        (RecordKind::Terminals, true) => {
+            ["machine_no", "terminal_no", "org_code", "note", "archived"]
+        }
+    }
+}
+
+/// Every record (archived too) as an `.xlsx` ([`crate::xlsx::XlsxTable`]: text cells, frozen header,
+/// filters, widths) written through a safe file. Returns the number of rows.
+pub async fn export_xlsx_file(
+    db: &Db,
+    kind: RecordKind,
+    path: &Path,
+    english: bool,
+) -> Result<u64, UserError> {
+    use crate::xlsx::{Cell, XlsxTable};
+    let sheet = match (kind, english) {
+        (RecordKind::Stores, false) => "门店",
+        (RecordKind::Stores, true) => "Stores",
+        (RecordKind::Terminals, false) => "前台终端",
+        (RecordKind::Terminals, true) => "Terminals",
+    };
+    let mut t = XlsxTable::new(sheet, &export_headers(kind, english))?;
+    let yes = if english { "yes" } else { "是" };
+    match kind {
+        RecordKind::Stores => {
+            for s in db.list_stores("", true).await? {
+                let archived = if s.archived_at.is_some() { yes } else { "" };
+                t.row(&[
+                    Cell::Text(&s.org_code),
+                    Cell::Text(&s.company),
+                    Cell::Text(&s.name),
+                    Cell::Text(&s.address),
+                    Cell::Text(archived),
+                ])?;
+            }
+        }
+        RecordKind::Terminals => {
+            let stores: HashMap<i64, String> = db
+                .list_stores("", true)
+                .await?
+                .into_iter()
+                .map(|s| (s.id, s.org_code))
+                .collect();
+            for r in db.list_terminals("", true).await? {
+                let org = r
+                    .store_id
+                    .and_then(|id| stores.get(&id).cloned())
+                    .unwrap_or_default();
+                let archived = if r.archived_at.is_some() { yes } else { "" };
+                t.row(&[
+                    Cell::Text(&r.machine_no),
+                    Cell::Text(&r.terminal_no),
+                    Cell::Text(&org),
+                    Cell::Text(&r.note),
+                    Cell::Text(archived),
+                ])?;
+            }
+        }
+    }
+    let n = t.finish(path)?;
+    tracing::info!(?kind, rows = n, path = %path.display(), "records exported (xlsx)");
+    Ok(n)
+}
+
+/// The export of 导出 and `tapstand-cli store|terminal export FILE`: `.xlsx` when the file name ends so
+/// ([`export_xlsx_file`]), else CSV ([`export_file`]).
+pub async fn export_to(
+    db: &Db,
+    kind: RecordKind,
+    path: &Path,
+    english: bool,
+) -> Result<u64, UserError> {
+    if crate::xlsx::wants_xlsx(path) {
+        export_xlsx_file(db, kind, path, english).await
+    } else {
+        export_file(db, kind, path).await
+    }
+}
+
+/// "The file is too big to import" (a file over [`crate::excel::MAX_FILE_BYTES`]), said before it is read.
+pub fn too_big_file(bytes: u64) -> UserError {
+    let mb = bytes / (1024 * 1024);
+    let max = crate::excel::MAX_FILE_BYTES / (1024 * 1024);
+    UserError::new(
+        "import.too_big",
+        (
+            &format!("这个文件有 {mb} MB，超过了导入的上限（{max} MB）。没有导入任何数据。"),
+            "请只保留门店 / 前台终端这一张表（删除其他大表和图片），或把它拆成几个文件分别导入。",
+        ),
+        (
+            &format!("The file is {mb} MB, more than an import takes ({max} MB). Nothing was imported."),
+            "Keep only the store / terminal list in the file (remove other large sheets and pictures), or split it into several files and import them one by one.",
+        ),
+    )
 }

@@ -2,10 +2,12 @@
 //! mini program profiles (the AppSecret goes to the OS keychain and never comes back out to the UI),
 //! WeChat device models with the registration helper, stores (门店) and front-desk terminals (前台终端).
 
+pub mod excel;
 pub mod import;
 pub mod lookup;
 pub mod registration;
 mod validate;
+pub mod xlsx;
 
 use std::sync::Arc;
 

@@ -344,6 +344,7 @@ mod tests {
             env_version: "".into(),
             page_path: "pages/member/card".into(),
             query_template: "store={org_code}&t={terminal_no}&sn={sn}".into(),
+            only_genuine: false,
         };
         let (p, w) = profile(ok.clone()).unwrap();
         assert_eq!(p.name, "会员中心");

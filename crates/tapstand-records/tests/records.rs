@@ -396,6 +396,7 @@ async fn a_waiting_keychain_does_not_hold_the_runtime() {
             env_version: "release".into(),
             page_path: "pages/index/index".into(),
             query_template: String::new(),
+            only_genuine: false,
         },
     )
     .await

@@ -1,6 +1,7 @@
 //! The station's history (记录) for the app and the CLI: filtered pages with totals
-//! ([`tapstand_store::station::HistoryFilter`] → [`page`]) and the CSV export ([`export_csv_file`],
-//! streamed from SQLite into a safe file).
+//! ([`tapstand_store::station::HistoryFilter`] → [`page`]), the CSV export ([`export_csv_file`],
+//! streamed from SQLite into a safe file) and the `.xlsx` export ([`export_xlsx_file`], streamed into a
+//! constant-memory worksheet, then a safe file); [`export_file`] picks one by the file name.
 //!
 //! The CSV is made for Excel on a Chinese Windows: UTF-8 with a BOM (Excel then reads Chinese correctly),
 //! CRLF line ends, RFC 4180 quoting, times as `yyyy-mm-dd hh:mm:ss` China time, results in words. Cells
@@ -18,11 +19,12 @@ use tapstand_store::station::{HistoryFilter, HistoryPage, StationAttempt};
 use tapstand_store::Db;
 
 /// The CSV header (Chinese, as the merchant's spreadsheet shows it).
-pub const CSV_HEADER: [&str; 17] = [
+pub const CSV_HEADER: [&str; 18] = [
     "时间",
     "结果",
     "UID",
     "芯片",
+    "NXP 原厂芯片",
     "目标",
     "model_id",
     "sn",
@@ -36,6 +38,28 @@ pub const CSV_HEADER: [&str; 17] = [
     "错误代码",
     "错误",
     "耗时(毫秒)",
+];
+
+/// The header in English (the `.xlsx` export when the UI is English).
+pub const HEADER_EN: [&str; 18] = [
+    "Time (UTC+8)",
+    "Result",
+    "UID",
+    "Chip",
+    "Genuine NXP",
+    "Target",
+    "model_id",
+    "sn",
+    "Page",
+    "Query",
+    "Link",
+    "Link source",
+    "Locked",
+    "Reader",
+    "Operator",
+    "Error code",
+    "Error",
+    "Time taken (ms)",
 ];
 
 /// Plain words for a recorded result.
@@ -76,12 +100,22 @@ pub fn csv_cell(s: &str) -> String {
     }
 }
 
-fn row_cells(r: &StationAttempt) -> [String; 17] {
+/// The genuine-chip verdict in the CSV's "NXP 原厂芯片" column.
+pub fn genuine_cell(genuine: Option<bool>) -> &'static str {
+    match genuine {
+        Some(true) => "是",
+        Some(false) => "否（可能是国产兼容芯片或仿冒）",
+        None => "无法检查",
+    }
+}
+
+fn row_cells(r: &StationAttempt) -> [String; 18] {
     [
         china_time(r.started_at),
         result_zh(&r.result).to_string(),
         r.uid.clone(),
         r.chip.to_uppercase(),
+        genuine_cell(r.genuine).to_string(),
         r.target_label.clone(),
         r.model_id.clone(),
         r.sn.clone(),
@@ -168,6 +202,74 @@ pub async fn export_csv_file(
     f.commit()?;
     tracing::info!(rows = n, path = %path.display(), "history exported");
     Ok(n)
+}
+
+/// Plain English words for a recorded result.
+pub fn result_en(result: &str) -> &str {
+    match result {
+        "written" => "written",
+        "already_correct" => "already correct",
+        "needs_confirmation" => "needs confirmation",
+        "failed" => "failed",
+        other => other,
+    }
+}
+
+/// The `.xlsx` export of 记录 → 导出 Excel and `tapstand-cli history --export FILE.xlsx`: every attempt
+/// matching `filter` (all unless `filter.limit` is set), streamed from SQLite into a constant-memory
+/// worksheet ([`tapstand_records::xlsx::XlsxTable`]: text cells, China time, frozen header, filters),
+/// then written through a safe file. Headers in Chinese, or English when `english`.
+pub async fn export_xlsx_file(
+    db: &Db,
+    filter: &HistoryFilter,
+    path: &Path,
+    english: bool,
+) -> Result<u64, UserError> {
+    use tapstand_records::xlsx::{Cell, XlsxTable};
+    let all = HistoryFilter {
+        offset: None,
+        ..filter.clone()
+    };
+    let (sheet, header) = if english {
+        ("History", HEADER_EN)
+    } else {
+        ("记录", CSV_HEADER)
+    };
+    let mut t = XlsxTable::new(sheet, &header)?;
+    db.station_history_for_each(&all, |r: StationAttempt| {
+        let mut cells = row_cells(&r);
+        if english {
+            cells[1] = result_en(&r.result).to_string();
+            cells[4] = match r.genuine {
+                Some(true) => "yes",
+                Some(false) => "no",
+                None => "cannot be checked",
+            }
+            .to_string();
+            cells[12] = if r.locked { "yes" } else { "no" }.to_string();
+        }
+        let mut row: Vec<Cell<'_>> = cells[..17].iter().map(|c| Cell::Text(c)).collect();
+        row.push(Cell::Number(r.total_ms as f64));
+        t.row(&row)
+    })
+    .await?;
+    let n = t.finish(path)?;
+    tracing::info!(rows = n, path = %path.display(), "history exported (xlsx)");
+    Ok(n)
+}
+
+/// `.xlsx` when the file name ends so ([`export_xlsx_file`]), else CSV ([`export_csv_file`]).
+pub async fn export_file(
+    db: &Db,
+    filter: &HistoryFilter,
+    path: &Path,
+    english: bool,
+) -> Result<u64, UserError> {
+    if tapstand_records::xlsx::wants_xlsx(path) {
+        export_xlsx_file(db, filter, path, english).await
+    } else {
+        export_csv_file(db, filter, path).await
+    }
 }
 
 /// Every attempt matching `filter` (its `limit` and `offset` are ignored) as CSV bytes (for tests and

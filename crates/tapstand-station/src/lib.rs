@@ -18,8 +18,10 @@
 //! against the records), [`history`] (记录: filtered pages with totals, the CSV export) and [`stored`]
 //! (the exact words the station stores for its enums).
 
+pub mod genuine;
 pub mod history;
 pub mod inspect;
+pub mod register;
 pub mod stored;
 pub mod target;
 pub mod worker;
@@ -123,7 +125,12 @@ pub enum StationEvent {
     TagDetected {
         uid: String,
         chip: String,
+        /// The chip in plain words: what it is, its capacity, lock and password (zh / en).
+        chip_zh: String,
+        chip_en: String,
         reader: String,
+        /// NXP originality signature: `true` an NXP original, `false` not, `null` cannot be checked.
+        genuine: Option<bool>,
     },
     SchemeReady {
         openlink: String,
@@ -433,6 +440,7 @@ impl Station {
         };
         a.read_ms = ms(t0.elapsed());
         a.chip = rep.chip.kind.stored_name().to_string();
+        a.genuine = rep.genuine;
         let Some(uid) = rep.uid.clone() else {
             return fail(tag_error(TagError::Unsupported {
                 name: rep.chip.name.clone(),
@@ -442,13 +450,20 @@ impl Station {
         self.emit(StationEvent::TagDetected {
             uid: uid.clone(),
             chip: a.chip.clone(),
+            chip_zh: rep.chip.description_zh.clone(),
+            chip_en: rep.chip.description_en.clone(),
             reader: a.reader.clone(),
+            genuine: rep.genuine,
         });
         if self.opts.lock && !rep.chip.kind.lockable() {
             // A Type 4 tag cannot be locked by Tapstand: said before any scheme is spent or byte written.
             return fail(tag_error(TagError::CannotLock {
                 name: rep.chip.name.clone(),
             }));
+        }
+        // 只写 NXP 原厂芯片: refused before the ledger and WeChat are asked, so no link is spent on it.
+        if self.target.only_genuine && rep.genuine != Some(true) {
+            return fail(crate::genuine::refused(rep.genuine, &rep.chip.name));
         }
         let TagLink { sn, path, query } = self.target.link_for(&uid);
         a.sn = sn.clone();
@@ -500,6 +515,29 @@ impl Station {
                 self.emit(StationEvent::Verified);
                 return StepOutcome::already_correct();
             }
+        }
+        if !rep.writable && !rep.chip.write_supported && rep.chip.kind.is_type2() {
+            // A 48-byte tag (or a chip Tapstand cannot write): said before any scheme is spent. The
+            // length is that of a WeChat NFC link (`?t=` + 11 characters), the only kind written here.
+            let capacity = rep.chip.capacity_bytes.unwrap_or(0) as usize;
+            let error = if rep.chip.kind.too_small()
+                || capacity < tapstand_tag::ndef::chip::MIN_DATA_BYTES
+            {
+                TagError::TooSmall {
+                    name: rep.chip.name.clone(),
+                    data_bytes: capacity,
+                    message_len: tapstand_tag::ndef::wechat_message(
+                        "weixin://dl/business/?t=XXXXXXXXXXX",
+                    )
+                    .map(|m| m.encoded_len())
+                    .unwrap_or(72),
+                }
+            } else {
+                TagError::Unsupported {
+                    name: rep.chip.name.clone(),
+                }
+            };
+            return fail(tag_error(error));
         }
         if !rep.writable {
             // Refused before any overwrite question and before any scheme is spent: a locked tag

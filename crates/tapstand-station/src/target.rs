@@ -47,6 +47,8 @@ pub struct Target {
     pub path: String,
     /// The query with every placeholder but `{sn}` and `{uid}` filled.
     pub query_template: String,
+    /// The profile's "只写 NXP 原厂芯片": refuse every chip that is not an NXP original.
+    pub only_genuine: bool,
 }
 
 /// What the link for one tag is made of.
@@ -188,6 +190,7 @@ pub async fn resolve_target(
         terminal_id: terminal.map(|t| t.id),
         path: profile.page_path.clone(),
         query_template: fill(&profile.query_template, store, terminal),
+        only_genuine: profile.only_genuine,
     })
 }
 
@@ -207,6 +210,7 @@ mod tests {
             terminal_id: None,
             path: "pages/member/card".into(),
             query_template: "store=1001&sn={sn}&uid={uid}".into(),
+            only_genuine: false,
         }
     }
 

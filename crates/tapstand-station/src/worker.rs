@@ -57,6 +57,9 @@ pub struct StationStatus {
     pub reader: Option<String>,
     /// UID of the tag being processed.
     pub current_uid: Option<String>,
+    /// That tag's chip in plain words (capacity, lock, password), zh / en.
+    pub current_chip_zh: Option<String>,
+    pub current_chip_en: Option<String>,
     pub summary: StationSummary,
     /// Newest first.
     pub recent: Vec<TapOutcome>,
@@ -75,13 +78,23 @@ impl StationStatus {
             StationEvent::WaitingForTag => {
                 self.phase = StationPhase::Waiting;
                 self.current_uid = None;
+                self.current_chip_zh = None;
+                self.current_chip_en = None;
                 self.pending = None;
                 self.problem = None;
             }
-            StationEvent::TagDetected { uid, reader, .. } => {
+            StationEvent::TagDetected {
+                uid,
+                reader,
+                chip_zh,
+                chip_en,
+                ..
+            } => {
                 self.problem = None;
                 self.phase = StationPhase::Working;
                 self.current_uid = Some(uid.clone());
+                self.current_chip_zh = Some(chip_zh.clone());
+                self.current_chip_en = Some(chip_en.clone());
                 self.reader = Some(reader.clone());
                 self.pending = None;
             }
@@ -279,10 +292,14 @@ mod tests {
         s.apply(&StationEvent::TagDetected {
             uid: "04A1".into(),
             chip: "ntag215".into(),
+            chip_zh: "NXP NTAG215 标签".into(),
+            chip_en: "NXP NTAG215 tag".into(),
             reader: "R".into(),
+            genuine: None,
         });
         assert_eq!(s.phase, StationPhase::Working);
         assert_eq!(s.current_uid.as_deref(), Some("04A1"));
+        assert_eq!(s.current_chip_zh.as_deref(), Some("NXP NTAG215 标签"));
         s.apply(&done(TapResult::Written, "04A1"));
         s.apply(&StationEvent::RemoveTag);
         assert_eq!(s.phase, StationPhase::RemoveTag);
@@ -341,7 +358,10 @@ mod tests {
         s.apply(&StationEvent::TagDetected {
             uid: "04A1".into(),
             chip: "ntag215".into(),
+            chip_zh: "NXP NTAG215 标签".into(),
+            chip_en: "NXP NTAG215 tag".into(),
             reader: "A".into(),
+            genuine: None,
         });
         assert_eq!(s.phase, StationPhase::Working);
         assert!(s.problem.is_none());

@@ -265,3 +265,56 @@ fn macos_double_answers_like_cryptotokenkit() {
     assert_eq!(lite.readers().unwrap()[0].event_count, 3);
     lite.connect_direct(&r2).unwrap();
 }
+
+/// Issue 14: the station writes a generic Type 2 tag without GET_VERSION (a Fudan-style chip) and names
+/// it in plain words with its capacity and abilities; a 48-byte tag fails with "the link does not fit"
+/// and which tags to buy, untouched.
+#[test]
+fn the_station_names_and_writes_any_type2_tag() {
+    with_loop(
+        Personality::PcscLite,
+        |_| {},
+        |_env, script, ev| {
+            let reader = script.plug();
+            ev.wait_for("WaitingForTag", |e| {
+                matches!(e, StationEvent::WaitingForTag)
+            });
+            script.put(&reader, TagState::factory(VChip::GenericType2, nth_uid(31)));
+            let detected = ev.wait_for("TagDetected", |e| {
+                matches!(e, StationEvent::TagDetected { .. })
+            });
+            let StationEvent::TagDetected {
+                chip,
+                chip_zh,
+                chip_en,
+                ..
+            } = detected
+            else {
+                unreachable!()
+            };
+            assert_eq!(chip, "othertype2");
+            assert!(
+                chip_zh.contains("兼容 NFC 标签") && chip_zh.contains("144 字节"),
+                "{chip_zh}"
+            );
+            assert!(chip_zh.contains("没有密码功能"), "{chip_zh}");
+            assert!(chip_en.contains("144 bytes"), "{chip_en}");
+            let a = ev.done();
+            assert_eq!(a.result, TapResult::Written, "{a:?}");
+            assert_holds_its_link(script, &reader, &a);
+            script.take_away(&reader);
+
+            let small = TagState::factory(VChip::UltralightEv1Mf0ul11, nth_uid(32));
+            script.put(&reader, small.clone());
+            let a = ev.done();
+            assert_eq!(a.result, TapResult::Failed, "{a:?}");
+            let e = a.error.expect("an error");
+            assert_eq!(e.code, "tag.too_small");
+            assert!(e.zh.remedy.contains("NTAG213"), "{e:?}");
+            assert!(e.zh.message.contains("48 字节"), "{e:?}");
+            // Refused before a scheme was spent on it.
+            assert_eq!(a.attempt.openlink, None);
+            assert_eq!(script.tag(&reader).unwrap().mem, small.mem);
+        },
+    );
+}

@@ -16,8 +16,8 @@ const BATCH_ROWS: usize = 500;
 pub async fn list_profiles(pool: &PgPool) -> Result<Vec<Profile>, sqlx::Error> {
     sqlx::query_as!(
         Profile,
-        r#"SELECT id, name, appid, env_version, page_path, query_template, secret_saved, created_at,
-                  updated_at
+        r#"SELECT id, name, appid, env_version, page_path, query_template, secret_saved, only_genuine,
+                  created_at, updated_at
            FROM profiles ORDER BY name COLLATE "C""#
     )
     .fetch_all(pool)
@@ -27,7 +27,8 @@ pub async fn list_profiles(pool: &PgPool) -> Result<Vec<Profile>, sqlx::Error> {
 pub async fn get_profile(pool: &PgPool, id: i64) -> Result<Option<Profile>, sqlx::Error> {
     sqlx::query_as!(
         Profile,
-        "SELECT id, name, appid, env_version, page_path, query_template, secret_saved, created_at, updated_at
+        "SELECT id, name, appid, env_version, page_path, query_template, secret_saved, only_genuine,
+                created_at, updated_at
          FROM profiles WHERE id = $1",
         id
     )
@@ -37,13 +38,15 @@ pub async fn get_profile(pool: &PgPool, id: i64) -> Result<Option<Profile>, sqlx
 
 pub async fn insert_profile(pool: &PgPool, p: &ProfileInput, now: i64) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar!(
-        "INSERT INTO profiles (name, appid, env_version, page_path, query_template, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
+        "INSERT INTO profiles (name, appid, env_version, page_path, query_template, only_genuine,
+                               created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
         p.name,
         p.appid,
         p.env_version,
         p.page_path,
         p.query_template,
+        p.only_genuine,
         now
     )
     .fetch_one(pool)
@@ -58,12 +61,13 @@ pub async fn update_profile(
 ) -> Result<bool, sqlx::Error> {
     let r = sqlx::query!(
         "UPDATE profiles SET name = $1, appid = $2, env_version = $3, page_path = $4, query_template = $5,
-                updated_at = $6 WHERE id = $7",
+                only_genuine = $6, updated_at = $7 WHERE id = $8",
         p.name,
         p.appid,
         p.env_version,
         p.page_path,
         p.query_template,
+        p.only_genuine,
         now,
         id
     )

@@ -8,9 +8,10 @@ pub async fn station_insert_attempt(pool: &PgPool, a: &StationAttempt) -> Result
     sqlx::query_scalar!(
         r#"INSERT INTO station_attempts (started_at, uid, chip, model_id, sn, openlink, target,
                target_label, store_id, terminal_id, path, query, reader, operator, result, scheme_source,
-               error_code, error_zh, locked, read_ms, scheme_ms, write_ms, record_ms, total_ms, apdus)
+               error_code, error_zh, locked, read_ms, scheme_ms, write_ms, record_ms, total_ms, apdus,
+               chip_genuine)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
-                   $21, $22, $23, $24, $25)
+                   $21, $22, $23, $24, $25, $26)
            RETURNING id"#,
         a.started_at,
         a.uid,
@@ -36,7 +37,8 @@ pub async fn station_insert_attempt(pool: &PgPool, a: &StationAttempt) -> Result
         a.write_ms,
         a.record_ms,
         a.total_ms,
-        a.apdus
+        a.apdus,
+        a.genuine
     )
     .fetch_one(pool)
     .await
@@ -47,8 +49,8 @@ pub async fn station_upsert_tag(pool: &PgPool, a: &StationAttempt) -> Result<(),
     sqlx::query!(
         r#"INSERT INTO station_tags (uid, chip, model_id, sn, openlink, target, target_label, store_id,
                terminal_id, path, query, reader, operator, locked, first_written_at, last_verified_at,
-               verify_count)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, 1)
+               verify_count, chip_genuine)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, 1, $16)
            ON CONFLICT (uid, model_id) DO UPDATE SET
                chip = excluded.chip, sn = excluded.sn, openlink = excluded.openlink,
                target = excluded.target, target_label = excluded.target_label,
@@ -56,7 +58,8 @@ pub async fn station_upsert_tag(pool: &PgPool, a: &StationAttempt) -> Result<(),
                query = excluded.query, reader = excluded.reader, operator = excluded.operator,
                locked = station_tags.locked OR excluded.locked,
                last_verified_at = excluded.last_verified_at,
-               verify_count = station_tags.verify_count + 1"#,
+               verify_count = station_tags.verify_count + 1,
+               chip_genuine = COALESCE(excluded.chip_genuine, station_tags.chip_genuine)"#,
         a.uid,
         a.chip,
         a.model_id,
@@ -71,7 +74,8 @@ pub async fn station_upsert_tag(pool: &PgPool, a: &StationAttempt) -> Result<(),
         a.reader,
         a.operator,
         a.locked,
-        a.started_at
+        a.started_at,
+        a.genuine
     )
     .execute(pool)
     .await?;
@@ -87,7 +91,7 @@ pub async fn station_find_tag(
         StationTag,
         r#"SELECT id AS "id!", uid, chip, model_id, sn, openlink, target, target_label, store_id,
                   terminal_id, path, query, reader, operator, locked, first_written_at,
-                  last_verified_at, verify_count
+                  last_verified_at, verify_count, chip_genuine AS genuine
            FROM station_tags WHERE uid = $1 AND model_id = $2"#,
         uid,
         model_id
@@ -104,7 +108,7 @@ pub async fn station_tags_by_openlink(
         StationTag,
         r#"SELECT id AS "id!", uid, chip, model_id, sn, openlink, target, target_label, store_id,
                   terminal_id, path, query, reader, operator, locked, first_written_at,
-                  last_verified_at, verify_count
+                  last_verified_at, verify_count, chip_genuine AS genuine
            FROM station_tags WHERE openlink = $1
            ORDER BY last_verified_at DESC, id DESC"#,
         openlink
@@ -118,7 +122,7 @@ pub async fn station_tags_by_uid(pool: &PgPool, uid: &str) -> Result<Vec<Station
         StationTag,
         r#"SELECT id AS "id!", uid, chip, model_id, sn, openlink, target, target_label, store_id,
                   terminal_id, path, query, reader, operator, locked, first_written_at,
-                  last_verified_at, verify_count
+                  last_verified_at, verify_count, chip_genuine AS genuine
            FROM station_tags WHERE uid = $1
            ORDER BY last_verified_at DESC, id DESC"#,
         uid
@@ -136,7 +140,7 @@ pub async fn station_good_attempts_by_openlink(
         r#"SELECT id AS "id!", started_at, uid, chip, model_id, sn, openlink, target, target_label,
                   store_id, terminal_id, path, query, reader, operator, result, scheme_source,
                   error_code, error_zh, locked, read_ms, scheme_ms, write_ms,
-                  record_ms, total_ms, apdus
+                  record_ms, total_ms, apdus, chip_genuine AS genuine
            FROM station_attempts
            WHERE openlink = $1 AND result IN ('written', 'already_correct')
            ORDER BY started_at, id"#,
@@ -154,7 +158,7 @@ macro_rules! history_query {
             r#"SELECT id AS "id!", started_at, uid, chip, model_id, sn, openlink, target, target_label,
                   store_id, terminal_id, path, query, reader, operator, result, scheme_source,
                   error_code, error_zh, locked, read_ms, scheme_ms, write_ms, record_ms,
-                  total_ms, apdus
+                  total_ms, apdus, chip_genuine AS genuine
            FROM station_attempts
            WHERE ($1::int8 IS NULL OR store_id = $1)
              AND ($2::int8 IS NULL OR terminal_id = $2)
@@ -269,6 +273,35 @@ where
     let search = f.search_pattern();
     let mut conn = pool.acquire().await.map_err(Ok)?;
     let mut rows = history_query!(f, result, search, limit, offset).fetch(&mut *conn);
+    let mut n = 0u64;
+    while let Some(row) = rows.try_next().await.map_err(Ok)? {
+        each(row).map_err(Err)?;
+        n += 1;
+    }
+    Ok(n)
+}
+
+/// Every recorded tag (the tag register), oldest first, streamed to `each` (see
+/// `Db::station_tags_for_each`). `Err(Ok(e))` is a database error, `Err(Err(e))` the first error `each`
+/// returned.
+pub async fn station_tags_for_each<E, F>(
+    pool: &PgPool,
+    mut each: F,
+) -> Result<u64, Result<sqlx::Error, E>>
+where
+    F: FnMut(StationTag) -> Result<(), E>,
+{
+    use futures_util::TryStreamExt;
+    let mut conn = pool.acquire().await.map_err(Ok)?;
+    let mut rows = sqlx::query_as!(
+        StationTag,
+        r#"SELECT id AS "id!", uid, chip, model_id, sn, openlink, target, target_label, store_id,
+                  terminal_id, path, query, reader, operator, locked, first_written_at,
+                  last_verified_at, verify_count, chip_genuine AS genuine
+           FROM station_tags
+           ORDER BY first_written_at, id"#
+    )
+    .fetch(&mut *conn);
     let mut n = 0u64;
     while let Some(row) = rows.try_next().await.map_err(Ok)? {
         each(row).map_err(Err)?;

@@ -20,6 +20,8 @@ pub struct Profile {
     pub page_path: String,
     pub query_template: String,
     pub secret_saved: bool,
+    /// 只写 NXP 原厂芯片: the station refuses every chip that is not an NXP original (before generating).
+    pub only_genuine: bool,
     #[specta(type = specta_typescript::Number)]
     pub created_at: i64,
     #[specta(type = specta_typescript::Number)]
@@ -33,6 +35,10 @@ pub struct ProfileInput {
     pub env_version: String,
     pub page_path: String,
     pub query_template: String,
+    /// 只写 NXP 原厂芯片 (default off).
+    #[serde(default)]
+    #[specta(optional)]
+    pub only_genuine: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, specta::Type)]

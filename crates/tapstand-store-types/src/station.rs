@@ -43,6 +43,9 @@ pub struct StationAttempt {
     pub total_ms: i64,
     #[specta(type = specta_typescript::Number)]
     pub apdus: i64,
+    /// NXP originality signature when the tag was read: `true` an NXP original, `false` not, `null` not
+    /// checkable (chip or reader).
+    pub genuine: Option<bool>,
 }
 
 /// A tag the station wrote (or found correct), latest state.
@@ -72,6 +75,8 @@ pub struct StationTag {
     pub last_verified_at: i64,
     #[specta(type = specta_typescript::Number)]
     pub verify_count: i64,
+    /// The last known genuine-chip verdict (see [`StationAttempt::genuine`]).
+    pub genuine: Option<bool>,
 }
 
 /// History filter (all optional). The fields marked "optional" may be left out in JSON/TypeScript.

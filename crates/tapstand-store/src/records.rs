@@ -24,7 +24,8 @@ impl Db {
         Ok(sqlx::query_as!(
             Profile,
             r#"SELECT id, name, appid, env_version, page_path, query_template,
-                      secret_saved AS "secret_saved: bool", created_at, updated_at
+                      secret_saved AS "secret_saved: bool", only_genuine AS "only_genuine: bool",
+                      created_at, updated_at
                FROM profiles ORDER BY name"#
         )
         .fetch_all(pool)
@@ -36,7 +37,8 @@ impl Db {
         Ok(sqlx::query_as!(
             Profile,
             r#"SELECT id, name, appid, env_version, page_path, query_template,
-                      secret_saved AS "secret_saved: bool", created_at, updated_at
+                      secret_saved AS "secret_saved: bool", only_genuine AS "only_genuine: bool",
+                      created_at, updated_at
                FROM profiles WHERE id = ?"#,
             id
         )
@@ -52,13 +54,15 @@ impl Db {
         ));
         let now = now_ms();
         let id = sqlx::query_scalar!(
-            "INSERT INTO profiles (name, appid, env_version, page_path, query_template, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            "INSERT INTO profiles (name, appid, env_version, page_path, query_template, only_genuine,
+                                   created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             p.name,
             p.appid,
             p.env_version,
             p.page_path,
             p.query_template,
+            p.only_genuine,
             now,
             now
         )
@@ -77,12 +81,13 @@ impl Db {
         let now = now_ms();
         let r = sqlx::query!(
             "UPDATE profiles SET name = ?, appid = ?, env_version = ?, page_path = ?, query_template = ?,
-                    updated_at = ? WHERE id = ?",
+                    only_genuine = ?, updated_at = ? WHERE id = ?",
             p.name,
             p.appid,
             p.env_version,
             p.page_path,
             p.query_template,
+            p.only_genuine,
             now,
             id
         )

@@ -15,8 +15,9 @@ impl Db {
         let id = sqlx::query!(
             r#"INSERT INTO station_attempts (started_at, uid, chip, model_id, sn, openlink, target,
                    target_label, store_id, terminal_id, path, query, reader, operator, result, scheme_source,
-                   error_code, error_zh, locked, read_ms, scheme_ms, write_ms, record_ms, total_ms, apdus)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"#,
+                   error_code, error_zh, locked, read_ms, scheme_ms, write_ms, record_ms, total_ms, apdus,
+                   chip_genuine)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"#,
             a.started_at,
             a.uid,
             a.chip,
@@ -41,7 +42,8 @@ impl Db {
             a.write_ms,
             a.record_ms,
             a.total_ms,
-            a.apdus
+            a.apdus,
+            a.genuine
         )
         .execute(pool)
         .await?
@@ -59,8 +61,8 @@ impl Db {
         sqlx::query!(
             r#"INSERT INTO station_tags (uid, chip, model_id, sn, openlink, target, target_label, store_id,
                    terminal_id, path, query, reader, operator, locked, first_written_at, last_verified_at,
-                   verify_count)
-               VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15, 1)
+                   verify_count, chip_genuine)
+               VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15, 1, ?16)
                ON CONFLICT (uid, model_id) DO UPDATE SET
                    chip = excluded.chip, sn = excluded.sn, openlink = excluded.openlink,
                    target = excluded.target, target_label = excluded.target_label,
@@ -68,7 +70,8 @@ impl Db {
                    query = excluded.query, reader = excluded.reader, operator = excluded.operator,
                    locked = max(station_tags.locked, excluded.locked),
                    last_verified_at = excluded.last_verified_at,
-                   verify_count = station_tags.verify_count + 1"#,
+                   verify_count = station_tags.verify_count + 1,
+                   chip_genuine = COALESCE(excluded.chip_genuine, station_tags.chip_genuine)"#,
             a.uid,
             a.chip,
             a.model_id,
@@ -83,7 +86,8 @@ impl Db {
             a.reader,
             a.operator,
             locked,
-            a.started_at
+            a.started_at,
+            a.genuine
         )
         .execute(pool)
         .await?;
@@ -102,7 +106,7 @@ impl Db {
         let r = sqlx::query!(
             r#"SELECT id AS "id!", uid, chip, model_id, sn, openlink, target, target_label, store_id,
                       terminal_id, path, query, reader, operator, locked, first_written_at,
-                      last_verified_at, verify_count
+                      last_verified_at, verify_count, chip_genuine
                FROM station_tags WHERE uid = ? AND model_id = ?"#,
             uid,
             model_id
@@ -128,6 +132,7 @@ impl Db {
             first_written_at: r.first_written_at,
             last_verified_at: r.last_verified_at,
             verify_count: r.verify_count,
+            genuine: r.chip_genuine.map(|g| g != 0),
         }))
     }
 
@@ -202,7 +207,8 @@ impl Db {
             StationTag,
             r#"SELECT id AS "id!", uid, chip, model_id, sn, openlink, target, target_label, store_id,
                       terminal_id, path, query, reader, operator, locked AS "locked: bool",
-                      first_written_at, last_verified_at, verify_count
+                      first_written_at, last_verified_at, verify_count,
+                      chip_genuine AS "genuine: bool"
                FROM station_tags WHERE openlink = ?
                ORDER BY last_verified_at DESC, id DESC"#,
             openlink
@@ -220,7 +226,8 @@ impl Db {
             StationTag,
             r#"SELECT id AS "id!", uid, chip, model_id, sn, openlink, target, target_label, store_id,
                       terminal_id, path, query, reader, operator, locked AS "locked: bool",
-                      first_written_at, last_verified_at, verify_count
+                      first_written_at, last_verified_at, verify_count,
+                      chip_genuine AS "genuine: bool"
                FROM station_tags WHERE uid = ?
                ORDER BY last_verified_at DESC, id DESC"#,
             uid
@@ -242,7 +249,7 @@ impl Db {
             r#"SELECT id AS "id!", started_at, uid, chip, model_id, sn, openlink, target, target_label,
                       store_id, terminal_id, path, query, reader, operator, result, scheme_source,
                       error_code, error_zh, locked AS "locked: bool", read_ms, scheme_ms, write_ms,
-                      record_ms, total_ms, apdus
+                      record_ms, total_ms, apdus, chip_genuine AS "genuine: bool"
                FROM station_attempts
                WHERE openlink = ? AND result IN ('written', 'already_correct')
                ORDER BY started_at, id"#,
@@ -261,7 +268,7 @@ macro_rules! history_query {
             r#"SELECT id AS "id!", started_at, uid, chip, model_id, sn, openlink, target, target_label,
                   store_id, terminal_id, path, query, reader, operator, result, scheme_source,
                   error_code, error_zh, locked AS "locked: bool", read_ms, scheme_ms, write_ms, record_ms,
-                  total_ms, apdus
+                  total_ms, apdus, chip_genuine AS "genuine: bool"
            FROM station_attempts
            WHERE (?1 IS NULL OR store_id = ?1)
              AND (?2 IS NULL OR terminal_id = ?2)
@@ -321,6 +328,47 @@ impl Db {
         let search = f.search_pattern();
         let mut conn = pool.acquire().await.map_err(StoreError::from)?;
         let mut rows = history_query!(f, result, search, limit, offset).fetch(&mut *conn);
+        let mut n = 0u64;
+        while let Some(row) = rows.try_next().await.map_err(StoreError::from)? {
+            each(row)?;
+            n += 1;
+        }
+        Ok(n)
+    }
+}
+
+impl Db {
+    /// Every recorded tag (the tag register), oldest first, handed to `each` one at a time as SQLite
+    /// reads them (one statement, one snapshot). Returns how many rows were handed over; stops at the
+    /// first error `each` returns.
+    pub async fn station_tags_for_each<E, F>(&self, mut each: F) -> Result<u64, E>
+    where
+        E: From<StoreError>,
+        F: FnMut(StationTag) -> Result<(), E>,
+    {
+        use futures_util::TryStreamExt;
+        let pool = match &self.backend {
+            Backend::Sqlite(pool) => pool,
+            Backend::Pg(pg) => {
+                return tapstand_store_pg::station::station_tags_for_each(pg, each)
+                    .await
+                    .map_err(|e| match e {
+                        Ok(db) => E::from(StoreError::from(db)),
+                        Err(e) => e,
+                    });
+            }
+        };
+        let mut conn = pool.acquire().await.map_err(StoreError::from)?;
+        let mut rows = sqlx::query_as!(
+            StationTag,
+            r#"SELECT id AS "id!", uid, chip, model_id, sn, openlink, target, target_label, store_id,
+                      terminal_id, path, query, reader, operator, locked AS "locked: bool",
+                      first_written_at, last_verified_at, verify_count,
+                      chip_genuine AS "genuine: bool"
+               FROM station_tags
+               ORDER BY first_written_at, id"#
+        )
+        .fetch(&mut *conn);
         let mut n = 0u64;
         while let Some(row) = rows.try_next().await.map_err(StoreError::from)? {
             each(row)?;

@@ -111,12 +111,14 @@ both!(profiles_and_models, |f| async move {
             env_version: "release".into(),
             page_path: "pages/member/index".into(),
             query_template: "s={store_id}".into(),
+            only_genuine: true,
         })
         .await
         .unwrap();
     db.set_profile_secret_saved(p, true).await.unwrap();
     let got = db.get_profile(p).await.unwrap().unwrap();
     assert!(got.secret_saved);
+    assert!(got.only_genuine, "only_genuine round-trips");
     assert_eq!(db.list_profiles().await.unwrap(), [got]);
     let m = db
         .insert_device_model(&tapstand_store::records::DeviceModelInput {
@@ -316,6 +318,7 @@ both!(station_history_pages_and_tags, |f| async move {
                 "written".into()
             },
             locked: i == 0,
+            genuine: (i == 0).then_some(true),
             ..Default::default()
         };
         let id = db.station_insert_attempt(&a).await.unwrap();
@@ -344,6 +347,19 @@ both!(station_history_pages_and_tags, |f| async move {
         .unwrap();
     assert!(t.locked);
     assert_eq!((t.verify_count, t.last_verified_at), (2, 2_000));
+    // A later tap that could not check the chip keeps the last known verdict (0007).
+    assert_eq!(t.genuine, Some(true));
+    let mut register = vec![];
+    let n = db
+        .station_tags_for_each(|t| {
+            register.push((t.uid, t.genuine));
+            Ok::<_, tapstand_store::StoreError>(())
+        })
+        .await
+        .unwrap();
+    assert_eq!(n, 4);
+    assert_eq!(register[0], ("04AA00".to_string(), Some(true)));
+    assert_eq!(register[1].1, None);
     let page = db
         .station_history_page(&HistoryFilter {
             limit: Some(2),

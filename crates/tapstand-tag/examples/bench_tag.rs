@@ -1,6 +1,7 @@
 //! Benchmark (not a test): write + verify of the 72-byte WeChat message through the real pcscd, vpcd and
-//! the virtual tag with a fixed latency per APDU, for NTAG213/215/216 and the three Type 4 flavours: fresh
-//! tag, identical content, and a different ticket of the same length. Prints a Markdown table. Run with `scripts/bench-tag.sh`.
+//! the virtual tag with a fixed latency per APDU, for NTAG213/215/216, the other Type 2 chips and the three
+//! Type 4 flavours: fresh tag, identical content, and a different ticket of the same length. Prints a
+//! Markdown table. Run with `scripts/bench-tag.sh`.
 //!
 //! `cargo run --release -p tapstand-tag --example bench_tag -- [LATENCY_MS] [RUNS]`
 
@@ -63,6 +64,11 @@ fn main() {
         (VChip::Ntag213, "NTAG213"),
         (VChip::Ntag215, "NTAG215"),
         (VChip::Ntag216, "NTAG216"),
+        (VChip::Ntag212, "NTAG212"),
+        (VChip::UltralightEv1Mf0ul21, "Ultralight EV1 MF0UL21"),
+        (VChip::Ntag203, "NTAG203"),
+        (VChip::UltralightC, "Ultralight C"),
+        (VChip::GenericType2, "generic Type 2 (no GET_VERSION)"),
         (VChip::Ntag424Dna, "NTAG 424 DNA (Type 4)"),
         (VChip::DesfireEv2, "DESFire EV2 NDEF app (Type 4)"),
         (VChip::St25ta02k, "ST25TA02K (Type 4)"),

@@ -40,6 +40,16 @@ pub enum TagError {
         capacity: usize,
         over_by: usize,
     },
+    /// A 48-byte Type 2 tag: the WeChat message does not fit.
+    #[error("{name} holds {data_bytes} bytes: the {message_len}-byte link does not fit")]
+    TooSmall {
+        name: String,
+        data_bytes: usize,
+        message_len: usize,
+    },
+    /// Password protection asked for a chip without a password (NTAG203, Ultralight C, generic tags).
+    #[error("{name} has no password feature")]
+    NoPasswordOnChip { name: String },
     #[error("the tag cannot be formatted for NDEF (capability container {cc})")]
     NotFormattable { cc: String },
     #[error("a blank tag cannot be identified on this reader (no GET_VERSION pass-through)")]
@@ -131,8 +141,8 @@ impl From<TagError> for UserError {
             ),
             TagError::Unsupported { name } => UserError::new(
                 "tag.unsupported_chip",
-                ("这种卡不能写入碰一碰内容。", "请使用 NTAG213、NTAG215 或 NTAG216 标签（购买时注明“NTAG21x 芯片”）。"),
-                ("This card cannot hold tap-to-open content.", "Use NTAG213, NTAG215 or NTAG216 tags (ask for “NTAG21x chip” when buying)."),
+                ("这种卡不能写入碰一碰内容。", "请使用 NFC 标签：NTAG213、NTAG215、NTAG216 最常见（购买时注明“NTAG213 芯片”），NTAG203、Ultralight C 等 144 字节以上的兼容标签也可以。"),
+                ("This card cannot hold tap-to-open content.", "Use NFC tags: NTAG213, NTAG215 or NTAG216 are the most common (ask for “NTAG213 chip” when buying); compatible tags with 144 bytes or more such as NTAG203 or Ultralight C work too."),
             )
             .with_detail(name),
             TagError::NotType2(_) => UserError::new(
@@ -167,6 +177,40 @@ impl From<TagError> for UserError {
                     (&en, "Use a larger NTAG215/NTAG216 tag, or shorten the link."),
                 )
             }
+            TagError::TooSmall {
+                data_bytes,
+                message_len,
+                ..
+            } => {
+                let zh = format!(
+                    "这张标签太小：只有 {data_bytes} 字节，放不下碰一碰链接（{message_len} 字节）。"
+                );
+                let en = format!(
+                    "This tag is too small: it holds {data_bytes} bytes and the tap link needs {message_len}."
+                );
+                UserError::new(
+                    "tag.too_small",
+                    (
+                        &zh,
+                        "请换用 144 字节以上的标签：NTAG213（最常见）、NTAG215、NTAG216，或 NTAG203、Ultralight C 等兼容标签。购买时注明“NTAG213 芯片”即可。",
+                    ),
+                    (
+                        &en,
+                        "Use tags with 144 bytes or more: NTAG213 (the most common), NTAG215, NTAG216, or compatible tags such as NTAG203 or Ultralight C. Ask for “NTAG213 chip” when buying.",
+                    ),
+                )
+            }
+            TagError::NoPasswordOnChip { .. } => UserError::new(
+                "tag.no_password_on_chip",
+                (
+                    "这种标签没有密码功能，不能设置密码保护。",
+                    "请不勾选“密码保护”（可以改用“永久锁定”），或换用 NTAG213/215/216 标签。",
+                ),
+                (
+                    "This kind of tag has no password feature.",
+                    "Turn off password protection (permanent lock works), or use NTAG213/215/216 tags.",
+                ),
+            ),
             TagError::NotFormattable { .. } => UserError::new(
                 "tag.not_formattable",
                 ("这张标签无法格式化。", "标签的格式区已被其他程序写坏，无法恢复。请换一张新标签。"),

@@ -35,12 +35,39 @@ impl<T: Transport + ?Sized> Transport for Box<T> {
     }
 }
 
+/// Pages in one FAST_READ: 60 × 4 = 240 bytes stays under the PN532's frame (about 250 bytes of data in
+/// one InCommunicateThru answer) and the one-byte length of a Part 3 transparent answer.
+pub const FAST_READ_MAX_PAGES: usize = 60;
+
+/// Readers (by PC/SC name) that refused native commands in this process: their quirks promised a
+/// pass-through that is not there. Remembered so the next tag on them is not probed again.
+static NO_NATIVE: std::sync::Mutex<std::collections::BTreeSet<String>> =
+    std::sync::Mutex::new(std::collections::BTreeSet::new());
+
+/// Did this reader refuse native commands earlier in this process?
+pub fn native_refused(reader: &str) -> bool {
+    NO_NATIVE
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .contains(reader)
+}
+
+/// Remembers that this reader cannot pass native commands.
+pub fn remember_native_refused(reader: &str) {
+    NO_NATIVE
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(reader.to_string());
+}
+
 /// Counters of one session.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, specta::Type)]
 pub struct IoStats {
     /// Every APDU sent (reads, writes, native commands, GET RESPONSE).
     pub apdus: u32,
     pub reads: u32,
+    /// Of `reads`, how many were FAST_READ (3Ah, many pages in one APDU).
+    pub fast_reads: u32,
     pub writes: u32,
     pub native_commands: u32,
     pub reconnects: u32,
@@ -240,6 +267,23 @@ impl<T: Transport> TagIo<T> {
             self.suspect_mute = true;
         }
         Ok(r)
+    }
+
+    /// FAST_READ (`3A start end`) through the pass-through: `(end − start + 1) × 4` bytes. `Ok(None)` when
+    /// the tag NAKs it (a chip without FAST_READ, a page past the end, read protection) or answers short;
+    /// the tag is then reset before the next command. The caller keeps one answer under the reader's
+    /// frame limit ([`FAST_READ_MAX_PAGES`]).
+    pub fn fast_read(&mut self, start: u8, end: u8) -> Result<Option<Vec<u8>>, TagError> {
+        self.stats.reads += 1;
+        self.stats.fast_reads += 1;
+        let want = (end as usize + 1).saturating_sub(start as usize) * 4;
+        Ok(self
+            .native(&[0x3A, start, end])?
+            .filter(|d| d.len() >= want)
+            .map(|mut d| {
+                d.truncate(want);
+                d
+            }))
     }
 
     /// GET_VERSION; `Ok(None)` when the tag NAKs it (NTAG203, first-generation Ultralight).

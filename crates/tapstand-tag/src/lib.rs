@@ -28,6 +28,7 @@
 
 pub mod apdu;
 pub mod error;
+pub mod genuine;
 #[cfg(any(test, feature = "virtual"))]
 pub mod inproc;
 pub mod io;

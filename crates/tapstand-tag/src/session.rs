@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use serde::Serialize;
-use tapstand_ndef::chip::{identify, parse_atr, ChipInfo, ChipKind};
+use tapstand_ndef::chip::{identify, identify_uid, parse_atr, ChipInfo, ChipKind, MIN_DATA_BYTES};
 use tapstand_ndef::plan::{
     plan_content, plan_lock, plan_password, PageWrite, PlanError, ReadOnlyReason, Step,
 };
@@ -27,7 +27,9 @@ use tapstand_secrets::{accounts, SecretStore, SecretString};
 
 use crate::apdu::{hex, hex_compact, Sw};
 use crate::error::TagError;
-use crate::io::{IoStats, TagIo, Transport};
+use crate::io::{
+    native_refused, remember_native_refused, IoStats, TagIo, Transport, FAST_READ_MAX_PAGES,
+};
 use crate::quirks::{PassThrough, Quirks};
 
 #[path = "type4.rs"]
@@ -59,6 +61,9 @@ pub struct TagReport {
     /// Why the stored bytes are not a valid NDEF message.
     pub message_error: Option<String>,
     pub wechat: Option<WechatCheck>,
+    /// NXP originality signature: `true` an NXP original, `false` not (a compatible chip or a copy),
+    /// `null` this chip (or this reader) cannot be checked.
+    pub genuine: Option<bool>,
     pub lock: Option<LockState>,
     pub password: Option<PasswordState>,
     /// Tapstand could write this tag now.
@@ -116,9 +121,14 @@ pub struct TagSession<T: Transport> {
     image: TagImage,
     uid: Option<Vec<u8>>,
     secrets: Option<Arc<dyn SecretStore>>,
+    /// The genuine-chip verdict once READ_SIG was asked (see [`crate::genuine`]).
+    genuine: Option<Option<bool>>,
     started: Instant,
     /// The NDEF Tag Application of a Type 4 tag (`type4.rs`).
     t4: Option<type4::T4State>,
+    /// FAST_READ on this tag through this reader: untried (`None`), works, or not (the chip NAKs it, the
+    /// reader has no pass-through): then plain READ (`FF B0`) is used.
+    fast_read: Option<bool>,
 }
 
 fn map_plan_error(e: PlanError) -> TagError {
@@ -155,9 +165,13 @@ fn decode_password(s: &str) -> Option<([u8; 4], [u8; 2])> {
 }
 
 impl<T: Transport> TagSession<T> {
-    pub fn new(transport: T, quirks: Quirks) -> TagSession<T> {
+    pub fn new(transport: T, mut quirks: Quirks) -> TagSession<T> {
         let atr = transport.atr();
         let reader = transport.reader_name();
+        // Probed once per reader: a reader that refused native commands is not asked again.
+        if native_refused(&reader) {
+            quirks.passthrough = PassThrough::None;
+        }
         TagSession {
             io: TagIo::new(transport, quirks),
             atr,
@@ -166,8 +180,10 @@ impl<T: Transport> TagSession<T> {
             image: TagImage::unknown(0),
             uid: None,
             secrets: None,
+            genuine: None,
             started: Instant::now(),
             t4: None,
+            fast_read: None,
         }
     }
 
@@ -202,6 +218,31 @@ impl<T: Transport> TagSession<T> {
         self.started.elapsed().as_millis() as u32
     }
 
+    /// The genuine-chip verdict against NXP's published keys: READ_SIG once per session (the verdict is
+    /// kept), after the chip is identified. See [`crate::genuine`].
+    pub fn genuine(&mut self) -> Result<Option<bool>, TagError> {
+        if let Some(g) = self.genuine {
+            return Ok(g);
+        }
+        let g = self.genuine_with(tapstand_genuine::NXP_KEYS)?;
+        self.genuine = Some(g);
+        Ok(g)
+    }
+
+    /// The verdict against another key table (tests): sends READ_SIG every time, keeps nothing.
+    pub fn genuine_with(
+        &mut self,
+        keys: &[tapstand_genuine::OriginalityKey],
+    ) -> Result<Option<bool>, TagError> {
+        let kind = match self.identify() {
+            Ok(c) => c.kind,
+            Err(TagError::NotType2(_)) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let uid = self.uid.clone().unwrap_or_default();
+        crate::genuine::check(&mut self.io, kind, &uid, keys)
+    }
+
     /// Identifies the chip: ATR, pages 0–3 (UID, static lock, CC), GET_VERSION when the reader passes it.
     pub fn identify(&mut self) -> Result<ChipInfo, TagError> {
         if let Some(c) = &self.chip {
@@ -218,43 +259,75 @@ impl<T: Transport> TagSession<T> {
             self.chip = Some(c.clone());
             return Ok(c);
         }
-        let first = match self.io.read4(0) {
-            Ok(d) => d,
-            Err(TagError::Status { .. }) => {
-                self.uid = self.io.uid().ok();
-                let c = identify(&self.atr, None, false, None);
-                self.chip = Some(c.clone());
-                return Err(TagError::NotType2(format!(
-                    "pages cannot be read ({})",
-                    c.name
-                )));
-            }
-            Err(e) => return Err(e),
-        };
+        // GET_VERSION first when the reader passes native commands: a chip known by it and having
+        // FAST_READ is then read with one FAST_READ from page 0 (header, TLVs and the message area; on an
+        // NTAG213 the whole tag) instead of READs of 4 pages.
         let (version, nak) = if self.io.quirks.passthrough != PassThrough::None {
             match self.io.get_version() {
                 Ok(Some(v)) => (Some(v), false),
                 Ok(None) => (None, true),
-                Err(TagError::NoPassThrough) => (None, false),
+                Err(TagError::NoPassThrough) => {
+                    remember_native_refused(&self.reader);
+                    self.fast_read = Some(false);
+                    (None, false)
+                }
                 Err(e) => return Err(e),
             }
         } else {
+            self.fast_read = Some(false);
             (None, false)
         };
+        let by_version = version
+            .as_deref()
+            .and_then(tapstand_ndef::chip::from_get_version)
+            .filter(|k| k.has_fast_read())
+            .and_then(|k| k.geometry());
+        let mut prefetch: Option<Vec<u8>> = None;
+        if let Some(g) = by_version {
+            let end = (g.total_pages as usize).min(FAST_READ_MAX_PAGES) - 1;
+            match self.io.fast_read(0, end as u8) {
+                Ok(Some(d)) => {
+                    self.fast_read = Some(true);
+                    prefetch = Some(d);
+                }
+                Ok(None) => self.fast_read = Some(false),
+                Err(TagError::NoPassThrough) => self.fast_read = Some(false),
+                Err(e) => return Err(e),
+            }
+        }
+        let first: Vec<u8> = match prefetch {
+            Some(d) => d,
+            None => match self.io.read4(0) {
+                Ok(d) => d.to_vec(),
+                Err(TagError::Status { .. }) => {
+                    self.uid = self.io.uid().ok();
+                    let c = identify(&self.atr, None, false, None);
+                    self.chip = Some(c.clone());
+                    return Err(TagError::NotType2(format!(
+                        "pages cannot be read ({})",
+                        c.name
+                    )));
+                }
+                Err(e) => return Err(e),
+            },
+        };
         let cc = [first[12], first[13], first[14], first[15]];
-        let c = identify(&self.atr, version.as_deref(), nak, Some(cc));
+        let c = identify_uid(&self.atr, version.as_deref(), nak, Some(cc), Some(first[0]));
         let total = match c.geometry {
             Some(g) => g.total_pages as usize,
             None => (4 + cc[2] as usize * 2 + 4).clamp(16, 256),
         };
         self.image = TagImage::unknown(total);
-        self.image.set_pages(0, &first[..total.min(4) * 4]);
+        let known = (first.len() / 4).min(total);
+        self.image.set_pages(0, &first[..known * 4]);
         self.uid = self.image.uid().map(|u| u.to_vec());
         self.chip = Some(c.clone());
         Ok(c)
     }
 
-    /// Makes sure the pages are in the image, reading 4 pages at a time from the lowest missing one.
+    /// Makes sure the pages are in the image: with FAST_READ one APDU per run of pages (runs a few pages
+    /// apart are joined, each at most [`FAST_READ_MAX_PAGES`]); otherwise READ, 4 pages at a time from the
+    /// lowest missing one. A FAST_READ the tag refuses switches this session to READ.
     fn ensure_pages(&mut self, pages: impl IntoIterator<Item = usize>) -> Result<(), TagError> {
         let total = self.image.total_pages();
         let mut want: Vec<usize> = pages
@@ -263,6 +336,30 @@ impl<T: Transport> TagSession<T> {
             .collect();
         want.sort_unstable();
         want.dedup();
+        if self.fast_read != Some(false) && !want.is_empty() && self.fast_read_possible() {
+            let mut runs: Vec<(usize, usize)> = Vec::new();
+            for &p in &want {
+                match runs.last_mut() {
+                    Some((s, e)) if p <= *e + 4 && p - *s < FAST_READ_MAX_PAGES => *e = p,
+                    _ => runs.push((p, p)),
+                }
+            }
+            for (start, end) in runs {
+                match self.io.fast_read(start as u8, end as u8) {
+                    Ok(Some(d)) => {
+                        self.fast_read = Some(true);
+                        for (i, c) in d.chunks_exact(4).enumerate() {
+                            self.image.set_page(start + i, [c[0], c[1], c[2], c[3]]);
+                        }
+                    }
+                    Ok(None) | Err(TagError::NoPassThrough) => {
+                        self.fast_read = Some(false);
+                        break;
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+        }
         for p in want {
             if self.image.is_known(p) {
                 continue;
@@ -277,6 +374,12 @@ impl<T: Transport> TagSession<T> {
             }
         }
         Ok(())
+    }
+
+    /// FAST_READ needs the pass-through and a chip that has it (NTAG21x, Ultralight EV1).
+    fn fast_read_possible(&self) -> bool {
+        self.io.quirks.passthrough != PassThrough::None
+            && self.chip.as_ref().is_some_and(|c| c.kind.has_fast_read())
     }
 
     /// Parses the TLV area, reading pages as needed.
@@ -348,6 +451,7 @@ impl<T: Transport> TagSession<T> {
             records: Vec::new(),
             message_error: None,
             wechat: None,
+            genuine: None,
             lock: lock_state(chip.kind, &self.image),
             password: password_state(chip.kind, &self.image),
             writable: false,
@@ -401,6 +505,8 @@ impl<T: Transport> TagSession<T> {
         if !chip.write_supported {
             report.notes.push(chip.support_en.clone());
         }
+        // Last, so a chip that NAKs READ_SIG (and needs a reset) costs the reads above nothing.
+        report.genuine = self.genuine()?;
         report.io = self.io.stats.clone();
         report.elapsed_ms = self.elapsed_ms();
         Ok(report)
@@ -452,6 +558,7 @@ impl<T: Transport> TagSession<T> {
             records: Vec::new(),
             message_error: None,
             wechat: None,
+            genuine: None,
             lock: None,
             password: None,
             writable: false,
@@ -530,12 +637,31 @@ impl<T: Transport> TagSession<T> {
             {
                 return Err(TagError::CannotIdentifyBlank);
             }
+            // A 48-byte Type 2 tag (MF0UL11, NTAG210, Ultralight, a generic one with CC 06): the link
+            // does not fit; say so and which tags to buy.
+            if chip.kind.too_small()
+                || chip
+                    .capacity_bytes
+                    .is_some_and(|n| (n as usize) < MIN_DATA_BYTES)
+            {
+                return Err(TagError::TooSmall {
+                    name: chip.name.clone(),
+                    data_bytes: chip.capacity_bytes.unwrap_or(48) as usize,
+                    message_len: bytes.len(),
+                });
+            }
             return Err(TagError::Unsupported {
                 name: chip.name.clone(),
             });
         }
         let kind = chip.kind;
-        let g = chip.geometry.expect("NTAG21x geometry");
+        let g = chip.geometry.expect("writable chips have a geometry");
+        // A password needs a chip with one (NTAG21x, Ultralight EV1): refused before anything is written.
+        if opts.password_protect && g.cfg_page.is_none() {
+            return Err(TagError::NoPasswordOnChip {
+                name: chip.name.clone(),
+            });
+        }
         let uid = self.uid_hex().unwrap_or_default();
 
         // Configuration: dynamic lock bytes, CFG0 (AUTH0), CFG1 (ACCESS) — one read. A tag whose reads are
@@ -599,7 +725,23 @@ impl<T: Transport> TagSession<T> {
 
         let mut locked = false;
         if opts.lock {
-            let steps = plan_lock(kind, &self.image).map_err(map_plan_error)?;
+            let steps = loop {
+                match plan_lock(kind, &self.image) {
+                    Err(PlanError::NeedPages(pages)) => {
+                        let before: Vec<bool> =
+                            pages.iter().map(|&p| self.image.is_known(p)).collect();
+                        self.ensure_pages(pages.clone())?;
+                        if pages
+                            .iter()
+                            .zip(before)
+                            .all(|(&p, b)| b || !self.image.is_known(p))
+                        {
+                            return Err(map_plan_error(PlanError::NeedPages(pages)));
+                        }
+                    }
+                    other => break other.map_err(map_plan_error)?,
+                }
+            };
             for s in &steps {
                 pages_written += self.run_step(kind, s)?;
             }

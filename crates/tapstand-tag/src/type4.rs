@@ -107,6 +107,7 @@ impl<T: Transport> TagSession<T> {
             Err(_) => tapstand_ndef::chip::info_for(
                 ChipKind::Type4,
                 tapstand_ndef::chip::IdentifiedBy::Nothing,
+                None,
             ),
         };
         self.t4 = Some(T4State {

@@ -59,6 +59,8 @@ pub struct Firmware {
 }
 
 const OK: [u8; 2] = [0x90, 0x00];
+/// The longest tag answer an ACR122U's PN532 passes back in one InCommunicateThru frame.
+pub const PN532_MAX_ANSWER: usize = 252;
 const FAIL: [u8; 2] = [0x63, 0x00];
 
 impl Firmware {
@@ -195,6 +197,8 @@ impl Firmware {
                 let body = &apdu[5..];
                 match body {
                     [0xD4, 0x42, cmd @ ..] => match Self::native(tag, &mut self.faults, cmd) {
+                        // The PN532 cannot carry more than one frame back (about 250 bytes of data).
+                        Ok(d) if d.len() > PN532_MAX_ANSWER => vec![0xD5, 0x43, 0x01, 0x90, 0x00],
                         Ok(mut d) => {
                             let mut r = vec![0xD5, 0x43, 0x00];
                             r.append(&mut d);
@@ -258,6 +262,9 @@ impl Firmware {
                             return vec![0xC0, 0x03, 0x01, 0x6A, 0x80, 0x90, 0x00];
                         };
                         match Self::native(tag, &mut self.faults, cmd) {
+                            Ok(d) if d.len() > 0xFF => {
+                                vec![0xC0, 0x03, 0x01, 0x67, 0x00, 0x90, 0x00]
+                            }
                             Ok(d) => {
                                 let mut r = vec![
                                     0xC0, 0x03, 0x00, 0x90, 0x00, 0x92, 0x01, 0x00, 0x96, 0x02,

@@ -1,11 +1,13 @@
-//! A virtual NFC tag for Tapstand's tests and demos: "reader firmware + NTAG213/215/216" speaking the
+//! A virtual NFC tag for Tapstand's tests and demos: "reader firmware + NTAG213/215/216 (or another Type 2
+//! chip, [`VChip::TYPE2`])" speaking the
 //! vpcd protocol to vsmartcard's virtual reader, so the real pcscd and the real `pcsc` crate are in the loop.
 //!
-//! * [`tag`]: the chip (memory map, OTP and lock bits, CFG pages, password, GET_VERSION).
+//! * [`tag`]: the chip (memory map, OTP and lock bits, CFG pages, password, GET_VERSION, FAST_READ; the
+//!   commands each chip lacks are NAKed).
 //! * [`type4`]: an NFC Forum Type 4 card (NTAG 424 DNA, DESFire with an NDEF application, ST25TA, or a bank
 //!   card without one): ISO 7816-4 SELECT / READ BINARY / UPDATE BINARY with the real status words.
-//! * [`firmware`]: the reader's pseudo-APDUs (`FF CA`, `FF B0`, `FF D6`), ACR122U Direct Transmit and PC/SC
-//!   Part 3 transparent sessions, and fault injection.
+//! * [`firmware`]: the reader's pseudo-APDUs (`FF CA`, `FF B0`, `FF D6`), ACR122U Direct Transmit (with the
+//!   PN532's one-frame answer limit) and PC/SC Part 3 transparent sessions, and fault injection.
 //! * [`vpcd`]: the TCP link to vpcd (127.0.0.1:35963): insert, remove, swap, read memory back.
 //! * [`pcscd`]: test support that starts `pcscd -f` and stops it by PID.
 //! * [`rig`]: the test rig on top of both — pcscd lock + pcscd + virtual reader + tag: put a tag down,
@@ -23,7 +25,7 @@ pub mod vpcd;
 
 pub use firmware::{Faults, Firmware, Outcome, PassThroughMode};
 pub use rig::{content, message_bytes, Content, Rig};
-pub use tag::{TagState, VChip};
+pub use tag::{SigMode, TagState, VChip, NXP_TEST_UID};
 pub use type4::{T4Flavour, Type4Card};
 pub use vpcd::{VirtualTag, VPCD_PORT, VPCD_READER};
 

@@ -20,9 +20,10 @@
 //! * **Tags.** [`TagState`] builds them: `factory` (NXP's delivery state), `blank` (CC zero),
 //!   `with_message` (an NDEF message in the factory layout), `.lock()` (Tapstand's permanent lock),
 //!   `.protect(..)` (a password), [`TagState::with_bytes_at`] (preset bytes, e.g. a broken TLV), and
-//!   `VChip::MifareClassic1k` for a card that is no Type 2 tag; Type 4 cards with [`TagState::type4`]
-//!   (`VChip::Ntag424Dna`, `DesfireEv2`, `St25ta02k`, `BankCard`; read back with [`Rig::type4`] and
-//!   `Type4Card::content`). UIDs: [`crate::nth_uid`] / [`crate::parse_uid`].
+//!   `VChip::MifareClassic1k` for a card that is no Type 2 tag; `VChip::TYPE2` lists every Type 2 chip
+//!   (NTAG21x, NTAG203, Ultralight / C / EV1, an NTAG213 clone, a generic Fudan-style chip); Type 4 cards with
+//!   [`TagState::type4`] (`VChip::Ntag424Dna`, `DesfireEv2`, `St25ta02k`, `BankCard`; read back with
+//!   [`Rig::type4`] and `Type4Card::content`). UIDs: [`crate::nth_uid`] / [`crate::parse_uid`].
 //! * **Put / take away.** [`Rig::put`] takes away what is on the reader (waiting until pcscd has
 //!   *registered* the removal, see [`Rig::take_away`]), inserts the tag and waits until pcscd reports it;
 //!   [`Rig::put_back`] puts the same tag (with its current memory) back, e.g. after a fault pulled it off.

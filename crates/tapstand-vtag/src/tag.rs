@@ -1,6 +1,11 @@
 //! The emulated chip: NTAG213/215/216 memory with the datasheet's rules (OTP CC and lock bits, static and
 //! dynamic lock bits, CFG pages with CFGLCK, PWD/PACK/AUTH0/PROT, GET_VERSION, PWD_AUTH, READ_SIG), plus
-//! a MIFARE Classic 1K stand-in (only its ATR and UID) and an NTAG203 (no GET_VERSION).
+//! a MIFARE Classic 1K stand-in (only its ATR and UID) and the other Type 2 chips merchants buy:
+//! NTAG203, Ultralight, Ultralight C (no GET_VERSION, no FAST_READ, no password: they NAK it), NTAG210,
+//! NTAG212, Ultralight EV1 MF0UL11/MF0UL21 (GET_VERSION, FAST_READ, password), an NTAG213 clone (another
+//! vendor byte in GET_VERSION) and a generic Fudan-style chip (UID maker `1D`, 144 bytes, answers only
+//! READ/WRITE). Each chip's dynamic lock bits are enforced with the chip's own bit map
+//! ([`TagState::page_locked`]), written here independently of the engine's.
 //!
 //! After a NAK the chip goes mute (IDLE) until the field is cycled, as real Type 2 tags do.
 //!
@@ -31,6 +36,23 @@ pub enum VChip {
     St25ta02k,
     /// An ISO 14443-4 card without the NDEF application (a bank or transit card).
     BankCard,
+    /// 16 pages, 48 bytes, no GET_VERSION.
+    Ultralight,
+    /// 48 pages, 144 bytes, no GET_VERSION / FAST_READ (3DES authentication not emulated: NAKed).
+    UltralightC,
+    /// 20 pages, 48 bytes, GET_VERSION `00 04 03 01 01 00 0B 03`, CFG at page 10h.
+    UltralightEv1Mf0ul11,
+    /// 41 pages, 128 bytes, GET_VERSION `00 04 03 01 01 00 0E 03`, CFG at page 25h.
+    UltralightEv1Mf0ul21,
+    /// 20 pages, 48 bytes, GET_VERSION `00 04 04 01 01 00 0B 03`.
+    Ntag210,
+    /// 41 pages, 128 bytes, GET_VERSION `00 04 04 01 01 00 0E 03`, Lock Control TLV `01 03 90 0A 34`.
+    Ntag212,
+    /// An NTAG213 clone: GET_VERSION with vendor byte `53`, otherwise an NTAG213.
+    Ntag213Clone,
+    /// A Fudan FM11NT021-style domestic chip: 41 pages (144 bytes, CC `E1 10 12 00`, no Lock Control TLV:
+    /// the T2T default lock rule at page 28h), no GET_VERSION / FAST_READ / READ_SIG / password.
+    GenericType2,
 }
 
 impl VChip {
@@ -41,7 +63,60 @@ impl VChip {
             VChip::Ntag216 => ChipKind::Ntag216,
             VChip::Ntag203 => ChipKind::Ntag203,
             VChip::MifareClassic1k => ChipKind::MifareClassic1k,
+            VChip::Ultralight => ChipKind::Ultralight,
+            VChip::UltralightC => ChipKind::UltralightC,
+            VChip::UltralightEv1Mf0ul11 => ChipKind::UltralightEv1Mf0ul11,
+            VChip::UltralightEv1Mf0ul21 => ChipKind::UltralightEv1Mf0ul21,
+            VChip::Ntag210 => ChipKind::Ntag210,
+            VChip::Ntag212 => ChipKind::Ntag212,
+            VChip::Ntag213Clone => ChipKind::Ntag213,
+            VChip::GenericType2 => ChipKind::OtherType2,
             c => c.type4().expect("Type 4").kind(),
+        }
+    }
+
+    /// Every Type 2 chip the virtual tag can be.
+    pub const TYPE2: [VChip; 12] = [
+        VChip::Ntag213,
+        VChip::Ntag215,
+        VChip::Ntag216,
+        VChip::Ntag203,
+        VChip::Ultralight,
+        VChip::UltralightC,
+        VChip::UltralightEv1Mf0ul11,
+        VChip::UltralightEv1Mf0ul21,
+        VChip::Ntag210,
+        VChip::Ntag212,
+        VChip::Ntag213Clone,
+        VChip::GenericType2,
+    ];
+
+    /// The chip's memory map (the generic chip's is the one its CC describes).
+    pub fn geometry(self) -> Option<tapstand_ndef::chip::Geometry> {
+        match self {
+            VChip::GenericType2 => tapstand_ndef::chip::Geometry::from_cc([0xE1, 0x10, 0x12, 0x00]),
+            c => c.kind().geometry(),
+        }
+    }
+
+    /// Which native commands the chip answers (the others are NAKed and leave it mute).
+    pub fn answers(self, cmd: u8) -> bool {
+        let nxp_ev1_or_ntag = matches!(
+            self,
+            VChip::Ntag213
+                | VChip::Ntag215
+                | VChip::Ntag216
+                | VChip::Ntag210
+                | VChip::Ntag212
+                | VChip::Ntag213Clone
+                | VChip::UltralightEv1Mf0ul11
+                | VChip::UltralightEv1Mf0ul21
+        );
+        match cmd {
+            0x30 | 0xA2 | 0xA0 => self != VChip::MifareClassic1k && self.type4().is_none(),
+            // GET_VERSION, FAST_READ, PWD_AUTH, READ_SIG, READ_CNT.
+            0x60 | 0x3A | 0x1B | 0x3C | 0x39 => nxp_ev1_or_ntag,
+            _ => false,
         }
     }
 
@@ -70,27 +145,45 @@ impl VChip {
                 "desfire" | "desfireev2" => VChip::DesfireEv2,
                 "st25ta" | "st25ta02k" => VChip::St25ta02k,
                 "bankcard" | "bank" | "cpucard" => VChip::BankCard,
+                "ultralight" | "ul" => VChip::Ultralight,
+                "ultralightc" | "ulc" => VChip::UltralightC,
+                "mf0ul11" | "ultralightev1mf0ul11" | "ev111" => VChip::UltralightEv1Mf0ul11,
+                "mf0ul21" | "ultralightev1mf0ul21" | "ev121" => VChip::UltralightEv1Mf0ul21,
+                "ntag210" | "210" => VChip::Ntag210,
+                "ntag212" | "212" => VChip::Ntag212,
+                "ntag213clone" | "clone" => VChip::Ntag213Clone,
+                "generic" | "generictype2" | "fudan" | "fm11nt021" => VChip::GenericType2,
                 _ => return None,
             },
         )
     }
 
+    /// Whether the chip has READ_SIG (NXP's originality signature).
+    pub fn has_read_sig(self) -> bool {
+        self.kind().is_ntag21x()
+            || matches!(
+                self.kind(),
+                ChipKind::UltralightEv1Mf0ul11 | ChipKind::UltralightEv1Mf0ul21
+            )
+    }
+
     pub fn total_pages(self) -> usize {
         match self {
             c if c == VChip::MifareClassic1k || c.type4().is_some() => 0,
-            c => c.kind().geometry().expect("type 2").total_pages as usize,
+            c => c.geometry().expect("type 2").total_pages as usize,
         }
     }
 
-    /// The ATR a PC/SC Part 3 reader synthesises (card name 0003 = Ultralight family, 0001 = Classic 1K).
+    /// The ATR a PC/SC Part 3 reader synthesises (card name 0003 = Ultralight family, 0001 = Classic 1K;
+    /// readers that tell Ultralight C apart report 003A).
     pub fn atr(self) -> Vec<u8> {
         if let Some(f) = self.type4() {
             return f.atr();
         }
-        let name: u8 = if self == VChip::MifareClassic1k {
-            0x01
-        } else {
-            0x03
+        let name: u8 = match self {
+            VChip::MifareClassic1k => 0x01,
+            VChip::UltralightC => 0x3A,
+            _ => 0x03,
         };
         let mut atr = vec![
             0x3B, 0x8F, 0x80, 0x01, 0x80, 0x4F, 0x0C, 0xA0, 0x00, 0x00, 0x03, 0x06, 0x03, 0x00,
@@ -102,15 +195,48 @@ impl VChip {
     }
 
     fn version(self) -> Option<[u8; 8]> {
-        let size = match self {
-            VChip::Ntag213 => 0x0F,
-            VChip::Ntag215 => 0x11,
-            VChip::Ntag216 => 0x13,
+        Some(match self {
+            VChip::Ntag213 => [0x00, 0x04, 0x04, 0x02, 0x01, 0x00, 0x0F, 0x03],
+            VChip::Ntag215 => [0x00, 0x04, 0x04, 0x02, 0x01, 0x00, 0x11, 0x03],
+            VChip::Ntag216 => [0x00, 0x04, 0x04, 0x02, 0x01, 0x00, 0x13, 0x03],
+            VChip::Ntag213Clone => [0x00, 0x53, 0x04, 0x02, 0x01, 0x00, 0x0F, 0x03],
+            VChip::Ntag210 => [0x00, 0x04, 0x04, 0x01, 0x01, 0x00, 0x0B, 0x03],
+            VChip::Ntag212 => [0x00, 0x04, 0x04, 0x01, 0x01, 0x00, 0x0E, 0x03],
+            VChip::UltralightEv1Mf0ul11 => [0x00, 0x04, 0x03, 0x01, 0x01, 0x00, 0x0B, 0x03],
+            VChip::UltralightEv1Mf0ul21 => [0x00, 0x04, 0x03, 0x01, 0x01, 0x00, 0x0E, 0x03],
             _ => return None,
-        };
-        Some([0x00, 0x04, 0x04, 0x02, 0x01, 0x00, size, 0x03])
+        })
+    }
+
+    /// The dynamic lock bits as the silicon has them: (first lock byte address, map).
+    fn lock_map(self) -> Option<(usize, ChipLocks)> {
+        Some(match self {
+            VChip::Ntag213 | VChip::Ntag213Clone | VChip::GenericType2 => {
+                (0x28 * 4, ChipLocks::Two { bits: 12 })
+            }
+            VChip::Ntag212 | VChip::UltralightEv1Mf0ul21 => (0x24 * 4, ChipLocks::Two { bits: 10 }),
+            VChip::Ntag215 => (0x82 * 4, ChipLocks::Sixteen { bits: 8 }),
+            VChip::Ntag216 => (0xE2 * 4, ChipLocks::Sixteen { bits: 14 }),
+            VChip::Ntag203 | VChip::UltralightC => (0x28 * 4, ChipLocks::FourUltralight),
+            _ => return None,
+        })
     }
 }
+
+/// How a chip's dynamic lock bits lock pages (datasheets; NTAG203 / Ultralight C: bits 1–3 and 5–7 of
+/// the first lock byte lock 4 pages each from page 16, bits 0 and 4 are block-lock bits).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ChipLocks {
+    /// Bit `i` locks pages `16 + 2i`, `17 + 2i`.
+    Two { bits: usize },
+    /// Bit `i` locks pages `16 + 16i` … `31 + 16i` (NTAG215/216).
+    Sixteen { bits: usize },
+    /// NTAG203 / Ultralight C: 4 pages per bit, with block-lock bits in between.
+    FourUltralight,
+}
+
+/// The UID manufacturer byte of Shanghai Fudan Microelectronics (ISO/IEC 7816-6).
+pub const FUDAN: u8 = 0x1D;
 
 /// A NAK (or no answer): the reader sees a failure.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -132,14 +258,35 @@ pub struct TagState {
     pub writes: u64,
     /// The files of a Type 4 card (the Type 4 `VChip`s); `None` for Type 2 tags.
     pub t4: Option<Type4Card>,
+    /// A clone that claims FAST_READ in its GET_VERSION but NAKs it (for the engine's fallback test).
+    pub no_fast_read: bool,
+    /// How the chip answers READ_SIG (chips without READ_SIG always NAK it).
+    pub signature: SigMode,
 }
+
+/// What a virtual chip answers to READ_SIG (`3C 00`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SigMode {
+    /// A correct originality signature: NXP's published one for NXP's public test UID `04E10CDA993C80`
+    /// (the product's NXP key accepts it), for any other UID one made with the *test* key
+    /// (`tapstand_genuine::TEST_KEY`; NXP's key rejects it, as it would a domestic compatible chip).
+    #[default]
+    Signed,
+    /// 32 bytes that are no signature (a clone that copies a random answer).
+    Garbage,
+    /// The chip NAKs READ_SIG (a clone without it).
+    Nak,
+}
+
+/// NXP's public test UID: a vtag with it answers NXP's published signature.
+pub const NXP_TEST_UID: [u8; 7] = [0x04, 0xE1, 0x0C, 0xDA, 0x99, 0x3C, 0x80];
 
 impl TagState {
     /// A factory-fresh tag: NXP's factory CC and TLVs, CFG0 `04 00 00 FF`, CFG1 `00 05 00 00`,
     /// PWD `FF FF FF FF`, PACK `00 00`.
     pub fn factory(chip: VChip, uid: [u8; 7]) -> TagState {
         let mut t = TagState::blank(chip, uid);
-        if let Some(g) = chip.kind().geometry() {
+        if let Some(g) = chip.geometry() {
             t.mem[12..16].copy_from_slice(&g.factory_cc.expect("factory cc"));
             let mut tlvs: Vec<u8> = chip.kind().factory_prefix().to_vec();
             tlvs.extend_from_slice(&[0x03, 0x00, 0xFE]);
@@ -148,8 +295,12 @@ impl TagState {
         t
     }
 
-    /// A blank tag: CC all zero, user memory all zero (formattable).
-    pub fn blank(chip: VChip, uid: [u8; 7]) -> TagState {
+    /// A blank tag: CC all zero, user memory all zero (formattable). The generic (Fudan-style) chip
+    /// gets its maker's UID byte `1D` in place of NXP's `04`.
+    pub fn blank(chip: VChip, mut uid: [u8; 7]) -> TagState {
+        if chip == VChip::GenericType2 && uid[0] == 0x04 {
+            uid[0] = FUDAN;
+        }
         let mut mem = vec![0u8; chip.total_pages() * 4];
         if chip.total_pages() > 0 {
             let bcc0 = 0x88 ^ uid[0] ^ uid[1] ^ uid[2];
@@ -157,8 +308,8 @@ impl TagState {
             mem[0..12].copy_from_slice(&[
                 uid[0], uid[1], uid[2], bcc0, uid[3], uid[4], uid[5], uid[6], bcc1, 0x48, 0, 0,
             ]);
-            if let Some(g) = chip.kind().geometry() {
-                if let Some(d) = g.dyn_lock_page {
+            if let Some(g) = chip.geometry() {
+                if let (Some(d), Some(_)) = (g.dyn_lock_page, g.cfg_page) {
                     mem[d as usize * 4 + 3] = 0xBD;
                 }
                 if let Some(cfg) = g.cfg_page {
@@ -177,6 +328,8 @@ impl TagState {
             cfglck_active: false,
             writes: 0,
             t4: chip.type4().map(Type4Card::delivery),
+            no_fast_read: false,
+            signature: SigMode::Signed,
         }
     }
 
@@ -188,7 +341,8 @@ impl TagState {
         t
     }
 
-    /// A factory tag that already holds `message` (encoded NDEF) in the factory layout.
+    /// A factory tag that already holds `message` (encoded NDEF) in the factory layout. Every Type 2 chip
+    /// but the MIFARE Classic stand-in ships NDEF formatted (as NFC tags are sold).
     pub fn with_message(chip: VChip, uid: [u8; 7], message: &[u8]) -> TagState {
         if chip.type4().is_some() {
             return TagState::type4(chip, uid, |c| c.with_message(message));
@@ -209,6 +363,12 @@ impl TagState {
     }
 
     /// A permanently locked copy (see [`lock`](Self::lock)).
+    /// The same tag answering READ_SIG as `mode` says.
+    pub fn with_signature(mut self, mode: SigMode) -> TagState {
+        self.signature = mode;
+        self
+    }
+
     pub fn locked(mut self) -> TagState {
         self.lock();
         self
@@ -254,7 +414,6 @@ impl TagState {
 
     fn cfg_page(&self) -> Option<usize> {
         self.chip
-            .kind()
             .geometry()
             .and_then(|g| g.cfg_page)
             .map(|p| p as usize)
@@ -262,7 +421,6 @@ impl TagState {
 
     fn dyn_lock_page(&self) -> Option<usize> {
         self.chip
-            .kind()
             .geometry()
             .and_then(|g| g.dyn_lock_page)
             .map(|p| p as usize)
@@ -315,10 +473,32 @@ impl TagState {
         Ok(())
     }
 
-    /// Is page `p` locked by a static or dynamic lock bit?
+    /// Is page `p` locked by a static or dynamic lock bit? The chip's own bit map (see [`ChipLocks`]),
+    /// not the engine's reading of the TLVs.
     pub fn page_locked(&self, p: usize) -> bool {
-        tapstand_ndef::t2t::page_locked(self.chip.kind(), &TagImage::from_bytes(&self.mem), p)
-            .unwrap_or(false)
+        let (l0, l1) = (self.mem[10], self.mem[11]);
+        if (3..=7).contains(&p) {
+            return l0 & (1 << p) != 0;
+        }
+        if (8..=15).contains(&p) {
+            return l1 & (1 << (p - 8)) != 0;
+        }
+        let user_last = self.chip.geometry().map(|g| g.user_last_page as usize);
+        if p < 16 || user_last.is_none_or(|u| p > u) {
+            return false;
+        }
+        let Some((addr, map)) = self.chip.lock_map() else {
+            return false;
+        };
+        let bit = |i: usize| self.mem[addr + i / 8] & (1 << (i % 8)) != 0;
+        match map {
+            ChipLocks::Two { bits } => (p - 16) / 2 < bits && bit((p - 16) / 2),
+            ChipLocks::Sixteen { bits } => (p - 16) / 16 < bits && bit((p - 16) / 16),
+            ChipLocks::FourUltralight => {
+                let g = (p - 16) / 4;
+                g < 6 && bit([1, 2, 3, 5, 6, 7][g])
+            }
+        }
     }
 
     fn read_page_visible(&self, p: usize) -> [u8; 4] {
@@ -444,18 +624,41 @@ impl TagState {
         }
     }
 
-    /// READ_SIG (3Ch): a fixed fake signature derived from the UID.
+    /// READ_SIG (3Ch): NTAG21x and Ultralight EV1 only (others NAK it), answering as [`SigMode`] says.
     pub fn read_sig(&mut self) -> Result<[u8; 32], Nak> {
         self.check_alive()?;
-        let mut s = [0u8; 32];
-        for (k, b) in s.iter_mut().enumerate() {
-            *b = self.uid[k % 7] ^ (k as u8);
+        if !self.chip.has_read_sig() {
+            return Err(self.nak(0x0));
         }
-        Ok(s)
+        match self.signature {
+            SigMode::Signed if self.uid == NXP_TEST_UID => {
+                let sig = tapstand_genuine::from_hex(tapstand_genuine::PUBLIC_TEST_SIGNATURE_HEX)
+                    .expect("hex");
+                Ok(sig.try_into().expect("32 bytes"))
+            }
+            SigMode::Signed => Ok(tapstand_genuine::sign_with_test_key(&self.uid)),
+            SigMode::Garbage => {
+                let mut s = [0u8; 32];
+                for (k, b) in s.iter_mut().enumerate() {
+                    *b = self.uid[k % 7] ^ (k as u8);
+                }
+                Ok(s)
+            }
+            SigMode::Nak => Err(self.nak(0x0)),
+        }
     }
 
     /// Executes a native ISO 14443-3 command as the chip would; `Ok` holds the answer (`0A` for an ACK).
+    /// A command the chip does not have (GET_VERSION on an NTAG203, FAST_READ on an Ultralight C, …) is
+    /// NAKed and leaves it mute, as the real chips do.
     pub fn native(&mut self, cmd: &[u8]) -> Result<Vec<u8>, Nak> {
+        if cmd
+            .first()
+            .is_some_and(|&c| !self.chip.answers(c) || (c == 0x3A && self.no_fast_read))
+        {
+            self.check_alive()?;
+            return Err(self.nak(0x0));
+        }
         match cmd {
             [0x60] => self.get_version().map(|v| v.to_vec()),
             [0x30, p] => self.read(*p as usize).map(|v| v.to_vec()),

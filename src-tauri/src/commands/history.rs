@@ -12,7 +12,7 @@ use tauri::State;
 
 use crate::AppState;
 
-/// What the CSV export wrote.
+/// What an export (CSV or .xlsx) wrote.
 #[derive(Clone, Debug, Serialize, specta::Type)]
 pub struct CsvExport {
     pub path: String,
@@ -28,7 +28,8 @@ pub async fn history_page(
     tapstand_station::history::page(&state.core()?.db, &filter).await
 }
 
-/// Every attempt matching `filter` into a CSV file at `path` (chosen in the save dialog).
+/// Every attempt matching `filter` into the file at `path` (chosen in the save dialog): an Excel workbook
+/// when the name ends in `.xlsx`, else CSV.
 #[tauri::command]
 #[specta::specta]
 pub async fn history_export_csv(
@@ -42,12 +43,27 @@ pub async fn history_export_csv(
         limit: None,
         ..filter
     };
-    let rows = tapstand_station::history::export_csv_file(
-        &state.core()?.db,
-        &all,
-        std::path::Path::new(&path),
-    )
-    .await?;
+    let rows = state
+        .core()?
+        .export_history(&all, std::path::Path::new(&path))
+        .await?;
+    Ok(CsvExport {
+        path,
+        rows: u32::try_from(rows).unwrap_or(u32::MAX),
+    })
+}
+
+/// The tag register (one row per recorded tag) into the `.xlsx` file at `path`.
+#[tauri::command]
+#[specta::specta]
+pub async fn export_tag_register(
+    state: State<'_, AppState>,
+    path: String,
+) -> Result<CsvExport, UserError> {
+    let rows = state
+        .core()?
+        .export_tag_register(std::path::Path::new(&path))
+        .await?;
     Ok(CsvExport {
         path,
         rows: u32::try_from(rows).unwrap_or(u32::MAX),

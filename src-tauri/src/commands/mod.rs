@@ -5,3 +5,4 @@ pub mod history;
 pub mod print;
 pub mod records;
 pub mod station;
+pub mod update;

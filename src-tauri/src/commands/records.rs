@@ -2,7 +2,7 @@
 //! IDs arrive as i32 (TypeScript `number`): row ids of this app's tables stay far below 2^31.
 
 use tapstand_core::UserError;
-use tapstand_records::import::{ImportPreview, ImportResult};
+use tapstand_records::import::{ImportOptions, ImportPreview, ImportResult};
 use tapstand_records::registration::RegistrationHelp;
 use tapstand_records::{RecordKind, Saved};
 use tapstand_store::records::{
@@ -213,16 +213,17 @@ pub async fn delete_terminal(state: State<'_, AppState>, id: i32) -> Result<(), 
     tapstand_records::delete_terminal(&state.core()?.db, self::id(id)).await
 }
 
-/// Reads a CSV file's bytes (the UI reads the file the merchant picked) and shows what an import would do.
-/// Writes nothing.
+/// Reads a CSV file's or an Excel workbook's bytes (the UI reads the file the merchant picked; `options`
+/// carry its name and the chosen sheet) and shows what an import would do. Writes nothing.
 #[tauri::command]
 #[specta::specta]
 pub async fn preview_import(
     state: State<'_, AppState>,
     kind: RecordKind,
     bytes: Vec<u8>,
+    options: ImportOptions,
 ) -> Result<ImportPreview, UserError> {
-    tapstand_records::import::preview(&state.core()?.db, kind, &bytes).await
+    state.core()?.preview_import(kind, &bytes, &options).await
 }
 
 /// Imports every row in one transaction; refuses, writing nothing, while any row has an error.
@@ -232,11 +233,13 @@ pub async fn commit_import(
     state: State<'_, AppState>,
     kind: RecordKind,
     bytes: Vec<u8>,
+    options: ImportOptions,
 ) -> Result<ImportResult, UserError> {
-    tapstand_records::import::commit(&state.core()?.db, kind, &bytes).await
+    state.core()?.commit_import(kind, &bytes, &options).await
 }
 
-/// Writes the records as CSV (UTF-8 with BOM) to `path` (chosen in the save dialog).
+/// Writes the records to `path` (chosen in the save dialog): an Excel workbook when the name ends in
+/// `.xlsx` (headers in the UI's language), else CSV (UTF-8 with BOM).
 #[tauri::command]
 #[specta::specta]
 pub async fn export_records(
@@ -245,7 +248,9 @@ pub async fn export_records(
     path: String,
 ) -> Result<(), UserError> {
     // Through a safe file: an old file is replaced only by a complete new one, and a failure says why.
-    tapstand_records::import::export_file(&state.core()?.db, kind, std::path::Path::new(&path))
+    state
+        .core()?
+        .export_records(kind, std::path::Path::new(&path))
         .await?;
     Ok(())
 }

@@ -100,6 +100,22 @@ export function installDemo(params: URLSearchParams): void {
         return doctor();
       case "ui_ready":
         return null;
+      case "update_status":
+        return {
+          current_version: "0.1.0",
+          enabled: true,
+          disabled_reason: null,
+          sources: ["cdn.example.cn", "github.com"],
+          timeout_secs: 15,
+        };
+      case "update_check":
+        return {
+          current_version: "0.1.0",
+          version: "0.2.0",
+          notes: "写卡更快；导出物料支持更多尺寸。",
+          date: "2026-12-01T08:00:00Z",
+          source: "cdn.example.cn",
+        };
       default: {
         const result = records(cmd, (args ?? {}) as Record<string, unknown>);
         if (result === undefined) throw new Error(`demo: unknown command ${cmd}`);

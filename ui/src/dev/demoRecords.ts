@@ -63,6 +63,7 @@ export function demoRecords(params: URLSearchParams): (cmd: string, args: Record
           page_path: "pages/member/card",
           query_template: "store={org_code}&sn={sn}",
           secret_saved: true,
+          only_genuine: false,
           created_at: now(),
           updated_at: now(),
         },
@@ -113,7 +114,7 @@ export function demoRecords(params: URLSearchParams): (cmd: string, args: Record
         if (!input.appid.trim()) throw validation("appid", "请填写 AppID。", "The AppID is required.");
         const id = (a.id as number | null) ?? ++nextId;
         const existing = profiles.find((p) => p.id === id);
-        const value: Profile = { ...(existing ?? { secret_saved: false, created_at: now() }), ...input, id, updated_at: now() } as Profile;
+        const value: Profile = { ...(existing ?? { secret_saved: false, only_genuine: false, created_at: now() }), ...input, id, updated_at: now() } as Profile;
         if (existing) Object.assign(existing, value);
         else profiles.push(value);
         return { value, warnings: [] };
@@ -210,6 +211,8 @@ export function demoRecords(params: URLSearchParams): (cmd: string, args: Record
         return {
           kind: a.kind,
           encoding: "gb18030",
+          sheet: null,
+          sheets: [],
           rows: [
             { line: 2, values: [["org_code", "2001"], ["company", "晋业餐饮"], ["name", "人民路店"], ["address", ""]], action: "new", errors: [] },
             {

@@ -95,12 +95,21 @@ pub fn explain_with(report: &TagReport, lookups: &Lookups) -> Inspection {
     Inspection {
         uid: report.uid.clone(),
         chip: tag.chip_name,
+        chip_words: Bilingual::new(
+            report.chip.description_zh.clone(),
+            report.chip.description_en.clone(),
+        ),
         reader: report.reader.clone(),
         capacity: report.capacity,
         used: report.message_len,
         locked: tag.locked,
         password_protected: tag.password_protected,
         writable: tag.writable,
+        genuine: report.genuine,
+        genuine_words: Bilingual::new(
+            crate::genuine::verdict_zh(report.genuine),
+            crate::genuine::verdict_en(report.genuine),
+        ),
         verdict,
         headline,
         advice,

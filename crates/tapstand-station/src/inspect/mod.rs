@@ -165,6 +165,9 @@ pub struct Inspection {
     pub uid: Option<String>,
     /// Plain chip name, e.g. `NTAG215`.
     pub chip: String,
+    /// What the chip is, how much it holds and what it can do (lock, password), in plain words, e.g.
+    /// "兼容 NFC 标签（Type 2，国产或兼容芯片），容量 144 字节，可以写入碰一碰内容，可以永久锁定，没有密码功能。".
+    pub chip_words: Bilingual,
     pub reader: String,
     /// Largest message that fits, bytes.
     pub capacity: Option<u32>,
@@ -176,6 +179,11 @@ pub struct Inspection {
     pub password_protected: bool,
     /// Tapstand could write this tag now.
     pub writable: bool,
+    /// NXP originality signature: `true` an NXP original chip, `false` not (a compatible chip or a
+    /// copy), `null` this chip or reader cannot be checked.
+    pub genuine: Option<bool>,
+    /// [`Inspection::genuine`] in plain words ("NXP 原厂芯片" / "不是 NXP 原厂芯片（…）" / "这种芯片无法检查").
+    pub genuine_words: Bilingual,
     pub verdict: Verdict,
     /// One or two sentences in plain words.
     pub headline: Bilingual,

@@ -320,6 +320,43 @@ mod tests {
         assert!(!i.writable);
     }
 
+    /// Issue 14 item 5: every Type 2 chip is named in plain words with its capacity and what it can do;
+    /// a 48-byte tag's advice says the link does not fit and which tags to buy.
+    #[test]
+    fn every_type2_chip_in_plain_words() {
+        for (n, chip) in VChip::TYPE2.into_iter().enumerate() {
+            let r = read(TagState::factory(chip, nth_uid(60 + n as u32)));
+            let i = explain_with(&r, &Lookups::default());
+            let (zh, en) = (&i.chip_words.zh, &i.chip_words.en);
+            assert!(
+                zh.contains("字节") && en.contains("bytes"),
+                "{chip:?}: {zh}"
+            );
+            assert!(zh.contains("可以永久锁定"), "{chip:?}: {zh}");
+            let password = chip.kind().has_password();
+            assert_eq!(zh.contains("可以设写入密码"), password, "{chip:?}: {zh}");
+            assert_eq!(zh.contains("没有密码功能"), !password, "{chip:?}: {zh}");
+            if chip.kind().too_small() {
+                assert!(zh.contains("放不下") && !i.writable, "{chip:?}: {zh}");
+                assert!(
+                    i.advice.zh.contains("48 字节") && i.advice.zh.contains("NTAG213"),
+                    "{chip:?}: {:?}",
+                    i.advice
+                );
+            } else {
+                assert!(
+                    zh.contains("可以写入碰一碰内容") && i.writable,
+                    "{chip:?}: {zh}"
+                );
+            }
+        }
+        let r = read(TagState::factory(VChip::GenericType2, nth_uid(80)));
+        assert_eq!(
+            explain_with(&r, &Lookups::default()).chip_words.zh,
+            "兼容 NFC 标签（Type 2，国产或兼容芯片），容量 144 字节，可以写入碰一碰内容，可以永久锁定，没有密码功能。"
+        );
+    }
+
     /// Seen on a tag: a plain-text scheme whose query holds `%` before a Chinese character panicked
     /// `inspect --explain` (the percent-decoder sliced inside the character). As a URI record it is a
     /// plain-text link of that mini program; as a Text record, a text that is a link.

@@ -167,6 +167,12 @@ pub(super) fn or_replace(tag: &TagFacts, fix: Bilingual) -> Bilingual {
             "标签有写保护密码，本机不知道密码，不能改写：请换一张新标签。",
             "The tag is password-protected and this computer does not know the password: use a new tag.",
         )
+    } else if tag.kind.too_small() {
+        let chip_name = &tag.chip_name;
+        Bilingual::new(
+            format!("这种标签（{chip_name}）只有 48 字节，放不下碰一碰链接：请换 NTAG213/215/216 或其他 144 字节以上的标签。"),
+            format!("This tag ({chip_name}) has only 48 bytes and the tap link does not fit: use NTAG213/215/216 or another tag with 144 bytes or more."),
+        )
     } else {
         let chip_name = &tag.chip_name;
         Bilingual::new(

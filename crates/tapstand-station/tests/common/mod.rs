@@ -99,6 +99,7 @@ impl Env {
                     env_version: "release".into(),
                     page_path: "pages/member/card".into(),
                     query_template: "store={org_code}&sn={sn}".into(),
+                    only_genuine: false,
                 },
             )
             .await

@@ -9,7 +9,7 @@ use std::time::Duration;
 use clap::Parser;
 use tapstand_ndef::wechat::{uri_and_aar, WECHAT_PACKAGE};
 use tapstand_vtag::{
-    nth_uid, parse_uid, Faults, PassThroughMode, TagState, VChip, VirtualTag, VPCD_PORT,
+    nth_uid, parse_uid, Faults, PassThroughMode, SigMode, TagState, VChip, VirtualTag, VPCD_PORT,
 };
 
 #[derive(Parser, Debug)]
@@ -46,6 +46,10 @@ struct Args {
     /// One JSON line per event instead of text.
     #[arg(long)]
     json: bool,
+    /// READ_SIG answer: signed (NXP's signature for --uid 04E10CDA993C80, a test-key one otherwise),
+    /// garbage or nak (clones).
+    #[arg(long, default_value = "signed", value_parser = ["signed", "garbage", "nak"])]
+    sig: String,
 }
 
 fn parse_chip(s: &str) -> Result<VChip, String> {
@@ -81,6 +85,11 @@ fn make(a: &Args, uid: [u8; 7]) -> Result<TagState, String> {
             .map_err(|e| format!("--uri: {e}"))?;
         t = TagState::with_message(a.chip, uid, &m);
     }
+    t.signature = match a.sig.as_str() {
+        "garbage" => SigMode::Garbage,
+        "nak" => SigMode::Nak,
+        _ => SigMode::Signed,
+    };
     if let Some(card) = t.t4.take() {
         t.t4 = Some(match a.state.as_str() {
             "locked" => card.read_only(),

@@ -1,4 +1,5 @@
-// "导出 CSV": the native save dialog, then Rust writes the file (UTF-8 with BOM, which Excel opens).
+// "导出": the native save dialog (Excel workbook or CSV), then Rust writes the file: .xlsx when the name
+// ends so (text cells, frozen header, filters, headers in the UI's language), else CSV (UTF-8 with BOM).
 import { useI18n } from "vue-i18n";
 import { useDialog, useMessage } from "naive-ui";
 import { h } from "vue";
@@ -24,8 +25,11 @@ export function useExport() {
     try {
       path = await save({
         title: t(`export.dialogTitle.${kind}`),
-        defaultPath: `${t(`export.fileName.${kind}`)}-${today()}.csv`,
-        filters: [{ name: t("export.filterName"), extensions: ["csv"] }],
+        defaultPath: `${t(`export.fileName.${kind}`)}-${today()}.xlsx`,
+        filters: [
+          { name: t("export.filterExcel"), extensions: ["xlsx"] },
+          { name: t("export.filterName"), extensions: ["csv"] },
+        ],
       });
     } catch (e) {
       const error = ipcFailedError(e);
