@@ -160,3 +160,39 @@ async fn team_mode_copies_this_pcs_stores_and_switches_to_the_team_database() {
     app.quit().await;
     other_pc.db.close().await;
 }
+
+#[tokio::test]
+#[ignore = "needs a display and tauri-driver: run scripts/e2e.sh"]
+async fn an_unreachable_team_database_opens_the_error_page_with_use_this_pc_only() {
+    let data = harness::temp_data_dir("team-down");
+    // A saved team database on a port nobody listens on (bound, then released).
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    std::fs::write(
+        data.path().join("team.json"),
+        format!(r#"{{"database_url": "postgres://tapstand@127.0.0.1:{port}/x?sslmode=prefer"}}"#),
+    )
+    .unwrap();
+    let app = App::launch(data.path()).await;
+    app.wait("[data-testid=startup-error]").await;
+    let code: serde_json::Value = app
+        .js(
+            "return document.querySelector('[data-testid=user-error]').dataset.code",
+            vec![],
+        )
+        .await;
+    assert_eq!(code, serde_json::json!("db.team.unreachable"));
+    app.wait("[data-testid=startup-retry]").await;
+    app.screenshot("team-unreachable-zh").await;
+    // 改回单机: the shell on this PC's own database, and the choice is gone.
+    app.click("[data-testid=startup-use-local]").await;
+    app.wait("[data-testid=nav-settings]").await;
+    assert!(!data.path().join("team.json").exists());
+    app.click("[data-testid=nav-settings]").await;
+    app.wait_text("[data-testid=team-current]", "本机数据库")
+        .await;
+    app.quit().await;
+}
