@@ -29,8 +29,8 @@ step "Rust unit and integration tests (with a real Secret Service and a real Pos
 dbus-run-session -- "$ROOT/scripts/lib/keyring-session.sh" "$ROOT/scripts/lib/pg-session.sh" \
   cargo test --workspace --features tapstand/custom-protocol
 
-step "End-to-end tests"
-"$ROOT/scripts/e2e.sh" --no-build
+step "End-to-end tests (设置 → 团队模式 uses the real PostgreSQL)"
+"$ROOT/scripts/lib/pg-session.sh" "$ROOT/scripts/e2e.sh" --no-build
 
 step "Windows and macOS: cross-build, type-check, smoke test under Wine"
 "$ROOT/scripts/check-platforms.sh"

@@ -67,11 +67,18 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::update::update_check,
             commands::update::update_download,
             commands::update::update_install,
+            commands::team::team_status,
+            commands::team::team_save_password,
+            commands::team::team_check,
+            commands::team::team_copy,
+            commands::team::team_switch,
+            commands::team::team_retry,
         ])
         .events(tauri_specta::collect_events![
             commands::station::StationUpdate,
             commands::print::PrintProgress,
-            commands::update::UpdateDownload
+            commands::update::UpdateDownload,
+            commands::team::DataChanged
         ])
 }
 
@@ -134,6 +141,7 @@ pub fn run() {
             // Open the database before the window asks for anything; a failure is kept and shown by the UI.
             let state = tauri::async_runtime::block_on(AppState::open(paths, started));
             app.manage(state);
+            commands::team::watch_changes(app.handle());
             app.manage(LogGuardHolder(log_guard));
             Ok(())
         })

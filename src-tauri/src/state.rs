@@ -10,33 +10,92 @@ pub struct AppState {
     pub paths: AppPaths,
     /// When the process started (for the first-paint figure).
     pub started: std::time::Instant,
-    core: Result<Arc<Core>, UserError>,
+    /// Replaced in place by 设置 → 团队模式 (使用团队数据库 / 改回单机) and the startup error's 重试.
+    core: std::sync::RwLock<Result<Arc<Core>, UserError>>,
+    /// `--database-url` / `TAPSTAND_DATABASE_URL` chose the database for this run.
+    pub database_overridden: bool,
     /// The running write station (at most one: it owns the readers), and the status it ended with.
     station: Mutex<Option<StationWorker>>,
     station_last: Mutex<StationStatus>,
+    /// Forwards the open team database's change notifications to the window.
+    watcher: Mutex<Option<tauri::async_runtime::JoinHandle<()>>>,
 }
 
 impl AppState {
     pub async fn open(paths: AppPaths, started: std::time::Instant) -> AppState {
-        // A team database from `--database-url URL` or TAPSTAND_DATABASE_URL, else the data folder's file.
-        let url = tapstand_core::paths::database_url_arg(std::env::args_os().skip(1));
-        let core = Core::open_at(paths.clone(), url.as_deref())
-            .await
-            .map(Arc::new);
-        if let Err(e) = &core {
-            tracing::error!(code = %e.code, detail = ?e.detail, "database could not be opened");
-        }
+        // A team database from `--database-url URL` or TAPSTAND_DATABASE_URL, else the one saved in
+        // 设置 → 团队模式, else the data folder's file.
+        let arg = tapstand_core::paths::database_url_arg(std::env::args_os().skip(1));
+        let database_overridden = arg.is_some();
+        let core = Self::open_core(&paths, arg).await;
         AppState {
             paths,
             started,
-            core,
+            core: std::sync::RwLock::new(core),
+            database_overridden,
             station: Mutex::new(None),
             station_last: Mutex::new(StationStatus::default()),
+            watcher: Mutex::new(None),
         }
     }
 
-    pub fn core(&self) -> Result<&Arc<Core>, UserError> {
-        self.core.as_ref().map_err(Clone::clone)
+    async fn open_core(paths: &AppPaths, arg: Option<String>) -> Result<Arc<Core>, UserError> {
+        let core = match tapstand_core::team::database_choice(paths, arg) {
+            Ok((url, _)) => Core::open_at(paths.clone(), url.as_deref())
+                .await
+                .map(Arc::new),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = &core {
+            tracing::error!(code = %e.code, detail = ?e.detail, "database could not be opened");
+        }
+        core
+    }
+
+    pub fn core(&self) -> Result<Arc<Core>, UserError> {
+        self.core.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Puts a newly opened core in place of the current one (refused while the station runs: it holds
+    /// the old database).
+    pub fn replace_core(&self, core: Core) -> Result<(), UserError> {
+        self.refuse_while_station_runs()?;
+        *self.core.write().unwrap_or_else(|e| e.into_inner()) = Ok(Arc::new(core));
+        Ok(())
+    }
+
+    /// 重试 on the startup error: opens the chosen database again.
+    pub async fn reopen(&self) -> Result<(), UserError> {
+        self.refuse_while_station_runs()?;
+        let arg = tapstand_core::paths::database_url_arg(std::env::args_os().skip(1));
+        let core = Self::open_core(&self.paths, arg).await;
+        let result = core.as_ref().map(|_| ()).map_err(Clone::clone);
+        *self.core.write().unwrap_or_else(|e| e.into_inner()) = core;
+        result
+    }
+
+    /// Keeps the change forwarder of the open core, stopping the previous one.
+    pub fn set_watcher(&self, task: tauri::async_runtime::JoinHandle<()>) {
+        if let Some(old) = lock(&self.watcher).replace(task) {
+            old.abort();
+        }
+    }
+
+    pub fn refuse_while_station_runs(&self) -> Result<(), UserError> {
+        if self.station_running() {
+            return Err(UserError::new(
+                "team.station_running",
+                (
+                    "写卡台正在运行，不能切换数据库。",
+                    "先到“写卡”页停止写卡，再切换。",
+                ),
+                (
+                    "The write station is running: the database cannot be switched.",
+                    "Stop the station on the Write page first, then switch.",
+                ),
+            ));
+        }
+        Ok(())
     }
 
     pub fn station_running(&self) -> bool {

@@ -8,4 +8,5 @@ mod records;
 mod shell;
 mod single_instance;
 mod station;
+mod team;
 mod xwindow;

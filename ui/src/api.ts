@@ -45,6 +45,10 @@ import type {
   UpdateInfo,
   UpdateStatus,
   UserError,
+  TeamConnection,
+  TeamDatabaseCheck,
+  TeamStatus,
+  CopyReport,
 } from "./bindings";
 import { ipcFailedError, isUserError, notInTauriError } from "./errors";
 
@@ -85,6 +89,19 @@ export const api = {
   updateDownload: (): Promise<ApiResult<UpdateInfo>> => call(() => commands.updateDownload()),
   /** Installs the downloaded update and restarts (only after the merchant confirmed). */
   updateInstall: (): Promise<ApiResult<null>> => call(() => commands.updateInstall()),
+
+  // 设置 → 团队模式
+  teamStatus: (): Promise<ApiResult<TeamStatus>> => call(() => commands.teamStatus()),
+  /** The password goes to the OS keychain; it never comes back to the UI. */
+  teamSavePassword: (connection: TeamConnection, password: string): Promise<ApiResult<string>> =>
+    call(() => commands.teamSavePassword(connection, password)),
+  teamCheck: (connection: TeamConnection): Promise<ApiResult<TeamDatabaseCheck>> =>
+    call(() => commands.teamCheck(connection)),
+  teamCopy: (connection: TeamConnection): Promise<ApiResult<CopyReport>> => call(() => commands.teamCopy(connection)),
+  /** `null`: 改回单机. Opens the database, saves the choice, and uses it from now on. */
+  teamSwitch: (connection: TeamConnection | null): Promise<ApiResult<null>> =>
+    call(() => commands.teamSwitch(connection)),
+  teamRetry: (): Promise<ApiResult<null>> => call(() => commands.teamRetry()),
 
   // 凭据
   listProfiles: (): Promise<ApiResult<Profile[]>> => call(() => commands.listProfiles()),

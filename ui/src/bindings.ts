@@ -122,10 +122,26 @@ export const commands = {
 	updateDownload: () => typedError<UpdateInfo, UserError>(__TAURI_INVOKE("update_download")),
 	/**  Installs the downloaded, verified update and restarts Tapstand (the merchant confirmed). */
 	updateInstall: () => typedError<null, UserError>(__TAURI_INVOKE("update_install")),
+	/**  Which database this PC uses and the saved team database's fields (never a password). */
+	teamStatus: () => typedError<TeamStatus, UserError>(__TAURI_INVOKE("team_status")),
+	/**  Saves the team database's password in the OS keychain (never returned, never in a file). */
+	teamSavePassword: (connection: TeamConnection, password: string) => typedError<string, UserError>(__TAURI_INVOKE("team_save_password", { connection, password })),
+	/**  测试连接: changes nothing. */
+	teamCheck: (connection: TeamConnection) => typedError<TeamDatabaseCheck, UserError>(__TAURI_INVOKE("team_check", { connection })),
+	/**  把本机数据复制到团队数据库 (all or nothing; refuses a target holding other data). */
+	teamCopy: (connection: TeamConnection) => typedError<CopyReport, UserError>(__TAURI_INVOKE("team_copy", { connection })),
+	/**
+	 *  使用团队数据库 (`Some`) / 改回单机 (`None`): opens that database, saves the choice, and puts it in
+	 *  place of the open one (refused while the write station runs). Also the startup error's 改回单机.
+	 */
+	teamSwitch: (connection: TeamConnection | null) => typedError<null, UserError>(__TAURI_INVOKE("team_switch", { connection })),
+	/**  The startup error's 重试: opens the chosen database again. */
+	teamRetry: () => typedError<null, UserError>(__TAURI_INVOKE("team_retry")),
 };
 
 /** Events */
 export const events = {
+	dataChanged: makeEvent<DataChanged, DataChanged>("data-changed"),
 	printProgress: makeEvent<PrintProgress, PrintProgress>("print-progress"),
 	stationUpdate: makeEvent<StationUpdate, StationUpdate>("station-update"),
 	updateDownload: makeEvent<UpdateDownload, UpdateDownload>("update-download"),
@@ -225,10 +241,25 @@ export type CodeStatus =
 /**  Must be fetched from WeChat (needs the network and the AppSecret). */
 "missing";
 
+/**  What a copy did: rows per table (equal on both sides, or it did not commit). */
+export type CopyReport = {
+	tables: TableCount[],
+	/**  The target already held exactly these rows (a copy made before): nothing was written. */
+	already_copied: boolean,
+};
+
 /**  What an export (CSV or .xlsx) wrote. */
 export type CsvExport = {
 	path: string,
 	rows: number,
+};
+
+/**
+ *  Another process (another PC) changed a list on the team database: the window reloads the lists
+ *  showing `table` (`stores`, `terminals`, `station_tags`, `profiles`, `device_models`; `*`: all).
+ */
+export type DataChanged = {
+	table: string,
 };
 
 export type DatabaseReport = {
@@ -1006,6 +1037,11 @@ export type StoreInput = {
 	address: string,
 };
 
+export type TableCount = {
+	table: string,
+	rows: number,
+};
+
 /**  Everything the inspector shows about a tag. */
 export type TagReport = {
 	reader: string,
@@ -1095,6 +1131,52 @@ export type TargetPreview = {
 	example_query: string,
 	env_version: string,
 };
+
+/**  What 设置 → 团队模式 fills in (never a password). */
+export type TeamConnection = {
+	host: string,
+	port: number,
+	database: string,
+	user: string,
+	tls: TeamTls,
+	/**  With [`TeamTls::VerifyFull`]: the CA certificate file (PEM); empty: the system's CAs. */
+	ca_file: string,
+};
+
+/**  What "Test connection" found on a team database. */
+export type TeamDatabaseCheck = {
+	/**  `postgres://user@host:port/db` (never the password). */
+	location: string,
+	/**  0: empty, Tapstand will set it up on first use; otherwise the schema a Tapstand left there. */
+	schema_version: number | null,
+	/**  The newest schema this Tapstand knows (a lower `schema_version` is upgraded on first use). */
+	known_schema_version: number | null,
+};
+
+/**  The database this PC uses, for 设置 → 团队模式. */
+export type TeamStatus = {
+	/**  The saved team database (`None`: 单机, the data folder's file). */
+	saved: TeamConnection | null,
+	/**  Where the open database is (`postgres://user@host:port/db` or the file), if one is open. */
+	location: string | null,
+	/**
+	 *  True when `--database-url` / `TAPSTAND_DATABASE_URL` chose the database for this run (the saved
+	 *  choice is then not used).
+	 */
+	overridden: boolean,
+};
+
+/**  How the connection to the team database is encrypted (PostgreSQL's `sslmode`). */
+export type TeamTls = 
+/**  TLS when the server offers it (PostgreSQL's default). */
+"prefer" | 
+/**  Encrypted, any certificate. */
+"require" | 
+/**
+ *  Encrypted, and the server's certificate must match its host name (signed by the CA file, or the
+ *  system's CAs).
+ */
+"verify-full";
 
 /**  A front-desk terminal (前台终端). */
 export type Terminal = {

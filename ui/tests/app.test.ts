@@ -52,6 +52,33 @@ describe("startup", () => {
     expect(m.q("app-shell")).not.toBeNull();
   });
 
+  it("a team database that cannot be opened offers 改回单机, which switches to this PC's database", async () => {
+    let broken = true;
+    const calls = mockCommands({
+      startup_status: () =>
+        broken ? Promise.reject({ ...sampleError(), code: "db.team.unreachable" }) : null,
+      team_switch: () => {
+        broken = false;
+        return null;
+      },
+    });
+    const m = await mountApp();
+    expect(m.q("startup-team-hint")).not.toBeNull();
+    m.q("startup-use-local")?.click();
+    await flush(10);
+    const sw = calls.find((c) => c.cmd === "team_switch");
+    expect(sw?.args).toMatchObject({ connection: null });
+    expect(m.q("startup-error")).toBeNull();
+    expect(m.q("app-shell")).not.toBeNull();
+  });
+
+  it("another error offers no 改回单机", async () => {
+    mockCommands({ startup_status: () => Promise.reject(sampleError()) });
+    const m = await mountApp();
+    expect(m.q("startup-error")).not.toBeNull();
+    expect(m.q("startup-use-local")).toBeNull();
+  });
+
   it("tells Rust once that the first screen is painted (shell or error page)", async () => {
     const ok = mockCommands();
     let m = await mountApp();

@@ -69,6 +69,8 @@ export function mockCommands(overrides: Partial<Record<string, Handler>> = {}) {
     update_status: () => sampleUpdateStatus(),
     list_profiles: () => [],
     list_device_models: () => [],
+    team_status: () => ({ saved: null, location: "/data/tapstand.db", overridden: false }),
+    team_retry: () => null,
   };
   mockIPC((cmd, args) => {
     calls.push({ cmd, args });

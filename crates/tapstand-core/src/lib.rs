@@ -24,6 +24,7 @@ pub mod paths;
 pub mod pool;
 pub mod readers;
 pub mod station;
+pub mod team;
 pub mod wechat;
 
 use std::collections::HashMap;
@@ -92,8 +93,10 @@ pub struct TeamDatabaseCheck {
     /// `postgres://user@host:port/db` (never the password).
     pub location: String,
     /// 0: empty, Tapstand will set it up on first use; otherwise the schema a Tapstand left there.
+    #[specta(type = f64)]
     pub schema_version: i64,
     /// The newest schema this Tapstand knows (a lower `schema_version` is upgraded on first use).
+    #[specta(type = f64)]
     pub known_schema_version: i64,
 }
 
@@ -228,7 +231,9 @@ impl Core {
 /// The keychain's password for a team database URL that carries none (`None`: the URL has one, or the
 /// keychain has no entry — the server may not need one). A keychain that cannot be reached is not an
 /// error here: the server then says whether it wanted a password.
-async fn team_password_from_keychain(url: &str) -> Result<Option<SecretString>, UserError> {
+pub(crate) async fn team_password_from_keychain(
+    url: &str,
+) -> Result<Option<SecretString>, UserError> {
     if tapstand_store::pg::url_has_password(url) {
         return Ok(None);
     }

@@ -26,6 +26,7 @@ use sqlx::sqlite::{
 };
 use sqlx::{ConnectOptions, Connection};
 
+pub mod changes;
 pub mod copy;
 pub mod ledger;
 pub mod owner;

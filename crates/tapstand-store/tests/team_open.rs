@@ -70,7 +70,8 @@ async fn two_pcs_opening_a_fresh_database_at_once_migrate_it_once() {
         .fetch_one(b.pg_pool().unwrap())
         .await
         .unwrap();
-    assert_eq!(n, known_schema_version());
+    // Each migration once (numbers may have gaps while branches are merged: count them, not the highest).
+    assert_eq!(n, tapstand_store::PG_MIGRATOR.iter().count() as i64);
 }
 
 #[tokio::test]

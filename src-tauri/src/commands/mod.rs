@@ -5,4 +5,5 @@ pub mod history;
 pub mod print;
 pub mod records;
 pub mod station;
+pub mod team;
 pub mod update;

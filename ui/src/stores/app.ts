@@ -40,6 +40,20 @@ export const useAppStore = defineStore("app", () => {
   }
 
   /**
+   * From the startup error: opens the database again (`useLocal`: switches to this PC's own database,
+   * 改回单机), then runs the startup checks. A failure stays on the error page with the new error.
+   */
+  async function reopen(useLocal: boolean): Promise<void> {
+    const opened = useLocal ? await api.teamSwitch(null) : await api.teamRetry();
+    if (opened.status === "error" && opened.error.code !== "ui.not_in_desktop_app") {
+      startupError.value = opened.error;
+      phase.value = "error";
+      return;
+    }
+    await start();
+  }
+
+  /**
    * Switches the UI language at once and, once the app is running, saves the choice.
    * Returns the error if saving failed (the UI stays switched).
    */
@@ -54,5 +68,5 @@ export const useAppStore = defineStore("app", () => {
     return null;
   }
 
-  return { phase, startupError, info, language, wizardSkipped, start, setLanguage };
+  return { phase, startupError, info, language, wizardSkipped, start, reopen, setLanguage };
 });
