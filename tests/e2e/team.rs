@@ -1,11 +1,17 @@
 //! 设置 → 团队模式 against the real PostgreSQL server `scripts/lib/pg-session.sh` starts
 //! (`TAPSTAND_TEST_PG_URL`, a fresh database per run): fill in the connection (the password goes to the
 //! keychain), 测试连接, copy this PC's stores, switch, and the 门店 list shows the copied stores from the
-//! team database; the app starts on it again next time.
+//! team database; the app starts on it again next time. Then head office (another PC, with the AppSecret)
+//! fills a store's pool of pre-generated links, the AppSecret leaves this session's keychain, and the 写卡
+//! page writes a tag from the pool on the team database (no WeChat call).
 
 use sqlx::Connection;
 use tapstand_core::{AppPaths, Core};
-use tapstand_store::records::StoreInput;
+use tapstand_fake_wechat::{DEMO_APPID, DEMO_MODEL_ID, DEMO_SECRET};
+use tapstand_station::TargetChoice;
+use tapstand_store::records::{DeviceModelInput, ProfileInput, StoreInput};
+use tapstand_tag::ndef::wechat::wechat_message;
+use tapstand_vtag::{message_bytes, nth_uid, Rig, TagState, VChip};
 
 use crate::harness::{self, App};
 
@@ -48,7 +54,7 @@ async fn fresh_team_database() -> Option<(String, String, String, String, String
 
 #[tokio::test]
 #[ignore = "needs a display and tauri-driver: run scripts/e2e.sh"]
-async fn team_mode_copies_this_pcs_stores_and_switches_to_the_team_database() {
+async fn team_mode_copies_this_pcs_stores_switches_to_the_team_database_and_writes_from_its_pool() {
     let Some((host, port, database, user, password)) = fresh_team_database().await else {
         return;
     };
@@ -157,6 +163,96 @@ async fn team_mode_copies_this_pcs_stores_and_switches_to_the_team_database() {
     app.click("[data-testid=nav-settings]").await;
     app.wait_text("[data-testid=team-current]", "postgres://")
         .await;
+
+    // Head office (the other PC, with the AppSecret) fills 人民路店's pool; then the AppSecret is gone from
+    // this session's keychain, as on a store PC that never had it, and the 写卡 page writes from the pool.
+    let db = &other_pc.db;
+    let profile = tapstand_records::save_profile(
+        db,
+        None,
+        ProfileInput {
+            name: "会员中心".into(),
+            appid: DEMO_APPID.into(),
+            env_version: "release".into(),
+            page_path: "pages/member/card".into(),
+            query_template: "store={org_code}&sn={sn}".into(),
+            only_genuine: false,
+        },
+    )
+    .await
+    .unwrap()
+    .value;
+    let keychain = other_pc.secrets().await.unwrap();
+    tapstand_records::set_app_secret(db, &keychain, profile.id, DEMO_SECRET)
+        .await
+        .unwrap();
+    let model = tapstand_records::save_device_model(
+        db,
+        None,
+        DeviceModelInput {
+            profile_id: Some(profile.id),
+            model_id: Some(DEMO_MODEL_ID.into()),
+            model_name: "收银台立牌".into(),
+            link_type: "per_device".into(),
+            status: "approved".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+    .value;
+    let store = tapstand_records::lookup::store(db, "2001").await.unwrap();
+    let made = other_pc
+        .pool_generate(&profile, &model, &TargetChoice::Store { id: store.id }, 2)
+        .await
+        .unwrap();
+    assert_eq!(made.summary.free, 2);
+    tapstand_records::remove_app_secret(db, &keychain, profile.id)
+        .await
+        .unwrap();
+    let generated = harness::Fake::calls("generate_nfc_scheme");
+
+    app.click("[data-testid=nav-write]").await;
+    app.wait("[data-testid=station-setup]").await;
+    app.click("[data-testid=station-store]").await;
+    app.click_xpath("//div[contains(@class,'n-base-select-option') and contains(., '人民路店')]")
+        .await;
+    app.wait_text("[data-testid=station-pool-counts]", "可用 2 个")
+        .await;
+    app.click("[data-testid=station-from-pool]").await;
+    let mut rig = Rig::try_start().expect("pcscd with vsmartcard-vpcd (scripts/setup.sh)");
+    app.click("[data-testid=station-start]").await;
+    app.wait("[data-testid=station-running]").await;
+    let uid = nth_uid(5_400);
+    let hex: String = uid.iter().map(|b| format!("{b:02X}")).collect();
+    rig.put(TagState::factory(VChip::Ntag215, uid));
+    app.wait_text("[data-testid=count-written]", "1").await;
+    app.wait_text("[data-testid=station-pool-left]", "1").await;
+    app.screenshot("team-pool-written-zh").await;
+    let pg = sqlx::PgPool::connect(&format!(
+        "postgres://{user}:{password}@{host}:{port}/{database}"
+    ))
+    .await
+    .unwrap();
+    let (sn, link): (String, String) =
+        sqlx::query_as("SELECT sn, openlink FROM link_pool WHERE claimed_uid = $1")
+            .bind(&hex)
+            .fetch_one(&pg)
+            .await
+            .unwrap();
+    pg.close().await;
+    assert_eq!(sn, "2001-000001");
+    assert_eq!(
+        message_bytes(&rig.memory()),
+        Some(wechat_message(&link).unwrap().encode().unwrap()),
+        "the tag holds the pooled link the team database bound to it"
+    );
+    assert_eq!(
+        harness::Fake::calls("generate_nfc_scheme"),
+        generated,
+        "no WeChat call from a PC without the AppSecret"
+    );
+    app.click("[data-testid=station-stop]").await;
     app.quit().await;
     other_pc.db.close().await;
 }
