@@ -3,6 +3,7 @@
 //! The app reads the choice at start ([`database_choice`]); [`Core::switch_database`] opens the chosen
 //! database first and saves the choice only once it opened, so a failed switch changes nothing.
 
+use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -76,37 +77,19 @@ fn bad_field(field: &str, zh: &str, en: &str) -> UserError {
     .with_field(field, zh, en)
 }
 
-/// Percent-encodes a URL user name or database name (hand-written: the workspace has no URL crate and
-/// these are the only two parts that need it).
+/// What a user name, database name or CA path keeps unencoded in the URL: RFC 3986's unreserved set.
+const URL_PART: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
 fn encode(part: &str) -> String {
-    let mut out = String::new();
-    for b in part.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    utf8_percent_encode(part, URL_PART).to_string()
 }
 
 fn decode(part: &str) -> String {
-    let bytes = part.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 3 <= bytes.len() {
-            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("");
-            if let Ok(b) = u8::from_str_radix(hex, 16) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    percent_decode_str(part).decode_utf8_lossy().into_owned()
 }
 
 impl TeamConnection {
