@@ -791,6 +791,13 @@ async fn the_write_page_generates_a_pool_and_writes_a_tag_from_it() {
         1,
         "the pooled link was made once, ahead of time"
     );
+    app.switch_language("en-US").await;
+    app.wait_text("[data-testid=station-pool-left]", "Links left: 1")
+        .await;
+    app.screenshot("station-pool-written-en-US").await;
     app.click("[data-testid=station-stop]").await;
+    app.wait_text("[data-testid=station-pool-counts]", "1 free")
+        .await;
+    app.screenshot("station-pool-en-US").await;
     app.quit().await;
 }
