@@ -108,7 +108,7 @@ pub fn register<R: Runtime>(
                     "endpoints": c.endpoints.iter().map(|u| u.as_str()).collect::<Vec<_>>(),
                     // Debug builds accept plain http for the loopback test server (tapstand_update refuses
                     // it for any other host); release builds only ever get https endpoints.
-                    "dangerousInsecureTransportProtocol": cfg!(debug_assertions),
+                    "dangerousInsecureTransportProtocol": !tapstand_error::build::release_rules(),
                     // The signature must carry the version it was signed for (`tauri build` binds it;
                     // by hand: `tauri signer sign --app-version`): an old, validly signed installer cannot be
                     // passed off as a new version by a tampered manifest.

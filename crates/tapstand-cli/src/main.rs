@@ -152,18 +152,9 @@ async fn run(
     // Commands that only talk to a reader (or test a team database) open no database.
     let command = match command {
         Command::Db(DbCommand::SetPassword { url }) => {
-            use std::io::{IsTerminal, Read};
-            if std::io::stdin().is_terminal() {
-                eprintln!("请输入团队数据库密码后按回车 / Type the team database password and press Enter:");
-            }
-            let mut input = String::new();
-            std::io::stdin()
-                .read_to_string(&mut input)
-                .map_err(|e| UserError::internal(format!("reading stdin: {e}")))?;
-            let password = tapstand_secrets::SecretString::new(
-                input.lines().next().unwrap_or("").trim().to_string(),
-            );
-            drop(input);
+            let password = output::read_secret_line(
+                "请输入团队数据库密码后按回车（输入不会显示）/ Type the team database password and press Enter (not shown): ",
+            )?;
             let location = Core::save_team_password(&url, password).await?;
             if json {
                 output::json(&serde_json::json!({ "ok": true, "location": location }));
@@ -189,7 +180,7 @@ async fn run(
         Command::Doctor => return doctor::run(paths, json).await,
         Command::Readers => return tag::readers(json),
         Command::Inspect(a) if !a.explain => return tag::inspect(a.pick, json),
-        Command::WriteNdef(a) => return tag::write_ndef(a, json),
+        Command::WriteNdef(a) if a.profile.is_none() => return tag::write_ndef(a, None, json),
         other => other,
     };
     let database_url = database_url.filter(|u| !u.trim().is_empty());
@@ -197,9 +188,17 @@ async fn run(
     match command {
         Command::Doctor
         | Command::Readers
-        | Command::WriteNdef(_)
         | Command::Db(DbCommand::Check { .. } | DbCommand::SetPassword { .. }) => unreachable!(),
         Command::Inspect(a) => station::check(a, core, json).await,
+        Command::WriteNdef(a) => {
+            // With --profile: the tag key of that profile protects and unlocks the tag.
+            let name = a.profile.clone().unwrap_or_default();
+            let profile = tapstand_core::lookup::profile(&core.db, &name).await?;
+            let key = core.tag_key(&profile).await?;
+            tokio::task::spawn_blocking(move || tag::write_ndef(a, Some(key), json))
+                .await
+                .map_err(UserError::internal)?
+        }
         Command::Wechat(c) => wechat::run(c, &core, json).await,
         Command::Scheme(a) => wechat::scheme(a, &core, json).await,
         Command::Wxacode(a) => wechat::wxacode(a, &core, json).await,

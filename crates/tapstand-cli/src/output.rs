@@ -26,3 +26,20 @@ pub fn fail(json_mode: bool, e: &UserError) -> ! {
     }
     std::process::exit(1)
 }
+
+/// The first line of a secret: typed at a terminal without echo (after `prompt`, on stderr), or the first
+/// line of piped stdin. Registered for log redaction at once (`SecretString`).
+pub fn read_secret_line(prompt: &str) -> Result<tapstand_secrets::SecretString, UserError> {
+    use std::io::{IsTerminal, Read};
+    let line = if std::io::stdin().is_terminal() {
+        rpassword::prompt_password(prompt)
+            .map_err(|e| UserError::internal(format!("reading the terminal: {e}")))?
+    } else {
+        let mut input = String::new();
+        std::io::stdin()
+            .read_to_string(&mut input)
+            .map_err(|e| UserError::internal(format!("reading stdin: {e}")))?;
+        input.lines().next().unwrap_or("").to_string()
+    };
+    Ok(tapstand_secrets::SecretString::new(line.trim().to_string()))
+}

@@ -22,6 +22,9 @@ pub enum ProfileCommand {
     List,
     /// Save the AppSecret in the OS keychain, read from stdin.
     SetSecret(ProfileRef),
+    /// Save the profile's tag key in the OS keychain (typed without echo, or stdin): the passwords of
+    /// tags written with --password-protect are derived from it; type the same key on every PC of a team.
+    SetTagKey(ProfileRef),
     /// Test the connection: fetch an access token with the saved AppSecret.
     Test(ProfileRef),
 }
@@ -230,6 +233,23 @@ pub async fn profile(cmd: ProfileCommand, core: &Core, json: bool) -> Result<(),
         ProfileCommand::SetSecret(r) => {
             let p = lookup::profile(db, &r.profile).await?;
             crate::wechat::set_secret(&p, core, json).await?;
+        }
+        ProfileCommand::SetTagKey(r) => {
+            let p = lookup::profile(db, &r.profile).await?;
+            let key = crate::output::read_secret_line(
+                "请输入标签密码密钥后按回车（输入不会显示；团队每台电脑输入同一个）/ Type the tag key and press Enter (not shown; the same on every PC of the team): ",
+            )?;
+            core.save_tag_key(&p, key).await?;
+            if json {
+                crate::output::json(
+                    &serde_json::json!({ "ok": true, "profile": p.id, "appid": p.appid }),
+                );
+            } else {
+                println!(
+                    "已把 {} 的标签密码密钥保存到系统钥匙串。/ The tag key of {} is in the OS keychain.",
+                    p.appid, p.appid
+                );
+            }
         }
         ProfileCommand::Test(r) => {
             let p = lookup::profile(db, &r.profile).await?;

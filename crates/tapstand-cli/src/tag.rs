@@ -51,9 +51,13 @@ pub struct WriteArgs {
     /// PERMANENTLY lock the tag (read-only forever; cannot be undone).
     #[arg(long)]
     pub lock: bool,
-    /// Protect writes with a random password kept in the OS keychain.
-    #[arg(long, conflicts_with = "lock")]
+    /// Protect writes with a password derived from the profile's tag key (profile set-tag-key): any PC
+    /// of the team holding the same key can rewrite the tag. Needs --profile.
+    #[arg(long, conflicts_with = "lock", requires = "profile")]
     pub password_protect: bool,
+    /// The profile whose tag key protects (and unlocks) the tag.
+    #[arg(long)]
+    pub profile: Option<String>,
     #[command(flatten)]
     pub pick: PickReader,
 }
@@ -209,7 +213,12 @@ fn print_report(r: &TagReport) {
     println!("({} APDU, {} ms)", r.io.apdus, r.elapsed_ms);
 }
 
-pub fn write_ndef(a: WriteArgs, json: bool) -> Result<(), UserError> {
+/// `tag_key`: the profile's tag key (with `--profile`), from which a protected tag's password is derived.
+pub fn write_ndef(
+    a: WriteArgs,
+    tag_key: Option<tapstand_secrets::SecretString>,
+    json: bool,
+) -> Result<(), UserError> {
     let package = match (&a.aar, a.no_aar) {
         (Some(p), _) => Some(p.clone()),
         (None, true) => None,
@@ -230,13 +239,16 @@ pub fn write_ndef(a: WriteArgs, json: bool) -> Result<(), UserError> {
         .map_err(user)?;
     match native_tag_secrets() {
         Some(k) => s = s.with_secrets(k),
-        None if a.password_protect => {
+        None if a.password_protect && tag_key.is_none() => {
             return Err(user(TagError::Keychain(format!(
                 "{} is not available",
                 tapstand_secrets::native_name()
             ))));
         }
         None => {}
+    }
+    if let Some(key) = tag_key {
+        s = s.with_tag_key(key);
     }
     let r = s
         .write_ndef(
@@ -263,7 +275,7 @@ pub fn write_ndef(a: WriteArgs, json: bool) -> Result<(), UserError> {
         println!("标签已永久锁定 / The tag is now permanently locked.");
     }
     if r.password_protected {
-        println!("标签有密码保护，密码保存在系统钥匙串 / Password protected; the password is in the OS keychain.");
+        println!("标签有密码保护，密码由这个小程序的标签密码密钥算出 / Password protected, with the password derived from the profile's tag key.");
     }
     println!(
         "({} APDU, {} 页 / pages written, {} ms)",

@@ -3,13 +3,11 @@
 //! command. The AppSecret is read from the OS keychain (`profile set-secret` or `wechat set-secret` puts it
 //! there, reading stdin, never argv).
 
-use std::io::{IsTerminal, Read};
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 use serde::Serialize;
 use tapstand_core::{lookup, Core, UserError};
-use tapstand_secrets::SecretString;
 use tapstand_store::records::Profile;
 use tapstand_wechat::{SchemeRequest, SchemeSource, Warning, WxaCodeRequest};
 
@@ -147,16 +145,10 @@ pub async fn check(profile: &Profile, core: &Core, json: bool) -> Result<(), Use
 
 /// `wechat set-secret` and `profile set-secret`: the first line of stdin into the OS keychain.
 pub async fn set_secret(profile: &Profile, core: &Core, json: bool) -> Result<(), UserError> {
-    if std::io::stdin().is_terminal() {
-        eprintln!("请粘贴小程序密钥（AppSecret）后按回车 / Paste the AppSecret and press Enter:");
-    }
-    let mut input = String::new();
-    std::io::stdin()
-        .read_to_string(&mut input)
-        .map_err(|e| UserError::internal(format!("reading stdin: {e}")))?;
-    // Only the first line counts; the value is registered for redaction at once.
-    let secret = SecretString::new(input.lines().next().unwrap_or("").trim().to_string());
-    drop(input);
+    // Only the first line counts; typed without echo; registered for redaction at once.
+    let secret = output::read_secret_line(
+        "请粘贴小程序密钥（AppSecret）后按回车（输入不会显示）/ Paste the AppSecret and press Enter (not shown): ",
+    )?;
     let keychain = core.secrets().await?;
     let warnings =
         tapstand_records::set_app_secret(&core.db, &keychain, profile.id, secret.expose()).await?;

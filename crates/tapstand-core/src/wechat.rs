@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tapstand_error::UserError;
-use tapstand_secrets::{Keychain, SecretStore};
+use tapstand_secrets::{Keychain, SecretStore, SecretString};
 use tapstand_store::records::Profile;
 use tapstand_wechat::{SchemeService, Warning, WechatClient, BASE_URL_ENV};
 
@@ -57,6 +57,64 @@ impl Core {
         self.keychain().ok().map(|k| k as Arc<dyn SecretStore>)
     }
 
+    /// Keeps a profile's tag key in the keychain (`tagkey:<appid>`): the passwords of the tags this profile
+    /// protects are derived from it and the UID (`tapstand_secrets::tag_key`). A team types the same key on
+    /// each PC, as it does the team database's password, so any PC can unlock a tag another protected.
+    pub async fn save_tag_key(
+        &self,
+        profile: &Profile,
+        key: SecretString,
+    ) -> Result<(), UserError> {
+        if key.expose().chars().count() < tapstand_secrets::tag_key::MIN_KEY_LEN {
+            return Err(UserError::new(
+                "profile.tag_key_short",
+                (
+                    &format!(
+                        "标签密码密钥太短（至少 {} 个字符）：它保护这个小程序的所有标签。",
+                        tapstand_secrets::tag_key::MIN_KEY_LEN
+                    ),
+                    "请换一个更长、不容易猜到的密钥，团队的每台电脑输入同一个。",
+                ),
+                (
+                    &format!(
+                        "The tag key is too short (at least {} characters): it protects every tag of this mini program.",
+                        tapstand_secrets::tag_key::MIN_KEY_LEN
+                    ),
+                    "Choose a longer key that is hard to guess, and type the same one on every PC of the team.",
+                ),
+            ));
+        }
+        let account = tapstand_secrets::accounts::tag_key(&profile.appid);
+        let store = self.secrets().await?;
+        tokio::task::spawn_blocking(move || store.set(&account, &key))
+            .await
+            .map_err(UserError::internal)?
+            .map_err(tapstand_records::keychain_error)
+    }
+
+    /// A profile's tag key from the keychain; `profile.tag_key_missing` when none was saved on this PC.
+    pub async fn tag_key(&self, profile: &Profile) -> Result<SecretString, UserError> {
+        let account = tapstand_secrets::accounts::tag_key(&profile.appid);
+        let store = self.secrets().await?;
+        let got = tokio::task::spawn_blocking(move || store.get(&account))
+            .await
+            .map_err(UserError::internal)?
+            .map_err(tapstand_records::keychain_error)?;
+        got.ok_or_else(|| {
+            UserError::new(
+                "profile.tag_key_missing",
+                (
+                    &format!("这台电脑还没有保存小程序 {} 的标签密码密钥。", profile.appid),
+                    &format!("先运行 tapstand-cli profile set-tag-key --profile {}（团队的每台电脑输入同一个密钥），再加密码写入。", profile.name),
+                ),
+                (
+                    &format!("This PC has no tag key for mini program {} yet.", profile.appid),
+                    &format!("Run tapstand-cli profile set-tag-key --profile {} first (the same key on every PC of the team), then write with a password.", profile.name),
+                ),
+            )
+        })
+    }
+
     /// The WeChat client for a profile: its AppID and the AppSecret from the keychain. One client per
     /// profile for the life of the [`Core`] (it keeps the access token in memory only).
     pub async fn wechat(&self, profile: &Profile) -> Result<Arc<WechatClient>, UserError> {
@@ -101,7 +159,7 @@ impl Core {
         let mut svc = SchemeService::new(client, self.db.clone());
         if let Some(secs) = std::env::var(SCHEME_LEASE_ENV)
             .ok()
-            .filter(|_| cfg!(debug_assertions))
+            .filter(|_| !tapstand_error::build::release_rules())
             .and_then(|v| v.trim().parse::<u64>().ok())
         {
             svc = svc.with_lease(Duration::from_secs(secs));

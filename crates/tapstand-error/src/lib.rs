@@ -6,6 +6,7 @@
 
 use serde::Serialize;
 
+pub mod build;
 pub mod safe_file;
 
 /// A message and the remedy, in one language.

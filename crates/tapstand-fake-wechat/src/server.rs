@@ -90,7 +90,13 @@ impl FakeWechat {
             .collect()
     }
 
-    /// Every scheme the fake has issued.
+    /// The log of issued schemes: one entry per scheme minted, in order, never merged by (model_id, sn),
+    /// so counting per sn from here shows a second issue if there ever was one.
+    pub fn issued(&self) -> Vec<SchemeRecord> {
+        lock(&self.shared).issued()
+    }
+
+    /// Every scheme the fake holds, one per (model_id, sn).
     pub fn schemes(&self) -> Vec<SchemeRecord> {
         lock(&self.shared).schemes()
     }

@@ -130,6 +130,9 @@ pub struct FakeState {
     tokens: HashMap<String, TokenRec>,
     apps_rt: HashMap<String, AppRuntime>,
     schemes: HashMap<(String, Option<String>), SchemeRecord>,
+    /// Every scheme ever minted, in order, never deduplicated: what WeChat *issued*. A test that counts
+    /// schemes per sn from here would see a second issue for one sn (the map above cannot hold one).
+    issued: Vec<SchemeRecord>,
     by_openlink: HashMap<String, (String, Option<String>)>,
     injections: Vec<Injection>,
     log: Vec<LogEntry>,
@@ -279,6 +282,7 @@ impl FakeState {
             tokens: HashMap::new(),
             apps_rt: HashMap::new(),
             schemes: HashMap::new(),
+            issued: Vec::new(),
             by_openlink: HashMap::new(),
             injections: Vec::new(),
             log: Vec::new(),
@@ -293,6 +297,11 @@ impl FakeState {
 
     pub fn log(&self) -> &[LogEntry] {
         &self.log
+    }
+
+    /// The log of issued schemes: every mint, in order (see `issued`).
+    pub fn issued(&self) -> Vec<SchemeRecord> {
+        self.issued.clone()
     }
 
     pub fn schemes(&self) -> Vec<SchemeRecord> {
@@ -559,6 +568,7 @@ impl FakeState {
             order: self.schemes.len() as u64,
         };
         self.by_openlink.insert(openlink.clone(), key.clone());
+        self.issued.push(rec.clone());
         self.schemes.insert(key, rec);
         openlink
     }

@@ -486,13 +486,11 @@ pub fn from_cc_uid(cc: [u8; 4], uid0: Option<u8>) -> Option<ChipKind> {
         return None;
     }
     if uid0.is_some_and(|u| u != NXP) {
-        // NTAG215/216 sizes are clones of those chips (their lock bytes are not where the T2T default
-        // rule puts them); everything else is sized by its CC.
-        return Some(match cc[2] {
-            0x3E => ChipKind::Ntag215,
-            0x6D => ChipKind::Ntag216,
-            _ => ChipKind::OtherType2,
-        });
+        // Another maker's chip is never given NXP's memory map or lock layout on the strength of a CC size
+        // that happens to match an NTAG's: it is sized by its CC and locked where its Lock Control TLVs
+        // (else the T2T default rule) say. Only a chip identified as NXP's — by its UID's manufacturer
+        // byte, or by GET_VERSION — gets NXP's layout.
+        return Some(ChipKind::OtherType2);
     }
     match cc[2] {
         0x12 => Some(ChipKind::Ntag213),

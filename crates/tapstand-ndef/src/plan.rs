@@ -146,7 +146,14 @@ pub fn plan_content(
     need(img, 0..4)?;
     // A generic Type 2 tag's memory is what its CC says (a blank one cannot be sized: refused).
     let g = geometry_of(kind, img).ok_or(PlanError::Unsupported(kind))?;
-    if img.total_pages() != g.total_pages as usize {
+    // A tag sized from its CC may declare lock bytes (Lock Control TLV) past what its CC alone implies: its
+    // image need only hold the data area; a known chip's image is exactly the chip.
+    let size_ok = if kind == ChipKind::OtherType2 {
+        img.total_pages() > g.user_last_page as usize
+    } else {
+        img.total_pages() == g.total_pages as usize
+    };
+    if !size_ok {
         return Err(PlanError::ImageSize {
             pages: img.total_pages(),
             chip_pages: g.total_pages as usize,

@@ -553,12 +553,49 @@ pub struct PasswordState {
 
 /// The chip's memory map: its own (a known chip) or, for a generic Type 2 tag, the one its Capability
 /// Container describes ([`Geometry::from_cc`](crate::chip::Geometry::from_cc)).
+///
+/// A tag sized from its CC honours its Lock Control TLVs: its dynamic lock bytes are where they say (not
+/// where the T2T default rule would put them), and its memory reaches at least the last of them.
 pub fn geometry_of(kind: crate::chip::ChipKind, img: &TagImage) -> Option<crate::chip::Geometry> {
-    kind.geometry().or_else(|| {
-        (kind == crate::chip::ChipKind::OtherType2)
-            .then(|| img.cc().and_then(|c| crate::chip::Geometry::from_cc(c.0)))
-            .flatten()
-    })
+    if let Some(g) = kind.geometry() {
+        return Some(g);
+    }
+    if kind != crate::chip::ChipKind::OtherType2 {
+        return None;
+    }
+    let cc = img.cc()?;
+    let mut g = crate::chip::Geometry::from_cc(cc.0)?;
+    let tlv_areas: Vec<DynLockArea> = match parse_layout(img, &cc) {
+        Ok(l) => lock_control_areas(&l),
+        Err(_) => Vec::new(),
+    };
+    if let Some(first) = tlv_areas.first() {
+        g.dyn_lock_page = Some((first.addr / PAGE_SIZE) as u16);
+        let last = tlv_areas
+            .iter()
+            .map(|a| (a.addr + a.len().max(1) - 1) / PAGE_SIZE)
+            .max()
+            .unwrap_or(0);
+        // The tag's memory ends after its data area or its last lock byte, whichever is later (lock bytes
+        // inside the data area are skipped by the layout; the default rule's pages are not assumed).
+        g.total_pages = (g.user_last_page + 1).max(last as u16 + 1);
+    }
+    Some(g)
+}
+
+/// The dynamic lock areas a tag's Lock Control TLVs declare.
+fn lock_control_areas(l: &Layout) -> Vec<DynLockArea> {
+    l.controls
+        .iter()
+        .filter(|c| c.tlv_type == TLV_LOCK_CONTROL)
+        .map(|c| DynLockArea {
+            addr: c.area_start as usize,
+            map: LockBitMap::Linear {
+                bits: c.lock_bits.unwrap_or(0) as usize,
+                bytes_per_bit: c.bytes_locked_per_bit.unwrap_or(8) as usize,
+            },
+        })
+        .collect()
 }
 
 /// How a chip's dynamic lock bits map to pages.
@@ -661,18 +698,7 @@ pub fn dyn_lock_areas(kind: crate::chip::ChipKind, img: &TagImage) -> Vec<DynLoc
             };
             let size = cc.data_area_size();
             let tlvs: Vec<DynLockArea> = match parse_layout(img, &cc) {
-                Ok(l) => l
-                    .controls
-                    .iter()
-                    .filter(|c| c.tlv_type == TLV_LOCK_CONTROL)
-                    .map(|c| DynLockArea {
-                        addr: c.area_start as usize,
-                        map: LockBitMap::Linear {
-                            bits: c.lock_bits.unwrap_or(0) as usize,
-                            bytes_per_bit: c.bytes_locked_per_bit.unwrap_or(8) as usize,
-                        },
-                    })
-                    .collect(),
+                Ok(l) => lock_control_areas(&l),
                 Err(_) => Vec::new(),
             };
             if !tlvs.is_empty() {
@@ -939,6 +965,50 @@ mod tests {
     /// NTAG203's factory Lock Control TLV `01 03 A0 10 44`: lock bytes at page 28h (10 × 16 + 0), 16
     /// bits, 16 bytes (4 pages) per bit; on a generic tag that declares it, the TLV wins over the
     /// default rule. The NTAG203 itself has its own bit map (bits 1-3, 5-7 of byte 0).
+    /// A tag sized from its CC whose Lock Control TLV puts its lock bytes elsewhere than the T2T default
+    /// rule: its geometry (dynamic lock page, memory size) and its lock state follow the TLV.
+    #[test]
+    fn cc_sized_tags_honour_their_lock_control_tlv() {
+        use crate::chip::{ChipKind, Geometry};
+        // CC: 0x3E × 8 = 496 bytes of data (pages 4..=0x7F); the default rule would put 8 lock bits at
+        // page 0x80. The TLV says: 2 bytes at page 0x82 byte 0 (NXP's NTAG215 place), 16 bits of 32 bytes.
+        let mut m = vec![0u8; 135 * 4];
+        m[0] = 0x1D;
+        m[12..16].copy_from_slice(&[0xE1, 0x10, 0x3E, 0x00]);
+        // Lock Control TLV: byte 0x82 × 4 = 520 = PageAddr 8 × 2^6 + ByteOffset 8 → `0x88`, `…6`; 16 bits
+        // (`0x10`); 2^5 = 32 bytes per bit (`0x5…`).
+        m[16..24].copy_from_slice(&[0x01, 0x03, 0x88, 0x10, 0x56, 0x03, 0x00, 0xFE]);
+        let img = TagImage::from_bytes(&m);
+        let by_cc = Geometry::from_cc([0xE1, 0x10, 0x3E, 0x00]).unwrap();
+        assert_eq!(by_cc.dyn_lock_page, Some(0x80), "the default rule");
+        let g = geometry_of(ChipKind::OtherType2, &img).unwrap();
+        assert_eq!(g.dyn_lock_page, Some(0x82), "{g:?}");
+        assert_eq!(g.total_pages, 0x83);
+        let areas = dyn_lock_areas(ChipKind::OtherType2, &img);
+        assert_eq!(areas[0].addr, 0x82 * 4);
+        // The lock state reads the TLV's lock bytes: set there, and only there, they lock pages.
+        let mut locked = img.clone();
+        locked.set_page(0x82, [0xFF, 0xFF, 0, 0]);
+        let st = lock_state(ChipKind::OtherType2, &locked).unwrap();
+        assert_eq!(st.dynamic_lock, Some([0xFF, 0xFF, 0]));
+        assert_eq!(page_locked(ChipKind::OtherType2, &locked, 0x20), Some(true));
+        let mut default_place = img.clone();
+        default_place.set_page(0x80, [0xFF, 0xFF, 0, 0]);
+        assert_eq!(
+            page_locked(ChipKind::OtherType2, &default_place, 0x20),
+            Some(false)
+        );
+        // A non-NXP chip with an NTAG215-sized CC is not taken for an NTAG215.
+        assert_eq!(
+            crate::chip::from_cc_uid([0xE1, 0x10, 0x3E, 0x00], Some(0x1D)),
+            Some(ChipKind::OtherType2)
+        );
+        assert_eq!(
+            crate::chip::from_cc_uid([0xE1, 0x10, 0x3E, 0x00], Some(0x04)),
+            Some(ChipKind::Ntag215)
+        );
+    }
+
     #[test]
     fn ntag203_lock_control_tlv() {
         use crate::chip::ChipKind;

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use keyring_core::{CredentialStore, Entry, Error as KError};
 
 pub mod redact;
+pub mod tag_key;
 
 /// The keychain "service" under which every Tapstand entry is stored.
 pub const SERVICE: &str = "cn.tapstand.app";
@@ -198,8 +199,13 @@ pub mod accounts {
     pub fn db_password(location: &str) -> String {
         format!("dbpwd:{location}")
     }
-    /// A tag password (NTAG21x PWD) kept for a tag UID (hex) or a batch name.
+    /// A tag password (NTAG21x PWD) kept for one tag UID (hex): tags protected before tag keys; read
+    /// only (new protections derive their password from the profile's tag key).
     pub fn tag_password(key: &str) -> String {
         format!("tagpwd:{key}")
+    }
+    /// The tag key of the profile of the mini program with this AppID (`crate::tag_key`).
+    pub fn tag_key(appid: &str) -> String {
+        format!("tagkey:{appid}")
     }
 }

@@ -5,8 +5,9 @@
 
 use std::sync::{OnceLock, RwLock};
 
-/// Shortest value that is redacted: shorter "secrets" would blank out ordinary words in the log.
-pub const MIN_SECRET_LEN: usize = 6;
+/// Every registered secret is masked whatever its length: a short database password ("abc") is a secret
+/// too, and a log made harder to read where it happens to match is the lesser harm. Only the empty string
+/// is not registered (it matches everywhere).
 pub const MASK: &str = "[REDACTED]";
 
 fn registry() -> &'static RwLock<Vec<String>> {
@@ -16,7 +17,7 @@ fn registry() -> &'static RwLock<Vec<String>> {
 
 /// Registers a secret value so that it is masked in every log line from now on.
 pub fn register(secret: &str) {
-    if secret.len() < MIN_SECRET_LEN {
+    if secret.is_empty() {
         return;
     }
     let mut r = registry().write().unwrap_or_else(|e| e.into_inner());
@@ -58,11 +59,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn registered_values_are_masked_and_short_ones_ignored() {
+    fn registered_values_are_masked_short_ones_too() {
         register("0123456789abcdef0123456789abcdef");
-        register("abc");
-        let line = "secret=0123456789abcdef0123456789abcdef short=abc";
-        assert_eq!(redact(line), "secret=[REDACTED] short=abc");
+        register("pw5!x");
+        register("");
+        let line = "secret=0123456789abcdef0123456789abcdef short=pw5!x";
+        assert_eq!(redact(line), "secret=[REDACTED] short=[REDACTED]");
         assert!(matches!(
             redact("nothing here"),
             std::borrow::Cow::Borrowed(_)

@@ -295,7 +295,9 @@ fn not_official(api_base: &str) -> UserError {
 /// Whether this build may write a link that `api_base` issued: release builds only the official API's
 /// (or rows recorded before the API was kept).
 fn may_write_link_from(api_base: &str) -> bool {
-    cfg!(debug_assertions) || api_base.is_empty() || tapstand_wechat::is_official_api(api_base)
+    !tapstand_error::build::release_rules()
+        || api_base.is_empty()
+        || tapstand_wechat::is_official_api(api_base)
 }
 
 fn needs_confirmation(scheme: &str, owner: Option<&str>) -> UserError {
@@ -322,6 +324,27 @@ fn needs_confirmation(scheme: &str, owner: Option<&str>) -> UserError {
         ),
     )
     .with_detail(scheme)
+}
+
+/// A UID that changes at every activation: ISO/IEC 14443-3 random IDs are 4 bytes starting `08` (DESFire
+/// and other ISO 14443-4 cards with random ID, some phones in card emulation). In 一机一码 the UID is the sn,
+/// so each tap would spend a new permanent link; such a card is refused before the ledger or WeChat is asked.
+pub fn random_uid(uid_hex: &str) -> bool {
+    uid_hex.len() == 8 && uid_hex.get(..2).is_some_and(|b| b == "08")
+}
+
+fn random_uid_refused(uid: &str, chip: &str) -> UserError {
+    UserError::new(
+        "station.random_uid",
+        (
+            &format!("这张卡（{chip}）每次靠近读卡器都会换一个卡号（随机 UID，本次是 {uid}），无法作为立牌标签：每碰一次都会用掉一个新的永久链接。"),
+            "请换用 NTAG213/215/216 等 NFC 贴纸标签（卡号固定）；手机模拟的卡、银行卡和部分 DESFire 卡都不能用。",
+        ),
+        (
+            &format!("This card ({chip}) shows a new UID at every tap (random UID, {uid} this time): it cannot be a stand's tag, each tap would spend a new permanent link."),
+            "Use an NFC sticker tag with a fixed UID (NTAG213/215/216 or similar); phones emulating a card, bank cards and some DESFire cards cannot be used.",
+        ),
+    )
 }
 
 fn tag_error(e: TagError) -> UserError {
@@ -453,6 +476,8 @@ impl Station {
         outcome
     }
 
+    /// One tap, as the steps it takes: each step either hands its result to the next or ends the tap
+    /// (`Err(StepOutcome)`: failed, already correct, or a question for the merchant).
     fn steps<T: Transport>(
         &self,
         session: &mut TagSession<T>,
@@ -460,19 +485,57 @@ impl Station {
         t0: Instant,
         overwrite: bool,
     ) -> StepOutcome {
-        let fail = StepOutcome::failed;
-        // 1. Read UID + chip + content.
-        let rep = match session.read_tag() {
-            Ok(r) => r,
-            Err(e) => return fail(tag_error(e)),
+        self.tap_steps(session, a, t0, overwrite)
+            .unwrap_or_else(|stop| stop)
+    }
+
+    fn tap_steps<T: Transport>(
+        &self,
+        session: &mut TagSession<T>,
+        a: &mut StationAttempt,
+        t0: Instant,
+        overwrite: bool,
+    ) -> Result<StepOutcome, StepOutcome> {
+        let (rep, uid) = self.read_step(session, a, t0)?;
+        let pooled = self.pool_claimed_step(&uid)?;
+        let current = rep
+            .wechat
+            .as_ref()
+            .filter(|w| w.valid)
+            .and_then(|w| w.scheme.clone());
+        let t_s = Instant::now();
+        let row_link = self.ledger_step(a, &uid, &pooled)?;
+        self.already_correct_step(a, &rep, &current, &row_link, t_s)?;
+        self.refuse_unwritable_step(&rep)?;
+        self.confirm_overwrite_step(a, &current, &row_link, overwrite)?;
+        // 3. The scheme: from the pool (claimed now, the ledger holds it), from the ledger, or generated
+        //    and committed before the tag is touched; then 4. the write.
+        let openlink = if self.opts.from_pool {
+            self.pool_link_step(a, &uid, pooled, t_s)?
+        } else {
+            self.scheme_step(a, &uid, t_s)?
         };
+        Ok(self.write_step(session, a, &openlink, current))
+    }
+
+    /// 1. Read UID + chip + content, and refuse what may not be written before any link is spent: a lock
+    ///    the chip cannot take, a chip that is not an NXP original (只写原厂), a UID that changes at every
+    ///    tap (a new sn, so a new link, each time).
+    fn read_step<T: Transport>(
+        &self,
+        session: &mut TagSession<T>,
+        a: &mut StationAttempt,
+        t0: Instant,
+    ) -> Result<(tapstand_tag::TagReport, String), StepOutcome> {
+        let fail = StepOutcome::failed;
+        let rep = session.read_tag().map_err(|e| fail(tag_error(e)))?;
         a.read_ms = ms(t0.elapsed());
         a.chip = rep.chip.kind.stored_name().to_string();
         a.genuine = rep.genuine;
         let Some(uid) = rep.uid.clone() else {
-            return fail(tag_error(TagError::Unsupported {
+            return Err(fail(tag_error(TagError::Unsupported {
                 name: rep.chip.name.clone(),
-            }));
+            })));
         };
         a.uid = uid.clone();
         self.emit(StationEvent::TagDetected {
@@ -485,81 +548,113 @@ impl Station {
         });
         if self.opts.lock && !rep.chip.kind.lockable() {
             // A Type 4 tag cannot be locked by Tapstand: said before any scheme is spent or byte written.
-            return fail(tag_error(TagError::CannotLock {
+            return Err(fail(tag_error(TagError::CannotLock {
                 name: rep.chip.name.clone(),
-            }));
+            })));
         }
         // 只写 NXP 原厂芯片: refused before the ledger and WeChat are asked, so no link is spent on it.
         if self.target.only_genuine && rep.genuine != Some(true) {
-            return fail(crate::genuine::refused(rep.genuine, &rep.chip.name));
+            return Err(fail(crate::genuine::refused(rep.genuine, &rep.chip.name)));
         }
-        // From the pool: the link this tag already holds (a re-tap, a torn write's next tap), else one
-        // is claimed only once the tag is known to be writable (step 3), so no link is spent on a locked
-        // or refused tag.
-        let pooled = if self.opts.from_pool {
-            match self.rt.block_on(self.db.pool_claimed(
-                &self.target.model_id,
-                &self.target.key,
-                &uid,
-            )) {
-                Ok(p) => Some(p),
-                Err(e) => return fail(e.into()),
-            }
-        } else {
-            None
-        };
-        let TagLink { sn, path, query } = match &pooled {
-            Some(Some(l)) => pool::tag_link(l),
-            // Not claimed yet: nothing in the ledger can be this tag's (its sn is not known).
-            Some(None) => TagLink {
-                sn: String::new(),
-                path: self.target.path.clone(),
-                query: String::new(),
-            },
-            None => self.target.link_for(&uid),
-        };
-        a.sn = sn.clone();
-        a.path = path.clone();
-        a.query = query.clone();
-        let current = rep
-            .wechat
-            .as_ref()
-            .filter(|w| w.valid)
-            .and_then(|w| w.scheme.clone());
+        if random_uid(&uid) {
+            return Err(fail(random_uid_refused(&uid, &rep.chip.name)));
+        }
+        Ok((rep, uid))
+    }
 
-        // 2. What the ledger already holds for this tag.
-        let t_s = Instant::now();
-        let row = if matches!(pooled, Some(None)) {
-            None
-        } else {
-            match self
-                .rt
-                .block_on(self.db.scheme_find(&self.target.model_id, &sn))
-            {
-                Ok(r) => r,
-                Err(e) => return fail(e.into()),
+    /// From the pool: the link this tag already holds (a re-tap, a torn write's next tap); `Some(None)`
+    /// when it has none yet (one is claimed only once the tag is known to be writable, so no link is spent
+    /// on a locked or refused tag); `None` when the station does not write from the pool.
+    fn pool_claimed_step(
+        &self,
+        uid: &str,
+    ) -> Result<Option<Option<tapstand_store::pool::PoolLink>>, StepOutcome> {
+        if !self.opts.from_pool {
+            return Ok(None);
+        }
+        self.rt
+            .block_on(
+                self.db
+                    .pool_claimed(&self.target.model_id, &self.target.key, uid),
+            )
+            .map(Some)
+            .map_err(|e| StepOutcome::failed(e.into()))
+    }
+
+    /// 2. What the ledger already holds for this tag: the sn (the UID, or the sn derived from it when the
+    ///    UID's link was lost), page and query go into the attempt, and the link, if any. A link of this sn
+    ///    for another page is refused (WeChat issues one per sn).
+    fn ledger_step(
+        &self,
+        a: &mut StationAttempt,
+        uid: &str,
+        pooled: &Option<Option<tapstand_store::pool::PoolLink>>,
+    ) -> Result<Option<String>, StepOutcome> {
+        let fail = |e: tapstand_store::StoreError| StepOutcome::failed(e.into());
+        let (link, row) = match pooled {
+            Some(Some(l)) => {
+                let link = pool::tag_link(l);
+                let row = self
+                    .rt
+                    .block_on(self.db.scheme_find(&self.target.model_id, &link.sn))
+                    .map_err(fail)?;
+                (link, row)
+            }
+            // Not claimed yet: nothing in the ledger can be this tag's (its sn is not known).
+            Some(None) => (
+                TagLink {
+                    sn: String::new(),
+                    path: self.target.path.clone(),
+                    query: String::new(),
+                },
+                None,
+            ),
+            None => {
+                let base = self.target.sn_for(uid);
+                let (sn, row) = self
+                    .rt
+                    .block_on(SchemeService::effective_sn(
+                        &self.db,
+                        &self.target.model_id,
+                        &base,
+                    ))
+                    .map_err(fail)?;
+                (self.target.link_with_sn(uid, &sn), row)
             }
         };
-        let row_link = row
-            .as_ref()
-            .filter(|r| r.state.has_openlink())
-            .and_then(|r| r.openlink.clone());
+        let TagLink { sn, path, query } = link;
         if let Some(r) = row.as_ref().filter(|r| r.state.has_openlink()) {
             if r.path != path || r.query != query {
-                return fail(if self.target.per_device() {
+                return Err(StepOutcome::failed(if self.target.per_device() {
                     sn_bound_elsewhere(&sn, &r.path, &r.query)
                 } else {
                     per_model_bound(&self.target.model_id, &r.path, &r.query)
-                });
+                }));
             }
         }
+        a.sn = sn;
+        a.path = path;
+        a.query = query;
+        Ok(row
+            .filter(|r| r.state.has_openlink())
+            .and_then(|r| r.openlink))
+    }
+
+    /// A tag that already holds this tag's link (and is locked if asked) is counted, not rewritten. A
+    /// correct tag that should be locked but is not goes on to the write path, which changes no content
+    /// (the message is identical) and only sets the lock.
+    fn already_correct_step(
+        &self,
+        a: &mut StationAttempt,
+        rep: &tapstand_tag::TagReport,
+        current: &Option<String>,
+        row_link: &Option<String>,
+        t_s: Instant,
+    ) -> Result<(), StepOutcome> {
         let tag_locked = rep.lock.as_ref().map(|l| l.fully_locked).unwrap_or(false);
-        // A correct tag that should be locked but is not goes on to the write path, which changes no
-        // content (the message is identical) and only sets the lock.
         let needs_lock = self.opts.lock && !tag_locked && rep.writable;
-        if let (Some(cur), Some(link)) = (&current, &row_link) {
-            if cur == link && !needs_lock {
-                // Already correct for this target: counted, not rewritten.
+        match (current, row_link) {
+            (Some(cur), Some(link)) if cur == link && !needs_lock => {
                 a.openlink = Some(link.clone());
                 a.scheme_source = Some(stored::scheme_source(SchemeSource::Ledger).into());
                 a.locked = tag_locked;
@@ -569,12 +664,17 @@ impl Station {
                     source: SchemeSource::Ledger,
                 });
                 self.emit(StationEvent::Verified);
-                return StepOutcome::already_correct();
+                Err(StepOutcome::already_correct())
             }
+            _ => Ok(()),
         }
+    }
+
+    /// A tag that cannot take the link is refused before any overwrite question and before any scheme is
+    /// spent: a 48-byte tag (or a chip Tapstand cannot write), a locked tag.
+    fn refuse_unwritable_step(&self, rep: &tapstand_tag::TagReport) -> Result<(), StepOutcome> {
         if !rep.writable && !rep.chip.write_supported && rep.chip.kind.is_type2() {
-            // A 48-byte tag (or a chip Tapstand cannot write): said before any scheme is spent. The
-            // length is that of a WeChat NFC link (`?t=` + 11 characters), the only kind written here.
+            // The length is that of a WeChat NFC link (`?t=` + 11 characters), the only kind written here.
             let capacity = rep.chip.capacity_bytes.unwrap_or(0) as usize;
             let error = if rep.chip.kind.too_small()
                 || capacity < tapstand_tag::ndef::chip::MIN_DATA_BYTES
@@ -593,107 +693,150 @@ impl Station {
                     name: rep.chip.name.clone(),
                 }
             };
-            return fail(tag_error(error));
+            return Err(StepOutcome::failed(tag_error(error)));
         }
         if !rep.writable {
-            // Refused before any overwrite question and before any scheme is spent: a locked tag
-            // cannot take another link whatever the merchant answers.
-            return fail(tag_error(rep.refusal()));
+            return Err(StepOutcome::failed(tag_error(rep.refusal())));
         }
-        if let Some(cur) = &current {
-            if row_link.as_deref() != Some(cur.as_str()) && !overwrite {
-                a.openlink = None;
-                // Say whose link it is when this install wrote it (on another tag).
-                let owner = self
-                    .rt
-                    .block_on(self.db.station_tags_by_openlink(cur))
-                    .ok()
-                    .and_then(|tags| tags.into_iter().next())
-                    .map(|t| t.target_label);
-                return StepOutcome {
-                    result: TapResult::NeedsConfirmation,
-                    error: Some(needs_confirmation(cur, owner.as_deref())),
-                    previous_scheme: Some(cur.clone()),
-                };
-            }
-        }
+        Ok(())
+    }
 
-        // 3. The scheme: from the pool (claimed now, the ledger holds it), from the ledger, or generated
-        //    and committed before the tag is touched.
-        if self.opts.from_pool {
-            let got = match pooled {
-                Some(Some(l)) => Ok(l),
-                _ => pool::claim(&self.rt, &self.db, &self.target, &uid, &self.host),
-            };
-            let link = match got {
-                Ok(l) => l,
-                Err(e) => {
-                    a.scheme_ms = ms(t_s.elapsed());
-                    return fail(e);
-                }
-            };
-            let TagLink { sn, path, query } = pool::tag_link(&link);
-            a.sn = sn;
-            a.path = path;
-            a.query = query;
-            let Some(openlink) = link.openlink.clone() else {
-                return fail(UserError::internal("a claimed pool link has no openlink"));
-            };
-            // The ledger row says which API issued it (a test server's link never reaches a release tag).
-            match self
-                .rt
-                .block_on(self.db.scheme_find(&self.target.model_id, &a.sn))
-            {
-                Ok(Some(r)) if !may_write_link_from(&r.api_base) => {
-                    a.scheme_ms = ms(t_s.elapsed());
-                    return fail(not_official(&r.api_base));
-                }
-                Ok(_) => {}
-                Err(e) => return fail(e.into()),
-            }
-            a.scheme_ms = ms(t_s.elapsed());
-            a.openlink = Some(openlink.clone());
-            a.scheme_source = Some(pool::SCHEME_SOURCE.into());
-            self.emit(StationEvent::SchemeReady {
-                openlink: openlink.clone(),
-                source: SchemeSource::Ledger,
-            });
-            return self.write_step(session, a, &openlink, current);
+    /// A tag holding another WeChat link is only overwritten once the merchant said so; the question says
+    /// whose link it is when this install wrote it (on another tag).
+    fn confirm_overwrite_step(
+        &self,
+        a: &mut StationAttempt,
+        current: &Option<String>,
+        row_link: &Option<String>,
+        overwrite: bool,
+    ) -> Result<(), StepOutcome> {
+        let Some(cur) = current else {
+            return Ok(());
+        };
+        if row_link.as_deref() == Some(cur.as_str()) || overwrite {
+            return Ok(());
         }
-        let Some(schemes) = self.schemes.as_ref() else {
-            return fail(UserError::internal(
-                "a station without a scheme service left the pool",
-            ));
+        a.openlink = None;
+        let owner = self
+            .rt
+            .block_on(self.db.station_tags_by_openlink(cur))
+            .ok()
+            .and_then(|tags| tags.into_iter().next())
+            .map(|t| t.target_label);
+        Err(StepOutcome {
+            result: TapResult::NeedsConfirmation,
+            error: Some(needs_confirmation(cur, owner.as_deref())),
+            previous_scheme: Some(cur.clone()),
+        })
+    }
+
+    /// 3 (pool). The tag's claimed link, or one claimed now; its ledger row must come from the official API.
+    fn pool_link_step(
+        &self,
+        a: &mut StationAttempt,
+        uid: &str,
+        pooled: Option<Option<tapstand_store::pool::PoolLink>>,
+        t_s: Instant,
+    ) -> Result<String, StepOutcome> {
+        let fail = StepOutcome::failed;
+        let got = match pooled {
+            Some(Some(l)) => Ok(l),
+            _ => pool::claim(&self.rt, &self.db, &self.target, uid, &self.host),
         };
-        let req = SchemeRequest {
-            model_id: self.target.model_id.clone(),
-            sn: sn.clone(),
-            path: (!path.is_empty()).then(|| path.clone()),
-            query: (!query.is_empty()).then(|| query.clone()),
-            env_version: Some(self.target.env_version.clone()),
-        };
-        // An sn whose earlier call went unanswered (or whose process died mid-call) is recovered here:
-        // one more call, answered with the existing link (9800010) or a first one.
-        let got = match self.rt.block_on(schemes.get_or_recover(&req)) {
-            Ok(g) => g,
-            Err(e) => {
-                a.scheme_ms = ms(t_s.elapsed());
-                return fail(e.into());
-            }
-        };
-        if !may_write_link_from(&got.row.api_base) {
+        let link = got.map_err(|e| {
             a.scheme_ms = ms(t_s.elapsed());
-            return fail(not_official(&got.row.api_base));
+            fail(e)
+        })?;
+        let TagLink { sn, path, query } = pool::tag_link(&link);
+        a.sn = sn;
+        a.path = path;
+        a.query = query;
+        let Some(openlink) = link.openlink.clone() else {
+            return Err(fail(UserError::internal(
+                "a claimed pool link has no openlink",
+            )));
+        };
+        // The ledger row says which API issued it (a test server's link never reaches a release tag).
+        match self
+            .rt
+            .block_on(self.db.scheme_find(&self.target.model_id, &a.sn))
+        {
+            Ok(Some(r)) if !may_write_link_from(&r.api_base) => {
+                a.scheme_ms = ms(t_s.elapsed());
+                return Err(fail(not_official(&r.api_base)));
+            }
+            Ok(_) => {}
+            Err(e) => return Err(fail(e.into())),
         }
         a.scheme_ms = ms(t_s.elapsed());
+        a.openlink = Some(openlink.clone());
+        a.scheme_source = Some(pool::SCHEME_SOURCE.into());
+        self.emit(StationEvent::SchemeReady {
+            openlink: openlink.clone(),
+            source: SchemeSource::Ledger,
+        });
+        Ok(openlink)
+    }
+
+    /// 3. The tag's link from the ledger, or generated and committed before the tag is touched. An sn
+    ///    whose earlier call went unanswered (or whose process died mid-call) is recovered: one more call,
+    ///    answered with the existing link (9800010) or a first one. In 一机一码, an sn whose link WeChat
+    ///    issued but will not return gets a derived sn (`<UID>-2`), so every tag ends with a link.
+    fn scheme_step(
+        &self,
+        a: &mut StationAttempt,
+        uid: &str,
+        t_s: Instant,
+    ) -> Result<String, StepOutcome> {
+        let fail = StepOutcome::failed;
+        let Some(schemes) = self.schemes.as_ref() else {
+            return Err(fail(UserError::internal(
+                "a station without a scheme service left the pool",
+            )));
+        };
+        let request = |sn: &str| {
+            let TagLink { sn, path, query } = self.target.link_with_sn(uid, sn);
+            SchemeRequest {
+                model_id: self.target.model_id.clone(),
+                sn,
+                path: (!path.is_empty()).then_some(path),
+                query: (!query.is_empty()).then_some(query),
+                env_version: Some(self.target.env_version.clone()),
+            }
+        };
+        let base = self.target.sn_for(uid);
+        let got = self.rt.block_on(async {
+            if self.target.per_device() {
+                schemes.get_or_derive(&base, request).await
+            } else {
+                schemes
+                    .get_or_recover(&request(&base))
+                    .await
+                    .map(|o| (o, None))
+            }
+        });
+        a.scheme_ms = ms(t_s.elapsed());
+        let (got, derivation) = got.map_err(|e| fail(e.into()))?;
+        if !may_write_link_from(&got.row.api_base) {
+            return Err(fail(not_official(&got.row.api_base)));
+        }
+        let TagLink { sn, path, query } = self.target.link_with_sn(uid, &got.row.sn);
+        a.sn = sn;
+        a.path = path;
+        a.query = query;
         a.openlink = Some(got.openlink.clone());
-        a.scheme_source = Some(stored::scheme_source(got.source).into());
+        a.scheme_source = Some(match &derivation {
+            Some(_) => stored::DERIVED_SOURCE.into(),
+            None => stored::scheme_source(got.source).into(),
+        });
+        if let Some(d) = derivation {
+            tracing::warn!(uid, sn = %d.sn, reason = %d.reason, "the tag's own sn was used up: written with a derived sn");
+        }
         self.emit(StationEvent::SchemeReady {
             openlink: got.openlink.clone(),
             source: got.source,
         });
-
-        self.write_step(session, a, &got.openlink, current)
+        Ok(got.openlink)
     }
 
     /// 4. Tear-safe write + read-back verify (+ lock) of `openlink`.

@@ -28,6 +28,10 @@ pub fn scheme_source(source: SchemeSource) -> &'static str {
     }
 }
 
+/// `station_attempts.scheme_source` when the link was generated for a derived sn (`<UID>-2`, see
+/// `tapstand_wechat::SchemeService::get_or_derive`): the tag's own sn had been used up without its link.
+pub const DERIVED_SOURCE: &str = "derived";
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -77,7 +77,13 @@ impl Target {
 
     /// The sn, page and query of the link for the tag with this UID.
     pub fn link_for(&self, uid: &str) -> TagLink {
-        let sn = self.sn_for(uid);
+        self.link_with_sn(uid, &self.sn_for(uid))
+    }
+
+    /// [`Target::link_for`] with another sn than the UID (a derived sn, `<UID>-2`, for a tag whose own sn
+    /// was used up): `{sn}` in the query is that sn.
+    pub fn link_with_sn(&self, uid: &str, sn: &str) -> TagLink {
+        let sn = sn.to_string();
         let query = self
             .query_template
             .replace("{sn}", &sn)

@@ -28,7 +28,10 @@ fn reader_unplugged_then_replugged_and_the_loop_goes_on() {
         return;
     };
     if !rig.can_unplug() {
-        eprintln!("SKIPPED: pcscd was started by someone else, the rig cannot unplug its reader");
+        tapstand_vtag::pcscd::skip_or_fail(
+            "station: reader unplugged and replugged",
+            "pcscd was started by someone else, the rig cannot unplug its reader",
+        );
         return;
     }
     let env = Env::new();

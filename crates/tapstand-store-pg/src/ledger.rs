@@ -5,7 +5,7 @@
 //! PostgreSQL meaning of the SQLite side's `synchronous=FULL` around a call.
 
 use sqlx::PgPool;
-use tapstand_store_types::ledger::{LedgerQuota, NewSchemeRequest, RawRow};
+use tapstand_store_types::ledger::{DerivedSn, LedgerQuota, NewSchemeRequest, RawRow};
 
 pub async fn scheme_find(
     pool: &PgPool,
@@ -378,4 +378,43 @@ pub async fn scheme_quota(
         last_quota_errcode: last.as_ref().map(|l| l.errcode),
         last_quota_error_at: last.and_then(|l| l.finished_at),
     })
+}
+
+pub async fn scheme_record_derived(
+    pool: &PgPool,
+    model_id: &str,
+    sn: &str,
+    derived_from: &str,
+    reason: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "INSERT INTO scheme_derived (model_id, sn, derived_from, reason, created_at)
+         VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (model_id, sn) DO NOTHING",
+        model_id,
+        sn,
+        derived_from,
+        reason,
+        now
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+pub async fn scheme_derived(
+    pool: &PgPool,
+    model_id: &str,
+    sn: &str,
+) -> Result<Option<DerivedSn>, sqlx::Error> {
+    sqlx::query_as!(
+        DerivedSn,
+        r#"SELECT model_id, sn, derived_from, reason, created_at
+           FROM scheme_derived WHERE model_id = $1 AND sn = $2"#,
+        model_id,
+        sn
+    )
+    .fetch_optional(pool)
+    .await
 }

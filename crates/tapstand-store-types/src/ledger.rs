@@ -182,3 +182,14 @@ pub struct LedgerQuota {
     pub last_quota_errcode: Option<i64>,
     pub last_quota_error_at: Option<i64>,
 }
+
+/// A derived sn (`scheme_derived`, migration 0010): `sn` stands in for `derived_from`, whose scheme WeChat
+/// issued but will not return (`reason`: `lost` or `used_elsewhere`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, specta::Type)]
+pub struct DerivedSn {
+    pub model_id: String,
+    pub sn: String,
+    pub derived_from: String,
+    pub reason: String,
+    pub created_at: i64,
+}

@@ -27,6 +27,7 @@ pub const TABLES: &[&str] = &[
     "station_attempts",
     "station_tags",
     "link_pool",
+    "scheme_derived",
 ];
 
 /// What a copy did: rows per table (equal on both sides, or it did not commit).

@@ -544,3 +544,58 @@ impl Db {
         })
     }
 }
+
+impl Db {
+    /// Records that `sn` stands in for `derived_from` (a derived sn, migration 0010). Idempotent: a second
+    /// record of the same sn keeps the first.
+    pub async fn scheme_record_derived(
+        &self,
+        model_id: &str,
+        sn: &str,
+        derived_from: &str,
+        reason: &str,
+    ) -> Result<(), StoreError> {
+        let now = now_ms();
+        let pool = sqlite_or_pg!(self, |pg| tapstand_store_pg::ledger::scheme_record_derived(
+            pg,
+            model_id,
+            sn,
+            derived_from,
+            reason,
+            now
+        ));
+        sqlx::query!(
+            "INSERT INTO scheme_derived (model_id, sn, derived_from, reason, created_at)
+             VALUES (?, ?, ?, ?, ?)
+             ON CONFLICT (model_id, sn) DO NOTHING",
+            model_id,
+            sn,
+            derived_from,
+            reason,
+            now
+        )
+        .execute(pool)
+        .await?;
+        Ok(())
+    }
+
+    /// What `sn` stands in for, if it is a derived sn.
+    pub async fn scheme_derived(
+        &self,
+        model_id: &str,
+        sn: &str,
+    ) -> Result<Option<DerivedSn>, StoreError> {
+        let pool = sqlite_or_pg!(self, |pg| tapstand_store_pg::ledger::scheme_derived(
+            pg, model_id, sn
+        ));
+        Ok(sqlx::query_as!(
+            DerivedSn,
+            r#"SELECT model_id, sn, derived_from, reason, created_at
+               FROM scheme_derived WHERE model_id = ? AND sn = ?"#,
+            model_id,
+            sn
+        )
+        .fetch_optional(pool)
+        .await?)
+    }
+}

@@ -114,6 +114,10 @@ impl PgOwnerLock {
 /// The lock files' folder, next to the database file.
 pub const OWNERS_DIR: &str = "owners";
 
+/// The token prefix of a handle that could not create its lock file: presumed alive by every handle (its
+/// rows are judged by their lease alone).
+pub const NO_LOCK_PREFIX: &str = "nolock-";
+
 /// This open database's liveness lock. Dropping it (the last clone of the `Db`) releases the lock and
 /// removes the file.
 #[derive(Debug)]
@@ -148,8 +152,9 @@ fn lock_path(dir: &Path, token: &str) -> Option<PathBuf> {
 
 impl OwnerLock {
     /// Creates and locks a fresh lock file in `<db folder>/owners/`, and removes the files of owners that
-    /// are gone. An unusable folder (read-only media) gives a lock that cannot prove liveness: its rows are
-    /// then judged by their lease alone, as before.
+    /// are gone. An unusable folder (read-only media) gives a lock that cannot prove liveness: its token
+    /// then starts with [`NO_LOCK_PREFIX`], and every handle presumes such an owner alive, so its rows are
+    /// judged by their lease alone (a handle without a lock file must not look dead while its call runs).
     pub fn acquire(db_path: &Path) -> OwnerLock {
         let dir = db_path
             .parent()
@@ -172,6 +177,11 @@ impl OwnerLock {
             })
             .map_err(|e| tracing::warn!(dir = %dir.display(), "no owner lock: {e}"))
             .ok();
+        let token = if file.is_some() {
+            token
+        } else {
+            format!("{NO_LOCK_PREFIX}{token}")
+        };
         let lock = OwnerLock { token, dir, file };
         lock.sweep();
         lock
@@ -183,9 +193,10 @@ impl OwnerLock {
     }
 
     /// Whether the owner `token` is alive: this handle, or another whose lock is still held. A token with
-    /// no lock file (never created, or its owner ended cleanly) is not alive.
+    /// no lock file (its owner ended cleanly, or died and was swept) is not alive; a token of a handle that
+    /// could not create one ([`NO_LOCK_PREFIX`]) is presumed alive, so its rows wait for their lease.
     pub fn is_alive(&self, token: &str) -> bool {
-        if token == self.token {
+        if token == self.token || token.starts_with(NO_LOCK_PREFIX) {
             return true;
         }
         let Some(path) = lock_path(&self.dir, token) else {
@@ -268,6 +279,27 @@ mod tests {
             "never a path outside the folder"
         );
         assert!(!a.is_alive(""));
+    }
+
+    #[test]
+    fn without_a_lock_file_an_owner_is_judged_by_its_lease_not_taken_for_dead() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("tapstand.db");
+        // The lock folder cannot be made (a file stands where it should be; read-only media alike).
+        std::fs::write(dir.path().join(OWNERS_DIR), b"not a folder").unwrap();
+        let a = OwnerLock::acquire(&db);
+        assert!(a.file.is_none());
+        assert!(a.token().starts_with(NO_LOCK_PREFIX), "{}", a.token());
+        let b = OwnerLock::acquire(&db);
+        assert!(b.is_alive(a.token()), "presumed alive: its lease decides");
+        // Elsewhere, a handle with a working folder sees it alive too (before: gone at once).
+        let other = tempfile::tempdir().unwrap();
+        let c = OwnerLock::acquire(&other.path().join("tapstand.db"));
+        assert!(c.is_alive(a.token()));
+        assert!(
+            !c.is_alive("4242-dead-0"),
+            "a plain token without a file is gone"
+        );
     }
 
     #[test]

@@ -856,3 +856,54 @@ fn genuine_verdicts() {
     );
     assert_eq!(s.read_tag().unwrap().genuine, None);
 }
+
+/// Issue 24: tag passwords derived from the profile's tag key. PC A protects a tag; PC B, holding the same
+/// key in its own keychain (no entry for the tag), rewrites it; a PC with another key cannot. Nothing is
+/// kept per tag in the keychain.
+#[test]
+fn a_tag_protected_on_one_pc_is_unlocked_by_another_with_the_same_tag_key() {
+    use tapstand_secrets::SecretString;
+    let key = "chain-tag-key-2026-十二月";
+    let keychain_a: Arc<dyn SecretStore> = Arc::new(Keychain::in_memory());
+    for chip in [VChip::Ntag213, VChip::Ntag215] {
+        let mut a = session(TagState::factory(chip, UID))
+            .with_secrets(keychain_a.clone())
+            .with_tag_key(SecretString::new(key));
+        let r = a
+            .write_ndef(
+                &wechat("TK1"),
+                WriteOptions {
+                    lock: false,
+                    password_protect: true,
+                },
+            )
+            .unwrap();
+        assert!(r.password_protected, "{chip:?}");
+        assert_eq!(
+            keychain_a
+                .get(&accounts::tag_password("04112233445566"))
+                .unwrap(),
+            None,
+            "no keychain entry per tag"
+        );
+        let t = a.transport().tag().unwrap();
+        let (pwd, _) = tapstand_secrets::tag_key::derive(key, &UID);
+        assert_eq!(t.pwd(), pwd, "{chip:?}: the tag's PWD is the derived one");
+        // Another PC with another key: refused.
+        let mut other = session(t.clone()).with_tag_key(SecretString::new("not the team's key"));
+        assert!(
+            other
+                .write_ndef(&wechat("TK2"), WriteOptions::default())
+                .is_err(),
+            "{chip:?}"
+        );
+        // PC B, same key, nothing else: rewrites it.
+        let mut b = session(t).with_tag_key(SecretString::new(key));
+        b.write_ndef(&wechat("TK2"), WriteOptions::default())
+            .unwrap_or_else(|e| panic!("{chip:?}: {e:?}"));
+        assert_eq!(
+            content(&mem(&b)),
+            Content::Message(wechat("TK2").encode().unwrap())
+        );
+    }
+}

@@ -121,6 +121,8 @@ pub struct TagSession<T: Transport> {
     image: TagImage,
     uid: Option<Vec<u8>>,
     secrets: Option<Arc<dyn SecretStore>>,
+    /// The profile's tag key: tag passwords are derived from it ([`tapstand_secrets::tag_key`]).
+    tag_key: Option<SecretString>,
     /// The genuine-chip verdict once READ_SIG was asked (see [`crate::genuine`]).
     genuine: Option<Option<bool>>,
     started: Instant,
@@ -180,6 +182,7 @@ impl<T: Transport> TagSession<T> {
             image: TagImage::unknown(0),
             uid: None,
             secrets: None,
+            tag_key: None,
             genuine: None,
             started: Instant::now(),
             t4: None,
@@ -190,6 +193,13 @@ impl<T: Transport> TagSession<T> {
     /// Where tag passwords are kept (the OS keychain in the app).
     pub fn with_secrets(mut self, secrets: Arc<dyn SecretStore>) -> TagSession<T> {
         self.secrets = Some(secrets);
+        self
+    }
+
+    /// The profile's tag key: a password this session puts on a tag is derived from it and the UID (no
+    /// keychain entry per tag), and a tag protected so by any PC holding the same key is unlocked.
+    pub fn with_tag_key(mut self, key: SecretString) -> TagSession<T> {
+        self.tag_key = Some(key);
         self
     }
 
@@ -581,6 +591,10 @@ impl<T: Transport> TagSession<T> {
     }
 
     fn known_password(&self) -> Option<([u8; 4], [u8; 2])> {
+        if let (Some(key), Some(uid)) = (&self.tag_key, &self.uid) {
+            return Some(tapstand_secrets::tag_key::derive(key.expose(), uid));
+        }
+        // A tag protected before tag keys: its own keychain entry.
         let uid = self.uid_hex()?;
         let s = self
             .secrets
@@ -603,7 +617,7 @@ impl<T: Transport> TagSession<T> {
         if opts.password_protect && self.io.quirks.passthrough == PassThrough::None {
             return Err(TagError::NoPassThrough);
         }
-        if opts.password_protect && self.secrets.is_none() {
+        if opts.password_protect && self.secrets.is_none() && self.tag_key.is_none() {
             return Err(TagError::Keychain(
                 "no keychain given to the tag session".into(),
             ));
@@ -772,23 +786,29 @@ impl<T: Transport> TagSession<T> {
     }
 
     fn protect_with_password(&mut self, kind: ChipKind, uid: &str) -> Result<u32, TagError> {
-        let mut r = [0u8; 6];
-        loop {
-            getrandom::fill(&mut r).map_err(|e| TagError::Comm(format!("random: {e}")))?;
-            if r[..4] != [0; 4] && r[..4] != [0xFF; 4] {
-                break;
+        let (pwd, pack) = match (&self.tag_key, &self.uid) {
+            // Derived from the profile's tag key (kept once in the keychain): nothing to store per tag.
+            (Some(key), Some(uid)) => tapstand_secrets::tag_key::derive(key.expose(), uid),
+            _ => {
+                let mut r = [0u8; 6];
+                loop {
+                    getrandom::fill(&mut r).map_err(|e| TagError::Comm(format!("random: {e}")))?;
+                    if r[..4] != [0; 4] && r[..4] != [0xFF; 4] {
+                        break;
+                    }
+                }
+                let (pwd, pack) = ([r[0], r[1], r[2], r[3]], [r[4], r[5]]);
+                // The password goes to the keychain before it goes to the tag: it can never be lost.
+                let store = self.secrets.clone().expect("checked");
+                store
+                    .set(
+                        &accounts::tag_password(uid),
+                        &SecretString::new(encode_password(pwd, pack)),
+                    )
+                    .map_err(|e| TagError::Keychain(e.to_string()))?;
+                (pwd, pack)
             }
-        }
-        let pwd = [r[0], r[1], r[2], r[3]];
-        let pack = [r[4], r[5]];
-        // The password goes to the keychain before it goes to the tag: it can never be lost.
-        let store = self.secrets.clone().expect("checked");
-        store
-            .set(
-                &accounts::tag_password(uid),
-                &SecretString::new(encode_password(pwd, pack)),
-            )
-            .map_err(|e| TagError::Keychain(e.to_string()))?;
+        };
         let steps = plan_password(kind, &self.image, pwd, pack, 4).map_err(map_plan_error)?;
         let mut n = 0;
         for s in &steps {

@@ -36,7 +36,7 @@ pub fn build_setup() -> UpdateSetup {
         option_env!("TAPSTAND_UPDATE_ENDPOINTS"),
         option_env!("TAPSTAND_UPDATE_TIMEOUT_SECS"),
         // Plain http is for the loopback test server only, and only in debug builds.
-        cfg!(debug_assertions),
+        !tapstand_error::build::release_rules(),
     )
 }
 

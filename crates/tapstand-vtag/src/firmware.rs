@@ -24,6 +24,10 @@ pub struct Faults {
     pub latency: Duration,
     /// Like an ACR122U: `FF B0`/`FF D6` re-select the tag, so a PWD_AUTH done by Direct Transmit is lost.
     pub pseudo_apdus_drop_auth: bool,
+    /// Torn pages: when the tag leaves at `remove_after_apdu` during a page write, the page being
+    /// programmed holds a mix of old, new and random bytes drawn from this seed ([`crate::tear`]); `None`:
+    /// the write is applied whole (the kind model).
+    pub tear_seed: Option<u64>,
 }
 
 /// Which native pass-through the emulated reader accepts.
@@ -104,9 +108,21 @@ impl Firmware {
     pub fn process(&mut self, apdu: &[u8]) -> Outcome {
         self.apdus_since_insert += 1;
         let n = self.apdus_since_insert;
+        let torn = self.faults.remove_after_apdu == Some(n) && self.faults.tear_seed.is_some();
+        let before = torn
+            .then(|| self.tag.as_ref().map(|t| t.mem.clone()))
+            .flatten();
         let resp = self.answer(apdu);
         if self.faults.remove_after_apdu == Some(n) {
             self.faults.remove_after_apdu = None;
+            if let (Some(before), Some(seed), Some(tag)) =
+                (before, self.faults.tear_seed, self.tag.as_mut())
+            {
+                let atomic = tag.atomic_pages();
+                tag.mem = crate::tear::tear(&before, &tag.mem, seed ^ u64::from(n), |p| {
+                    atomic.contains(&p)
+                });
+            }
             self.log.push((apdu.to_vec(), None));
             return Outcome::Removed;
         }

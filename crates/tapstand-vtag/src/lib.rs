@@ -20,6 +20,7 @@ pub mod firmware;
 pub mod pcscd;
 pub mod rig;
 pub mod tag;
+pub mod tear;
 pub mod type4;
 pub mod vpcd;
 

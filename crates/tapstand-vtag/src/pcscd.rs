@@ -288,13 +288,36 @@ impl Drop for Pcscd {
     }
 }
 
+/// Whether a test whose real part (pcscd, vsmartcard-vpcd, a Secret Service) is missing must fail instead
+/// of skipping: under CI (`CI=true` or `CI=1`) and in the README test command (`TAPSTAND_REQUIRE_PCSCD=1`,
+/// set by `scripts/test.sh`). A developer's `cargo test` on a machine without them still skips.
+pub fn must_not_skip() -> bool {
+    let on = |k: &str| {
+        std::env::var(k)
+            .map(|v| matches!(v.trim(), "1" | "true" | "TRUE" | "True" | "yes"))
+            .unwrap_or(false)
+    };
+    on("CI") || on("TAPSTAND_REQUIRE_PCSCD")
+}
+
+/// A test cannot run because `why`: prints `SKIPPED <test>: <why>` (counted by `scripts/test.sh`), or
+/// panics when [`must_not_skip`] — a green run then means every real part was there.
+pub fn skip_or_fail(test: &str, why: &str) {
+    if must_not_skip() {
+        panic!(
+            "{test}: {why} — this run requires every real part (CI=true or TAPSTAND_REQUIRE_PCSCD=1), so it fails instead of skipping"
+        );
+    }
+    eprintln!("SKIPPED {test}: {why}");
+}
+
 /// For tests: start pcscd or print why the test is skipped and return `None`.
-/// Only a missing installation skips; any other failure panics.
+/// Only a missing installation skips (and not under [`must_not_skip`]); any other failure panics.
 pub fn pcscd_or_skip(test: &str) -> Option<Pcscd> {
     match Pcscd::start(false) {
         Ok(p) => Some(p),
         Err(PcscdError::NotInstalled(why)) => {
-            eprintln!("SKIPPED {test}: {why}");
+            skip_or_fail(test, &why);
             None
         }
         Err(e) => panic!("{test}: {e}"),

@@ -262,6 +262,9 @@ pub struct TagState {
     pub no_fast_read: bool,
     /// How the chip answers READ_SIG (chips without READ_SIG always NAK it).
     pub signature: SigMode,
+    /// A card with a random UID (ISO/IEC 14443-3 random ID, DESFire with random ID): a 4-byte UID starting
+    /// `08` that changes at every activation; the number counts the activations.
+    pub random_uid: Option<u32>,
 }
 
 /// What a virtual chip answers to READ_SIG (`3C 00`).
@@ -330,7 +333,14 @@ impl TagState {
             t4: chip.type4().map(Type4Card::delivery),
             no_fast_read: false,
             signature: SigMode::Signed,
+            random_uid: None,
         }
+    }
+
+    /// The card answers a new random 4-byte UID (`08 xx xx xx`) at every activation.
+    pub fn with_random_uid(mut self) -> TagState {
+        self.random_uid = Some(0);
+        self
     }
 
     /// A Type 4 card (`chip` one of the Type 4 [`VChip`]s) with `uid`, changed by `f` (e.g.
@@ -400,7 +410,31 @@ impl TagState {
         self.mem[cfg + 12..cfg + 14].copy_from_slice(&pack);
     }
 
+    /// The chip's PWD as it holds it (a read never shows it; tests look here).
+    pub fn pwd(&self) -> [u8; 4] {
+        let cfg = self.cfg_page().expect("NTAG") * 4;
+        [
+            self.mem[cfg + 8],
+            self.mem[cfg + 9],
+            self.mem[cfg + 10],
+            self.mem[cfg + 11],
+        ]
+    }
+
+    /// The pages the chip programs atomically (anti-tearing): the static lock bytes, the CC and the
+    /// dynamic lock page. Every other page can tear ([`crate::tear`]).
+    pub fn atomic_pages(&self) -> Vec<usize> {
+        [Some(2), Some(3), self.dyn_lock_page()]
+            .into_iter()
+            .flatten()
+            .collect()
+    }
+
     pub fn uid_bytes(&self) -> Vec<u8> {
+        if let Some(n) = self.random_uid {
+            let h = (n.wrapping_add(1)).wrapping_mul(0x9E37_79B9).to_be_bytes();
+            return vec![0x08, h[0], h[1], h[2]];
+        }
         if self.chip == VChip::MifareClassic1k {
             self.uid[..4].to_vec()
         } else {
@@ -450,6 +484,9 @@ impl TagState {
 
     /// The field is switched off and on (reader reset, re-poll): authentication is lost, CFGLCK latched.
     pub fn power_cycle(&mut self) {
+        if let Some(n) = &mut self.random_uid {
+            *n = n.wrapping_add(1);
+        }
         self.authenticated = false;
         self.mute = false;
         if let Some(c) = &mut self.t4 {

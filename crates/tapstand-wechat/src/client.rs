@@ -38,7 +38,8 @@ pub fn is_official_api(base_url: &str) -> bool {
 /// Whether this build may use another API than the official one: debug builds always, release builds
 /// only in developer mode.
 pub fn api_override_allowed() -> bool {
-    cfg!(debug_assertions) || std::env::var(DEVELOPER_ENV).is_ok_and(|v| v.trim() == "1")
+    !tapstand_error::build::release_rules()
+        || std::env::var(DEVELOPER_ENV).is_ok_and(|v| v.trim() == "1")
 }
 
 /// The base URL `TAPSTAND_WECHAT_BASE_URL` asks for, if it may be used: `Ok(None)` when unset,

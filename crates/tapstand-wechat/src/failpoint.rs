@@ -16,7 +16,7 @@ pub const FAILPOINT_ENV: &str = "TAPSTAND_FAILPOINT";
 pub const PAUSE_ENV: &str = "TAPSTAND_FAILPOINT_PAUSE";
 
 pub fn failpoint(name: &str) {
-    if !cfg!(debug_assertions) {
+    if tapstand_error::build::release_rules() {
         return;
     }
     static ARMED: OnceLock<Option<String>> = OnceLock::new();

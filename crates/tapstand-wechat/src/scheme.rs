@@ -95,6 +95,23 @@ pub struct SchemeOutcome {
     pub warnings: Vec<Warning>,
 }
 
+/// The most derived sns one tag may get (`<sn>-2` … `<sn>-9`) before the station gives up.
+pub const MAX_DERIVED_SN: u32 = 9;
+
+/// The `n`-th derived sn of `base` (n ≥ 2): `<base>-<n>` (WeChat's sn alphabet allows `-`).
+pub fn derived_sn(base: &str, n: u32) -> String {
+    format!("{base}-{n}")
+}
+
+/// A tag's sn was used up (its link issued but not returned): the sn it got instead, and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, specta::Type)]
+pub struct Derivation {
+    pub sn: String,
+    pub derived_from: String,
+    /// `lost` or `used_elsewhere`.
+    pub reason: String,
+}
+
 /// Quota use for the mini program, as far as this computer knows.
 #[derive(Clone, Debug, Serialize, specta::Type)]
 pub struct QuotaReport {
@@ -280,6 +297,70 @@ impl SchemeService {
             return Ok(out);
         }
         self.get_or_generate(req).await
+    }
+
+    /// [`SchemeService::get_or_recover`] for a tag in 一机一码, where the sn is the tag's UID and must give a
+    /// link: when WeChat issued that sn's scheme but will never return it (9800010 without the URL: `lost`,
+    /// or `used_elsewhere`), the tag gets a derived sn instead, `<sn>-2` (then `-3`, … up to
+    /// [`MAX_DERIVED_SN`]), recorded in the ledger as derived from `base_sn` (`scheme_derived`) before any
+    /// call. `request(sn)` builds the request for an sn (its query may name the sn). The walk is
+    /// deterministic, so every later tap finds the same derived row in the ledger without a call.
+    pub async fn get_or_derive(
+        &self,
+        base_sn: &str,
+        request: impl Fn(&str) -> SchemeRequest,
+    ) -> Result<(SchemeOutcome, Option<Derivation>), SchemeError> {
+        let mut sn = base_sn.to_string();
+        let mut derivation = None;
+        for n in 2..=MAX_DERIVED_SN + 1 {
+            let req = request(&sn);
+            let reason = match self.get_or_recover(&req).await {
+                Ok(out) => return Ok((out, derivation)),
+                Err(SchemeError::Lost { .. }) if !base_sn.is_empty() => "lost",
+                Err(SchemeError::UsedElsewhere { .. }) if !base_sn.is_empty() => "used_elsewhere",
+                Err(e) => return Err(e),
+            };
+            if n > MAX_DERIVED_SN {
+                break;
+            }
+            let next = derived_sn(base_sn, n);
+            self.db
+                .scheme_record_derived(&req.model_id, &next, base_sn, reason)
+                .await?;
+            tracing::warn!(model_id = %req.model_id, sn = %sn, derived = %next, reason, "the sn's link cannot be had from WeChat: deriving a new sn for the tag");
+            derivation = Some(Derivation {
+                sn: next.clone(),
+                derived_from: base_sn.to_string(),
+                reason: reason.to_string(),
+            });
+            sn = next;
+        }
+        Err(SchemeError::Lost {
+            model_id: request(base_sn).model_id,
+            sn: base_sn.to_string(),
+        })
+    }
+
+    /// The sn whose ledger row holds this tag's link: `base_sn`, or — when its scheme was lost or used
+    /// elsewhere — the first derived sn ([`derived_sn`]) that is not, with its row (`None`: not recorded
+    /// yet). Reads the ledger only.
+    pub async fn effective_sn(
+        db: &Db,
+        model_id: &str,
+        base_sn: &str,
+    ) -> Result<(String, Option<SchemeRow>), StoreError> {
+        let mut sn = base_sn.to_string();
+        for n in 2..=MAX_DERIVED_SN + 1 {
+            let row = db.scheme_find(model_id, &sn).await?;
+            let used_up = row
+                .as_ref()
+                .is_some_and(|r| matches!(r.state, SchemeState::Lost | SchemeState::UsedElsewhere));
+            if !used_up || base_sn.is_empty() || n > MAX_DERIVED_SN {
+                return Ok((sn, row));
+            }
+            sn = derived_sn(base_sn, n);
+        }
+        unreachable!("the loop returns at n > MAX_DERIVED_SN")
     }
 
     fn lease_expired(&self, row: &SchemeRow) -> bool {
