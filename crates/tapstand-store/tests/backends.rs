@@ -431,3 +431,46 @@ both!(station_history_pages_and_tags, |f| async move {
         1
     );
 });
+
+both!(derived_sns_are_recorded_once, |f| async move {
+    let db = f.db;
+    assert_eq!(
+        db.scheme_derived("model-1", "04A1B2C3D4E5F6-2")
+            .await
+            .unwrap(),
+        None
+    );
+    db.scheme_record_derived("model-1", "04A1B2C3D4E5F6-2", "04A1B2C3D4E5F6", "lost")
+        .await
+        .unwrap();
+    // A second record of the same sn keeps the first (idempotent: the walk is replayed at every tap).
+    db.scheme_record_derived(
+        "model-1",
+        "04A1B2C3D4E5F6-2",
+        "04A1B2C3D4E5F6",
+        "used_elsewhere",
+    )
+    .await
+    .unwrap();
+    let d = db
+        .scheme_derived("model-1", "04A1B2C3D4E5F6-2")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (d.sn.as_str(), d.derived_from.as_str(), d.reason.as_str()),
+        ("04A1B2C3D4E5F6-2", "04A1B2C3D4E5F6", "lost")
+    );
+    assert!(d.created_at > 0);
+    assert_eq!(
+        db.scheme_derived("model-2", "04A1B2C3D4E5F6-2")
+            .await
+            .unwrap(),
+        None
+    );
+    // Only the two reasons the code knows.
+    assert!(db
+        .scheme_record_derived("model-1", "X-2", "X", "whatever")
+        .await
+        .is_err());
+});

@@ -132,14 +132,16 @@ fn sweep(chip: VChip, n: u32, start_name: &str, old: Option<Message>) -> [u32; 4
     let t0 = Instant::now();
     for k in 1..=full {
         for seed in MIXES {
-            rig.take_away();
+            // The tag on the reader is put back to the starting point in place (no new insertion: pcscd's
+            // polling makes each one cost about half a second), and leaves after the k-th APDU from now.
+            rig.vt.with_tag(|t| *t = start.clone());
+            let base = rig.vt.apdus_since_insert();
             rig.vt.set_faults(Faults {
-                remove_after_apdu: Some(k),
+                remove_after_apdu: Some(base + k),
                 pseudo_apdus_drop_auth: true,
                 tear_seed: Some(seed),
                 ..Faults::default()
             });
-            rig.put(start.clone());
             let _ = rig.session().write_ndef(&new, WriteOptions::default());
             let after = rig.vt.tag().unwrap();
             let at = format!("{chip:?} {start_name}: torn after APDU {k}/{full}, mix {seed:#x}");
