@@ -157,7 +157,7 @@ fn sweep(chip: VChip, n: u32, start_name: &str, old: Option<Message>) -> [u32; 4
             if let Some(uris) = phone_uris(&after.mem) {
                 for u in uris {
                     assert!(
-                        allowed_uris.iter().any(|a| *a == u),
+                        allowed_uris.contains(&u),
                         "{at}: a lenient phone reads the link {:?}",
                         String::from_utf8_lossy(&u)
                     );

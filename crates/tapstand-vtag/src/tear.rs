@@ -15,7 +15,7 @@ impl Mix {
         Mix(seed ^ 0x2545_F491_4F6C_DD1D | 1)
     }
 
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         let mut x = self.0;
         x ^= x >> 12;
         x ^= x << 25;
@@ -25,7 +25,7 @@ impl Mix {
     }
 
     fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
+        self.next_u64() % n
     }
 }
 
@@ -57,7 +57,7 @@ pub fn tear(before: &[u8], after: &[u8], seed: u64, atomic: impl Fn(usize) -> bo
                 out[a] = match rng.below(3) {
                     0 => before[a],
                     1 => after[a],
-                    _ => rng.next() as u8,
+                    _ => rng.next_u64() as u8,
                 };
             }
         }
