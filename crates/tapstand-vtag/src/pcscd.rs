@@ -323,3 +323,39 @@ pub fn pcscd_or_skip(test: &str) -> Option<Pcscd> {
         Err(e) => panic!("{test}: {e}"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A missing real part skips only where no one asked for every real part: under `CI=true` or
+    /// `TAPSTAND_REQUIRE_PCSCD=1` the test fails.
+    #[test]
+    fn a_missing_part_fails_under_ci_and_the_test_command_and_skips_elsewhere() {
+        let saved: Vec<(&str, Option<String>)> = ["CI", "TAPSTAND_REQUIRE_PCSCD"]
+            .into_iter()
+            .map(|k| (k, std::env::var(k).ok()))
+            .collect();
+        std::env::remove_var("CI");
+        std::env::remove_var("TAPSTAND_REQUIRE_PCSCD");
+        assert!(!must_not_skip());
+        skip_or_fail("unit", "nothing installed (a developer's machine)");
+        for (k, v) in [("CI", "true"), ("CI", "1"), ("TAPSTAND_REQUIRE_PCSCD", "1")] {
+            std::env::remove_var("CI");
+            std::env::remove_var("TAPSTAND_REQUIRE_PCSCD");
+            std::env::set_var(k, v);
+            assert!(must_not_skip(), "{k}={v}");
+            let r = std::panic::catch_unwind(|| skip_or_fail("unit", "pcscd missing"));
+            assert!(r.is_err(), "{k}={v}: a missing part must fail the test");
+        }
+        std::env::set_var("CI", "false");
+        std::env::remove_var("TAPSTAND_REQUIRE_PCSCD");
+        assert!(!must_not_skip());
+        for (k, v) in saved {
+            match v {
+                Some(v) => std::env::set_var(k, v),
+                None => std::env::remove_var(k),
+            }
+        }
+    }
+}
