@@ -132,6 +132,22 @@ enum Before {
     Other,
 }
 
+/// Where the NDEF TLV goes and what the tag's TLV area looks like before the write.
+struct TlvArea {
+    before: Before,
+    /// Address of the NDEF TLV's type byte (existing, or where a new one goes).
+    header: usize,
+    data_end: usize,
+    /// Lock / reserved bytes inside the data area (skipped).
+    skip: Vec<std::ops::Range<usize>>,
+    /// A blank tag is formatted, or an unreadable TLV area rewritten the factory way.
+    formats: bool,
+    /// The CC a blank tag gets (written last).
+    factory_cc: [u8; 4],
+    /// The tag's CC as read (for the refusal's words).
+    cc: [u8; 4],
+}
+
 /// Plans writing `message` (encoded NDEF) on a chip of `kind` whose memory is (partly) known in `img`.
 /// `authenticated`: PWD_AUTH succeeded in this session.
 pub fn plan_content(
@@ -140,11 +156,43 @@ pub fn plan_content(
     message: &[u8],
     authenticated: bool,
 ) -> Result<ContentPlan, PlanError> {
+    let g = checked_geometry(kind, img)?;
+    let mut new = img.clone();
+    let area = find_tlv_area(kind, img, &g, &mut new)?;
+    let capacity = check_room(&area, message)?;
+    let len_addrs = lay_out_tlv(img, &area, message, &mut new)?;
+    let changed: Vec<usize> = (3..g.user_last_page as usize + 1)
+        .filter(|&p| new.page(p).is_some() && new.page(p) != img.page(p))
+        .collect();
+    if changed.is_empty() {
+        return Ok(ContentPlan {
+            steps: Vec::new(),
+            final_image: new,
+            message_len: message.len(),
+            capacity,
+            formats: false,
+            unchanged: true,
+        });
+    }
+    check_writable(kind, img, &g, &changed, authenticated)?;
+    let steps = order_writes(img, &new, &area, &len_addrs, &changed);
+    Ok(ContentPlan {
+        steps,
+        final_image: new,
+        message_len: message.len(),
+        capacity,
+        formats: area.formats,
+        unchanged: false,
+    })
+}
+
+/// The chip can be written and the image is the chip's (a generic Type 2 tag's memory is what its CC
+/// says: a blank one cannot be sized, and is refused).
+fn checked_geometry(kind: ChipKind, img: &TagImage) -> Result<crate::chip::Geometry, PlanError> {
     if !kind.write_supported() && !kind.too_small() {
         return Err(PlanError::Unsupported(kind));
     }
     need(img, 0..4)?;
-    // A generic Type 2 tag's memory is what its CC says (a blank one cannot be sized: refused).
     let g = geometry_of(kind, img).ok_or(PlanError::Unsupported(kind))?;
     // A tag sized from its CC may declare lock bytes (Lock Control TLV) past what its CC alone implies: its
     // image need only hold the data area; a known chip's image is exactly the chip.
@@ -159,110 +207,133 @@ pub fn plan_content(
             chip_pages: g.total_pages as usize,
         });
     }
+    Ok(g)
+}
+
+/// The TLV area as the tag has it: an NDEF TLV to replace, a place for a new one after the control TLVs,
+/// an unreadable area to rewrite the factory way, or a blank tag to format (its CC set in `new`).
+fn find_tlv_area(
+    kind: ChipKind,
+    img: &TagImage,
+    g: &crate::chip::Geometry,
+    new: &mut TagImage,
+) -> Result<TlvArea, PlanError> {
     let cc = img.cc().expect("page 3 known");
     let user_end = (g.user_last_page as usize + 1) * PAGE_SIZE;
     let factory_cc = g
         .factory_cc
         .unwrap_or([0xE1, 0x10, (user_end - DATA_START) as u8 / 8, 0]);
-
-    let mut new = img.clone();
-    let before;
-    let header;
-    let data_end;
-    let skip;
-    let mut formats = false;
-    if cc.is_ndef() {
-        // A CC that announces more memory than the chip has would send the message into the lock and
-        // configuration pages; the CC is OTP and cannot be shrunk.
-        if DATA_START + cc.data_area_size() > user_end {
-            return Err(PlanError::NotFormattable {
-                cc: crate::view::hex(&cc.0),
-            });
-        }
-        data_end = DATA_START + cc.data_area_size();
-        match parse_layout(img, &cc) {
-            Ok(l) => {
-                skip = l.skip.clone();
-                match &l.ndef {
-                    Some(n) => {
-                        header = n.tlv_addr;
-                        before = if img.byte(n.len_addrs[0]) == Ok(0) {
-                            Before::EmptyHere
-                        } else {
-                            Before::Other
-                        };
-                    }
-                    None => {
-                        header = l.insert_addr;
-                        before = Before::Other;
-                    }
-                }
-            }
-            Err(LayoutError::Need(p)) => return Err(PlanError::NeedPages(vec![p])),
-            Err(LayoutError::Invalid(_)) => {
-                // Unreadable TLV area: rewrite it the factory way.
-                formats = true;
-                before = Before::Other;
-                skip = Vec::new();
-                let prefix = kind.factory_prefix();
-                for (i, b) in prefix.iter().enumerate() {
-                    new.set_byte(DATA_START + i, *b);
-                }
-                header = DATA_START + prefix.len();
-            }
-        }
-    } else if cc
-        .0
-        .iter()
-        .zip(factory_cc.iter())
-        .all(|(have, want)| have & !want == 0)
-    {
-        // Blank (or a partially written CC whose bits are a subset of the factory CC: OTP bits only go 0→1).
-        formats = true;
-        before = Before::Blank;
-        data_end = (DATA_START + factory_cc[2] as usize * 8).min(user_end);
-        skip = Vec::new();
+    let not_formattable = || PlanError::NotFormattable {
+        cc: crate::view::hex(&cc.0),
+    };
+    let factory_prefix = |new: &mut TagImage| {
         let prefix = kind.factory_prefix();
         for (i, b) in prefix.iter().enumerate() {
             new.set_byte(DATA_START + i, *b);
         }
-        header = DATA_START + prefix.len();
-        new.set_page(3, factory_cc);
-    } else {
-        return Err(PlanError::NotFormattable {
-            cc: crate::view::hex(&cc.0),
-        });
+        DATA_START + prefix.len()
+    };
+    if cc.is_ndef() {
+        // A CC that announces more memory than the chip has would send the message into the lock and
+        // configuration pages; the CC is OTP and cannot be shrunk.
+        if DATA_START + cc.data_area_size() > user_end {
+            return Err(not_formattable());
+        }
+        let data_end = DATA_START + cc.data_area_size();
+        return match parse_layout(img, &cc) {
+            Ok(l) => {
+                let (header, before) = match &l.ndef {
+                    Some(n) if img.byte(n.len_addrs[0]) == Ok(0) => (n.tlv_addr, Before::EmptyHere),
+                    Some(n) => (n.tlv_addr, Before::Other),
+                    None => (l.insert_addr, Before::Other),
+                };
+                Ok(TlvArea {
+                    before,
+                    header,
+                    data_end,
+                    skip: l.skip.clone(),
+                    formats: false,
+                    factory_cc,
+                    cc: cc.0,
+                })
+            }
+            Err(LayoutError::Need(p)) => Err(PlanError::NeedPages(vec![p])),
+            // Unreadable TLV area: rewrite it the factory way.
+            Err(LayoutError::Invalid(_)) => Ok(TlvArea {
+                before: Before::Other,
+                header: factory_prefix(new),
+                data_end,
+                skip: Vec::new(),
+                formats: true,
+                factory_cc,
+                cc: cc.0,
+            }),
+        };
     }
+    // Blank (or a partially written CC whose bits are a subset of the factory CC: OTP bits only go 0→1).
+    let blank =
+        cc.0.iter()
+            .zip(factory_cc.iter())
+            .all(|(have, want)| have & !want == 0);
+    if !blank {
+        return Err(not_formattable());
+    }
+    let header = factory_prefix(new);
+    new.set_page(3, factory_cc);
+    Ok(TlvArea {
+        before: Before::Blank,
+        header,
+        data_end: (DATA_START + factory_cc[2] as usize * 8).min(user_end),
+        skip: Vec::new(),
+        formats: true,
+        factory_cc,
+        cc: cc.0,
+    })
+}
 
-    // Room for at least an empty NDEF TLV (03 00)?
-    if data_addrs(header, data_end, &skip).nth(1).is_none() {
+/// Room for at least an empty NDEF TLV (`03 00`), and for the message: the capacity.
+fn check_room(area: &TlvArea, message: &[u8]) -> Result<usize, PlanError> {
+    if data_addrs(area.header, area.data_end, &area.skip)
+        .nth(1)
+        .is_none()
+    {
         return Err(PlanError::NotFormattable {
-            cc: crate::view::hex(&cc.0),
+            cc: crate::view::hex(&area.cc),
         });
     }
-    let capacity = capacity_at(header, data_end, &skip);
+    let capacity = capacity_at(area.header, area.data_end, &area.skip);
     if message.len() > capacity {
         return Err(PlanError::TooLarge {
             message_len: message.len(),
             capacity,
         });
     }
+    Ok(capacity)
+}
 
-    // Lay out the new TLV: 03, length (1 or 3 bytes), message, terminator if there is room.
+/// Lays out the new TLV in `new`: `03`, the length (1 or 3 bytes), the message, a terminator if there is
+/// room. Pages it touches that hold lock/reserved bytes must have been read (they are kept). Returns the
+/// addresses of the length field.
+fn lay_out_tlv(
+    img: &TagImage,
+    area: &TlvArea,
+    message: &[u8],
+    new: &mut TagImage,
+) -> Result<Vec<usize>, PlanError> {
+    let (header, skip) = (area.header, &area.skip);
     let len_field: Vec<u8> = if message.len() < 255 {
         vec![message.len() as u8]
     } else {
         vec![0xFF, (message.len() >> 8) as u8, message.len() as u8]
     };
-    let mut addrs = data_addrs(header + 1, data_end, &skip);
+    let mut addrs = data_addrs(header + 1, area.data_end, skip);
     let len_addrs: Vec<usize> = addrs.by_ref().take(len_field.len()).collect();
     let value_addrs: Vec<usize> = addrs.by_ref().take(message.len()).collect();
-    let term = addrs.next();
-    // Pages touched that were never read and hold bytes we must keep (lock/reserved areas) must be read.
+    let terminator = addrs.next();
     let mut touched: Vec<usize> = std::iter::once(header)
         .chain(len_addrs.iter().copied())
         .chain(value_addrs.iter().copied())
-        .chain(term)
+        .chain(terminator)
         .map(|a| a / PAGE_SIZE)
         .collect();
     touched.dedup();
@@ -289,28 +360,26 @@ pub fn plan_content(
     for (a, b) in value_addrs.iter().zip(message) {
         new.set_byte(*a, *b);
     }
-    if let Some(t) = term {
+    if let Some(t) = terminator {
         new.set_byte(t, TLV_TERMINATOR);
     }
+    Ok(len_addrs)
+}
 
-    // Which pages change?
-    let changed: Vec<usize> = (3..g.user_last_page as usize + 1)
-        .filter(|&p| new.page(p).is_some() && new.page(p) != img.page(p))
-        .collect();
-    if changed.is_empty() {
-        return Ok(ContentPlan {
-            steps: Vec::new(),
-            final_image: new,
-            message_len: message.len(),
-            capacity,
-            formats: false,
-            unchanged: true,
-        });
-    }
+/// The pages that change may be written: the CC allows it, no lock bit covers them, and no password
+/// stands in the way (or this session authenticated).
+fn check_writable(
+    kind: ChipKind,
+    img: &TagImage,
+    g: &crate::chip::Geometry,
+    changed: &[usize],
+    authenticated: bool,
+) -> Result<(), PlanError> {
+    let cc = img.cc().expect("page 3 known");
     if cc.is_ndef() && !cc.writable() {
         return Err(PlanError::ReadOnly(ReadOnlyReason::CapabilityContainer));
     }
-    for &p in &changed {
+    for &p in changed {
         match page_locked(kind, img, p) {
             Some(true) => {
                 return Err(PlanError::ReadOnly(ReadOnlyReason::LockBits {
@@ -333,10 +402,20 @@ pub fn plan_content(
             return Err(PlanError::PasswordProtected { auth0: pw.auth0 });
         }
     }
+    Ok(())
+}
 
-    // Build the steps against a running copy of the tag.
+/// The tear-safe order, built against a running copy of the tag (a page already right is not written):
+/// mark empty (the first length byte 00), the data, the commit (the real length), the CC of a blank tag.
+fn order_writes(
+    img: &TagImage,
+    new: &TagImage,
+    area: &TlvArea,
+    len_addrs: &[usize],
+    changed: &[usize],
+) -> Vec<Step> {
     let first_len_page = len_addrs[0] / PAGE_SIZE;
-    let header_page = header / PAGE_SIZE;
+    let header_page = area.header / PAGE_SIZE;
     let mut cur = img.clone();
     let mut steps = Vec::new();
     let mut push = |kind: StepKind, pages: &[(usize, [u8; 4])], cur: &mut TagImage| {
@@ -352,7 +431,7 @@ pub fn plan_content(
             steps.push(Step { kind, writes });
         }
     };
-    if before == Before::Other {
+    if area.before == Before::Other {
         let mut marked = new.page(first_len_page).expect("set above");
         marked[len_addrs[0] % PAGE_SIZE] = 0;
         let mut pages = vec![(first_len_page, marked)];
@@ -373,18 +452,11 @@ pub fn plan_content(
         &[(first_len_page, new.page(first_len_page).expect("set"))],
         &mut cur,
     );
-    if before == Before::Blank {
-        push(StepKind::FormatCc, &[(3, factory_cc)], &mut cur);
+    if area.before == Before::Blank {
+        push(StepKind::FormatCc, &[(3, area.factory_cc)], &mut cur);
     }
-    debug_assert_eq!(cur, new);
-    Ok(ContentPlan {
-        steps,
-        final_image: new,
-        message_len: message.len(),
-        capacity,
-        formats,
-        unchanged: false,
-    })
+    debug_assert_eq!(&cur, new);
+    steps
 }
 
 /// Bits of the dynamic lock bytes that lock user pages (what read-back must show), for the chips with
