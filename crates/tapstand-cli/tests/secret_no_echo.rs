@@ -6,7 +6,7 @@
 use std::process::Command;
 
 mod support;
-use support::{CliEnv, Keyring};
+use support::CliEnv;
 
 /// Runs the CLI with `args` on a pseudo-terminal, types `secret` + Enter once the prompt appears, and
 /// returns (exit code, everything the terminal showed).
@@ -60,30 +60,9 @@ sys.exit(os.waitstatus_to_exitcode(status))
 #[test]
 fn secrets_typed_at_a_terminal_are_not_echoed() {
     let dir = tempfile::tempdir().unwrap();
-    let Some(keyring) = Keyring::start(dir.path()) else {
+    let Some(env) = CliEnv::pc(dir.path(), "http://127.0.0.1:9", Some("wx5a1b2c3d4e5f6071")) else {
         return;
     };
-    let data = dir.path().join("data");
-    std::fs::create_dir_all(&data).unwrap();
-    let env = CliEnv {
-        data,
-        base_url: "http://127.0.0.1:9".into(),
-        keyring,
-    };
-    let o = env.run(
-        &[
-            "profile",
-            "add",
-            "--name",
-            "会员中心",
-            "--appid",
-            "wx5a1b2c3d4e5f6071",
-            "--page",
-            "pages/member/card",
-        ],
-        &[],
-    );
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 
     let secret = "4e015658b5f2f2d1d6a2ec5995bede86";
     let (code, shown) = on_a_terminal(

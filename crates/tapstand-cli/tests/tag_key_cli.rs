@@ -10,35 +10,12 @@ use tapstand_vtag::rig::{content, Content};
 use tapstand_vtag::{nth_uid, Rig, TagState, VChip};
 
 mod support;
-use support::{pipe_secret_until_ok, CliEnv, Keyring};
+use support::{pipe_secret_until_ok, CliEnv};
 
 const APPID: &str = "wx5a1b2c3d4e5f6071";
 
 fn pc(root: &std::path::Path, name: &str, key: &str) -> Option<CliEnv> {
-    let dir = root.join(name);
-    std::fs::create_dir_all(&dir).unwrap();
-    let keyring = Keyring::start(&dir)?;
-    let data = dir.join("data");
-    std::fs::create_dir_all(&data).unwrap();
-    let env = CliEnv {
-        data,
-        base_url: "http://127.0.0.1:9".into(),
-        keyring,
-    };
-    let o = env.run(
-        &[
-            "profile",
-            "add",
-            "--name",
-            "会员中心",
-            "--appid",
-            APPID,
-            "--page",
-            "pages/member/card",
-        ],
-        &[],
-    );
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let env = CliEnv::pc(&root.join(name), "http://127.0.0.1:9", Some(APPID))?;
     pipe_secret_until_ok(
         || {
             env.cmd(
@@ -127,31 +104,9 @@ fn a_tag_protected_on_one_pc_is_rewritten_by_another_with_the_same_tag_key() {
         other => panic!("{other:?}"),
     }
     // --password-protect without a tag key on this PC: said plainly.
-    let fresh = root.path().join("d");
-    std::fs::create_dir_all(&fresh).unwrap();
-    let Some(kr) = Keyring::start(&fresh) else {
+    let Some(d) = CliEnv::pc(&root.path().join("d"), "http://127.0.0.1:9", Some(APPID)) else {
         return;
     };
-    let d = CliEnv {
-        data: fresh.join("data"),
-        base_url: "http://127.0.0.1:9".into(),
-        keyring: kr,
-    };
-    std::fs::create_dir_all(&d.data).unwrap();
-    let o = d.run(
-        &[
-            "profile",
-            "add",
-            "--name",
-            "会员中心",
-            "--appid",
-            APPID,
-            "--page",
-            "pages/member/card",
-        ],
-        &[],
-    );
-    assert!(o.status.success());
     let o = write(&d, "https://example.com/d", true);
     assert!(!o.status.success());
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap_or_default();

@@ -7,7 +7,7 @@ mod common;
 
 use common::{Env, Rig};
 use tapstand_error::build::RELEASE_RULES_ENV;
-use tapstand_station::{StationOptions, TapResult};
+use tapstand_station::TapResult;
 use tapstand_vtag::{nth_uid, TagState, VChip};
 
 #[test]
@@ -21,11 +21,7 @@ fn a_release_build_refuses_the_test_api_and_never_writes_its_links() {
     std::env::remove_var(RELEASE_RULES_ENV);
     let uid = nth_uid(7_100);
     rig.put(TagState::factory(VChip::Ntag213, uid));
-    let mut s = rig.session();
-    let out = env
-        .station(StationOptions::default())
-        .process(&mut s, "vpcd");
-    drop(s);
+    let out = env.tap(&mut rig, false);
     assert_eq!(out.result, TapResult::Written, "{out:?}");
 
     // Release rules: the ledger row of that very tag names the fake's API, so re-writing it is refused,
@@ -41,11 +37,7 @@ fn a_release_build_refuses_the_test_api_and_never_writes_its_links() {
     {
         let before = state.mem.clone();
         rig.put(state);
-        let mut s = rig.session();
-        let out = env
-            .station(StationOptions::default())
-            .process_with(&mut s, "vpcd", true);
-        drop(s);
+        let out = env.tap(&mut rig, true);
         assert_eq!(out.result, TapResult::Failed, "tag {i}: {out:?}");
         assert_eq!(
             out.error.as_ref().map(|e| e.code.as_str()),

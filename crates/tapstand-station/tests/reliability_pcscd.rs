@@ -8,7 +8,7 @@ mod common;
 
 use common::{message_bytes, Env, Rig};
 use tapstand_fake_wechat::{Control, ExistingSchemeEcho, DEMO_MODEL_ID};
-use tapstand_station::{StationOptions, TapResult};
+use tapstand_station::TapResult;
 use tapstand_tag::ndef::wechat_message;
 use tapstand_vtag::{nth_uid, TagState, VChip};
 
@@ -25,11 +25,7 @@ fn a_random_uid_card_tapped_five_times_costs_no_link() {
     rig.put(TagState::type4(VChip::DesfireEv2, nth_uid(7_200), |c| c).with_random_uid());
     let mut uids = std::collections::BTreeSet::new();
     for tap in 1..=5 {
-        let mut s = rig.session();
-        let out = env
-            .station(StationOptions::default())
-            .process(&mut s, "vpcd");
-        drop(s);
+        let out = env.tap(&mut rig, false);
         assert_eq!(out.result, TapResult::Failed, "tap {tap}: {out:?}");
         let e = out.error.as_ref().unwrap();
         assert_eq!(e.code, "station.random_uid", "tap {tap}: {e:?}");
@@ -73,11 +69,7 @@ fn a_used_up_sn_without_its_link_gets_a_derived_sn_and_the_tag_a_working_link() 
         echo: ExistingSchemeEcho::Empty,
     });
     rig.put(TagState::factory(VChip::Ntag213, uid));
-    let mut s = rig.session();
-    let out = env
-        .station(StationOptions::default())
-        .process(&mut s, "vpcd");
-    drop(s);
+    let out = env.tap(&mut rig, false);
     assert_eq!(out.result, TapResult::Written, "{out:?}");
     let derived = format!("{sn}-2");
     let a = &out.attempt;
@@ -124,11 +116,7 @@ fn a_used_up_sn_without_its_link_gets_a_derived_sn_and_the_tag_a_working_link() 
 
     // The next tap: already correct, found through the derived row, no call.
     let calls = env.generates();
-    let mut s = rig.session();
-    let again = env
-        .station(StationOptions::default())
-        .process(&mut s, "vpcd");
-    drop(s);
+    let again = env.tap(&mut rig, false);
     assert_eq!(again.result, TapResult::AlreadyCorrect, "{again:?}");
     assert_eq!(again.attempt.sn, derived);
     assert_eq!(env.generates(), calls);

@@ -99,6 +99,37 @@ pub struct CliEnv {
 }
 
 impl CliEnv {
+    /// A "PC" of its own in `dir`: a private keyring, a data folder, the API at `base_url`, and — when
+    /// `appid` is given — the profile 会员中心 for that mini program. `None` (said why) without a keyring.
+    pub fn pc(dir: &Path, base_url: &str, appid: Option<&str>) -> Option<CliEnv> {
+        std::fs::create_dir_all(dir).unwrap();
+        let keyring = Keyring::start(dir)?;
+        let data = dir.join("data");
+        std::fs::create_dir_all(&data).unwrap();
+        let env = CliEnv {
+            data,
+            base_url: base_url.into(),
+            keyring,
+        };
+        if let Some(appid) = appid {
+            let o = env.run(
+                &[
+                    "profile",
+                    "add",
+                    "--name",
+                    "会员中心",
+                    "--appid",
+                    appid,
+                    "--page",
+                    "pages/member/card",
+                ],
+                &[],
+            );
+            assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        }
+        Some(env)
+    }
+
     pub fn cmd(&self, args: &[&str], extra: &[(&str, &str)]) -> Command {
         let mut c = Command::new(env!("CARGO_BIN_EXE_tapstand-cli"));
         c.args(args)

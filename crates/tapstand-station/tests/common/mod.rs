@@ -160,6 +160,13 @@ impl Env {
         )
     }
 
+    /// One tap of the tag on the rig's reader with default options (`overwrite`: the merchant confirmed).
+    pub fn tap(&self, rig: &mut Rig, overwrite: bool) -> tapstand_station::TapOutcome {
+        let mut s = rig.session();
+        self.station(StationOptions::default())
+            .process_with(&mut s, "vpcd", overwrite)
+    }
+
     /// generatenfcscheme calls the fake received for `sn`.
     pub fn generates_for(&self, sn: &str) -> usize {
         self.fake
