@@ -102,7 +102,14 @@ fn every_reader_double_writes_every_chip_under_every_systems_name() {
             );
             let fw = (model == ReaderModel::Acr122u).then(|| "ACR122U215".to_string());
             assert_eq!(info.firmware, fw, "{model:?} as {reader:?}");
-            for chip in CHIPS {
+            // Every chip under the Linux name; under the others the chips whose identification differs
+            // (no GET_VERSION, Type 4).
+            let chips: &[VChip] = if os == "linux" {
+                &CHIPS
+            } else {
+                &[VChip::Ntag203, VChip::Ntag424Dna]
+            };
+            for &chip in chips {
                 n += 1;
                 let r = cell(&mut rig, chip, n);
                 if model == ReaderModel::FeitianR502 && chip == VChip::UltralightC {
