@@ -114,7 +114,25 @@ d 'v["keychain"]["backend"]' | grep -q "Windows Credential Manager" || fail "key
 d 'v["readers"]["problem"]["zh"]["message"]' | grep -q "Windows 的智能卡服务没有运行" || fail "zh state: $(d 'v["readers"]')"
 d 'v["readers"]["problem"]["zh"]["remedy"]' | grep -q "插上读卡器后它会自动启动" || fail "zh remedy: $(d 'v["readers"]')"
 d 'v["readers"]["problem"]["en"]["remedy"]' | grep -q "services.msc" || fail "en remedy: $(d 'v["readers"]')"
+# Smart Card Plug and Play (issue 23): read from Wine's registry — on (no policy, no exception), with the
+# advice and the exact commands for an administrator; then the exception written as an IT person would
+# (Wine's reg.exe) is seen, and the undo removes it.
+[ "$(d 'v["smart_card_pnp"]["enabled"]')" = true ] || fail "Smart Card PnP state: $(d 'v["smart_card_pnp"]')"
+[ "$(d 'v["smart_card_pnp"]["exempted"]')" = false ] || fail "exception before any: $(d 'v["smart_card_pnp"]')"
+[ "$(d 'v["smart_card_pnp"]["problem"]["code"]')" = scpnp.on ] || fail "no PnP advice: $(d 'v["smart_card_pnp"]')"
+d 'v["smart_card_pnp"]["it_commands"][2]' | grep -qF '$DisableSCPnP$' || fail "IT commands: $(d 'v["smart_card_pnp"]')"
+# Each command as cmd.exe would split it (double quotes; `$` and backslashes are literal), run by Wine.
+wine_cmds() { python3 -c 'import json,shlex,subprocess,sys
+for c in json.load(sys.stdin):
+    subprocess.run([sys.argv[1]] + shlex.split(c), check=True, capture_output=True)' "$WINE"; }
+d 'v["smart_card_pnp"]["it_commands"]' | wine_cmds || fail "the IT commands failed under Wine"
+ok doctor --json
+[ "$(jq_py 'v["smart_card_pnp"]["exempted"]' <"$WORK/out")" = true ] || fail "exception written but not seen: $(cat "$WORK/out")"
+d 'v["smart_card_pnp"]["undo_commands"]' | wine_cmds || fail "the undo commands failed under Wine"
+ok doctor --json
+[ "$(jq_py 'v["smart_card_pnp"]["exempted"]' <"$WORK/out")" = false ] || fail "undo did not remove the exception"
 ok doctor
+grep -q "智能卡即插即用 / Smart Card Plug and Play: 开启 / on" "$WORK/out" || fail "doctor text lacks the PnP state: $(cat "$WORK/out")"
 grep -q "Windows 的智能卡服务没有运行" "$WORK/out" || fail "doctor text lacks the Smart Card state: $(cat "$WORK/out")"
 grep -q "The Windows Smart Card service is not running" "$WORK/out" || fail "doctor text lacks English"
 sed -n '/PC\/SC/,/Keychain/p' "$WORK/out"

@@ -17,6 +17,8 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::app::startup_status,
             commands::app::app_info,
             commands::app::set_language,
+            commands::app::set_reader_feedback,
+            commands::app::scpnp_apply,
             commands::app::doctor,
             commands::app::ui_ready,
             commands::records::list_profiles,

@@ -31,6 +31,7 @@ import type {
   StoreCode,
   RecordKind,
   ReaderView,
+  ScPnpReport,
   RegistrationHelp,
   Saved,
   StationRequest,
@@ -77,6 +78,10 @@ export const api = {
   startupStatus: (): Promise<ApiResult<null>> => call(() => commands.startupStatus()),
   appInfo: (): Promise<ApiResult<AppInfo>> => call(() => commands.appInfo()),
   setLanguage: (language: Language): Promise<ApiResult<null>> => call(() => commands.setLanguage(language)),
+  /** 设置 → 诊断 (Windows): Smart Card Plug and Play's exception for NFC tags on / off (administrator prompt). */
+  scpnpApply: (exempt: boolean): Promise<ApiResult<ScPnpReport>> => call(() => commands.scpnpApply(exempt)),
+  /** 设置 → 读卡器提示: the reader's own light and beep while the station runs. */
+  setReaderFeedback: (on: boolean): Promise<ApiResult<null>> => call(() => commands.setReaderFeedback(on)),
   doctor: (): Promise<ApiResult<DoctorReport>> => call(() => commands.doctor()),
   /** Tells Rust the first screen (shell or startup error) is painted. */
   uiReady: (): Promise<ApiResult<null>> => call(() => commands.uiReady()),

@@ -12,6 +12,13 @@ export const commands = {
 	startupStatus: () => typedError<null, UserError>(__TAURI_INVOKE("startup_status")),
 	appInfo: () => typedError<AppInfo, UserError>(__TAURI_INVOKE("app_info")),
 	setLanguage: (language: Language) => typedError<null, UserError>(__TAURI_INVOKE("set_language", { language })),
+	/**  设置 → 读卡器提示: the reader's own light and beep while the station runs. */
+	setReaderFeedback: (on: boolean) => typedError<null, UserError>(__TAURI_INVOKE("set_reader_feedback", { on })),
+	/**
+	 *  设置 → 诊断 on Windows: adds (`exempt`) or removes the Smart Card Plug and Play exception for NFC
+	 *  tags (Windows asks an administrator once); the state read back.
+	 */
+	scpnpApply: (exempt: boolean) => typedError<ScPnpReport, UserError>(__TAURI_INVOKE("scpnp_apply", { exempt })),
 	/**  Diagnostics (the same report as `tapstand-cli doctor`). */
 	doctor: () => typedError<DoctorReport, UserError>(__TAURI_INVOKE("doctor")),
 	/**
@@ -167,6 +174,8 @@ export type AppInfo = {
 	log_dir: string,
 	schema_version: number,
 	language: Language,
+	/**  设置 → 读卡器提示: the reader's own light and beep while the station runs (on by default). */
+	reader_feedback: boolean,
 	/**  The WeChat API this process talks to. */
 	wechat_api: string,
 	/**
@@ -306,6 +315,11 @@ export type DoctorReport = {
 	database: DatabaseReport,
 	readers: ReadersReport,
 	keychain: KeychainReport,
+	/**
+	 *  Windows Smart Card Plug and Play (`null` on other systems): whether Windows will look for a
+	 *  driver for each tag, and the exception for NFC tags (`crate::scpnp`).
+	 */
+	smart_card_pnp: ScPnpReport | null,
 };
 
 /**  How the file was read: a CSV's text encoding, or the workbook format. */
@@ -553,6 +567,9 @@ export type PageSize = { kind: "a4" } | { kind: "a5" } | { kind: "a6" } |
 /**  Two sides in mm, in any order: the orientation decides which one is the width. */
 { kind: "custom"; width_mm: number | null; height_mm: number | null };
 
+/**  How native ISO 14443-3 commands reach the tag. */
+export type PassThrough = "acr122_direct" | "part3_transparent" | "none";
+
 /**  Password protection (NTAG21x AUTH0/ACCESS). */
 export type PasswordState = {
 	auth0: number,
@@ -701,6 +718,29 @@ export type ProfileInput = {
 	only_genuine?: boolean,
 };
 
+export type ReaderFamily = "acr122u" | "acr1252u" | "acr1552u" | "omnikey5022" | "omnikey5422" | "identiv_utrust3700f" | "gemalto_prox" | "virtual_vpcd" | "generic_part3";
+
+/**  A reader and whether a tag is on it. */
+export type ReaderInfo = {
+	name: string,
+	family: ReaderFamily,
+	tag_present: boolean,
+	/**  The reader reports an empty field (not merely "no usable tag": a mute or unpowered card is neither). */
+	empty: boolean,
+	/**  Card insertions/removals seen by the service (pcsc-lite and Windows: upper 16 bits of the state). */
+	event_count: number,
+	/**  ATR of the tag on it (hex). */
+	atr: string | null,
+	/**
+	 *  How native commands reach tags on this reader, as probed in this process (`crate::dialect`):
+	 *  `acr122_direct`, `part3_transparent`, or `none` (pseudo-APDUs only); `null` until probed (it takes
+	 *  a tag on the reader: see [`Pcsc::probe`]).
+	 */
+	dialect: PassThrough | null,
+	/**  The reader's firmware string (`FF 00 48 00 00` on ACS readers), when it gives one. */
+	firmware: string | null,
+};
+
 /**  A PC/SC reader, as the station page lists it. */
 export type ReaderView = {
 	name: string,
@@ -711,6 +751,11 @@ export type ReadersReport = {
 	/**  Whether the smart-card service (PC/SC) answered. */
 	service_available: boolean,
 	readers: string[],
+	/**
+	 *  Each reader with its dialect and firmware string, probed over a tag lying on it
+	 *  (`tapstand_tag::dialect`): `null` dialect until a tag has been on it.
+	 */
+	details: ReaderInfo[],
 	/**  The library's own words (technical detail). */
 	error: string | null,
 	/**  What is wrong and what to do, for this system (e.g. Windows: the Smart Card service is not running). */
@@ -789,6 +834,24 @@ export type RowAction = "new" | "update" | "unchanged" |
 export type Saved<T> = {
 	value: T,
 	warnings: FieldIssue[],
+};
+
+/**  Smart Card Plug and Play on this PC, for `doctor` and 设置 → 诊断 (Windows only). */
+export type ScPnpReport = {
+	/**  Windows' Smart Card Plug and Play is on (its default). */
+	enabled: boolean,
+	/**  Turned off for every card by the policy (`EnableScPnP = 0`). */
+	policy_disabled: boolean,
+	/**  Tapstand's exception for NFC tags is registered: Windows leaves tags alone. */
+	exempted: boolean,
+	/**  What this means and what to do, when Windows may still look for a driver for each tag. */
+	problem: UserError | null,
+	/**  The commands (run as administrator) that add the exception, for an IT person. */
+	it_commands: string[],
+	/**  The commands that remove it again. */
+	undo_commands: string[],
+	/**  The registry could not be read (technical detail). */
+	error: string | null,
 };
 
 /**  Where the openlink came from. */

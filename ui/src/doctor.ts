@@ -1,18 +1,33 @@
-import type { DoctorReport, UserError } from "./bindings";
+import type { DoctorReport, PassThrough, UserError } from "./bindings";
 
 export type Health = "ok" | "warn" | "error";
 
 /** One line of the diagnostics card; `text`/`remedy` are i18n keys with `params`. */
 export interface DoctorRow {
-  id: "readers" | "keychain" | "database";
+  id: "readers" | "keychain" | "database" | "smartCardPnp";
   health: Health;
   text: string;
   params: Record<string, string | number>;
   remedy: string | null;
   /** Extra facts shown under the line (reader names, raw error text). */
   items: string[];
+  /** Each reader's dialect and firmware string (the readers line only). */
+  readers?: ReaderLine[];
   error: UserError | null;
 }
+
+/** A reader as 诊断 lists it: `dialect` is the i18n key of how it passes native commands. */
+export interface ReaderLine {
+  name: string;
+  dialect: string;
+  firmware: string | null;
+}
+
+const DIALECT_KEY: Record<PassThrough, string> = {
+  acr122_direct: "settings.doctor.readers.dialect.acr122_direct",
+  part3_transparent: "settings.doctor.readers.dialect.part3_transparent",
+  none: "settings.doctor.readers.dialect.none",
+};
 
 export function doctorRows(report: DoctorReport): DoctorRow[] {
   const { readers, keychain, database } = report;
@@ -44,7 +59,13 @@ export function doctorRows(report: DoctorReport): DoctorRow[] {
           text: "settings.doctor.readers.ok",
           params: { count: readers.readers.length },
           remedy: null,
-          items: [...readers.readers],
+          // Readers probed by 诊断 are listed with their dialect below; any other by name.
+          items: readers.readers.filter((n) => !readers.details.some((d) => d.name === n)),
+          readers: readers.details.map((d) => ({
+            name: d.name,
+            dialect: d.dialect ? DIALECT_KEY[d.dialect] : "settings.doctor.readers.dialect.unknown",
+            firmware: d.firmware,
+          })),
           error: null,
         };
 
@@ -114,7 +135,25 @@ export function doctorRows(report: DoctorReport): DoctorRow[] {
     };
   }
 
-  return [readerRow, keychainRow, databaseRow];
+  const rows = [readerRow, keychainRow, databaseRow];
+  // Windows only: whether Windows looks for a driver for every tag (Smart Card Plug and Play).
+  const pnp = report.smart_card_pnp;
+  if (pnp) {
+    rows.push({
+      id: "smartCardPnp",
+      health: pnp.problem ? "warn" : "ok",
+      text: pnp.policy_disabled
+        ? "settings.doctor.smartCardPnp.policy"
+        : pnp.exempted
+          ? "settings.doctor.smartCardPnp.exempted"
+          : "settings.doctor.smartCardPnp.on",
+      params: {},
+      remedy: null,
+      items: pnp.problem ? [...pnp.it_commands] : pnp.error ? [pnp.error] : [],
+      error: pnp.problem,
+    });
+  }
+  return rows;
 }
 
 export function overallHealth(rows: DoctorRow[]): Health {

@@ -182,9 +182,25 @@ describe("settings", () => {
     const result = m.q("doctor-result");
     expect(result?.dataset.health).toBe("ok");
     expect(result?.textContent).toContain("ACS ACR122U PICC Interface 0");
+    // Each reader with how it passes native commands and its firmware string.
+    expect(m.q("doctor-reader")?.textContent).toContain("直通命令（ACR122U 方式）");
+    expect(m.q("doctor-reader")?.textContent).toContain("固件 ACR122U215");
     expect(m.q("doctor-readers")?.dataset.health).toBe("ok");
     expect(m.q("doctor-keychain")?.textContent).toContain("secret-service");
     expect(m.q("doctor-database")?.dataset.health).toBe("ok");
+  });
+
+  it("the reader light-and-beep switch is on by default and saves a change", async () => {
+    const calls = mockCommands();
+    const m = await mountApp("/settings");
+    const sw = m.q("reader-feedback-switch");
+    expect(sw?.getAttribute("aria-checked")).toBe("true");
+    sw?.click();
+    await flush();
+    expect(calls.filter((c) => c.cmd === "set_reader_feedback")).toEqual([
+      { cmd: "set_reader_feedback", args: { on: false } },
+    ]);
+    expect(m.q("reader-feedback-switch")?.getAttribute("aria-checked")).toBe("false");
   });
 
   it("diagnostics failure is shown with the error component", async () => {

@@ -11,8 +11,25 @@ describe("doctor summary", () => {
       ["database", "ok"],
     ]);
     expect(rows[0]?.params).toEqual({ count: 1 });
-    expect(rows[0]?.items).toEqual(["ACS ACR122U PICC Interface 0"]);
+    // A probed reader is listed with how it passes native commands and its firmware string.
+    expect(rows[0]?.items).toEqual([]);
+    expect(rows[0]?.readers).toEqual([
+      {
+        name: "ACS ACR122U PICC Interface 0",
+        dialect: "settings.doctor.readers.dialect.acr122_direct",
+        firmware: "ACR122U215",
+      },
+    ]);
     expect(overallHealth(rows)).toBe("ok");
+  });
+
+  it("a reader not probed yet (no tag was on it) is listed by name and says how to find out", () => {
+    const r = sampleDoctor();
+    r.readers.readers = ["ACS ACR122U PICC Interface 0", "HID Global OMNIKEY 5422CL Smartcard Reader 0"];
+    r.readers.details = [{ ...r.readers.details[0]!, dialect: null, firmware: null }];
+    const [row] = doctorRows(r);
+    expect(row?.items).toEqual(["HID Global OMNIKEY 5422CL Smartcard Reader 0"]);
+    expect(row?.readers?.[0]?.dialect).toBe("settings.doctor.readers.dialect.unknown");
   });
 
   it("no reader is a warning with a remedy; no PC/SC service is an error", () => {
@@ -23,7 +40,7 @@ describe("doctor summary", () => {
     expect(noneRow?.remedy).toBe("settings.doctor.readers.noneRemedy");
 
     const down = sampleDoctor();
-    down.readers = { service_available: false, readers: [], error: "SCARD_E_NO_SERVICE", problem: null };
+    down.readers = { service_available: false, readers: [], details: [], error: "SCARD_E_NO_SERVICE", problem: null };
     const [downRow] = doctorRows(down);
     expect(downRow?.health).toBe("error");
     expect(downRow?.items).toEqual(["SCARD_E_NO_SERVICE"]);
@@ -33,7 +50,7 @@ describe("doctor summary", () => {
     // The core's own state + remedy for this system (Windows: the Smart Card service) replaces the generic one.
     const win = sampleDoctor();
     const problem = { ...sampleError(), code: "tag.no_service" };
-    win.readers = { service_available: false, readers: [], error: "SCARD_E_NO_SERVICE", problem };
+    win.readers = { service_available: false, readers: [], details: [], error: "SCARD_E_NO_SERVICE", problem };
     const [winRow] = doctorRows(win);
     expect(winRow?.error?.code).toBe("tag.no_service");
     expect(winRow?.remedy).toBeNull();
@@ -55,5 +72,27 @@ describe("doctor summary", () => {
     const old = sampleDoctor();
     old.database.schema_version = 2;
     expect(doctorRows(old)[2]).toMatchObject({ health: "warn", params: { version: 2, known: 4 } });
+  });
+
+  it("Windows Smart Card Plug and Play: a warning with the administrator's commands, ok once excepted", () => {
+    const r = sampleDoctor();
+    expect(doctorRows(r).map((row) => row.id)).not.toContain("smartCardPnp");
+    r.smart_card_pnp = {
+      enabled: true,
+      policy_disabled: false,
+      exempted: false,
+      problem: { ...sampleError(), code: "scpnp.on" },
+      it_commands: ["reg add A", "reg add B"],
+      undo_commands: ["reg delete A"],
+      error: null,
+    };
+    const pnp = doctorRows(r)[3];
+    expect(pnp?.id).toBe("smartCardPnp");
+    expect(pnp?.health).toBe("warn");
+    expect(pnp?.text).toBe("settings.doctor.smartCardPnp.on");
+    expect(pnp?.items).toEqual(["reg add A", "reg add B"]);
+    r.smart_card_pnp = { ...r.smart_card_pnp, exempted: true, problem: null };
+    expect(doctorRows(r)[3]?.health).toBe("ok");
+    expect(doctorRows(r)[3]?.text).toBe("settings.doctor.smartCardPnp.exempted");
   });
 });

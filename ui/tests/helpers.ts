@@ -15,6 +15,7 @@ export const sampleInfo = (language: Language = "zh-CN"): AppInfo => ({
   log_dir: "/home/shop/.local/share/cn.tapstand.app/logs",
   schema_version: 4,
   language,
+  reader_feedback: true,
   wechat_api: "https://api.weixin.qq.com",
   wechat_api_official: true,
 });
@@ -26,8 +27,26 @@ export const sampleDoctor = (): DoctorReport => ({
   data_dir: "/data",
   log_dir: "/logs",
   database: { path: "/data/tapstand.db", exists: true, schema_version: 4, known_schema_version: 4, error: null },
-  readers: { service_available: true, readers: ["ACS ACR122U PICC Interface 0"], error: null, problem: null },
+  readers: {
+    service_available: true,
+    readers: ["ACS ACR122U PICC Interface 0"],
+    details: [
+      {
+        name: "ACS ACR122U PICC Interface 0",
+        family: "acr122u",
+        tag_present: true,
+        empty: false,
+        event_count: 1,
+        atr: null,
+        dialect: "acr122_direct",
+        firmware: "ACR122U215",
+      },
+    ],
+    error: null,
+    problem: null,
+  },
   keychain: { backend: "secret-service", available: true, error: null },
+  smart_card_pnp: null,
 });
 
 export const sampleError = (code = "database.corrupt"): UserError => ({
@@ -64,6 +83,7 @@ export function mockCommands(overrides: Partial<Record<string, Handler>> = {}) {
     startup_status: () => null,
     app_info: () => sampleInfo(),
     set_language: () => null,
+    set_reader_feedback: () => null,
     doctor: () => sampleDoctor(),
     ui_ready: () => null,
     update_status: () => sampleUpdateStatus(),

@@ -34,7 +34,18 @@ pub async fn run(paths: &AppPaths, json: bool) -> Result<(), UserError> {
         println!("读卡器 / Readers:           无 / none");
     }
     for reader in &r.readers.readers {
-        println!("读卡器 / Reader:            {reader}");
+        let probed = r.readers.details.iter().find(|d| &d.name == reader);
+        let dialect = match probed.and_then(|d| d.dialect) {
+            Some(tapstand_tag::PassThrough::Acr122Direct) => "  直通 / Direct Transmit",
+            Some(tapstand_tag::PassThrough::Part3Transparent) => "  透明会话 / transparent session",
+            Some(tapstand_tag::PassThrough::None) => "  仅标准命令 / pseudo-APDUs only",
+            None => "",
+        };
+        let fw = probed
+            .and_then(|d| d.firmware.as_deref())
+            .map(|f| format!("  固件 / firmware {f}"))
+            .unwrap_or_default();
+        println!("读卡器 / Reader:            {reader}{dialect}{fw}");
     }
     if let Some(p) = &r.readers.problem {
         println!("  {} {}", p.zh.message, p.zh.remedy);
@@ -50,6 +61,29 @@ pub async fn run(paths: &AppPaths, json: bool) -> Result<(), UserError> {
     );
     if let Some(e) = &r.keychain.error {
         println!("  ({e})");
+    }
+    if let Some(p) = &r.smart_card_pnp {
+        let state = match (p.policy_disabled, p.exempted) {
+            (true, _) => "已由策略关闭 / off by policy",
+            (false, true) => "开启，NFC 标签已排除 / on, NFC tags excepted",
+            (false, false) => "开启 / on",
+        };
+        println!("智能卡即插即用 / Smart Card Plug and Play: {state}");
+        if let Some(e) = &p.problem {
+            println!("  {} {}", e.zh.message, e.zh.remedy);
+            println!("  {} {}", e.en.message, e.en.remedy);
+            println!("  管理员命令 / commands for an administrator:");
+            for c in &p.it_commands {
+                println!("    {c}");
+            }
+            println!("  撤销 / undo:");
+            for c in &p.undo_commands {
+                println!("    {c}");
+            }
+        }
+        if let Some(e) = &p.error {
+            println!("  ({e})");
+        }
     }
     Ok(())
 }

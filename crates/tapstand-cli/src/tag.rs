@@ -67,7 +67,7 @@ fn user(e: TagError) -> UserError {
 }
 
 pub fn readers(json: bool) -> Result<(), UserError> {
-    let list = tapstand_core::readers::readers()?;
+    let list = tapstand_core::readers::readers_probed()?;
     if json {
         crate::output::json(&list);
         return Ok(());
@@ -80,7 +80,18 @@ pub fn readers(json: bool) -> Result<(), UserError> {
             Some(atr) => format!("有标签 / tag present (ATR {atr})"),
             None => "无标签 / no tag".into(),
         };
-        println!("{}  [{:?}]  {}", r.name, r.family, tag);
+        let dialect = match r.dialect {
+            Some(tapstand_tag::PassThrough::Acr122Direct) => "直通 / Direct Transmit",
+            Some(tapstand_tag::PassThrough::Part3Transparent) => "透明会话 / transparent session",
+            Some(tapstand_tag::PassThrough::None) => "仅标准命令 / pseudo-APDUs only",
+            None => "未探测 / not probed (no tag yet)",
+        };
+        let fw = r
+            .firmware
+            .as_deref()
+            .map(|f| format!("  固件 firmware {f}"))
+            .unwrap_or_default();
+        println!("{}  [{:?}]  {}  {}{}", r.name, r.family, tag, dialect, fw);
     }
     Ok(())
 }

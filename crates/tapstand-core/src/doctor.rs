@@ -16,6 +16,9 @@ pub struct DoctorReport {
     pub database: DatabaseReport,
     pub readers: ReadersReport,
     pub keychain: KeychainReport,
+    /// Windows Smart Card Plug and Play (`null` on other systems): whether Windows will look for a
+    /// driver for each tag, and the exception for NFC tags (`crate::scpnp`).
+    pub smart_card_pnp: Option<crate::scpnp::ScPnpReport>,
 }
 
 #[derive(Clone, Debug, Serialize, specta::Type)]
@@ -34,6 +37,9 @@ pub struct ReadersReport {
     /// Whether the smart-card service (PC/SC) answered.
     pub service_available: bool,
     pub readers: Vec<String>,
+    /// Each reader with its dialect and firmware string, probed over a tag lying on it
+    /// (`tapstand_tag::dialect`): `null` dialect until a tag has been on it.
+    pub details: Vec<tapstand_tag::ReaderInfo>,
     /// The library's own words (technical detail).
     pub error: Option<String>,
     /// What is wrong and what to do, for this system (e.g. Windows: the Smart Card service is not running).
@@ -77,6 +83,7 @@ pub async fn run(paths: &AppPaths) -> DoctorReport {
         .unwrap_or_else(|e| ReadersReport {
             service_available: false,
             readers: vec![],
+            details: vec![],
             error: Some(e.to_string()),
             problem: Some(UserError::internal(e.to_string())),
         });
@@ -96,13 +103,18 @@ pub async fn run(paths: &AppPaths) -> DoctorReport {
         database,
         readers,
         keychain,
+        smart_card_pnp: crate::scpnp::this_pc(),
     }
 }
 
 fn list_readers() -> ReadersReport {
-    readers_report(
+    let mut r = readers_report(
         pcsc::Context::establish(pcsc::Scope::User).and_then(|ctx| ctx.list_readers_owned()),
-    )
+    );
+    if r.service_available && !r.readers.is_empty() {
+        r.details = crate::readers::readers_probed().unwrap_or_default();
+    }
+    r
 }
 
 /// The report for what PC/SC answered. A context that cannot be established, or one the service dropped,
@@ -116,6 +128,7 @@ fn readers_report(answer: Result<Vec<std::ffi::CString>, pcsc::Error>) -> Reader
                 .iter()
                 .map(|r| r.to_string_lossy().into_owned())
                 .collect(),
+            details: vec![],
             error: None,
             problem: None,
         },
@@ -123,6 +136,7 @@ fn readers_report(answer: Result<Vec<std::ffi::CString>, pcsc::Error>) -> Reader
         Err(pcsc::Error::NoReadersAvailable) => ReadersReport {
             service_available: true,
             readers: vec![],
+            details: vec![],
             error: None,
             problem: None,
         },
@@ -135,6 +149,7 @@ fn readers_report(answer: Result<Vec<std::ffi::CString>, pcsc::Error>) -> Reader
             ReadersReport {
                 service_available: false,
                 readers: vec![],
+                details: vec![],
                 error: Some(e.to_string()),
                 problem: Some(UserError::from(tag_error)),
             }

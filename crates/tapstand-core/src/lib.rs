@@ -23,6 +23,7 @@ pub mod materials;
 pub mod paths;
 pub mod pool;
 pub mod readers;
+pub mod scpnp;
 pub mod station;
 pub mod team;
 pub mod wechat;
@@ -71,6 +72,9 @@ impl Language {
     }
 }
 
+/// The setting behind [`Core::reader_feedback`].
+const READER_FEEDBACK: &str = "reader_feedback";
+
 /// What Settings shows.
 #[derive(Clone, Debug, Serialize, specta::Type)]
 pub struct AppInfo {
@@ -80,6 +84,8 @@ pub struct AppInfo {
     pub log_dir: String,
     pub schema_version: u32,
     pub language: Language,
+    /// 设置 → 读卡器提示: the reader's own light and beep while the station runs (on by default).
+    pub reader_feedback: bool,
     /// The WeChat API this process talks to.
     pub wechat_api: String,
     /// False while another API than the official one is in use (developer mode, tests): the window
@@ -214,6 +220,20 @@ impl Core {
         Ok(())
     }
 
+    /// Light and beep on the reader while the write station runs (`tapstand_tag::feedback`): on unless
+    /// the merchant turned it off in 设置.
+    pub async fn reader_feedback(&self) -> Result<bool, UserError> {
+        Ok(self.db.get_setting(READER_FEEDBACK).await?.as_deref() != Some("off"))
+    }
+
+    pub async fn set_reader_feedback(&self, on: bool) -> Result<(), UserError> {
+        self.db
+            .set_setting(READER_FEEDBACK, if on { "on" } else { "off" })
+            .await?;
+        tracing::info!(on, "reader feedback changed");
+        Ok(())
+    }
+
     pub async fn app_info(&self) -> Result<AppInfo, UserError> {
         Ok(AppInfo {
             version: APP_VERSION.into(),
@@ -222,6 +242,7 @@ impl Core {
             log_dir: self.paths.log_dir.display().to_string(),
             schema_version: self.db.schema_version().await? as u32,
             language: self.language().await?,
+            reader_feedback: self.reader_feedback().await?,
             wechat_api: self.wechat_config.base_url.clone(),
             wechat_api_official: tapstand_wechat::is_official_api(&self.wechat_config.base_url),
         })

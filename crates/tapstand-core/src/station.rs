@@ -65,20 +65,24 @@ impl Core {
             if left == 0 {
                 return Err(tapstand_station::pool::pool_empty(&target.label));
             }
+            let feedback = self.reader_feedback().await?;
             return Ok(Station::from_pool(
                 tokio::runtime::Handle::current(),
                 self.db.clone(),
                 target,
                 setup.options,
-            ));
+            )
+            .with_reader_feedback(feedback));
         }
         let schemes = Arc::new(self.scheme_service(&setup.profile).await?);
+        let feedback = self.reader_feedback().await?;
         Ok(Station::new(
             tokio::runtime::Handle::current(),
             self.db.clone(),
             schemes,
             target,
             setup.options,
-        ))
+        )
+        .with_reader_feedback(feedback))
     }
 }

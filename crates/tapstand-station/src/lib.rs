@@ -38,7 +38,7 @@ use tapstand_store::{now_ms, Db};
 use tapstand_tag::apdu::hex_compact;
 use tapstand_tag::error::no_service;
 use tapstand_tag::ndef::wechat::wechat_message;
-use tapstand_tag::{quirks_for, PcscApi, TagError, TagSession, Transport, WriteOptions};
+use tapstand_tag::{feedback, quirks_for, PcscApi, TagError, TagSession, Transport, WriteOptions};
 use tapstand_wechat::{SchemeRequest, SchemeService, SchemeSource};
 
 pub use target::{resolve_target, TagLink, Target, TargetChoice};
@@ -241,6 +241,11 @@ pub struct Station {
     events: EventSink,
     /// This PC's name, recorded with each pool claim.
     host: String,
+    /// Light and beep on the reader itself (设置, on by default; `tapstand_tag::feedback`).
+    feedback: bool,
+    /// Readers whose own beep on card detection this run turned off, with what to restore (the ACR1252U
+    /// family's behaviour byte; `None` for the ACR122U, whose beep simply goes back on).
+    quieted: std::sync::Mutex<std::collections::BTreeMap<String, Option<u8>>>,
 }
 
 fn ms(d: Duration) -> i64 {
@@ -367,6 +372,8 @@ impl Station {
             opts,
             events: Arc::new(|_| {}),
             host: pool::host_name(),
+            feedback: true,
+            quieted: Default::default(),
         }
     }
 
@@ -387,7 +394,16 @@ impl Station {
             opts,
             events: Arc::new(|_| {}),
             host: pool::host_name(),
+            feedback: true,
+            quieted: Default::default(),
         }
+    }
+
+    /// Light and beep on the reader (green + short beep when a tag is done, red + long beep when it
+    /// failed, the reader's own beep on each card off while [`Station::run`] runs). On by default.
+    pub fn with_reader_feedback(mut self, on: bool) -> Station {
+        self.feedback = on;
+        self
     }
 
     pub fn with_events(mut self, events: EventSink) -> Station {
@@ -1004,6 +1020,7 @@ impl Station {
                 }
             }
         }
+        self.restore_readers(pcsc);
         sum
     }
 
@@ -1023,7 +1040,9 @@ impl Station {
                 Ok(t) => {
                     let mut s = TagSession::new(t, quirks_for(reader));
                     // The card is released when the session drops, on every path.
-                    return Tap::Done(Box::new(self.process_with(&mut s, reader, overwrite)));
+                    let outcome = self.process_with(&mut s, reader, overwrite);
+                    self.signal(s.transport_mut(), reader, outcome.result);
+                    return Tap::Done(Box::new(outcome));
                 }
                 Err(TagError::ReaderBusy)
                     if Instant::now() < deadline && !stop.load(Ordering::Relaxed) => {}
@@ -1032,6 +1051,49 @@ impl Station {
                     tracing::debug!("connect failed: {e}");
                     return Tap::Gone;
                 }
+            }
+        }
+    }
+
+    /// The reader's own light and beep for a tap (over the card connection still held): quiet when the
+    /// reader has none or refuses. The first tap on a reader also turns its beep on detection off.
+    fn signal<T: Transport>(&self, t: &mut T, reader: &str, result: TapResult) {
+        if !self.feedback {
+            return;
+        }
+        {
+            let mut q = self.quieted.lock().unwrap_or_else(|e| e.into_inner());
+            if !q.contains_key(reader) {
+                let before = feedback::detect_beep(t, false, None);
+                q.insert(reader.to_string(), before);
+            }
+        }
+        match result {
+            TapResult::NeedsConfirmation => {}
+            r if r.ok() => {
+                feedback::signal(t, feedback::Signal::Done);
+            }
+            _ => {
+                feedback::signal(t, feedback::Signal::Failed);
+            }
+        }
+    }
+
+    /// Gives each reader its beep on detection back (at the end of a run): over a tag lying on it, or
+    /// for escape readers without one through a direct connection. Quiet when neither is possible.
+    fn restore_readers<P: PcscApi>(&self, pcsc: &mut P) {
+        let quieted = std::mem::take(&mut *self.quieted.lock().unwrap_or_else(|e| e.into_inner()));
+        for (reader, before) in quieted {
+            let Some(before) = before else { continue };
+            let restored = match pcsc.connect_waiting(&reader, Duration::ZERO) {
+                Ok(mut t) => feedback::detect_beep(&mut t, true, Some(before)).is_some(),
+                Err(_) => feedback::restore_detect_beep_direct(pcsc, &reader, before),
+            };
+            if !restored {
+                tracing::info!(
+                    reader,
+                    "the reader's beep on detection could not be restored now"
+                );
             }
         }
     }

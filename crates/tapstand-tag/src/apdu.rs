@@ -32,6 +32,26 @@ pub fn acr122_direct(cmd: &[u8]) -> Vec<u8> {
     a
 }
 
+/// ACR122U InDataExchange with target 1 (`D4 40 01 cmd`): the PN532 checks the tag's ACK itself, so a
+/// WRITE's answer (`D5 41 00`) can be trusted, unlike through `D4 42`.
+pub fn acr122_exchange(cmd: &[u8]) -> Vec<u8> {
+    let mut a = vec![
+        0xFF,
+        0x00,
+        0x00,
+        0x00,
+        (cmd.len() + 3) as u8,
+        0xD4,
+        0x40,
+        0x01,
+    ];
+    a.extend_from_slice(cmd);
+    a
+}
+
+/// ACS readers' firmware version (`FF 00 48 00 00`): ASCII, no status word on the ACR122U.
+pub const FIRMWARE_VERSION: [u8; 5] = [0xFF, 0x00, 0x48, 0x00, 0x00];
+
 /// PC/SC Part 3 transparent session: start (`81 00`) / end (`82 00`).
 pub const TRANSPARENT_START: [u8; 7] = [0xFF, 0xC2, 0x00, 0x00, 0x02, 0x81, 0x00];
 pub const TRANSPARENT_END: [u8; 7] = [0xFF, 0xC2, 0x00, 0x00, 0x02, 0x82, 0x00];
@@ -49,11 +69,21 @@ pub fn transparent_transceive(cmd: &[u8], timeout_us: u32) -> Vec<u8> {
     a
 }
 
-/// Extracts the tag's answer from a transparent-exchange response: `C0 03 <err> SW1 SW2`, ...,
-/// `97 len <data>`. `None` when the reader reports an error (NAK, timeout).
-pub fn parse_transparent(data: &[u8]) -> Option<Vec<u8>> {
+/// A transparent-session answer (BER-TLV after the `C0 03 <status> SW1 SW2` header).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Transparent {
+    /// Status `00`: the card's answer (`97 len data`; empty when there is none).
+    Ok(Vec<u8>),
+    /// A non-zero status (no card, no answer, a NAK: `C0 03 01 64 01`).
+    Failed,
+    /// No `C0` header or broken TLVs: not a transparent-session answer at all.
+    Malformed,
+}
+
+/// Reads a transparent-exchange (or session-management) response.
+pub fn transparent_answer(data: &[u8]) -> Transparent {
     let mut i = 0;
-    let mut ok = false;
+    let mut status = None;
     let mut answer = None;
     while i + 1 < data.len() {
         let (tag, len_at) = if data[i] == 0x5F || data[i] == 0xFF {
@@ -61,23 +91,37 @@ pub fn parse_transparent(data: &[u8]) -> Option<Vec<u8>> {
         } else {
             (data[i] as u16, i + 1)
         };
-        let len = *data.get(len_at)? as usize;
+        let Some(&len) = data.get(len_at) else {
+            return Transparent::Malformed;
+        };
         let start = len_at + 1;
-        let end = start.checked_add(len)?;
+        let end = start + len as usize;
         if end > data.len() {
-            return None;
+            return Transparent::Malformed;
         }
         match tag {
-            0xC0 => ok = len >= 1 && data[start] == 0x00,
+            0xC0 if len >= 1 => status = Some(data[start]),
             0x97 => answer = Some(data[start..end].to_vec()),
             _ => {}
         }
         i = end;
     }
-    if ok {
-        Some(answer.unwrap_or_default())
-    } else {
-        None
+    if i != data.len() {
+        return Transparent::Malformed;
+    }
+    match status {
+        Some(0) => Transparent::Ok(answer.unwrap_or_default()),
+        Some(_) => Transparent::Failed,
+        None => Transparent::Malformed,
+    }
+}
+
+/// Extracts the tag's answer from a transparent-exchange response: `C0 03 <err> SW1 SW2`, ...,
+/// `97 len <data>`. `None` when the reader reports an error (NAK, timeout) or the answer is malformed.
+pub fn parse_transparent(data: &[u8]) -> Option<Vec<u8>> {
+    match transparent_answer(data) {
+        Transparent::Ok(v) => Some(v),
+        _ => None,
     }
 }
 
@@ -202,6 +246,20 @@ mod tests {
         assert_eq!(parse_transparent(&ok), Some(vec![0xAA, 0xBB]));
         assert_eq!(parse_transparent(&[0xC0, 3, 1, 0x64, 1]), None);
         assert_eq!(parse_transparent(&[0xC0, 9]), None);
+        assert_eq!(
+            transparent_answer(&[0xC0, 3, 1, 0x64, 1]),
+            Transparent::Failed
+        );
+        assert_eq!(transparent_answer(&[0x6A, 0x81]), Transparent::Malformed);
+        assert_eq!(transparent_answer(&[]), Transparent::Malformed);
+        assert_eq!(
+            transparent_answer(&[0xC0, 3, 0, 0x90, 0]),
+            Transparent::Ok(vec![])
+        );
+        assert_eq!(
+            acr122_exchange(&[0xA2, 4, 1, 2, 3, 4]),
+            vec![0xFF, 0, 0, 0, 9, 0xD4, 0x40, 1, 0xA2, 4, 1, 2, 3, 4]
+        );
         assert_eq!(split(&[1, 0x63, 0]), (&[1u8][..], Sw::Failed));
         assert_eq!(Sw::from_bytes(0x6A, 0x81), Sw::NotSupported);
     }

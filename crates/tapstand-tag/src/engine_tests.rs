@@ -24,6 +24,18 @@ fn session(tag: TagState) -> TagSession<InProcessTransport> {
     )
 }
 
+/// A virtual reader whose firmware passes native commands exactly as `p` says: the session finds that
+/// out by probing (`crate::dialect`), the quirks only give its first guess.
+fn pt_transport(tag: TagState, p: PassThrough) -> InProcessTransport {
+    let t = InProcessTransport::with_tag(tag);
+    t.fw.lock().unwrap().passthrough = match p {
+        PassThrough::Acr122Direct => tapstand_vtag::PassThroughMode::Acr122Direct,
+        PassThrough::Part3Transparent => tapstand_vtag::PassThroughMode::Part3Transparent,
+        PassThrough::None => tapstand_vtag::PassThroughMode::None,
+    };
+    t
+}
+
 fn wechat(ticket: &str) -> Message {
     wechat_message(&format!("weixin://dl/business/?t={ticket}")).unwrap()
 }
@@ -97,18 +109,35 @@ fn ntag215_fresh_write_is_at_most_24_apdus() {
     assert!(r.io.apdus <= 4, "{:?}", r.io);
 }
 
-/// Without a pass-through (a plain PC/SC Part 3 reader) nothing changes: READ, 4 pages at a time.
+/// Without a pass-through (a plain PC/SC Part 3 reader): READ, 4 pages at a time. The first session on
+/// the reader finds that out (Direct Transmit, then a transparent session: 2 APDUs), and the chip told by
+/// its CC alone is checked for its size (its last page reads, the next does not: 2 READs and a reset), and
+/// the highest page the plan writes is read before the first write (1 READ); the next session on the same
+/// reader does not probe again.
 #[test]
 fn without_pass_through_reads_are_plain() {
-    let mut s = TagSession::new(
-        InProcessTransport::with_tag(TagState::factory(VChip::Ntag215, UID)),
-        quirks_for("x").with_passthrough(PassThrough::None),
-    );
+    let t = pt_transport(TagState::factory(VChip::Ntag215, UID), PassThrough::None);
+    let fw = t.fw.clone();
+    let mut s = TagSession::new(t, quirks_for("x").with_passthrough(PassThrough::None));
     let r = s
         .write_ndef(&wechat_message(SCHEME).unwrap(), WriteOptions::default())
         .unwrap();
-    assert_eq!((r.io.fast_reads, r.io.native_commands), (0, 0));
-    assert_eq!(r.io.apdus, 28);
+    assert_eq!(r.chip, ChipKind::Ntag215);
+    assert_eq!((r.io.fast_reads, r.io.native_commands), (0, 1));
+    assert_eq!(r.io.apdus, 28 + 2 + 2 + 1, "{:?}", r.io);
+    let t = s.transport().clone_handle();
+    drop(s);
+    assert!(std::sync::Arc::ptr_eq(&t.fw, &fw));
+    let before = fw.lock().unwrap().log.len();
+    let mut s = TagSession::new(t, quirks_for("x"));
+    s.read_tag().unwrap();
+    let log = fw.lock().unwrap().log[before..].to_vec();
+    assert!(
+        log.iter().all(
+            |(a, _)| !a.starts_with(&[0xFF, 0x00, 0x00, 0x00]) && !a.starts_with(&[0xFF, 0xC2])
+        ),
+        "probed again: {log:02X?}"
+    );
 }
 
 /// A chip that claims to be an NTAG (a clone answering GET_VERSION) but NAKs FAST_READ: the session
@@ -412,7 +441,7 @@ fn status_words_are_never_trusted() {
 fn other_pass_through_modes() {
     for p in [PassThrough::Part3Transparent, PassThrough::None] {
         let mut s = TagSession::new(
-            InProcessTransport::with_tag(TagState::factory(VChip::Ntag216, UID)),
+            pt_transport(TagState::factory(VChip::Ntag216, UID), p),
             quirks_for("x").with_passthrough(p),
         );
         let rep = s.read_tag().unwrap();
@@ -421,7 +450,7 @@ fn other_pass_through_modes() {
             .unwrap();
     }
     let mut s = TagSession::new(
-        InProcessTransport::with_tag(TagState::blank(VChip::Ntag215, UID)),
+        pt_transport(TagState::blank(VChip::Ntag215, UID), PassThrough::None),
         quirks_for("x").with_passthrough(PassThrough::None),
     );
     assert_eq!(
@@ -430,7 +459,7 @@ fn other_pass_through_modes() {
         TagError::CannotIdentifyBlank
     );
     let mut s = TagSession::new(
-        InProcessTransport::with_tag(TagState::factory(VChip::Ntag215, UID)),
+        pt_transport(TagState::factory(VChip::Ntag215, UID), PassThrough::None),
         quirks_for("x").with_passthrough(PassThrough::None),
     );
     let k: Arc<dyn SecretStore> = Arc::new(Keychain::in_memory());
@@ -695,10 +724,7 @@ fn generic_144_byte_tag_without_get_version_writes() {
     ] {
         let t = TagState::factory(VChip::GenericType2, UID);
         assert_eq!(t.uid[0], 0x1D);
-        let mut s = TagSession::new(
-            InProcessTransport::with_tag(t),
-            quirks_for("x").with_passthrough(p),
-        );
+        let mut s = TagSession::new(pt_transport(t, p), quirks_for("x").with_passthrough(p));
         let m = wechat_message(SCHEME).unwrap();
         let r = s.write_ndef(&m, WriteOptions::default()).unwrap();
         assert_eq!(r.chip, ChipKind::OtherType2, "{p:?}");
@@ -851,7 +877,10 @@ fn genuine_verdicts() {
     assert_eq!(r.io.native_commands, 1, "only GET_VERSION: {:?}", r.io);
 
     let mut s = TagSession::new(
-        InProcessTransport::with_tag(TagState::factory(VChip::Ntag215, NXP_TEST_UID)),
+        pt_transport(
+            TagState::factory(VChip::Ntag215, NXP_TEST_UID),
+            PassThrough::None,
+        ),
         quirks_for("Virtual PCD 00 00").with_passthrough(PassThrough::None),
     );
     assert_eq!(s.read_tag().unwrap().genuine, None);
@@ -906,4 +935,94 @@ fn a_tag_protected_on_one_pc_is_unlocked_by_another_with_the_same_tag_key() {
             Content::Message(wechat("TK2").encode().unwrap())
         );
     }
+}
+
+/// Issue 23: a reader that passes no native command (OMNIKEY, Identiv, Feitian) and an NTAG203. Its CC
+/// says 144 bytes, as an NTAG213's does; taken for an NTAG213, its counter page was read as CFG0 and the
+/// tag refused as "password protected from page 0". The guess is checked against the chip's size now.
+#[test]
+fn a_chip_guessed_from_its_cc_is_not_taken_for_a_fact() {
+    for model in [
+        tapstand_vtag::ReaderModel::Omnikey5422,
+        tapstand_vtag::ReaderModel::IdentivUtrust3700f,
+        tapstand_vtag::ReaderModel::FeitianR502,
+    ] {
+        let t = InProcessTransport::with_tag(TagState::factory(VChip::Ntag203, UID));
+        t.fw.lock().unwrap().model = model;
+        let fw = t.fw.clone();
+        let mut s = TagSession::new(t, quirks_for("x"));
+        let m = wechat_message(SCHEME).unwrap();
+        let r = s.write_ndef(&m, WriteOptions::default());
+        let r = r.unwrap_or_else(|e| panic!("{model:?}: {e:?}"));
+        assert_eq!(r.chip, ChipKind::Ntag203, "{model:?}");
+        let mem = fw.lock().unwrap().tag.clone().unwrap().mem;
+        assert_eq!(
+            tapstand_vtag::rig::message_bytes(&mem),
+            Some(m.encode().unwrap()),
+            "{model:?}"
+        );
+    }
+}
+
+/// Issue 23: each reader's failure status words end in a precise error and never change the tag: a
+/// Feitian that cannot reach past page 0F of an Ultralight C refuses before writing anything.
+#[test]
+fn a_reader_that_cannot_reach_the_message_area_refuses_before_writing() {
+    let t = InProcessTransport::with_tag(TagState::factory(VChip::UltralightC, UID));
+    t.fw.lock().unwrap().model = tapstand_vtag::ReaderModel::FeitianR502;
+    let fw = t.fw.clone();
+    let before = fw.lock().unwrap().tag.clone().unwrap().mem;
+    let mut s = TagSession::new(t, quirks_for("FT R502 CL 0"));
+    let e = s
+        .write_ndef(&wechat_message(SCHEME).unwrap(), WriteOptions::default())
+        .unwrap_err();
+    assert_eq!(
+        e,
+        TagError::Status {
+            what: "READ BINARY",
+            sw: crate::apdu::Sw::OutOfRange
+        }
+    );
+    assert_eq!(
+        tapstand_error::UserError::from(e).code,
+        "tag.reader_cannot_reach"
+    );
+    assert_eq!(fw.lock().unwrap().tag.clone().unwrap().mem, before);
+    assert_eq!(fw.lock().unwrap().tag.clone().unwrap().writes, 0);
+}
+
+/// Issue 23: an ACR122U whose `D4 42` WRITE answers "CRC error" although the page was written; native
+/// writes go through InDataExchange (`D4 40 01`), whose answer can be trusted, and every write is read
+/// back. Through the password path (native pages after PWD_AUTH on an ACR122U).
+#[test]
+fn native_writes_go_through_in_data_exchange() {
+    let mut tag = TagState::factory(VChip::Ntag215, UID);
+    tag.protect([1, 2, 3, 4], [0xAA, 0xBB], 4, false);
+    let t = InProcessTransport::with_tag(tag);
+    t.fw.lock().unwrap().model = tapstand_vtag::ReaderModel::Acr122u;
+    let fw = t.fw.clone();
+    let k: Arc<dyn SecretStore> = Arc::new(Keychain::in_memory());
+    k.set(
+        &tapstand_secrets::accounts::tag_password("04112233445566"),
+        &tapstand_secrets::SecretString::new("01020304:AABB".to_string()),
+    )
+    .unwrap();
+    let mut s = TagSession::new(t, quirks_for("ACS ACR122U PICC Interface 00 00")).with_secrets(k);
+    let m = wechat_message(SCHEME).unwrap();
+    let r = s.write_ndef(&m, WriteOptions::default()).unwrap();
+    assert!(r.pages_written > 0);
+    let log = fw.lock().unwrap().log.clone();
+    let writes: Vec<_> = log
+        .iter()
+        .filter(|(a, _)| a.len() > 8 && a[5..8] == [0xD4, 0x40, 0x01] && a[8] == 0xA2)
+        .collect();
+    assert!(!writes.is_empty(), "no InDataExchange WRITE: {log:02X?}");
+    assert!(!log
+        .iter()
+        .any(|(a, _)| a.len() > 7 && a[5..7] == [0xD4, 0x42] && a[7] == 0xA2));
+    let mem = fw.lock().unwrap().tag.clone().unwrap().mem;
+    assert_eq!(
+        tapstand_vtag::rig::message_bytes(&mem),
+        Some(m.encode().unwrap())
+    );
 }

@@ -65,6 +65,13 @@ pub enum TagError {
     },
     #[error("the reader answered {sw} to {what}")]
     Status { what: &'static str, sw: Sw },
+    /// A success with too little data (an "empty success": the reader did not really read the tag).
+    #[error("the reader answered {what} with {len} byte(s) of data and a success status")]
+    ShortAnswer { what: &'static str, len: usize },
+    /// The exchange broke off (`SCARD_E_COMM_DATA_LOST`: the tag moved, or on Windows a transmit raced the
+    /// card's arrival).
+    #[error("the exchange with the tag was interrupted: {0}")]
+    Interrupted(String),
     #[error("reader communication failed: {0}")]
     Comm(String),
     #[error("the OS keychain failed: {0}")]
@@ -231,7 +238,30 @@ impl From<TagError> for UserError {
                 ("写入后核对不一致，标签可能有问题。", "请把标签放稳后重写一次；仍失败请换一张新标签。"),
                 ("What was read back differs from what was written.", "Hold the tag still and write again; if it fails again, use a new tag."),
             ),
-            TagError::Status { .. } | TagError::Comm(_) => UserError::new(
+            TagError::Status { what, sw } => status_error(what, *sw),
+            TagError::ShortAnswer { .. } => UserError::new(
+                "tag.reader_no_data",
+                (
+                    "读卡器说读取成功，却没有返回标签内容。",
+                    "请把标签放稳后重试；仍然这样，说明这台读卡器读不了这种标签，请换用 ACR122U 或 ACR1252U 读卡器。",
+                ),
+                (
+                    "The reader reported success but returned none of the tag's content.",
+                    "Hold the tag still and try again; if it keeps happening, this reader cannot read this kind of tag: use an ACR122U or ACR1252U reader.",
+                ),
+            ),
+            TagError::Interrupted(_) => UserError::new(
+                "tag.interrupted",
+                (
+                    "和标签的通讯中断了（标签可能被挪动了），这次没有写完。",
+                    "请把同一张标签平放回读卡器中央，放稳后再写一次。标签不会留下半截内容。",
+                ),
+                (
+                    "The exchange with the tag broke off (the tag may have moved); writing did not finish.",
+                    "Lay the same tag flat on the middle of the reader, hold it still and write again. The tag holds no half-written content.",
+                ),
+            ),
+            TagError::Comm(_) => UserError::new(
                 "tag.reader_error",
                 ("读卡器通讯出错。", "请把标签放稳后重试；仍失败请拔插读卡器。"),
                 ("The reader reported an error.", "Hold the tag still and try again; if it keeps failing, unplug and replug the reader."),
@@ -316,6 +346,72 @@ impl From<TagError> for UserError {
     }
 }
 
+/// A reader's status word after a page READ or WRITE (or GET UID) failed twice, worded by what it means on
+/// the readers that send it (`../shared/reference/readers.md` §2). None of them is a verdict about the tag.
+fn status_error(what: &str, sw: Sw) -> UserError {
+    let _ = what;
+    match sw {
+        // Feitian past page 0F of an Ultralight C, OMNIKEY past the end.
+        Sw::OutOfRange => UserError::new(
+            "tag.reader_cannot_reach",
+            (
+                "这台读卡器读写不到这张标签的那部分存储区。",
+                "请换用 ACR122U 或 ACR1252U 读卡器写这种标签，或换用 NTAG213/215/216 标签。",
+            ),
+            (
+                "This reader cannot reach that part of the tag's memory.",
+                "Write this kind of tag with an ACR122U or ACR1252U reader, or use NTAG213/215/216 tags.",
+            ),
+        ),
+        Sw::NotSupported => UserError::new(
+            "tag.reader_refused",
+            (
+                "读卡器拒绝了这条命令（它可能不支持这种标签）。",
+                "请把标签放稳后重试；仍然失败，请换用 ACR122U 或 ACR1252U 读卡器。",
+            ),
+            (
+                "The reader refused the command (it may not support this kind of tag).",
+                "Hold the tag still and try again; if it still fails, use an ACR122U or ACR1252U reader.",
+            ),
+        ),
+        Sw::SecurityNotSatisfied => UserError::new(
+            "tag.access_denied",
+            (
+                "读卡器报告标签拒绝了访问（标签的这部分可能设了密码）。",
+                "请换一张新标签；如果这张标签是用本软件设的密码，请在当初写卡的电脑上操作。",
+            ),
+            (
+                "The reader reports that the tag denied access (this part of the tag may have a password).",
+                "Use a new tag; if Tapstand set the password, use the computer that wrote the tag.",
+            ),
+        ),
+        // OMNIKEY: memory failure.
+        Sw::Other(0x6581) => UserError::new(
+            "tag.write_failed",
+            (
+                "标签的存储区没有写成功。",
+                "请把标签放稳后再写一次；仍然失败说明这张标签坏了，请换一张新标签。",
+            ),
+            (
+                "The tag's memory was not written.",
+                "Hold the tag still and write again; if it fails again the tag is faulty: use a new tag.",
+            ),
+        ),
+        // 63 00 (ACS), 64 00 (OMNIKEY timeout), and anything else: the tag did not answer in time.
+        _ => UserError::new(
+            "tag.no_answer",
+            (
+                "标签没有应答读卡器。",
+                "请把标签平放在读卡器中央、放稳后再试；仍然失败请换一张标签，或拔插一下读卡器。",
+            ),
+            (
+                "The tag did not answer the reader.",
+                "Lay the tag flat on the middle of the reader, hold it still and try again; if it still fails, try another tag or unplug and replug the reader.",
+            ),
+        ),
+    }
+}
+
 /// "The smart-card service is not running", with the remedy for the system it runs on (`os` as in
 /// `std::env::consts::OS`; a parameter so every system's text is tested everywhere).
 pub fn no_service(os: &str) -> UserError {
@@ -380,6 +476,7 @@ impl From<pcsc::Error> for TagError {
             | pcsc::Error::NotTransacted
             | pcsc::Error::UnpoweredCard => TagError::TagRemoved,
             pcsc::Error::SharingViolation => TagError::ReaderBusy,
+            pcsc::Error::CommDataLost => TagError::Interrupted(e.to_string()),
             pcsc::Error::Timeout => TagError::Timeout(0),
             pcsc::Error::UnresponsiveCard | pcsc::Error::UnsupportedCard => {
                 TagError::NotType2(e.to_string())
@@ -454,6 +551,41 @@ mod tests {
             assert!(u.zh.message.contains(zh), "{}", u.zh.message);
             assert!(!u.zh.remedy.is_empty() && !u.en.remedy.is_empty());
         }
+    }
+
+    /// Every status word real readers send ends in its own precise error, never "locked" or
+    /// "password protected" (issue 23).
+    #[test]
+    fn status_words_are_worded_by_what_they_mean() {
+        let cases = [
+            (0x6300, "tag.no_answer"),
+            (0x6400, "tag.no_answer"),
+            (0x6581, "tag.write_failed"),
+            (0x6982, "tag.access_denied"),
+            (0x6A81, "tag.reader_refused"),
+            (0x6A82, "tag.reader_cannot_reach"),
+        ];
+        for (code, want) in cases {
+            let sw = Sw::from_bytes((code >> 8) as u8, code as u8);
+            let u: UserError = TagError::Status {
+                what: "READ BINARY",
+                sw,
+            }
+            .into();
+            assert_eq!(u.code, want, "{code:04X}");
+            assert!(!u.zh.remedy.is_empty() && !u.en.remedy.is_empty());
+        }
+        let u: UserError = TagError::ShortAnswer {
+            what: "READ BINARY",
+            len: 0,
+        }
+        .into();
+        assert_eq!(u.code, "tag.reader_no_data");
+        let e: TagError = pcsc::Error::CommDataLost.into();
+        assert!(matches!(e, TagError::Interrupted(_)));
+        assert_eq!(UserError::from(e).code, "tag.interrupted");
+        let e: TagError = pcsc::Error::RemovedCard.into();
+        assert_eq!(e, TagError::TagRemoved);
     }
 
     #[test]

@@ -11,6 +11,8 @@ use crate::io::Transport;
 /// The firmware is shared so a test can look at (or change) the tag while a session uses it.
 pub struct InProcessTransport {
     pub fw: Arc<Mutex<Firmware>>,
+    /// A name of its own: what the engine probes about a reader is remembered per name for the process.
+    name: String,
     removed: bool,
     /// Sleep the firmware's configured latency on each APDU (off by default: unit tests stay fast).
     pub apply_latency: bool,
@@ -26,8 +28,11 @@ impl InProcessTransport {
     }
 
     pub fn new(fw: Arc<Mutex<Firmware>>) -> InProcessTransport {
+        static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         InProcessTransport {
             fw,
+            name: format!("Virtual PCD 00 00 (in-process {n})"),
             removed: false,
             apply_latency: false,
         }
@@ -39,6 +44,16 @@ impl InProcessTransport {
             .unwrap_or_else(|e| e.into_inner())
             .tag
             .clone()
+    }
+
+    /// Another connection to the same reader and tag (same name: what the engine probed is remembered).
+    pub fn clone_handle(&self) -> InProcessTransport {
+        InProcessTransport {
+            fw: self.fw.clone(),
+            name: self.name.clone(),
+            removed: false,
+            apply_latency: self.apply_latency,
+        }
     }
 
     pub fn removed(&self) -> bool {
@@ -80,6 +95,18 @@ impl Transport for InProcessTransport {
     }
 
     fn reader_name(&self) -> String {
-        "Virtual PCD 00 00 (in-process)".into()
+        self.name.clone()
+    }
+
+    /// The reader double's escapes (`Firmware::escape`), as SCardControl would carry them.
+    fn control(&mut self, _code: u32, data: &[u8]) -> Result<Vec<u8>, TagError> {
+        if self.removed {
+            return Err(TagError::TagRemoved);
+        }
+        self.fw
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .escape(data)
+            .ok_or(TagError::NoPassThrough)
     }
 }

@@ -5,9 +5,27 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use crate::apdu::{self, Sw};
+use crate::apdu::{self, hex, Sw};
+use crate::dialect;
 use crate::error::TagError;
-use crate::quirks::{PassThrough, Quirks};
+use crate::quirks::{PassThrough, Quirks, ReaderFamily};
+
+/// How a native exchange came back.
+enum Native {
+    /// The tag answered (an empty answer for an ACKed WRITE).
+    Answer(Vec<u8>),
+    /// The reader passed the command, the tag did not answer (NAK, timeout): it is halted now.
+    NoAnswer,
+    /// Not an answer in this dialect (`6A 81`, `63 00`, an empty success, …): the reader does not speak it.
+    Foreign(String),
+}
+
+/// One READ's outcome.
+enum Read {
+    Data([u8; 16]),
+    Failed(Sw),
+    Short(usize),
+}
 
 /// Something that carries APDUs to a tag. Unit tests use an in-process emulated tag; the app uses
 /// [`crate::pcsc_io::PcscTransport`].
@@ -18,6 +36,12 @@ pub trait Transport {
     fn reconnect(&mut self) -> Result<(), TagError>;
     fn atr(&self) -> Vec<u8>;
     fn reader_name(&self) -> String;
+    /// An escape command to the reader (SCardControl with `code`); readers and transports without one
+    /// refuse it.
+    fn control(&mut self, code: u32, data: &[u8]) -> Result<Vec<u8>, TagError> {
+        let _ = (code, data);
+        Err(TagError::NoPassThrough)
+    }
 }
 
 impl<T: Transport + ?Sized> Transport for Box<T> {
@@ -33,32 +57,14 @@ impl<T: Transport + ?Sized> Transport for Box<T> {
     fn reader_name(&self) -> String {
         (**self).reader_name()
     }
+    fn control(&mut self, code: u32, data: &[u8]) -> Result<Vec<u8>, TagError> {
+        (**self).control(code, data)
+    }
 }
 
 /// Pages in one FAST_READ: 60 × 4 = 240 bytes stays under the PN532's frame (about 250 bytes of data in
 /// one InCommunicateThru answer) and the one-byte length of a Part 3 transparent answer.
 pub const FAST_READ_MAX_PAGES: usize = 60;
-
-/// Readers (by PC/SC name) that refused native commands in this process: their quirks promised a
-/// pass-through that is not there. Remembered so the next tag on them is not probed again.
-static NO_NATIVE: std::sync::Mutex<std::collections::BTreeSet<String>> =
-    std::sync::Mutex::new(std::collections::BTreeSet::new());
-
-/// Did this reader refuse native commands earlier in this process?
-pub fn native_refused(reader: &str) -> bool {
-    NO_NATIVE
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .contains(reader)
-}
-
-/// Remembers that this reader cannot pass native commands.
-pub fn remember_native_refused(reader: &str) {
-    NO_NATIVE
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .insert(reader.to_string());
-}
 
 /// Counters of one session.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, specta::Type)]
@@ -88,6 +94,10 @@ pub struct TagIo<T: Transport> {
     /// The tag may be mute after a NAK: reset before the next command.
     suspect_mute: bool,
     transparent_open: bool,
+    /// The dialects still to try if the current one turns out foreign (see [`crate::dialect`]).
+    fallback: Vec<PassThrough>,
+    /// The reader answered a native exchange in the current dialect in this session.
+    dialect_confirmed: bool,
 }
 
 impl<T: Transport> TagIo<T> {
@@ -100,7 +110,54 @@ impl<T: Transport> TagIo<T> {
             auth: None,
             suspect_mute: false,
             transparent_open: false,
+            fallback: Vec::new(),
+            dialect_confirmed: false,
         }
+    }
+
+    /// The dialects to try in order (the first is used now; an empty list: pseudo-APDUs only).
+    pub fn set_candidates(&mut self, candidates: Vec<PassThrough>) {
+        let mut c = candidates.into_iter();
+        self.quirks.passthrough = c.next().unwrap_or(PassThrough::None);
+        self.fallback = c.collect();
+        self.dialect_confirmed = false;
+    }
+
+    /// Has the reader answered in its dialect in this session?
+    pub fn dialect_confirmed(&self) -> bool {
+        self.dialect_confirmed
+    }
+
+    /// Asks the reader for its firmware string (`FF 00 48 00 00`) once per reader and process (ACS readers
+    /// and readers whose name says nothing; the others have none to give).
+    pub fn ask_firmware(&mut self) -> Result<(), TagError> {
+        let reader = self.t.reader_name();
+        if dialect::probed(&reader).firmware_asked {
+            return Ok(());
+        }
+        // Only ACS readers know the command; a reader whose name says nothing may be one.
+        if !matches!(
+            crate::quirks::quirks_for(&reader).family,
+            ReaderFamily::Acr122u
+                | ReaderFamily::Acr1252u
+                | ReaderFamily::Acr1552u
+                | ReaderFamily::GenericPart3
+        ) {
+            dialect::remember_firmware(&reader, None);
+            return Ok(());
+        }
+        let t0 = Instant::now();
+        let r = self.t.transmit(&apdu::FIRMWARE_VERSION);
+        self.transmit_time += t0.elapsed();
+        self.stats.transmit_ms = self.transmit_time.as_millis() as u32;
+        self.stats.apdus += 1;
+        let fw = match r {
+            Ok(r) => dialect::parse_firmware(&r),
+            Err(e @ (TagError::TagRemoved | TagError::NoService(_))) => return Err(e),
+            Err(_) => None,
+        };
+        dialect::remember_firmware(&reader, fw);
+        Ok(())
     }
 
     pub fn authenticated(&self) -> bool {
@@ -114,7 +171,12 @@ impl<T: Transport> TagIo<T> {
         self.transmit_time += t0.elapsed();
         self.stats.transmit_ms = self.transmit_time.as_millis() as u32;
         self.stats.apdus += 1;
-        let r = r?;
+        let mut r = r?;
+        if r.len() == 1 {
+            // Some OEM firmware (Feitian) answers a one-byte status: `90` is taken as success (every
+            // write is read back anyway), anything else as a failure with that byte.
+            r.push(0x00);
+        }
         if r.len() < 2 {
             // No status word at all: the link to the tag broke mid-command (seen with pcsc-lite + vpcd when
             // the tag leaves during an APDU). Not a NAK: find out whether the tag is still there.
@@ -158,38 +220,69 @@ impl<T: Transport> TagIo<T> {
             && self.quirks.passthrough != PassThrough::None
     }
 
-    fn read_once(&mut self, page: u8) -> Result<Option<[u8; 16]>, TagError> {
+    fn read_once(&mut self, page: u8) -> Result<Read, TagError> {
         self.stats.reads += 1;
-        let data = if self.use_native_pages() {
-            self.native_inner(&[0x30, page])?
+        let (data, sw) = if self.use_native_pages() {
+            match self.native_inner(&[0x30, page])? {
+                Some(d) => (d, Sw::Ok),
+                None => (Vec::new(), Sw::Failed),
+            }
         } else {
-            let (d, sw) = self.raw(&apdu::read_binary(page))?;
-            (sw == Sw::Ok).then_some(d)
+            self.raw(&apdu::read_binary(page))?
         };
-        Ok(data.filter(|d| d.len() >= 16).map(|d| {
-            let mut a = [0u8; 16];
-            a.copy_from_slice(&d[..16]);
-            a
-        }))
+        Ok(match sw {
+            Sw::Ok if data.len() >= 16 => {
+                let mut a = [0u8; 16];
+                a.copy_from_slice(&data[..16]);
+                Read::Data(a)
+            }
+            // An "empty success" (or a short one): the reader did not read the tag.
+            Sw::Ok => Read::Short(data.len()),
+            sw => Read::Failed(sw),
+        })
     }
 
-    /// Reads 4 pages from `page` (16 bytes). After a failure the tag is reset and the read tried again once.
+    /// Reads 4 pages from `page` (16 bytes). After a failure the tag is re-selected and the read tried
+    /// again once; a second failure is the reader's own status word ([`TagError::Status`]) or
+    /// [`TagError::ShortAnswer`], and the tag is re-selected before the next command.
     pub fn read4(&mut self, page: u8) -> Result<[u8; 16], TagError> {
         if self.suspect_mute {
             self.recover()?;
         }
-        if let Some(d) = self.read_once(page)? {
+        if let Read::Data(d) = self.read_once(page)? {
             return Ok(d);
         }
         self.recover()?;
         match self.read_once(page)? {
-            Some(d) => Ok(d),
-            None => {
+            Read::Data(d) => Ok(d),
+            Read::Failed(sw) => {
                 self.suspect_mute = true;
                 Err(TagError::Status {
                     what: "READ BINARY",
-                    sw: Sw::Failed,
+                    sw,
                 })
+            }
+            Read::Short(len) => {
+                self.suspect_mute = true;
+                Err(TagError::ShortAnswer {
+                    what: "READ BINARY",
+                    len,
+                })
+            }
+        }
+    }
+
+    /// One READ of 4 pages from `page`, no retry: `None` when the tag (or the reader) refuses it; the tag
+    /// is then re-selected before the next command. For probing the chip's size.
+    pub fn try_read4(&mut self, page: u8) -> Result<Option<[u8; 16]>, TagError> {
+        if self.suspect_mute {
+            self.recover()?;
+        }
+        match self.read_once(page)? {
+            Read::Data(d) => Ok(Some(d)),
+            _ => {
+                self.suspect_mute = true;
+                Ok(None)
             }
         }
     }
@@ -203,6 +296,7 @@ impl<T: Transport> TagIo<T> {
         self.stats.writes += 1;
         let sw = if self.use_native_pages() {
             let cmd = [0xA2, page, data[0], data[1], data[2], data[3]];
+            // Through InDataExchange on a PN532 (see `direct`): its answer can be trusted.
             match self.native_inner(&cmd)? {
                 Some(_) => Sw::Ok,
                 None => Sw::Failed,
@@ -232,41 +326,102 @@ impl<T: Transport> TagIo<T> {
 
     fn native_inner(&mut self, cmd: &[u8]) -> Result<Option<Vec<u8>>, TagError> {
         self.stats.native_commands += 1;
-        let r = match self.quirks.passthrough {
-            PassThrough::None => return Err(TagError::NoPassThrough),
-            PassThrough::Acr122Direct => {
-                let (d, sw) = self.raw(&apdu::acr122_direct(cmd))?;
-                match sw {
-                    Sw::Ok if d.len() >= 3 && d[0] == 0xD5 && d[1] == 0x43 => {
-                        (d[2] == 0).then(|| d[3..].to_vec())
-                    }
-                    Sw::NotSupported => return Err(TagError::NoPassThrough),
-                    _ => None,
+        loop {
+            let r = match self.quirks.passthrough {
+                PassThrough::None => return Err(TagError::NoPassThrough),
+                PassThrough::Acr122Direct => self.direct(cmd)?,
+                PassThrough::Part3Transparent => self.transparent(cmd)?,
+            };
+            match r {
+                Native::Answer(v) => {
+                    self.confirm_dialect();
+                    return Ok(Some(v));
                 }
-            }
-            PassThrough::Part3Transparent => {
-                if !self.transparent_open {
-                    let (_, sw) = self.raw(&apdu::TRANSPARENT_START)?;
-                    if sw != Sw::Ok {
+                Native::NoAnswer => {
+                    self.confirm_dialect();
+                    self.suspect_mute = true;
+                    return Ok(None);
+                }
+                // A reader that spoke this dialect a moment ago: a failure of this exchange (ACS readers
+                // answer `63 00` to nearly everything); the tag is re-selected before the next command.
+                Native::Foreign(answer) if self.dialect_confirmed => {
+                    tracing::debug!(answer, "native exchange failed");
+                    self.suspect_mute = true;
+                    return Ok(None);
+                }
+                Native::Foreign(answer) => {
+                    let reader = self.t.reader_name();
+                    tracing::info!(
+                        reader,
+                        dialect = ?self.quirks.passthrough,
+                        answer,
+                        "the reader does not speak this dialect; trying the next"
+                    );
+                    self.transparent_open = false;
+                    if self.fallback.is_empty() {
+                        self.quirks.passthrough = PassThrough::None;
+                        dialect::remember_dialect(&reader, PassThrough::None);
                         return Err(TagError::NoPassThrough);
                     }
-                    self.transparent_open = true;
-                }
-                let (d, sw) = self.raw(&apdu::transparent_transceive(
-                    cmd,
-                    self.quirks.transparent_timeout_us,
-                ))?;
-                match sw {
-                    Sw::Ok => apdu::parse_transparent(&d),
-                    Sw::NotSupported => return Err(TagError::NoPassThrough),
-                    _ => None,
+                    self.quirks.passthrough = self.fallback.remove(0);
                 }
             }
-        };
-        if r.is_none() {
-            self.suspect_mute = true;
         }
-        Ok(r)
+    }
+
+    fn confirm_dialect(&mut self) {
+        if self.dialect_confirmed {
+            return;
+        }
+        self.dialect_confirmed = true;
+        self.fallback.clear();
+        if self.quirks.passthrough == PassThrough::Acr122Direct {
+            // A PN532 re-selects the tag for every pseudo-APDU: a PWD_AUTH done natively is lost by them.
+            self.quirks.pseudo_apdus_lose_auth = true;
+        }
+        dialect::remember_dialect(&self.t.reader_name(), self.quirks.passthrough);
+    }
+
+    /// ACR122U Direct Transmit: `D4 42` (InCommunicateThru) for reads, `D4 40 01` (InDataExchange) for
+    /// WRITE, whose 4-bit ACK the PN532 reports as a "CRC error" through `D4 42` although the page was
+    /// written. The tag's result is the PN532 status byte, not the `90 00` after it.
+    fn direct(&mut self, cmd: &[u8]) -> Result<Native, TagError> {
+        let write = cmd.first() == Some(&0xA2);
+        let (a, answer_code) = if write {
+            (apdu::acr122_exchange(cmd), 0x41)
+        } else {
+            (apdu::acr122_direct(cmd), 0x43)
+        };
+        let (d, sw) = self.raw(&a)?;
+        Ok(match (sw, d.as_slice()) {
+            (Sw::Ok, [0xD5, code, st, rest @ ..]) if *code == answer_code => match st {
+                0x00 => Native::Answer(rest.to_vec()),
+                // Only through D4 42: the WRITE may well have happened; read-back decides.
+                0x02 if write => Native::Answer(Vec::new()),
+                _ => Native::NoAnswer,
+            },
+            _ => Native::Foreign(format!("{sw} {}", hex(&d))),
+        })
+    }
+
+    /// PC/SC Part 3 transparent session: start it once, then one transceive per command.
+    fn transparent(&mut self, cmd: &[u8]) -> Result<Native, TagError> {
+        if !self.transparent_open {
+            let (d, sw) = self.raw(&apdu::TRANSPARENT_START)?;
+            if sw != Sw::Ok || apdu::transparent_answer(&d) != apdu::Transparent::Ok(Vec::new()) {
+                return Ok(Native::Foreign(format!("{sw} {}", hex(&d))));
+            }
+            self.transparent_open = true;
+        }
+        let (d, sw) = self.raw(&apdu::transparent_transceive(
+            cmd,
+            self.quirks.transparent_timeout_us,
+        ))?;
+        Ok(match (sw, apdu::transparent_answer(&d)) {
+            (Sw::Ok, apdu::Transparent::Ok(v)) => Native::Answer(v),
+            (Sw::Ok, apdu::Transparent::Failed) => Native::NoAnswer,
+            _ => Native::Foreign(format!("{sw} {}", hex(&d))),
+        })
     }
 
     /// FAST_READ (`3A start end`) through the pass-through: `(end − start + 1) × 4` bytes. `Ok(None)` when

@@ -27,7 +27,9 @@
 //! `inproc::InProcessTransport::with_tag(tapstand_vtag::TagState::factory(..))`.
 
 pub mod apdu;
+pub mod dialect;
 pub mod error;
+pub mod feedback;
 pub mod genuine;
 #[cfg(any(test, feature = "virtual"))]
 pub mod inproc;

@@ -27,6 +27,17 @@ pub trait PcscApi {
     ) -> Result<Self::Transport, TagError>;
     /// The UID of the tag on `reader` (GET DATA), without resetting it.
     fn card_uid(&mut self, reader: &str) -> Result<Vec<u8>, TagError>;
+    /// An escape command to `reader` without a card (SCardConnect in DIRECT share mode, then
+    /// SCardControl). Systems and doubles that cannot refuse it.
+    fn control_direct(
+        &mut self,
+        reader: &str,
+        code: u32,
+        data: &[u8],
+    ) -> Result<Vec<u8>, TagError> {
+        let _ = (reader, code, data);
+        Err(TagError::NoPassThrough)
+    }
     /// The system whose remedies apply ("windows", "macos", "linux"…): `std::env::consts::OS` for the
     /// real one.
     fn os(&self) -> &'static str {
@@ -55,5 +66,13 @@ impl PcscApi for Pcsc {
     }
     fn card_uid(&mut self, reader: &str) -> Result<Vec<u8>, TagError> {
         Pcsc::card_uid(self, reader)
+    }
+    fn control_direct(
+        &mut self,
+        reader: &str,
+        code: u32,
+        data: &[u8],
+    ) -> Result<Vec<u8>, TagError> {
+        Pcsc::control_direct(self, reader, code, data)
     }
 }

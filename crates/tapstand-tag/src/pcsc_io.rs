@@ -21,7 +21,7 @@ use serde::Serialize;
 
 use crate::error::{is_service_error, TagError};
 use crate::io::Transport;
-use crate::quirks::{quirks_for, ReaderFamily};
+use crate::quirks::{quirks_for, PassThrough, ReaderFamily};
 use crate::session::TagSession;
 
 /// How long [`Pcsc::connect`] waits for a card that another program holds before it says the reader is
@@ -42,6 +42,12 @@ pub struct ReaderInfo {
     pub event_count: u32,
     /// ATR of the tag on it (hex).
     pub atr: Option<String>,
+    /// How native commands reach tags on this reader, as probed in this process (`crate::dialect`):
+    /// `acr122_direct`, `part3_transparent`, or `none` (pseudo-APDUs only); `null` until probed (it takes
+    /// a tag on the reader: see [`Pcsc::probe`]).
+    pub dialect: Option<PassThrough>,
+    /// The reader's firmware string (`FF 00 48 00 00` on ACS readers), when it gives one.
+    pub firmware: Option<String>,
 }
 
 /// A PC/SC context that re-establishes itself after the service went away.
@@ -230,6 +236,49 @@ impl Pcsc {
         uid_of(&r)
     }
 
+    /// An escape command to `reader` with no card needed: a DIRECT connection (macOS refuses protocol 0
+    /// there: T0|T1 is asked for) and SCardControl with `code`.
+    pub fn control_direct(
+        &mut self,
+        reader: &str,
+        code: u32,
+        data: &[u8],
+    ) -> Result<Vec<u8>, TagError> {
+        let name = CString::new(reader).map_err(|_| TagError::ReaderNotFound(reader.into()))?;
+        let protocols = if cfg!(target_os = "macos") {
+            pcsc::Protocols::T0 | pcsc::Protocols::T1
+        } else {
+            pcsc::Protocols::UNDEFINED
+        };
+        let card = self.call(|c| c.connect(&name, pcsc::ShareMode::Direct, protocols))?;
+        let mut buf = [0u8; pcsc::MAX_BUFFER_SIZE];
+        let r = card.control(code as _, data, &mut buf)?.to_vec();
+        let _ = card.disconnect(pcsc::Disposition::LeaveCard);
+        Ok(r)
+    }
+
+    /// Finds the dialect and firmware string of `reader` if this process does not know them yet: a session
+    /// on the tag lying on it identifies the chip (which probes), and the tag is reset when it ends. Does
+    /// nothing without a tag, or when another program holds the card. Blocks briefly.
+    pub fn probe(&mut self, reader: &str) -> Result<(), TagError> {
+        if crate::dialect::probed(reader).dialect.is_some() {
+            return Ok(());
+        }
+        let t = match self.connect_waiting(reader, Duration::ZERO) {
+            Ok(t) => t,
+            Err(e @ TagError::NoService(_)) => return Err(e),
+            Err(_) => return Ok(()),
+        };
+        let mut s = TagSession::new(t, quirks_for(reader));
+        match s.identify() {
+            Ok(_) | Err(TagError::NotType2(_)) => Ok(()),
+            Err(e) => {
+                tracing::info!(reader, error = %e, "probing the reader failed");
+                Ok(())
+            }
+        }
+    }
+
     /// Waits for a tag (see [`wait_for_tag`](Self::wait_for_tag)) and opens a session on it with the
     /// reader's quirks.
     pub fn open(
@@ -308,8 +357,11 @@ fn info_of(s: &pcsc::ReaderState) -> ReaderInfo {
     let name = s.name().to_string_lossy().into_owned();
     let st = s.event_state();
     let present = st.contains(pcsc::State::PRESENT) && !st.contains(pcsc::State::MUTE);
+    let probe = crate::dialect::probed(&name);
     ReaderInfo {
         family: quirks_for(&name).family,
+        dialect: probe.dialect,
+        firmware: probe.firmware,
         name,
         tag_present: present,
         empty: st.contains(pcsc::State::EMPTY),
@@ -372,5 +424,14 @@ impl Transport for PcscTransport {
 
     fn reader_name(&self) -> String {
         self.reader.clone()
+    }
+
+    fn control(&mut self, code: u32, data: &[u8]) -> Result<Vec<u8>, TagError> {
+        let mut buf = [0u8; pcsc::MAX_BUFFER_SIZE];
+        let r = self
+            .card
+            .control(code as _, data, &mut buf)
+            .map_err(in_session)?;
+        Ok(r.to_vec())
     }
 }

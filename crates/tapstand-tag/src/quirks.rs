@@ -1,4 +1,5 @@
-//! What each reader family needs. Chosen from the PC/SC reader name.
+//! What each reader family needs, from the PC/SC reader name. The name is only the first guess of the
+//! pass-through: the dialect a reader really speaks is found by probing it (`crate::dialect`).
 //!
 //! | Family | Native commands (GET_VERSION, PWD_AUTH) | Notes |
 //! |---|---|---|

@@ -267,6 +267,8 @@ impl World {
                         r.events
                     },
                     atr: present.then(|| crate::apdu::hex(&r.fw.atr())),
+                    dialect: crate::dialect::probed(&r.name).dialect,
+                    firmware: crate::dialect::probed(&r.name).firmware,
                 }
             })
             .collect())

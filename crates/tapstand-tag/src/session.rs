@@ -15,7 +15,7 @@ use std::time::Instant;
 use serde::Serialize;
 use tapstand_ndef::chip::{identify, identify_uid, parse_atr, ChipInfo, ChipKind, MIN_DATA_BYTES};
 use tapstand_ndef::plan::{
-    plan_content, plan_lock, plan_password, PageWrite, PlanError, ReadOnlyReason, Step,
+    plan_content, plan_lock, plan_password, ContentPlan, PageWrite, PlanError, ReadOnlyReason, Step,
 };
 use tapstand_ndef::t2t::{
     capacity_at, layout_capacity, lock_state, ndef_bytes, ndef_pages, page_locked, parse_layout,
@@ -26,10 +26,9 @@ use tapstand_ndef::{check_wechat, Message, RecordView, WechatCheck};
 use tapstand_secrets::{accounts, SecretStore, SecretString};
 
 use crate::apdu::{hex, hex_compact, Sw};
+use crate::dialect;
 use crate::error::TagError;
-use crate::io::{
-    native_refused, remember_native_refused, IoStats, TagIo, Transport, FAST_READ_MAX_PAGES,
-};
+use crate::io::{IoStats, TagIo, Transport, FAST_READ_MAX_PAGES};
 use crate::quirks::{PassThrough, Quirks};
 
 #[path = "type4.rs"]
@@ -167,15 +166,27 @@ fn decode_password(s: &str) -> Option<([u8; 4], [u8; 2])> {
 }
 
 impl<T: Transport> TagSession<T> {
-    pub fn new(transport: T, mut quirks: Quirks) -> TagSession<T> {
+    pub fn new(transport: T, quirks: Quirks) -> TagSession<T> {
         let atr = transport.atr();
         let reader = transport.reader_name();
-        // Probed once per reader: a reader that refused native commands is not asked again.
-        if native_refused(&reader) {
-            quirks.passthrough = PassThrough::None;
-        }
+        // The dialect probed earlier in this process, else the name's guess first and the others after it
+        // (see `crate::dialect`); a reader found to speak none is not asked again.
+        let candidates = match dialect::probed(&reader).dialect {
+            Some(PassThrough::None) => Vec::new(),
+            Some(d) => dialect::candidates(d),
+            None if std::env::var_os("TAPSTAND_PASSTHROUGH").is_some() => {
+                // Forced (for trying a reader): exactly that one.
+                vec![quirks.passthrough]
+                    .into_iter()
+                    .filter(|p| *p != PassThrough::None)
+                    .collect()
+            }
+            None => dialect::candidates(quirks.passthrough),
+        };
+        let mut io = TagIo::new(transport, quirks);
+        io.set_candidates(candidates);
         TagSession {
-            io: TagIo::new(transport, quirks),
+            io,
             atr,
             reader,
             chip: None,
@@ -269,15 +280,16 @@ impl<T: Transport> TagSession<T> {
             self.chip = Some(c.clone());
             return Ok(c);
         }
-        // GET_VERSION first when the reader passes native commands: a chip known by it and having
-        // FAST_READ is then read with one FAST_READ from page 0 (header, TLVs and the message area; on an
-        // NTAG213 the whole tag) instead of READs of 4 pages.
+        // GET_VERSION first when the reader passes native commands (the first native exchange on a reader
+        // also finds its dialect, `crate::dialect`): a chip known by it and having FAST_READ is then read
+        // with one FAST_READ from page 0 (header, TLVs and the message area; on an NTAG213 the whole tag)
+        // instead of READs of 4 pages.
+        self.io.ask_firmware()?;
         let (version, nak) = if self.io.quirks.passthrough != PassThrough::None {
             match self.io.get_version() {
                 Ok(Some(v)) => (Some(v), false),
                 Ok(None) => (None, true),
                 Err(TagError::NoPassThrough) => {
-                    remember_native_refused(&self.reader);
                     self.fast_read = Some(false);
                     (None, false)
                 }
@@ -309,7 +321,7 @@ impl<T: Transport> TagSession<T> {
             Some(d) => d,
             None => match self.io.read4(0) {
                 Ok(d) => d.to_vec(),
-                Err(TagError::Status { .. }) => {
+                Err(TagError::Status { .. } | TagError::ShortAnswer { .. }) => {
                     self.uid = self.io.uid().ok();
                     let c = identify(&self.atr, None, false, None);
                     self.chip = Some(c.clone());
@@ -322,7 +334,10 @@ impl<T: Transport> TagSession<T> {
             },
         };
         let cc = [first[12], first[13], first[14], first[15]];
-        let c = identify_uid(&self.atr, version.as_deref(), nak, Some(cc), Some(first[0]));
+        let mut c = identify_uid(&self.atr, version.as_deref(), nak, Some(cc), Some(first[0]));
+        if version.is_none() && !nak && c.geometry.is_some_and(|g| g.cfg_page.is_some()) {
+            c = self.confirm_guess(c, cc, first[0])?;
+        }
         let total = match c.geometry {
             Some(g) => g.total_pages as usize,
             None => (4 + cc[2] as usize * 2 + 4).clamp(16, 256),
@@ -333,6 +348,26 @@ impl<T: Transport> TagSession<T> {
         self.uid = self.image.uid().map(|u| u.to_vec());
         self.chip = Some(c.clone());
         Ok(c)
+    }
+
+    /// A chip told by its CC alone (no GET_VERSION on this reader) is a guess: an NTAG213's CC is also an
+    /// NTAG203's, an Ultralight C's and a clone's, and what the guess calls CFG0 (AUTH0) is another chip's
+    /// counter or key page. The guess stands only if its last page reads and the page after it does not
+    /// (the tag is exactly that size); otherwise the chip is taken as one without configuration pages
+    /// (as if it had NAKed GET_VERSION: NTAG203 for NXP's 144-byte CC), which writes the same user pages
+    /// and never reads a password where there is none.
+    fn confirm_guess(&mut self, c: ChipInfo, cc: [u8; 4], uid0: u8) -> Result<ChipInfo, TagError> {
+        let Some(g) = c.geometry else { return Ok(c) };
+        let last = g.total_pages - 1;
+        let fits = match self.io.try_read4(last as u8)? {
+            Some(_) => g.total_pages > 255 || self.io.try_read4(g.total_pages as u8)?.is_none(),
+            None => false,
+        };
+        if fits {
+            return Ok(c);
+        }
+        tracing::info!(guess = ?c.kind, "the chip is not the size its CC suggests; no configuration pages assumed");
+        Ok(identify_uid(&self.atr, None, true, Some(cc), Some(uid0)))
     }
 
     /// Makes sure the pages are in the image: with FAST_READ one APDU per run of pages (runs a few pages
@@ -438,6 +473,10 @@ impl<T: Transport> TagSession<T> {
         let mut notes = Vec::new();
         if let Err(e) = self.ensure_pages(self.config_pages()) {
             if matches!(e, TagError::TagRemoved | TagError::NoService(_)) {
+                return Err(e);
+            }
+            if !self.read_protection(&e) {
+                // Not the tag's protection: the reader's own limit (`6A 82`) or trouble. Said as it is.
                 return Err(e);
             }
             // Read protection: try the password the keychain knows for this tag.
@@ -611,20 +650,73 @@ impl<T: Transport> TagSession<T> {
         message: &Message,
         opts: WriteOptions,
     ) -> Result<WriteReport, TagError> {
+        let bytes = self.check_request(message, opts)?;
+        let chip = match self.writable_chip(bytes.len(), opts)? {
+            Some(c) => c,
+            None => return self.write_ndef_type4(&bytes, opts),
+        };
+        let kind = chip.kind;
+        let g = chip.geometry.expect("writable chips have a geometry");
+        let uid = self.uid_hex().unwrap_or_default();
+        let pw = self.read_config(kind)?;
+        self.read_old_message(bytes.len())?;
+        let plan = self.plan_message(kind, &bytes)?;
+        self.check_reach(&plan.steps)?;
+        let mut pages_written = 0u32;
+        for step in &plan.steps {
+            pages_written += self.run_step(kind, step)?;
+        }
+        if !plan.unchanged {
+            tracing::info!(uid = %uid, pages = pages_written, "NDEF message written and verified");
+        }
+        let locked = opts.lock;
+        if locked {
+            pages_written += self.lock_tag(kind)?;
+        }
+        let mut password_protected = pw
+            .as_ref()
+            .is_some_and(|p| p.active && p.auth0 as u16 <= g.user_last_page);
+        if opts.password_protect && !(password_protected && self.io.authenticated()) {
+            pages_written += self.protect_with_password(kind, &uid)?;
+            password_protected = true;
+        }
+        Ok(WriteReport {
+            uid,
+            chip: kind,
+            message_len: bytes.len() as u32,
+            capacity: plan.capacity as u32,
+            unchanged: plan.unchanged,
+            formatted: plan.formats,
+            pages_written,
+            locked,
+            password_protected,
+            io: self.io.stats.clone(),
+            elapsed_ms: self.elapsed_ms(),
+        })
+    }
+
+    /// The options make sense together and the message encodes: its bytes.
+    fn check_request(&self, message: &Message, opts: WriteOptions) -> Result<Vec<u8>, TagError> {
         if opts.lock && opts.password_protect {
             return Err(TagError::LockWithPassword);
-        }
-        if opts.password_protect && self.io.quirks.passthrough == PassThrough::None {
-            return Err(TagError::NoPassThrough);
         }
         if opts.password_protect && self.secrets.is_none() && self.tag_key.is_none() {
             return Err(TagError::Keychain(
                 "no keychain given to the tag session".into(),
             ));
         }
-        let bytes = message
+        message
             .encode()
-            .map_err(|e| TagError::InvalidMessage(e.to_string()))?;
+            .map_err(|e| TagError::InvalidMessage(e.to_string()))
+    }
+
+    /// Identifies the chip and refuses what cannot be written, before anything is written. `None`: a
+    /// Type 4 tag (written by `type4.rs`).
+    fn writable_chip(
+        &mut self,
+        message_len: usize,
+        opts: WriteOptions,
+    ) -> Result<Option<ChipInfo>, TagError> {
         let chip = match self.identify() {
             Ok(c) => c,
             Err(TagError::NotType2(_)) => {
@@ -638,7 +730,7 @@ impl<T: Transport> TagSession<T> {
             Err(e) => return Err(e),
         };
         if self.t4.is_some() {
-            return self.write_ndef_type4(&bytes, opts);
+            return Ok(None);
         }
         if chip.kind == ChipKind::Iso14443_4 {
             return Err(TagError::NotNdefCard { name: chip.name });
@@ -661,28 +753,34 @@ impl<T: Transport> TagSession<T> {
                 return Err(TagError::TooSmall {
                     name: chip.name.clone(),
                     data_bytes: chip.capacity_bytes.unwrap_or(48) as usize,
-                    message_len: bytes.len(),
+                    message_len,
                 });
             }
             return Err(TagError::Unsupported {
                 name: chip.name.clone(),
             });
         }
-        let kind = chip.kind;
-        let g = chip.geometry.expect("writable chips have a geometry");
+        // Known only now that identifying found the reader's dialect.
+        if opts.password_protect && self.io.quirks.passthrough == PassThrough::None {
+            return Err(TagError::NoPassThrough);
+        }
         // A password needs a chip with one (NTAG21x, Ultralight EV1): refused before anything is written.
+        let g = chip.geometry.expect("writable chips have a geometry");
         if opts.password_protect && g.cfg_page.is_none() {
             return Err(TagError::NoPasswordOnChip {
                 name: chip.name.clone(),
             });
         }
-        let uid = self.uid_hex().unwrap_or_default();
+        Ok(Some(chip))
+    }
 
-        // Configuration: dynamic lock bytes, CFG0 (AUTH0), CFG1 (ACCESS) — one read. A tag whose reads are
-        // password protected (PROT = 1) refuses it: authenticate with a known password or give up.
+    /// Configuration: dynamic lock bytes, CFG0 (AUTH0), CFG1 (ACCESS) — one read. A tag whose reads are
+    /// password protected (PROT = 1) refuses it: authenticate with a known password or give up. Then
+    /// PWD_AUTH with the keychain's password when writes are protected.
+    fn read_config(&mut self, kind: ChipKind) -> Result<Option<PasswordState>, TagError> {
         match self.ensure_pages(self.config_pages()) {
             Ok(()) => {}
-            Err(TagError::Status { .. }) => {
+            Err(e) if self.read_protection(&e) => {
                 self.authenticate_known()?;
                 self.ensure_pages(self.config_pages())?;
             }
@@ -697,92 +795,102 @@ impl<T: Transport> TagSession<T> {
                 }
             }
         }
+        Ok(pw)
+    }
 
-        // Read what is there where the new message goes, so identical pages are not rewritten.
-        if let Some(cc) = self.image.cc() {
-            if cc.is_ndef() {
-                if let Ok(layout) = self.layout()? {
-                    if let Some(n) = &layout.ndef {
-                        let old = ndef_pages(n);
-                        let new_end = (n.tlv_addr + 4 + bytes.len() + 1) / PAGE_SIZE + 1;
-                        let end = old.end.min(new_end);
-                        self.ensure_pages(old.start..end)?;
-                    }
-                }
+    /// Can this failed read be the tag's read protection (PROT), to be lifted with a known password? Only
+    /// on a chip that has a password, and not when the reader says it cannot reach the page (`6A 82`) or
+    /// do the command: a guess that turns a reader's limit into "password protected" is a wrong verdict.
+    fn read_protection(&self, e: &TagError) -> bool {
+        let has_password = self.chip.as_ref().is_some_and(|c| c.has_password);
+        match e {
+            TagError::Status { sw, .. } => {
+                has_password && !matches!(sw, Sw::OutOfRange | Sw::NotSupported)
+            }
+            _ => false,
+        }
+    }
+
+    /// Reads what is there where the new message goes, so identical pages are not rewritten.
+    fn read_old_message(&mut self, message_len: usize) -> Result<(), TagError> {
+        let Some(cc) = self.image.cc() else {
+            return Ok(());
+        };
+        if !cc.is_ndef() {
+            return Ok(());
+        }
+        if let Ok(layout) = self.layout()? {
+            if let Some(n) = &layout.ndef {
+                let old = ndef_pages(n);
+                let new_end = (n.tlv_addr + 4 + message_len + 1) / PAGE_SIZE + 1;
+                let end = old.end.min(new_end);
+                self.ensure_pages(old.start..end)?;
             }
         }
+        Ok(())
+    }
 
-        let plan = loop {
-            match plan_content(kind, &self.image, &bytes, self.io.authenticated()) {
-                Err(PlanError::NeedPages(pages)) => {
-                    let before: Vec<bool> = pages.iter().map(|&p| self.image.is_known(p)).collect();
-                    self.ensure_pages(pages.clone())?;
-                    if pages
-                        .iter()
-                        .zip(before)
-                        .all(|(&p, b)| b || !self.image.is_known(p))
-                    {
-                        return Err(map_plan_error(PlanError::NeedPages(pages)));
-                    }
-                }
+    /// Plans the message against the image, reading the pages the planner asks for.
+    fn plan_message(&mut self, kind: ChipKind, bytes: &[u8]) -> Result<ContentPlan, TagError> {
+        loop {
+            match plan_content(kind, &self.image, bytes, self.io.authenticated()) {
+                Err(PlanError::NeedPages(pages)) => self.read_needed(pages)?,
                 Err(e) => return Err(map_plan_error(e)),
-                Ok(p) => break p,
+                Ok(p) => return Ok(p),
+            }
+        }
+    }
+
+    /// Reads pages a planner needs; an error when none of them could be read.
+    fn read_needed(&mut self, pages: Vec<usize>) -> Result<(), TagError> {
+        let before: Vec<bool> = pages.iter().map(|&p| self.image.is_known(p)).collect();
+        self.ensure_pages(pages.clone())?;
+        if pages
+            .iter()
+            .zip(before)
+            .all(|(&p, b)| b || !self.image.is_known(p))
+        {
+            return Err(map_plan_error(PlanError::NeedPages(pages)));
+        }
+        Ok(())
+    }
+
+    /// Before the first write: the highest page the plan writes can be read on this reader. Some readers
+    /// stop short of the tag's end (Feitian: page `0F` of an Ultralight C, `6A 82`); finding out now
+    /// leaves the tag untouched instead of half-way through the plan.
+    fn check_reach(&mut self, steps: &[Step]) -> Result<(), TagError> {
+        let Some(top) = steps.iter().flat_map(|s| &s.writes).map(|w| w.page).max() else {
+            return Ok(());
+        };
+        match self.ensure_pages([top as usize]) {
+            Err(
+                e @ TagError::Status {
+                    sw: Sw::OutOfRange | Sw::NotSupported,
+                    ..
+                },
+            ) => Err(e),
+            Err(e @ (TagError::TagRemoved | TagError::NoService(_) | TagError::Interrupted(_))) => {
+                Err(e)
+            }
+            // Anything else (a read-protected page, say) is left to the writes and their read-back,
+            // which tell a lock or a password from a failure.
+            _ => Ok(()),
+        }
+    }
+
+    /// Tapstand's permanent lock (CC, static and dynamic lock bits, CFGLCK), each step verified.
+    fn lock_tag(&mut self, kind: ChipKind) -> Result<u32, TagError> {
+        let steps = loop {
+            match plan_lock(kind, &self.image) {
+                Err(PlanError::NeedPages(pages)) => self.read_needed(pages)?,
+                other => break other.map_err(map_plan_error)?,
             }
         };
-        let mut pages_written = 0u32;
-        for step in &plan.steps {
-            pages_written += self.run_step(kind, step)?;
+        let mut n = 0;
+        for s in &steps {
+            n += self.run_step(kind, s)?;
         }
-        if !plan.unchanged {
-            tracing::info!(uid = %uid, pages = pages_written, "NDEF message written and verified");
-        }
-
-        let mut locked = false;
-        if opts.lock {
-            let steps = loop {
-                match plan_lock(kind, &self.image) {
-                    Err(PlanError::NeedPages(pages)) => {
-                        let before: Vec<bool> =
-                            pages.iter().map(|&p| self.image.is_known(p)).collect();
-                        self.ensure_pages(pages.clone())?;
-                        if pages
-                            .iter()
-                            .zip(before)
-                            .all(|(&p, b)| b || !self.image.is_known(p))
-                        {
-                            return Err(map_plan_error(PlanError::NeedPages(pages)));
-                        }
-                    }
-                    other => break other.map_err(map_plan_error)?,
-                }
-            };
-            for s in &steps {
-                pages_written += self.run_step(kind, s)?;
-            }
-            locked = true;
-        }
-
-        let mut password_protected = pw
-            .as_ref()
-            .is_some_and(|p| p.active && p.auth0 as u16 <= g.user_last_page);
-        if opts.password_protect && !(password_protected && self.io.authenticated()) {
-            pages_written += self.protect_with_password(kind, &uid)?;
-            password_protected = true;
-        }
-
-        Ok(WriteReport {
-            uid,
-            chip: kind,
-            message_len: bytes.len() as u32,
-            capacity: plan.capacity as u32,
-            unchanged: plan.unchanged,
-            formatted: plan.formats,
-            pages_written,
-            locked,
-            password_protected,
-            io: self.io.stats.clone(),
-            elapsed_ms: self.elapsed_ms(),
-        })
+        Ok(n)
     }
 
     fn protect_with_password(&mut self, kind: ChipKind, uid: &str) -> Result<u32, TagError> {

@@ -5,6 +5,7 @@
 
 use std::time::Duration;
 
+use crate::readers::{Dialect, ReaderModel};
 use crate::tag::TagState;
 #[cfg(test)]
 use crate::tag::VChip;
@@ -59,6 +60,15 @@ pub struct Firmware {
     pub apdus_since_insert: u32,
     /// Every APDU since insertion with its answer (None = tag removed during it).
     pub log: Vec<(Vec<u8>, Option<Vec<u8>>)>,
+    /// The reader this firmware plays (its dialect, status words, firmware string, light and beep).
+    pub model: ReaderModel,
+    /// Every light/beep command the reader accepted (`FF 00 40 …`, `FF 00 52 …` over the card connection,
+    /// `E0 00 00 …` escapes), in order, across insertions: the tests check what the station sent.
+    pub signals: Vec<Vec<u8>>,
+    /// The reader's own beep when a card arrives (ACR122U `FF 00 52`, ACR1252U escape `21` bit 3).
+    pub beep_on_detect: bool,
+    /// The ACR1252U family's indicator behaviour byte (`E0 00 00 21`): bit 3 = beep on card insertion/removal.
+    pub indicator_behaviour: u8,
     transparent_session: bool,
 }
 
@@ -78,7 +88,62 @@ impl Firmware {
             passthrough: PassThroughMode::Both,
             apdus_since_insert: 0,
             log: Vec::new(),
+            model: ReaderModel::VirtualPcd,
+            signals: Vec::new(),
+            beep_on_detect: true,
+            indicator_behaviour: 0x8B,
             transparent_session: false,
+        }
+    }
+
+    /// Which pass-throughs this reader accepts: the model's own; [`ReaderModel::VirtualPcd`]'s is
+    /// [`Firmware::passthrough`].
+    fn accepts(&self, direct: bool) -> bool {
+        match self.model.dialect() {
+            Dialect::DirectTransmit => direct,
+            Dialect::TransparentSession => !direct,
+            Dialect::PseudoApdusOnly => false,
+            Dialect::Both => {
+                if direct {
+                    matches!(
+                        self.passthrough,
+                        PassThroughMode::Both | PassThroughMode::Acr122Direct
+                    )
+                } else {
+                    matches!(
+                        self.passthrough,
+                        PassThroughMode::Both | PassThroughMode::Part3Transparent
+                    )
+                }
+            }
+        }
+    }
+
+    /// An escape command through SCardControl (the ACR1252U family's `E0 00 00 …`): the answer, or
+    /// `None` when the reader refuses it (SCardControl fails). Recorded in [`Firmware::signals`].
+    pub fn escape(&mut self, cmd: &[u8]) -> Option<Vec<u8>> {
+        if !self.model.acs_escapes() {
+            return None;
+        }
+        match cmd {
+            // Buzzer: E0 00 00 28 01 <duration ×10 ms>; LED: E0 00 00 29 01 <bits>.
+            [0xE0, 0x00, 0x00, 0x28 | 0x29, 0x01, v] => {
+                self.signals.push(cmd.to_vec());
+                Some(vec![0xE1, 0x00, 0x00, 0x00, 0x01, *v])
+            }
+            // LED status read: E0 00 00 29 00.
+            [0xE0, 0x00, 0x00, 0x29, 0x00] => Some(vec![0xE1, 0x00, 0x00, 0x00, 0x01, 0x00]),
+            // Indicator behaviour read / write: E0 00 00 21 00 / E0 00 00 21 01 <bits>.
+            [0xE0, 0x00, 0x00, 0x21, 0x00] => {
+                Some(vec![0xE1, 0x00, 0x00, 0x00, 0x01, self.indicator_behaviour])
+            }
+            [0xE0, 0x00, 0x00, 0x21, 0x01, v] => {
+                self.signals.push(cmd.to_vec());
+                self.indicator_behaviour = *v;
+                self.beep_on_detect = v & 0x08 != 0;
+                Some(vec![0xE1, 0x00, 0x00, 0x00, 0x01, *v])
+            }
+            _ => None,
         }
     }
 
@@ -130,7 +195,41 @@ impl Firmware {
         Outcome::Respond(resp)
     }
 
+    /// The reader's own commands (firmware string, light, beep) and the pass-throughs it refuses.
+    fn reader_level(&mut self, apdu: &[u8]) -> Option<Vec<u8>> {
+        if apdu.len() < 4 || apdu[0] != 0xFF {
+            return None;
+        }
+        let (ins, p1, p2) = (apdu[1], apdu[2], apdu[3]);
+        let model = self.model;
+        Some(match (ins, p1) {
+            // ACS firmware version: ASCII, no status word (ACR122U).
+            (0x00, 0x48) => model.firmware_answer(),
+            // ACR122U LED and buzzer control: FF 00 40 <P2> 04 <T1> <T2> <reps> <link> → 90 <LED state>.
+            (0x00, 0x40) if model.acr122_led() => {
+                self.signals.push(apdu.to_vec());
+                vec![0x90, if p2 & 0x01 != 0 { 0x01 } else { 0x02 }]
+            }
+            // ACR122U buzzer on card detection: FF 00 52 FF 00 on, FF 00 52 00 00 off.
+            (0x00, 0x52) if model.acr122_led() => {
+                self.signals.push(apdu.to_vec());
+                self.beep_on_detect = p2 != 0;
+                vec![0x90, 0x00]
+            }
+            (0x00, _) if !(p1 == 0 && p2 == 0) => model.unsupported_sw().to_vec(),
+            (0x00, _) if !self.accepts(true) => model.unsupported_sw().to_vec(),
+            (0xC2, _) if !self.accepts(false) => model.unsupported_sw().to_vec(),
+            _ => return None,
+        })
+    }
+
     fn answer(&mut self, apdu: &[u8]) -> Vec<u8> {
+        if self.tag.is_some() {
+            if let Some(r) = self.reader_level(apdu) {
+                return r;
+            }
+        }
+        let model = self.model;
         let Some(tag) = self.tag.as_mut() else {
             return vec![0x64, 0x00];
         };
@@ -177,13 +276,17 @@ impl Firmware {
                 if self.faults.pseudo_apdus_drop_auth {
                     tag.authenticated = false;
                 }
+                if model.refuses_page(tag.chip, p2 as usize) {
+                    return vec![0x6A, 0x82];
+                }
+                let past_end = p2 as usize >= tag.chip.total_pages();
                 match tag.read(p2 as usize) {
                     Ok(d) => {
                         let mut r = d[..le].to_vec();
                         r.extend_from_slice(&OK);
                         r
                     }
-                    Err(_) => FAIL.to_vec(),
+                    Err(_) => model.read_failed_sw(past_end).to_vec(),
                 }
             }
             // UPDATE BINARY: FF D6 00 page 04 d0..d3 (a 16-byte body writes its first 4 bytes).
@@ -195,17 +298,20 @@ impl Firmware {
                 if self.faults.pseudo_apdus_drop_auth {
                     tag.authenticated = false;
                 }
+                if model.refuses_page(tag.chip, p2 as usize) {
+                    return vec![0x6A, 0x82];
+                }
                 let d = [apdu[5], apdu[6], apdu[7], apdu[8]];
-                Self::page_write(tag, &mut self.faults, p2 as usize, d)
+                let protected = tag.write_protected(p2 as usize);
+                let r = Self::page_write(tag, &mut self.faults, p2 as usize, d);
+                if r == OK {
+                    model.write_ok()
+                } else {
+                    model.write_failed_sw(protected).to_vec()
+                }
             }
             // ACR122U Direct Transmit to the PN532: FF 00 00 00 Lc D4 42 <cmd>.
-            0x00 if p1 == 0 && p2 == 0 => {
-                if !matches!(
-                    self.passthrough,
-                    PassThroughMode::Both | PassThroughMode::Acr122Direct
-                ) {
-                    return vec![0x6A, 0x81];
-                }
+            0x00 => {
                 let lc = apdu.get(4).copied().unwrap_or(0) as usize;
                 if apdu.len() != 5 + lc || lc < 2 {
                     return vec![0x67, 0x00];
@@ -215,6 +321,10 @@ impl Firmware {
                     [0xD4, 0x42, cmd @ ..] => match Self::native(tag, &mut self.faults, cmd) {
                         // The PN532 cannot carry more than one frame back (about 250 bytes of data).
                         Ok(d) if d.len() > PN532_MAX_ANSWER => vec![0xD5, 0x43, 0x01, 0x90, 0x00],
+                        // The 4-bit ACK of a WRITE reaches the PN532 as a "CRC error" (nfcpy).
+                        Ok(_) if cmd.first() == Some(&0xA2) && model.write_ack_as_crc_error() => {
+                            vec![0xD5, 0x43, 0x02, 0x90, 0x00]
+                        }
                         Ok(mut d) => {
                             let mut r = vec![0xD5, 0x43, 0x00];
                             r.append(&mut d);
@@ -223,18 +333,29 @@ impl Firmware {
                         }
                         Err(()) => vec![0xD5, 0x43, 0x01, 0x90, 0x00],
                     },
+                    // InDataExchange with target 1: the PN532 handles the ACK itself (no data back).
+                    [0xD4, 0x40, 0x01, cmd @ ..] => {
+                        match Self::native(tag, &mut self.faults, cmd) {
+                            Ok(d) if d.len() > PN532_MAX_ANSWER => {
+                                vec![0xD5, 0x41, 0x01, 0x90, 0x00]
+                            }
+                            Ok(d) => {
+                                let mut r = vec![0xD5, 0x41, 0x00];
+                                if cmd.first() != Some(&0xA2) {
+                                    r.extend_from_slice(&d);
+                                }
+                                r.extend_from_slice(&OK);
+                                r
+                            }
+                            Err(()) => vec![0xD5, 0x41, 0x01, 0x90, 0x00],
+                        }
+                    }
                     [0xD4, 0x02] => vec![0xD5, 0x03, 0x32, 0x01, 0x06, 0x07, 0x90, 0x00],
                     _ => vec![0x63, 0x00],
                 }
             }
             // PC/SC Part 3 transparent session.
             0xC2 => {
-                if !matches!(
-                    self.passthrough,
-                    PassThroughMode::Both | PassThroughMode::Part3Transparent
-                ) {
-                    return vec![0x6A, 0x81];
-                }
                 let lc = apdu.get(4).copied().unwrap_or(0) as usize;
                 if apdu.len() < 5 + lc {
                     return vec![0x67, 0x00];
@@ -297,7 +418,7 @@ impl Firmware {
                     _ => vec![0x6A, 0x81],
                 }
             }
-            _ => vec![0x6D, 0x00],
+            _ => model.unsupported_sw().to_vec(),
         }
     }
 

@@ -8,6 +8,8 @@
 //!   card without one): ISO 7816-4 SELECT / READ BINARY / UPDATE BINARY with the real status words.
 //! * [`firmware`]: the reader's pseudo-APDUs (`FF CA`, `FF B0`, `FF D6`), ACR122U Direct Transmit (with the
 //!   PN532's one-frame answer limit) and PC/SC Part 3 transparent sessions, and fault injection.
+//! * [`readers`]: the reader doubles (ACR122U, ACR1252U/ACR1552U, OMNIKEY, Identiv, Feitian): each one's
+//!   dialect, status words, firmware string, light and beep, and the names each system gives it.
 //! * [`vpcd`]: the TCP link to vpcd (127.0.0.1:35963): insert, remove, swap, read memory back.
 //! * [`pcscd`]: test support that starts `pcscd -f` and stops it by PID.
 //! * [`rig`]: the test rig on top of both — pcscd lock + pcscd + virtual reader + tag: put a tag down,
@@ -18,6 +20,7 @@
 
 pub mod firmware;
 pub mod pcscd;
+pub mod readers;
 pub mod rig;
 pub mod tag;
 pub mod tear;
@@ -25,6 +28,7 @@ pub mod type4;
 pub mod vpcd;
 
 pub use firmware::{Faults, Firmware, Outcome, PassThroughMode};
+pub use readers::{Dialect, ReaderModel};
 pub use rig::{content, message_bytes, Content, Rig};
 pub use tag::{SigMode, TagState, VChip, NXP_TEST_UID};
 pub use type4::{T4Flavour, Type4Card};

@@ -17,7 +17,7 @@ use crate::vpcd::VPCD_READER;
 pub const LOCK_PATH: &str = "/tmp/tapstand-pcscd.lock";
 pub const PID_FILE: &str = "/run/pcscd/pcscd.pid";
 pub const SOCKET: &str = "/run/pcscd/pcscd.comm";
-const VPCD_DRIVER: &str = "/usr/lib/pcsc/drivers/serial/libifdvpcd.so";
+pub const VPCD_DRIVER: &str = "/usr/lib/pcsc/drivers/serial/libifdvpcd.so";
 const VPCD_CONF: &str = "/etc/reader.conf.d/vpcd";
 
 #[derive(Debug, thiserror::Error)]
@@ -104,6 +104,8 @@ pub struct Pcscd {
     bin: PathBuf,
     /// `pcscd -c DIR`: another reader configuration folder (None: the system's `/etc/reader.conf.d`).
     config: Option<PathBuf>,
+    /// The reader the configuration in use lists (`None`: no reader; see [`Pcscd::restart_named`]).
+    reader: Option<String>,
     _lock: File,
 }
 
@@ -129,6 +131,7 @@ impl Pcscd {
             log_path,
             bin,
             config: None,
+            reader: Some(VPCD_READER.to_string()),
             _lock: lock,
         };
         if let Some(pid) = running_pid() {
@@ -176,7 +179,8 @@ impl Pcscd {
     }
 
     fn wait_ready(&mut self, timeout: Duration) -> Result<(), PcscdError> {
-        let want_reader = self.config.is_none();
+        let want_reader = self.reader.is_some();
+        let reader = self.reader.clone().unwrap_or_default();
         let deadline = Instant::now() + timeout;
         let mut last = String::new();
         while Instant::now() < deadline {
@@ -192,7 +196,7 @@ impl Pcscd {
                 match pcsc::Context::establish(pcsc::Scope::User)
                     .and_then(|c| c.list_readers_owned())
                 {
-                    Ok(names) if names.iter().any(|n| n.to_string_lossy() == VPCD_READER) => {
+                    Ok(names) if names.iter().any(|n| n.to_string_lossy() == reader) => {
                         if want_reader {
                             return Ok(());
                         }
@@ -210,7 +214,7 @@ impl Pcscd {
         Err(PcscdError::Failed(format!(
             "{} after {timeout:?} ({last})",
             if want_reader {
-                format!("no \"{VPCD_READER}\"")
+                format!("no \"{reader}\"")
             } else {
                 "pcscd did not come up without readers".to_string()
             }
@@ -271,7 +275,22 @@ impl Pcscd {
         config: Option<PathBuf>,
         apdu_log: bool,
     ) -> Result<(), PcscdError> {
+        self.reader = config.is_none().then(|| VPCD_READER.to_string());
         self.config = config;
+        self.restart(apdu_log)
+    }
+
+    /// Restarts pcscd (only when this helper owns it) with the reader configuration folder `config`, whose
+    /// one reader pcscd lists as `reader` (e.g. vpcd's reader under another FRIENDLYNAME: see
+    /// [`crate::Rig::rename`]). Waits until it is listed.
+    pub fn restart_named(
+        &mut self,
+        config: PathBuf,
+        reader: String,
+        apdu_log: bool,
+    ) -> Result<(), PcscdError> {
+        self.reader = Some(reader);
+        self.config = Some(config);
         self.restart(apdu_log)
     }
 

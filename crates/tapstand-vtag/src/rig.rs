@@ -61,6 +61,10 @@ pub struct Rig {
     inserted_at: Option<u32>,
     unplugged: bool,
     empty_conf: Option<tempfile_dir::Dir>,
+    /// The name pcscd gives the virtual reader now ([`Rig::rename`]).
+    reader_name: String,
+    /// The reader configuration folder that renames it.
+    renamed_conf: Option<tempfile_dir::Dir>,
 }
 
 /// A private empty folder for `pcscd -c` (removed on drop).
@@ -127,12 +131,56 @@ impl Rig {
             inserted_at: None,
             unplugged: false,
             empty_conf: None,
+            reader_name: VPCD_READER.to_string(),
+            renamed_conf: None,
         }
     }
 
     /// The PC/SC name of the virtual reader.
-    pub fn reader(&self) -> &'static str {
-        VPCD_READER
+    pub fn reader(&self) -> &str {
+        &self.reader_name
+    }
+
+    /// Renames the virtual reader: pcscd is restarted with a reader configuration whose vpcd entry has
+    /// `FRIENDLYNAME friendly`, so PC/SC lists the reader as `"<friendly> 00 00"` (pcsc-lite appends the
+    /// slot numbers), e.g. a real reader's name on Windows, macOS or Linux ([`crate::ReaderModel::names`]).
+    /// Any tag is taken away first. `None` goes back to "Virtual PCD 00 00". Only when the rig started
+    /// pcscd itself ([`Rig::can_unplug`]); the machine's configuration is back when the rig is dropped.
+    /// Returns the new PC/SC name.
+    pub fn rename(&mut self, friendly: Option<&str>) -> Result<String, PcscdError> {
+        if !self.can_unplug() {
+            return Err(PcscdError::Failed(
+                "pcscd was started by someone else: the rig cannot rename its reader".into(),
+            ));
+        }
+        self.take_away();
+        self.ctx = None;
+        self.inserted_at = None;
+        match friendly {
+            None => {
+                self.renamed_conf = None;
+                self.reader_name = VPCD_READER.to_string();
+                self.pcscd.restart_with_config(None, false)?;
+            }
+            Some(name) => {
+                let dir = tempfile_dir::Dir::new()
+                    .map_err(|e| PcscdError::Failed(format!("reader folder: {e}")))?;
+                let conf = format!(
+                    "FRIENDLYNAME \"{name}\"\nDEVICENAME   /dev/null:0x{VPCD_PORT:04X}\nLIBPATH      {}\nCHANNELID    0x{VPCD_PORT:04X}\n",
+                    crate::pcscd::VPCD_DRIVER
+                );
+                std::fs::write(dir.path().join("vpcd"), conf)
+                    .map_err(|e| PcscdError::Failed(format!("reader configuration: {e}")))?;
+                self.reader_name = format!("{name} 00 00");
+                self.pcscd.restart_named(
+                    dir.path().to_path_buf(),
+                    self.reader_name.clone(),
+                    false,
+                )?;
+                self.renamed_conf = Some(dir);
+            }
+        }
+        Ok(self.reader_name.clone())
     }
 
     /// The virtual reader's state as pcscd reports it now (not listed when pcscd is down or unplugged).
@@ -165,7 +213,7 @@ impl Rig {
             };
             let Some(name) = names
                 .into_iter()
-                .find(|n| n.to_string_lossy() == VPCD_READER)
+                .find(|n| n.to_string_lossy() == self.reader_name.as_str())
             else {
                 return none;
             };
@@ -365,7 +413,14 @@ impl Rig {
             ));
         }
         self.ctx = None;
-        self.pcscd.restart_with_config(None, false)?;
+        match &self.renamed_conf {
+            Some(dir) => self.pcscd.restart_named(
+                dir.path().to_path_buf(),
+                self.reader_name.clone(),
+                false,
+            )?,
+            None => self.pcscd.restart_with_config(None, false)?,
+        }
         self.unplugged = false;
         if self.vt.tag().is_some() && self.vt.wait_connected(Duration::from_secs(5)) {
             self.wait(true, Duration::from_secs(5));
@@ -381,7 +436,7 @@ impl Rig {
 impl Drop for Rig {
     fn drop(&mut self) {
         // Leave the machine's pcscd with its normal configuration when it was ours to change.
-        if self.unplugged && self.pcscd.owned {
+        if (self.unplugged || self.renamed_conf.is_some()) && self.pcscd.owned {
             let _ = self.pcscd.restart_with_config(None, false);
         }
     }

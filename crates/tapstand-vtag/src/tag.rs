@@ -538,6 +538,11 @@ impl TagState {
         }
     }
 
+    /// Would a WRITE of page `p` be refused for want of PWD_AUTH (the reader doubles' `69 82`)?
+    pub fn write_protected(&self, p: usize) -> bool {
+        p >= self.auth0() && !self.authenticated
+    }
+
     fn read_page_visible(&self, p: usize) -> [u8; 4] {
         let cfg = self.cfg_page();
         if cfg.is_some_and(|c| p == c + 2 || p == c + 3) {

@@ -139,6 +139,36 @@ impl VirtualTag {
         self.shared.lock().fw.passthrough = mode;
     }
 
+    /// Which reader the virtual reader plays from now on (see [`crate::readers`]).
+    pub fn set_model(&self, model: crate::readers::ReaderModel) {
+        self.shared.lock().fw.model = model;
+    }
+
+    pub fn model(&self) -> crate::readers::ReaderModel {
+        self.shared.lock().fw.model
+    }
+
+    /// An escape command (SCardControl) to the reader. vpcd's driver refuses every SCardControl it does
+    /// not implement itself, so tests hand the escapes of an ACR1252U double to its firmware here.
+    /// `None`: the reader refuses it.
+    pub fn escape(&self, cmd: &[u8]) -> Option<Vec<u8>> {
+        self.shared.lock().fw.escape(cmd)
+    }
+
+    /// Every light/beep command the reader accepted so far (see [`Firmware::signals`]).
+    pub fn signals(&self) -> Vec<Vec<u8>> {
+        self.shared.lock().fw.signals.clone()
+    }
+
+    pub fn clear_signals(&self) {
+        self.shared.lock().fw.signals.clear();
+    }
+
+    /// Does the reader beep on its own when a card arrives?
+    pub fn beep_on_detect(&self) -> bool {
+        self.shared.lock().fw.beep_on_detect
+    }
+
     /// APDUs handled since the tag was put on the reader.
     pub fn apdus_since_insert(&self) -> u32 {
         self.shared.lock().fw.apdus_since_insert

@@ -24,6 +24,23 @@ pub async fn set_language(state: State<'_, AppState>, language: Language) -> Res
     state.core()?.set_language(language).await
 }
 
+/// 设置 → 读卡器提示: the reader's own light and beep while the station runs.
+#[tauri::command]
+#[specta::specta]
+pub async fn set_reader_feedback(state: State<'_, AppState>, on: bool) -> Result<(), UserError> {
+    state.core()?.set_reader_feedback(on).await
+}
+
+/// 设置 → 诊断 on Windows: adds (`exempt`) or removes the Smart Card Plug and Play exception for NFC
+/// tags (Windows asks an administrator once); the state read back.
+#[tauri::command]
+#[specta::specta]
+pub async fn scpnp_apply(exempt: bool) -> Result<tapstand_core::scpnp::ScPnpReport, UserError> {
+    tauri::async_runtime::spawn_blocking(move || tapstand_core::scpnp::apply(exempt))
+        .await
+        .map_err(UserError::internal)?
+}
+
 /// Diagnostics (the same report as `tapstand-cli doctor`).
 #[tauri::command]
 #[specta::specta]

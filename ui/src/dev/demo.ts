@@ -57,6 +57,7 @@ export function installDemo(params: URLSearchParams): void {
     log_dir: "C:\\Users\\shop\\AppData\\Local\\cn.tapstand.app\\logs",
     schema_version: 3,
     language,
+    reader_feedback: true,
     wechat_api: "https://api.weixin.qq.com",
     wechat_api_official: true,
   });
@@ -72,14 +73,32 @@ export function installDemo(params: URLSearchParams): void {
       database: { path: info().db_path, exists: true, schema_version: 3, known_schema_version: 3, error: null },
       readers:
         readersParam === "down"
-          ? { service_available: false, readers: [], error: "SCardEstablishContext: the Smart Card Resource Manager is not running (0x8010001D)", problem: null }
+          ? { service_available: false, readers: [], details: [], error: "SCardEstablishContext: the Smart Card Resource Manager is not running (0x8010001D)", problem: null }
           : readersParam === "0"
-            ? { service_available: true, readers: [], error: null, problem: null }
-            : { service_available: true, readers: ["ACS ACR122U PICC Interface 0"], error: null, problem: null },
+            ? { service_available: true, readers: [], details: [], error: null, problem: null }
+            : {
+                service_available: true,
+                readers: ["ACS ACR122U PICC Interface 0"],
+                details: [
+                  {
+                    name: "ACS ACR122U PICC Interface 0",
+                    family: "acr122u",
+                    tag_present: true,
+                    empty: false,
+                    event_count: 3,
+                    atr: "3B 8F 80 01 80 4F 0C A0 00 00 03 06 03 00 03 00 00 00 00 68",
+                    dialect: "acr122_direct",
+                    firmware: "ACR122U215",
+                  },
+                ],
+                error: null,
+                problem: null,
+              },
       keychain:
         params.get("keychain") === "off"
           ? { backend: "Windows Credential Manager", available: false, error: "Access is denied. (os error 5)" }
           : { backend: "Windows Credential Manager", available: true, error: null },
+      smart_card_pnp: null,
     };
   };
 

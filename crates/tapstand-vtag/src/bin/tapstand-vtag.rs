@@ -9,7 +9,8 @@ use std::time::Duration;
 use clap::Parser;
 use tapstand_ndef::wechat::{uri_and_aar, WECHAT_PACKAGE};
 use tapstand_vtag::{
-    nth_uid, parse_uid, Faults, PassThroughMode, SigMode, TagState, VChip, VirtualTag, VPCD_PORT,
+    nth_uid, parse_uid, Faults, PassThroughMode, ReaderModel, SigMode, TagState, VChip, VirtualTag,
+    VPCD_PORT,
 };
 
 #[derive(Parser, Debug)]
@@ -40,6 +41,10 @@ struct Args {
     /// Native pass-through the virtual reader accepts: both, acr122, part3 or none.
     #[arg(long, default_value = "both", value_parser = parse_passthrough)]
     passthrough: PassThroughMode,
+    /// The reader the virtual reader plays (`tapstand_vtag::readers`): virtual (both pass-throughs),
+    /// acr122u, acr1252u, acr1552u, omnikey, identiv or feitian. Its PC/SC name stays vpcd's.
+    #[arg(long, default_value = "virtual", value_parser = parse_reader)]
+    reader: ReaderModel,
     /// Every N seconds, take the tag away and put the next one (new UID, same kind) on the reader.
     #[arg(long)]
     next_every: Option<u64>,
@@ -71,6 +76,23 @@ fn parse_passthrough(s: &str) -> Result<PassThroughMode, String> {
         "none" => Ok(PassThroughMode::None),
         _ => Err(format!("{s:?}: use both, acr122, part3 or none")),
     }
+}
+
+fn parse_reader(s: &str) -> Result<ReaderModel, String> {
+    Ok(match s {
+        "virtual" => ReaderModel::VirtualPcd,
+        "acr122u" => ReaderModel::Acr122u,
+        "acr1252u" => ReaderModel::Acr1252u,
+        "acr1552u" => ReaderModel::Acr1552u,
+        "omnikey" => ReaderModel::Omnikey5422,
+        "identiv" => ReaderModel::IdentivUtrust3700f,
+        "feitian" => ReaderModel::FeitianR502,
+        _ => {
+            return Err(format!(
+                "{s:?}: use virtual, acr122u, acr1252u, acr1552u, omnikey, identiv or feitian"
+            ))
+        }
+    })
 }
 
 fn make(a: &Args, uid: [u8; 7]) -> Result<TagState, String> {
@@ -118,6 +140,7 @@ fn run(a: &Args) -> Result<(), String> {
     let first = a.uid.unwrap_or_else(|| nth_uid(1));
     let vt = VirtualTag::start(a.port);
     vt.set_passthrough(a.passthrough);
+    vt.set_model(a.reader);
     vt.set_faults(Faults {
         latency: Duration::from_millis(a.latency_ms),
         pseudo_apdus_drop_auth: true,
