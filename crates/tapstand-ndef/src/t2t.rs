@@ -88,6 +88,14 @@ impl TagImage {
         self.pages.len()
     }
 
+    /// Grows the image to `total_pages` (the new pages not read yet); never shrinks it. For a tag sized
+    /// from its CC whose Lock Control TLVs put lock bytes past what the CC alone implies.
+    pub fn grow_to(&mut self, total_pages: usize) {
+        if total_pages > self.pages.len() {
+            self.pages.resize(total_pages, None);
+        }
+    }
+
     pub fn total_bytes(&self) -> usize {
         self.pages.len() * PAGE_SIZE
     }

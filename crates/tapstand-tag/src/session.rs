@@ -518,6 +518,15 @@ impl<T: Transport> TagSession<T> {
                     "the content cannot be read (password read protection?): {e}"
                 ));
             }
+            if chip.kind == ChipKind::OtherType2 {
+                // A tag sized from its CC: its lock bytes are where its Lock Control TLVs say (read now
+                // that the TLVs are), so its lock state is judged from them.
+                match self.read_declared_lock_bytes(chip.kind) {
+                    Ok(()) => report.lock = lock_state(chip.kind, &self.image),
+                    Err(e @ (TagError::TagRemoved | TagError::NoService(_))) => return Err(e),
+                    Err(e) => report.notes.push(format!("lock bytes not readable: {e}")),
+                }
+            }
         } else if cc.is_blank() {
             report
                 .notes
@@ -878,8 +887,24 @@ impl<T: Transport> TagSession<T> {
         }
     }
 
+    /// A tag sized from its CC: the image reaches its declared lock bytes (Lock Control TLVs, which may lie
+    /// past what the CC alone implies), and those pages are read.
+    fn read_declared_lock_bytes(&mut self, kind: ChipKind) -> Result<(), TagError> {
+        if let Some(g) = tapstand_ndef::t2t::geometry_of(kind, &self.image) {
+            self.image.grow_to(g.total_pages as usize);
+        }
+        let pages: Vec<usize> = tapstand_ndef::t2t::dyn_lock_areas(kind, &self.image)
+            .iter()
+            .flat_map(|a| (a.addr / 4)..=((a.addr + a.len().max(1) - 1) / 4))
+            .collect();
+        self.ensure_pages(pages)
+    }
+
     /// Tapstand's permanent lock (CC, static and dynamic lock bits, CFGLCK), each step verified.
     fn lock_tag(&mut self, kind: ChipKind) -> Result<u32, TagError> {
+        if kind == ChipKind::OtherType2 {
+            self.read_declared_lock_bytes(kind)?;
+        }
         let steps = loop {
             match plan_lock(kind, &self.image) {
                 Err(PlanError::NeedPages(pages)) => self.read_needed(pages)?,
