@@ -74,6 +74,8 @@ struct World {
     stopped_pending: bool,
     /// Calls the double answered, by name (for assertions such as "no PnP notification was asked").
     calls: Vec<&'static str>,
+    /// The control code of every SCardControl asked, in order.
+    escapes: Vec<u32>,
 }
 
 impl World {
@@ -106,6 +108,7 @@ impl ScriptedPcsc {
             ever_plugged: false,
             stopped_pending: false,
             calls: Vec::new(),
+            escapes: Vec::new(),
         }));
         (
             ScriptedPcsc {
@@ -226,6 +229,11 @@ impl Script {
     /// Changes the firmware of `reader` (faults, pass-through mode).
     pub fn with_firmware<R>(&self, reader: &str, f: impl FnOnce(&mut Firmware) -> R) -> R {
         f(&mut lock(&self.world).reader(reader).expect("no such reader").fw)
+    }
+
+    /// The control codes of the SCardControl calls made so far (accepted or not).
+    pub fn escapes(&self) -> Vec<u32> {
+        lock(&self.world).escapes.clone()
     }
 
     /// How often the code under test made the call `name` ("readers", "connect", "card_uid", …).
@@ -394,6 +402,23 @@ impl Transport for ScriptedTransport {
 
     fn reader_name(&self) -> String {
         self.reader.clone()
+    }
+
+    /// SCardControl as each system carries an escape to the reader double (`Firmware::escape`): only with
+    /// that system's control code (Windows `SCARD_CTL_CODE(3500)`, elsewhere the CCID driver's
+    /// `SCARD_CTL_CODE(1)`); any other code is refused, as the drivers do. Every code asked is kept
+    /// ([`Script::escapes`]).
+    fn control(&mut self, code: u32, data: &[u8]) -> Result<Vec<u8>, TagError> {
+        let os = lock(&self.world).os;
+        let want = match os {
+            Personality::Windows => crate::feedback::WINDOWS_ESCAPE,
+            Personality::MacOs | Personality::PcscLite => crate::feedback::CCID_ESCAPE,
+        };
+        lock(&self.world).escapes.push(code);
+        if code != want {
+            return Err(pcsc::Error::NotTransacted.into());
+        }
+        self.with_card(|r| r.fw.escape(data).ok_or(TagError::NoPassThrough))
     }
 }
 
