@@ -379,6 +379,53 @@ fn the_acr1252us_light_and_beep_through_each_systems_escape() {
             script.with_firmware(&reader, |f| f.beep_on_detect),
             "{os:?}"
         );
+
+        // Stopped with no tag on the reader (what a merchant does): the behaviour byte goes back through a
+        // DIRECT connection, where the system has one; the macOS double (CryptoTokenKit) refuses DIRECT,
+        // so there the reader's own beep stays off until a station ends with a tag on it.
+        script.take_away(&reader);
+        script.with_firmware(&reader, |f| f.signals.clear());
+        let (tx, rx) = mpsc::channel::<StationEvent>();
+        let tx = Mutex::new(tx);
+        let looping = env
+            .station(StationOptions::default())
+            .with_events(Arc::new(move |e| {
+                let _ = tx.lock().unwrap().send(e.clone());
+            }));
+        let stop = Arc::new(AtomicBool::new(false));
+        let stop2 = stop.clone();
+        let mut pcsc2 = script.pcsc();
+        let run = std::thread::spawn(move || looping.run(&mut pcsc2, None, &stop2, None));
+        script.put(
+            &reader,
+            TagState::factory(VChip::Ntag215, nth_uid(70 + i as u32)),
+        );
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !matches!(
+            rx.recv_timeout(Duration::from_millis(50)),
+            Ok(StationEvent::RemoveTag)
+        ) {
+            assert!(Instant::now() < deadline, "{os:?}: no RemoveTag");
+        }
+        script.take_away(&reader);
+        std::thread::sleep(Duration::from_millis(100));
+        stop.store(true, Ordering::SeqCst);
+        assert_eq!(run.join().unwrap().written, 1, "{os:?}");
+        let signals = script.with_firmware(&reader, |f| f.signals.clone());
+        let mut expected = vec![
+            vec![0xE0, 0x00, 0x00, 0x21, 0x01, behaviour & !0x08],
+            ESCAPE_LED_GREEN.to_vec(),
+            ESCAPE_BEEP_SHORT.to_vec(),
+        ];
+        if os != Personality::MacOs {
+            expected.push(vec![0xE0, 0x00, 0x00, 0x21, 0x01, behaviour]);
+        }
+        assert_eq!(signals, expected, "{os:?}");
+        assert_eq!(
+            script.with_firmware(&reader, |f| f.beep_on_detect),
+            os != Personality::MacOs,
+            "{os:?}"
+        );
         let want = if os == Personality::Windows {
             WINDOWS_ESCAPE
         } else {

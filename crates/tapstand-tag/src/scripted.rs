@@ -47,6 +47,14 @@ impl Personality {
             }
         }
     }
+    /// The SCardControl code this system's driver takes an escape with.
+    pub fn escape_code(self) -> u32 {
+        match self {
+            Personality::Windows => crate::feedback::WINDOWS_ESCAPE,
+            Personality::MacOs | Personality::PcscLite => crate::feedback::CCID_ESCAPE,
+        }
+    }
+
     pub fn os(self) -> &'static str {
         match self {
             Personality::Windows => "windows",
@@ -350,6 +358,26 @@ impl PcscApi for ScriptedPcsc {
     fn os(&self) -> &'static str {
         lock(&self.world).os.os()
     }
+
+    /// An escape without a card: a DIRECT connection ([`ScriptedPcsc::connect_direct`]: refused on
+    /// macOS), then the system's control code only, as [`ScriptedTransport`]'s `control`.
+    fn control_direct(
+        &mut self,
+        reader: &str,
+        code: u32,
+        data: &[u8],
+    ) -> Result<Vec<u8>, TagError> {
+        self.connect_direct(reader)?;
+        let mut w = lock(&self.world);
+        w.escapes.push(code);
+        if code != w.os.escape_code() {
+            return Err(pcsc::Error::NotTransacted.into());
+        }
+        let r = w
+            .reader(reader)
+            .ok_or(TagError::ReaderNotFound(reader.into()))?;
+        r.fw.escape(data).ok_or(TagError::NoPassThrough)
+    }
 }
 
 /// A card handle on the double: stale (tag removed) once the tag it was opened on left the field.
@@ -409,11 +437,7 @@ impl Transport for ScriptedTransport {
     /// `SCARD_CTL_CODE(1)`); any other code is refused, as the drivers do. Every code asked is kept
     /// ([`Script::escapes`]).
     fn control(&mut self, code: u32, data: &[u8]) -> Result<Vec<u8>, TagError> {
-        let os = lock(&self.world).os;
-        let want = match os {
-            Personality::Windows => crate::feedback::WINDOWS_ESCAPE,
-            Personality::MacOs | Personality::PcscLite => crate::feedback::CCID_ESCAPE,
-        };
+        let want = lock(&self.world).os.escape_code();
         lock(&self.world).escapes.push(code);
         if code != want {
             return Err(pcsc::Error::NotTransacted.into());
