@@ -1041,7 +1041,7 @@ impl Station {
                     let mut s = TagSession::new(t, quirks_for(reader));
                     // The card is released when the session drops, on every path.
                     let outcome = self.process_with(&mut s, reader, overwrite);
-                    self.signal(s.transport_mut(), reader, outcome.result);
+                    self.signal(s.transport_mut(), reader, outcome.result, pcsc.os());
                     return Tap::Done(Box::new(outcome));
                 }
                 Err(TagError::ReaderBusy)
@@ -1057,24 +1057,24 @@ impl Station {
 
     /// The reader's own light and beep for a tap (over the card connection still held): quiet when the
     /// reader has none or refuses. The first tap on a reader also turns its beep on detection off.
-    fn signal<T: Transport>(&self, t: &mut T, reader: &str, result: TapResult) {
+    fn signal<T: Transport>(&self, t: &mut T, reader: &str, result: TapResult, os: &str) {
         if !self.feedback {
             return;
         }
         {
             let mut q = self.quieted.lock().unwrap_or_else(|e| e.into_inner());
             if !q.contains_key(reader) {
-                let before = feedback::detect_beep(t, false, None);
+                let before = feedback::detect_beep(t, false, None, os);
                 q.insert(reader.to_string(), before);
             }
         }
         match result {
             TapResult::NeedsConfirmation => {}
             r if r.ok() => {
-                feedback::signal(t, feedback::Signal::Done);
+                feedback::signal(t, feedback::Signal::Done, os);
             }
             _ => {
-                feedback::signal(t, feedback::Signal::Failed);
+                feedback::signal(t, feedback::Signal::Failed, os);
             }
         }
     }
@@ -1086,7 +1086,7 @@ impl Station {
         for (reader, before) in quieted {
             let Some(before) = before else { continue };
             let restored = match pcsc.connect_waiting(&reader, Duration::ZERO) {
-                Ok(mut t) => feedback::detect_beep(&mut t, true, Some(before)).is_some(),
+                Ok(mut t) => feedback::detect_beep(&mut t, true, Some(before), pcsc.os()).is_some(),
                 Err(_) => feedback::restore_detect_beep_direct(pcsc, &reader, before),
             };
             if !restored {

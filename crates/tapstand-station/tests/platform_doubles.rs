@@ -318,3 +318,123 @@ fn the_station_names_and_writes_any_type2_tag() {
         },
     );
 }
+
+/// Issue 23: the ACR1252U's own light and beep at the station, through SCardControl with each system's
+/// control code (Windows `SCARD_CTL_CODE(3500)`, macOS and pcsc-lite the CCID driver's
+/// `SCARD_CTL_CODE(1)`; the double refuses any other): its beep on detection off while the station runs,
+/// green + short beep on a written tag, red + long beep on a refused one, its behaviour byte back when the
+/// run ends. The double records every escape it accepted.
+#[test]
+fn the_acr1252us_light_and_beep_through_each_systems_escape() {
+    use tapstand_tag::feedback::{
+        CCID_ESCAPE, ESCAPE_BEEP_LONG, ESCAPE_BEEP_SHORT, ESCAPE_LED_GREEN, ESCAPE_LED_RED,
+        WINDOWS_ESCAPE,
+    };
+    for (i, os) in [
+        Personality::Windows,
+        Personality::MacOs,
+        Personality::PcscLite,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let env = Env::new();
+        let station = env.station(StationOptions::default());
+        let (mut pcsc, script) = ScriptedPcsc::new(os);
+        let reader = script.plug();
+        script.with_firmware(&reader, |f| f.model = tapstand_vtag::ReaderModel::Acr1252u);
+        let behaviour = script.with_firmware(&reader, |f| f.indicator_behaviour);
+        let stop = AtomicBool::new(false);
+        script.put(
+            &reader,
+            TagState::factory(VChip::Ntag213, nth_uid(60 + i as u32 * 2)),
+        );
+        let s = station.run(&mut pcsc, None, &stop, Some(1));
+        assert_eq!(s.written, 1, "{os:?}: {s:?}");
+        script.take_away(&reader);
+        script.put(
+            &reader,
+            TagState::factory(VChip::Ntag213, nth_uid(61 + i as u32 * 2)).locked(),
+        );
+        let s = station.run(&mut pcsc, None, &stop, Some(1));
+        assert_eq!(s.failed, 1, "{os:?}: {s:?}");
+
+        let off = vec![0xE0, 0x00, 0x00, 0x21, 0x01, behaviour & !0x08];
+        let back = vec![0xE0, 0x00, 0x00, 0x21, 0x01, behaviour];
+        assert_eq!(
+            script.with_firmware(&reader, |f| f.signals.clone()),
+            [
+                off.clone(),
+                ESCAPE_LED_GREEN.to_vec(),
+                ESCAPE_BEEP_SHORT.to_vec(),
+                back.clone(),
+                off,
+                ESCAPE_LED_RED.to_vec(),
+                ESCAPE_BEEP_LONG.to_vec(),
+                back,
+            ],
+            "{os:?}"
+        );
+        assert!(
+            script.with_firmware(&reader, |f| f.beep_on_detect),
+            "{os:?}"
+        );
+
+        // Stopped with no tag on the reader (what a merchant does): the behaviour byte goes back through a
+        // DIRECT connection, where the system has one; the macOS double (CryptoTokenKit) refuses DIRECT,
+        // so there the reader's own beep stays off until a station ends with a tag on it.
+        script.take_away(&reader);
+        script.with_firmware(&reader, |f| f.signals.clear());
+        let (tx, rx) = mpsc::channel::<StationEvent>();
+        let tx = Mutex::new(tx);
+        let looping = env
+            .station(StationOptions::default())
+            .with_events(Arc::new(move |e| {
+                let _ = tx.lock().unwrap().send(e.clone());
+            }));
+        let stop = Arc::new(AtomicBool::new(false));
+        let stop2 = stop.clone();
+        let mut pcsc2 = script.pcsc();
+        let run = std::thread::spawn(move || looping.run(&mut pcsc2, None, &stop2, None));
+        script.put(
+            &reader,
+            TagState::factory(VChip::Ntag215, nth_uid(70 + i as u32)),
+        );
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !matches!(
+            rx.recv_timeout(Duration::from_millis(50)),
+            Ok(StationEvent::RemoveTag)
+        ) {
+            assert!(Instant::now() < deadline, "{os:?}: no RemoveTag");
+        }
+        script.take_away(&reader);
+        std::thread::sleep(Duration::from_millis(100));
+        stop.store(true, Ordering::SeqCst);
+        assert_eq!(run.join().unwrap().written, 1, "{os:?}");
+        let signals = script.with_firmware(&reader, |f| f.signals.clone());
+        let mut expected = vec![
+            vec![0xE0, 0x00, 0x00, 0x21, 0x01, behaviour & !0x08],
+            ESCAPE_LED_GREEN.to_vec(),
+            ESCAPE_BEEP_SHORT.to_vec(),
+        ];
+        if os != Personality::MacOs {
+            expected.push(vec![0xE0, 0x00, 0x00, 0x21, 0x01, behaviour]);
+        }
+        assert_eq!(signals, expected, "{os:?}");
+        assert_eq!(
+            script.with_firmware(&reader, |f| f.beep_on_detect),
+            os != Personality::MacOs,
+            "{os:?}"
+        );
+        let want = if os == Personality::Windows {
+            WINDOWS_ESCAPE
+        } else {
+            CCID_ESCAPE
+        };
+        let codes = script.escapes();
+        assert!(
+            !codes.is_empty() && codes.iter().all(|c| *c == want),
+            "{os:?}: {codes:08X?}"
+        );
+    }
+}

@@ -8,8 +8,9 @@
 //! | ACR1252U / ACR1552U (transparent-session readers) | escapes through SCardControl | LED `E0 00 00 29 01 02`, buzzer `E0 00 00 28 01 0A` (100 ms) | LED `E0 00 00 29 01 01`, buzzer `E0 00 00 28 01 50` (800 ms) | `E0 00 00 21 00` read, `E0 00 00 21 01 <bits>` with bit 3 cleared, the old byte written back after |
 //! | anything else | — | — | — | — |
 //!
-//! The escape's control code differs by system: Windows `SCARD_CTL_CODE(3500)`; pcsc-lite and macOS
-//! `SCARD_CTL_CODE(1)` with the CCID driver, `SCARD_CTL_CODE(3500)` with ACS's acsccid — both are tried.
+//! The escape's control code differs by system: Windows `SCARD_CTL_CODE(3500)` (`0x003136B0`); pcsc-lite
+//! and macOS `SCARD_CTL_CODE(1)` (`0x42000001`) with the CCID driver, `SCARD_CTL_CODE(3500)`
+//! (`0x42000DAC`) with ACS's acsccid — both are tried.
 //! A reader that refuses any of it stays quiet: feedback never fails a tag.
 
 use crate::dialect;
@@ -60,17 +61,24 @@ pub const ESCAPE_READ_BEHAVIOUR: [u8; 5] = [0xE0, 0x00, 0x00, 0x21, 0x00];
 /// Bit 3 of the ACR1252U family's indicator behaviour: beep when a card arrives or leaves.
 pub const BEHAVIOUR_DETECT_BEEP: u8 = 0x08;
 
-/// The control codes to try for an escape on this system.
-pub fn escape_codes() -> Vec<u32> {
-    if cfg!(windows) {
-        vec![pcsc::ctl_code(3500) as u32]
+/// Windows' `SCARD_CTL_CODE(3500)`: `CTL_CODE(FILE_DEVICE_SMARTCARD, 3500, METHOD_BUFFERED, FILE_ANY_ACCESS)`.
+pub const WINDOWS_ESCAPE: u32 = 0x0031_0000 | (3500 << 2);
+/// pcsc-lite's and macOS's `SCARD_CTL_CODE(1)`: the CCID driver's escape.
+pub const CCID_ESCAPE: u32 = 0x4200_0001;
+/// pcsc-lite's `SCARD_CTL_CODE(3500)`: ACS's own acsccid driver.
+pub const ACSCCID_ESCAPE: u32 = 0x4200_0DAC;
+
+/// The control codes to try for an escape on `os` (`std::env::consts::OS`, or [`crate::PcscApi::os`]).
+pub fn escape_codes(os: &str) -> Vec<u32> {
+    if os == "windows" {
+        vec![WINDOWS_ESCAPE]
     } else {
-        vec![pcsc::ctl_code(1) as u32, pcsc::ctl_code(3500) as u32]
+        vec![CCID_ESCAPE, ACSCCID_ESCAPE]
     }
 }
 
-fn escape<T: Transport + ?Sized>(t: &mut T, cmd: &[u8]) -> Option<Vec<u8>> {
-    escape_codes()
+fn escape<T: Transport + ?Sized>(t: &mut T, cmd: &[u8], os: &str) -> Option<Vec<u8>> {
+    escape_codes(os)
         .into_iter()
         .find_map(|code| t.control(code, cmd).ok())
 }
@@ -79,8 +87,9 @@ fn apdu_ok<T: Transport + ?Sized>(t: &mut T, a: &[u8]) -> bool {
     matches!(t.transmit(a), Ok(r) if r.first() == Some(&0x90))
 }
 
-/// Shows `signal` on the reader holding the tag through `t`. Quiet (false) when the reader refuses.
-pub fn signal<T: Transport + ?Sized>(t: &mut T, signal: Signal) -> bool {
+/// Shows `signal` on the reader holding the tag through `t` (on the system `os`). Quiet (false) when the
+/// reader refuses.
+pub fn signal<T: Transport + ?Sized>(t: &mut T, signal: Signal, os: &str) -> bool {
     let reader = t.reader_name();
     match (path_for(&reader), signal) {
         (Path::Acr122, Signal::Done) => apdu_ok(t, &ACR122_DONE),
@@ -90,7 +99,7 @@ pub fn signal<T: Transport + ?Sized>(t: &mut T, signal: Signal) -> bool {
                 Signal::Done => (ESCAPE_LED_GREEN, ESCAPE_BEEP_SHORT),
                 Signal::Failed => (ESCAPE_LED_RED, ESCAPE_BEEP_LONG),
             };
-            escape(t, &led).is_some() & escape(t, &beep).is_some()
+            escape(t, &led, os).is_some() & escape(t, &beep, os).is_some()
         }
         (Path::None, _) => false,
     }
@@ -98,8 +107,14 @@ pub fn signal<T: Transport + ?Sized>(t: &mut T, signal: Signal) -> bool {
 
 /// Turns the reader's own beep on card detection off (`on == false`) or back on. For the escape path,
 /// `previous` is the behaviour byte read before turning it off (written back as it was); the answer is
-/// the byte read now (to keep for the restore), or `None` when the reader refuses.
-pub fn detect_beep<T: Transport + ?Sized>(t: &mut T, on: bool, previous: Option<u8>) -> Option<u8> {
+/// the byte read now (to keep for the restore), or `None` when the reader refuses. `os`: the system whose
+/// escape control code applies.
+pub fn detect_beep<T: Transport + ?Sized>(
+    t: &mut T,
+    on: bool,
+    previous: Option<u8>,
+    os: &str,
+) -> Option<u8> {
     let reader = t.reader_name();
     match path_for(&reader) {
         Path::Acr122 => {
@@ -111,13 +126,13 @@ pub fn detect_beep<T: Transport + ?Sized>(t: &mut T, on: bool, previous: Option<
             apdu_ok(t, &a).then_some(0)
         }
         Path::AcsEscape => {
-            let now = escape(t, &ESCAPE_READ_BEHAVIOUR)?.last().copied()?;
+            let now = escape(t, &ESCAPE_READ_BEHAVIOUR, os)?.last().copied()?;
             let want = match (on, previous) {
                 (true, Some(p)) => p,
                 (true, None) => now | BEHAVIOUR_DETECT_BEEP,
                 (false, _) => now & !BEHAVIOUR_DETECT_BEEP,
             };
-            escape(t, &[0xE0, 0x00, 0x00, 0x21, 0x01, want])?;
+            escape(t, &[0xE0, 0x00, 0x00, 0x21, 0x01, want], os)?;
             Some(now)
         }
         Path::None => None,
@@ -134,7 +149,7 @@ pub fn restore_detect_beep_direct<P: crate::PcscApi + ?Sized>(
         return false;
     }
     let cmd = [0xE0, 0x00, 0x00, 0x21, 0x01, before];
-    escape_codes()
+    escape_codes(pcsc.os())
         .into_iter()
         .any(|code| pcsc.control_direct(reader, code, &cmd).is_ok())
 }
@@ -144,6 +159,20 @@ mod tests {
     use super::*;
     use crate::inproc::InProcessTransport;
     use tapstand_vtag::{nth_uid, ReaderModel, TagState, VChip};
+
+    const OS: &str = "linux";
+
+    #[test]
+    fn control_codes_per_system() {
+        assert_eq!(WINDOWS_ESCAPE, 0x003136B0);
+        assert_eq!(escape_codes("windows"), [0x003136B0]);
+        assert_eq!(escape_codes("macos"), [0x42000001, 0x42000DAC]);
+        #[cfg(unix)]
+        assert_eq!(
+            [CCID_ESCAPE, ACSCCID_ESCAPE],
+            [pcsc::ctl_code(1) as u32, pcsc::ctl_code(3500) as u32]
+        );
+    }
 
     fn on(model: ReaderModel) -> InProcessTransport {
         let t = InProcessTransport::with_tag(TagState::factory(VChip::Ntag213, nth_uid(1)));
@@ -162,11 +191,11 @@ mod tests {
     #[test]
     fn each_double_gets_its_own_commands() {
         let mut t = on(ReaderModel::Acr122u);
-        assert_eq!(detect_beep(&mut t, false, None), Some(0));
+        assert_eq!(detect_beep(&mut t, false, None, OS), Some(0));
         assert!(!t.fw.lock().unwrap().beep_on_detect);
-        assert!(signal(&mut t, Signal::Done));
-        assert!(signal(&mut t, Signal::Failed));
-        assert_eq!(detect_beep(&mut t, true, Some(0)), Some(0));
+        assert!(signal(&mut t, Signal::Done, OS));
+        assert!(signal(&mut t, Signal::Failed, OS));
+        assert_eq!(detect_beep(&mut t, true, Some(0), OS), Some(0));
         assert_eq!(
             t.fw.lock().unwrap().signals,
             [
@@ -180,12 +209,12 @@ mod tests {
 
         for model in [ReaderModel::Acr1252u, ReaderModel::Acr1552u] {
             let mut t = on(model);
-            let before = detect_beep(&mut t, false, None).expect("escape accepted");
+            let before = detect_beep(&mut t, false, None, OS).expect("escape accepted");
             assert_eq!(before & BEHAVIOUR_DETECT_BEEP, BEHAVIOUR_DETECT_BEEP);
             assert!(!t.fw.lock().unwrap().beep_on_detect);
-            assert!(signal(&mut t, Signal::Done));
-            assert!(signal(&mut t, Signal::Failed));
-            detect_beep(&mut t, true, Some(before)).unwrap();
+            assert!(signal(&mut t, Signal::Done, OS));
+            assert!(signal(&mut t, Signal::Failed, OS));
+            detect_beep(&mut t, true, Some(before), OS).unwrap();
             assert_eq!(
                 t.fw.lock().unwrap().signals,
                 [
@@ -207,8 +236,8 @@ mod tests {
             ReaderModel::FeitianR502,
         ] {
             let mut t = on(model);
-            assert!(!signal(&mut t, Signal::Done));
-            assert_eq!(detect_beep(&mut t, false, None), None);
+            assert!(!signal(&mut t, Signal::Done, OS));
+            assert_eq!(detect_beep(&mut t, false, None, OS), None);
             assert!(t.fw.lock().unwrap().signals.is_empty());
         }
     }
@@ -219,7 +248,7 @@ mod tests {
         let mut t = InProcessTransport::with_tag(TagState::factory(VChip::Ntag213, nth_uid(2)));
         t.fw.lock().unwrap().model = ReaderModel::VirtualPcd;
         dialect::remember_dialect(&t.reader_name(), PassThrough::Acr122Direct);
-        assert!(!signal(&mut t, Signal::Done));
-        assert_eq!(detect_beep(&mut t, false, None), None);
+        assert!(!signal(&mut t, Signal::Done, OS));
+        assert_eq!(detect_beep(&mut t, false, None, OS), None);
     }
 }

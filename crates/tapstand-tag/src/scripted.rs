@@ -47,6 +47,14 @@ impl Personality {
             }
         }
     }
+    /// The SCardControl code this system's driver takes an escape with.
+    pub fn escape_code(self) -> u32 {
+        match self {
+            Personality::Windows => crate::feedback::WINDOWS_ESCAPE,
+            Personality::MacOs | Personality::PcscLite => crate::feedback::CCID_ESCAPE,
+        }
+    }
+
     pub fn os(self) -> &'static str {
         match self {
             Personality::Windows => "windows",
@@ -74,6 +82,8 @@ struct World {
     stopped_pending: bool,
     /// Calls the double answered, by name (for assertions such as "no PnP notification was asked").
     calls: Vec<&'static str>,
+    /// The control code of every SCardControl asked, in order.
+    escapes: Vec<u32>,
 }
 
 impl World {
@@ -106,6 +116,7 @@ impl ScriptedPcsc {
             ever_plugged: false,
             stopped_pending: false,
             calls: Vec::new(),
+            escapes: Vec::new(),
         }));
         (
             ScriptedPcsc {
@@ -228,6 +239,11 @@ impl Script {
         f(&mut lock(&self.world).reader(reader).expect("no such reader").fw)
     }
 
+    /// The control codes of the SCardControl calls made so far (accepted or not).
+    pub fn escapes(&self) -> Vec<u32> {
+        lock(&self.world).escapes.clone()
+    }
+
     /// How often the code under test made the call `name` ("readers", "connect", "card_uid", …).
     pub fn calls(&self, name: &str) -> usize {
         lock(&self.world)
@@ -342,6 +358,26 @@ impl PcscApi for ScriptedPcsc {
     fn os(&self) -> &'static str {
         lock(&self.world).os.os()
     }
+
+    /// An escape without a card: a DIRECT connection ([`ScriptedPcsc::connect_direct`]: refused on
+    /// macOS), then the system's control code only, as [`ScriptedTransport`]'s `control`.
+    fn control_direct(
+        &mut self,
+        reader: &str,
+        code: u32,
+        data: &[u8],
+    ) -> Result<Vec<u8>, TagError> {
+        self.connect_direct(reader)?;
+        let mut w = lock(&self.world);
+        w.escapes.push(code);
+        if code != w.os.escape_code() {
+            return Err(pcsc::Error::NotTransacted.into());
+        }
+        let r = w
+            .reader(reader)
+            .ok_or(TagError::ReaderNotFound(reader.into()))?;
+        r.fw.escape(data).ok_or(TagError::NoPassThrough)
+    }
 }
 
 /// A card handle on the double: stale (tag removed) once the tag it was opened on left the field.
@@ -394,6 +430,19 @@ impl Transport for ScriptedTransport {
 
     fn reader_name(&self) -> String {
         self.reader.clone()
+    }
+
+    /// SCardControl as each system carries an escape to the reader double (`Firmware::escape`): only with
+    /// that system's control code (Windows `SCARD_CTL_CODE(3500)`, elsewhere the CCID driver's
+    /// `SCARD_CTL_CODE(1)`); any other code is refused, as the drivers do. Every code asked is kept
+    /// ([`Script::escapes`]).
+    fn control(&mut self, code: u32, data: &[u8]) -> Result<Vec<u8>, TagError> {
+        let want = lock(&self.world).os.escape_code();
+        lock(&self.world).escapes.push(code);
+        if code != want {
+            return Err(pcsc::Error::NotTransacted.into());
+        }
+        self.with_card(|r| r.fw.escape(data).ok_or(TagError::NoPassThrough))
     }
 }
 
