@@ -347,7 +347,11 @@ async fn sweep(echo: ExistingSchemeEcho) {
             );
             *seen.entry("derived sn".into()).or_default() += 1;
         }
-        // A third run: the tag is already correct, no call (the derived row is found in the ledger).
+        // A third run: the tag is already correct, no call (the derived row is found in the ledger). Only
+        // where a derived sn is in play: the plain ledger hit is the station tests' business.
+        if written_sn == sn {
+            continue;
+        }
         let calls = fake.calls(FE::GenerateNfcScheme).len();
         let again = tag_line(&env.write_cmd().output().unwrap());
         assert_eq!(again["result"], "already_correct", "round {k}: {again}");

@@ -188,6 +188,10 @@ fn sweep(chip: VChip, n: u32, start_name: &str, old: Option<Message>) -> [u32; 4
     seen
 }
 
+// NTAG213 (what merchants buy) from all three starting points, and a factory-fresh Fudan-style chip (no
+// GET_VERSION, its memory from its CC: the "any brand" sticker). Each round costs about 0.8 s through pcscd,
+// so the other chips keep the page-atomic sweeps of `pcscd_vpcd.rs` (the plan's order is the same for all).
+
 #[test]
 fn torn_pages_fresh_tag() {
     for (i, chip) in [VChip::Ntag213, VChip::GenericType2]
@@ -201,26 +205,16 @@ fn torn_pages_fresh_tag() {
 
 #[test]
 fn torn_pages_same_length_rewrite() {
-    for (i, chip) in [VChip::Ntag213, VChip::GenericType2]
-        .into_iter()
-        .enumerate()
-    {
-        let old = wechat_message(SAME_LENGTH).unwrap();
-        let seen = sweep(chip, 10 + i as u32, "same-length rewrite", Some(old));
-        assert!(seen[0] > 0 && seen[2] > 0, "{chip:?}: {seen:?}");
-    }
+    let old = wechat_message(SAME_LENGTH).unwrap();
+    let seen = sweep(VChip::Ntag213, 10, "same-length rewrite", Some(old));
+    assert!(seen[0] > 0 && seen[2] > 0, "{seen:?}");
 }
 
 #[test]
 fn torn_pages_rewrite_over_a_longer_web_link() {
-    for (i, chip) in [VChip::Ntag213, VChip::GenericType2]
-        .into_iter()
-        .enumerate()
-    {
-        let old = uri_and_aar(LONGER_WEB, Some("com.example"));
-        let seen = sweep(chip, 20 + i as u32, "over a longer web link", Some(old));
-        assert!(seen[0] > 0 && seen[2] > 0, "{chip:?}: {seen:?}");
-    }
+    let old = uri_and_aar(LONGER_WEB, Some("com.example"));
+    let seen = sweep(VChip::Ntag213, 20, "over a longer web link", Some(old));
+    assert!(seen[0] > 0 && seen[2] > 0, "{seen:?}");
 }
 
 #[test]
