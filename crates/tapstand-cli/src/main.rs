@@ -9,6 +9,7 @@ mod output;
 mod pool;
 mod print;
 mod records;
+mod stand;
 mod station;
 mod tag;
 mod wechat;
@@ -90,6 +91,16 @@ pub enum Command {
     /// left; PCs without it write with `write --from-pool`.
     #[command(subcommand)]
     Pool(pool::PoolCommand),
+    /// 巡检: tap a store's stands one by one; each is compared with the register and the ledger
+    /// (start, tap, finish with an .xlsx report, list).
+    #[command(subcommand)]
+    Audit(stand::AuditCommand),
+    /// 换标签: write a stand's own link onto a new tag (no new link spent); the old tag is retired.
+    Replace(stand::ReplaceArgs),
+    /// Re-point a stand to another store or terminal: a new link over the tag, the old link retired.
+    Repoint(stand::RepointArgs),
+    /// Tags that 换标签 retired, newest first.
+    Retired,
     /// The database itself: `copy-to URL` moves this PC's data to an empty team database (PostgreSQL).
     #[command(subcommand)]
     Db(DbCommand),
@@ -207,6 +218,10 @@ async fn run(
         Command::History(a) => station::history(a, &core, json).await,
         Command::Tags(c) => station::tags(c, &core, json).await,
         Command::Pool(c) => pool::run(c, &core, json).await,
+        Command::Audit(c) => stand::audit(c, core, json).await,
+        Command::Replace(a) => stand::replace(a, core, json).await,
+        Command::Repoint(a) => stand::repoint(a, core, json).await,
+        Command::Retired => stand::retired(core, json).await,
         Command::Profile(c) => records::profile(c, &core, json).await,
         Command::Model(c) => records::model(c, &core, json).await,
         Command::Store(c) => {

@@ -24,6 +24,7 @@ pub mod paths;
 pub mod pool;
 pub mod readers;
 pub mod scpnp;
+pub mod stand;
 pub mod station;
 pub mod team;
 pub mod wechat;

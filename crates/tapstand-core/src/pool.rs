@@ -113,6 +113,8 @@ impl Core {
         let target = self.target(profile, model, choice).await?;
         check_poolable(&target)?;
         let svc = self.scheme_service(profile).await?;
+        // Refused before any call when the quota cannot cover it (every PC's links are in this ledger).
+        self.quota_guard(&svc, u64::from(count)).await?;
         let host = tapstand_station::pool::host_name();
         let request = |sn: &str, query: &str| SchemeRequest {
             model_id: target.model_id.clone(),

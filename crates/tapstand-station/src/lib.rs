@@ -18,6 +18,7 @@
 //! against the records), [`history`] (记录: filtered pages with totals, the CSV export) and [`stored`]
 //! (the exact words the station stores for its enums).
 
+pub mod audit;
 pub mod genuine;
 pub mod history;
 pub mod inspect;
@@ -283,7 +284,7 @@ fn per_model_bound(model_id: &str, path: &str, query: &str) -> UserError {
 
 /// The ledger holds a link from another API than the official one (the local fake, a test server): a
 /// release build never writes it to a merchant's tag.
-fn not_official(api_base: &str) -> UserError {
+pub fn not_official(api_base: &str) -> UserError {
     UserError::new(
         "station.test_link",
         (
@@ -299,7 +300,7 @@ fn not_official(api_base: &str) -> UserError {
 
 /// Whether this build may write a link that `api_base` issued: release builds only the official API's
 /// (or rows recorded before the API was kept).
-fn may_write_link_from(api_base: &str) -> bool {
+pub fn may_write_link_from(api_base: &str) -> bool {
     !tapstand_error::build::release_rules()
         || api_base.is_empty()
         || tapstand_wechat::is_official_api(api_base)
@@ -607,7 +608,28 @@ impl Station {
         pooled: &Option<Option<tapstand_store::pool::PoolLink>>,
     ) -> Result<Option<String>, StepOutcome> {
         let fail = |e: tapstand_store::StoreError| StepOutcome::failed(e.into());
+        // A tag that took over a stand (换标签) or a re-pointed stand holds a link of another sn for this
+        // target: the register says which, and the tap keeps it (no new link, no question).
+        let took_over = match pooled {
+            None => self.took_over(uid).map_err(fail)?,
+            Some(_) => None,
+        };
         let (link, row) = match pooled {
+            None if took_over.is_some() => {
+                let t = took_over.expect("checked");
+                let row = self
+                    .rt
+                    .block_on(self.db.scheme_find(&self.target.model_id, &t.sn))
+                    .map_err(fail)?;
+                (
+                    TagLink {
+                        sn: t.sn,
+                        path: t.path,
+                        query: t.query,
+                    },
+                    row,
+                )
+            }
             Some(Some(l)) => {
                 let link = pool::tag_link(l);
                 let row = self
@@ -654,6 +676,21 @@ impl Station {
         Ok(row
             .filter(|r| r.state.has_openlink())
             .and_then(|r| r.openlink))
+    }
+
+    /// The register's row for this tag when it serves this target with an sn other than its own (a tag
+    /// that replaced another, a re-pointed stand); `None` otherwise (一型一码 has no sn of its own).
+    fn took_over(
+        &self,
+        uid: &str,
+    ) -> Result<Option<tapstand_store::station::StationTag>, tapstand_store::StoreError> {
+        if !self.target.per_device() {
+            return Ok(None);
+        }
+        let row = self
+            .rt
+            .block_on(self.db.station_find_tag(uid, &self.target.model_id))?;
+        Ok(row.filter(|t| t.target == self.target.key && t.sn != self.target.sn_for(uid)))
     }
 
     /// A tag that already holds this tag's link (and is locked if asked) is counted, not rewritten. A

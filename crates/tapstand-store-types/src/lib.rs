@@ -9,6 +9,7 @@
 pub mod ledger;
 pub mod pool;
 pub mod records;
+pub mod stand;
 pub mod station;
 pub mod wxacode;
 

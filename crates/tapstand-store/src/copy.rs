@@ -28,6 +28,9 @@ pub const TABLES: &[&str] = &[
     "station_tags",
     "link_pool",
     "scheme_derived",
+    "retired_tags",
+    "retired_links",
+    "audits",
 ];
 
 /// What a copy did: rows per table (equal on both sides, or it did not commit).

@@ -34,6 +34,7 @@ pub mod pg;
 pub mod pool;
 pub mod records;
 pub mod settings;
+pub mod stand;
 pub mod station;
 mod user_error;
 pub mod wxacode;

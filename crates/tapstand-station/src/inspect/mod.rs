@@ -51,7 +51,7 @@ pub use wechat::{QueryFuture, SchemeAnswer, SchemeQuery, QUERY_TIMEOUT};
 pub use words::{china_date, label_en};
 
 /// A sentence in Chinese and in English.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, specta::Type)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize, specta::Type)]
 pub struct Bilingual {
     pub zh: String,
     pub en: String,

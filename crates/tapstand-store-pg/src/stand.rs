@@ -1,0 +1,158 @@
+//! The stand after the write (`tapstand_store::stand`): retired tags and links, 巡检 records.
+
+use sqlx::PgPool;
+use tapstand_store_types::stand::{AuditRow, RetiredLink, RetiredTag};
+use tapstand_store_types::station::StationTag;
+
+pub async fn stand_retire_tag(
+    pool: &PgPool,
+    old: &StationTag,
+    reason: &str,
+    replaced_by: &str,
+    operator: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let deleted = sqlx::query!("DELETE FROM station_tags WHERE id = $1", old.id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if deleted == 1 {
+        sqlx::query!(
+            r#"INSERT INTO retired_tags (uid, chip, model_id, sn, openlink, target, target_label, store_id,
+                   terminal_id, first_written_at, retired_at, reason, replaced_by, operator)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"#,
+            old.uid,
+            old.chip,
+            old.model_id,
+            old.sn,
+            old.openlink,
+            old.target,
+            old.target_label,
+            old.store_id,
+            old.terminal_id,
+            old.first_written_at,
+            now,
+            reason,
+            replaced_by,
+            operator
+        )
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await
+}
+
+pub async fn stand_retired_tags_by_uid(
+    pool: &PgPool,
+    uid: &str,
+) -> Result<Vec<RetiredTag>, sqlx::Error> {
+    sqlx::query_as!(
+        RetiredTag,
+        r#"SELECT id, uid, chip, model_id, sn, openlink, target, target_label, store_id, terminal_id,
+                  first_written_at, retired_at, reason, replaced_by, operator
+           FROM retired_tags WHERE uid = $1 ORDER BY retired_at DESC, id DESC"#,
+        uid
+    )
+    .fetch_all(pool)
+    .await
+}
+
+pub async fn stand_retired_tags(pool: &PgPool, limit: i64) -> Result<Vec<RetiredTag>, sqlx::Error> {
+    sqlx::query_as!(
+        RetiredTag,
+        r#"SELECT id, uid, chip, model_id, sn, openlink, target, target_label, store_id, terminal_id,
+                  first_written_at, retired_at, reason, replaced_by, operator
+           FROM retired_tags ORDER BY retired_at DESC, id DESC LIMIT $1"#,
+        limit
+    )
+    .fetch_all(pool)
+    .await
+}
+
+pub async fn stand_retire_link(pool: &PgPool, l: &RetiredLink) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        r#"INSERT INTO retired_links (model_id, sn, openlink, target, target_label, uid, new_openlink,
+               new_target, new_target_label, retired_at, operator)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+           ON CONFLICT (openlink) DO NOTHING"#,
+        l.model_id,
+        l.sn,
+        l.openlink,
+        l.target,
+        l.target_label,
+        l.uid,
+        l.new_openlink,
+        l.new_target,
+        l.new_target_label,
+        l.retired_at,
+        l.operator
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+pub async fn stand_retired_link(
+    pool: &PgPool,
+    openlink: &str,
+) -> Result<Option<RetiredLink>, sqlx::Error> {
+    sqlx::query_as!(
+        RetiredLink,
+        r#"SELECT id, model_id, sn, openlink, target, target_label, uid, new_openlink, new_target,
+                  new_target_label, retired_at, operator
+           FROM retired_links WHERE openlink = $1"#,
+        openlink
+    )
+    .fetch_optional(pool)
+    .await
+}
+
+pub async fn audit_insert(
+    pool: &PgPool,
+    store_id: i64,
+    store_label: &str,
+    operator: &str,
+    report: &str,
+    now: i64,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar!(
+        "INSERT INTO audits (store_id, store_label, started_at, operator, report)
+         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        store_id,
+        store_label,
+        now,
+        operator,
+        report
+    )
+    .fetch_one(pool)
+    .await
+}
+
+pub async fn audit_update(
+    pool: &PgPool,
+    id: i64,
+    report: &str,
+    finished_at: Option<i64>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE audits SET report = $1, finished_at = coalesce($2, finished_at) WHERE id = $3",
+        report,
+        finished_at,
+        id
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+pub async fn audit_list(pool: &PgPool, limit: i64) -> Result<Vec<AuditRow>, sqlx::Error> {
+    sqlx::query_as!(
+        AuditRow,
+        r#"SELECT id, store_id, store_label, started_at, finished_at, operator, report
+           FROM audits ORDER BY started_at DESC, id DESC LIMIT $1"#,
+        limit
+    )
+    .fetch_all(pool)
+    .await
+}
