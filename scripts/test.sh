@@ -16,9 +16,10 @@ test_log="$ROOT/target/test-output.log"
 
 "$ROOT/scripts/setup.sh"
 
-step "Release files: one version everywhere, workflows clean under actionlint"
+step "Release files: one version everywhere, workflows clean under actionlint and zizmor"
 "$ROOT/scripts/version.sh" check
 "$ROOT/scripts/actionlint.sh"
+"$ROOT/scripts/zizmor.sh"
 
 step "UI: unit tests and production build"
 (cd ui && npm test && npm run build)

@@ -43,3 +43,19 @@ wait_port() {
   done
   return 1
 }
+
+# zizmor (PyPI `zizmor`, static analysis of GitHub Actions workflows), the version scripts/setup.sh installs and
+# scripts/zizmor.sh requires: another version may know other audits, and the test command must not change with
+# whatever happens to be on PATH.
+ZIZMOR_VERSION=1.33.1
+# Prints the path of a zizmor of exactly ZIZMOR_VERSION (PATH first, then where pip puts scripts: the
+# interpreter's and the user's bin directories); fails when there is none.
+zizmor_bin() {
+  local c
+  for c in "$(command -v zizmor || true)" \
+    "$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))' 2>/dev/null)/zizmor" \
+    "$(python3 -m site --user-base 2>/dev/null)/bin/zizmor"; do
+    [ -x "$c" ] && [ "$("$c" --version 2>/dev/null)" = "zizmor $ZIZMOR_VERSION" ] && { echo "$c"; return 0; }
+  done
+  return 1
+}
