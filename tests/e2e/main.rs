@@ -7,6 +7,7 @@ mod print;
 mod records;
 mod shell;
 mod single_instance;
+mod stand;
 mod station;
 mod team;
 mod xwindow;

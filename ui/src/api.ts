@@ -50,6 +50,10 @@ import type {
   TeamDatabaseCheck,
   TeamStatus,
   CopyReport,
+  AuditReport,
+  Replaced,
+  RetiredTag,
+  StationTag,
 } from "./bindings";
 import { ipcFailedError, isUserError, notInTauriError } from "./errors";
 
@@ -186,6 +190,22 @@ export const api = {
   /** 找回链接: asks WeChat once more for the link of an sn whose request went unanswered. */
   recoverLink: (modelId: string, sn: string): Promise<ApiResult<RecoveredLink>> =>
     call(() => commands.historyRecoverLink(modelId, sn)),
+
+  // 检查 → 巡检 / 换标签
+  auditStart: (storeId: number, operator: string): Promise<ApiResult<AuditReport>> =>
+    call(() => commands.auditStart(storeId, operator)),
+  /** The audit in progress, or null. */
+  auditCurrent: (): Promise<ApiResult<AuditReport | null>> => call(() => commands.auditCurrent()),
+  /** Waits up to `waitMs` for a tag, judges it; with `lock`, locks a right-but-unlocked tag now. */
+  auditTap: (auditId: number, lock: boolean, waitMs: number): Promise<ApiResult<AuditReport>> =>
+    call(() => commands.auditTap(auditId, lock, waitMs)),
+  /** Ends the audit; with a path, writes the .xlsx report there. */
+  auditFinish: (auditId: number, path: string | null, english: boolean): Promise<ApiResult<AuditReport>> =>
+    call(() => commands.auditFinish(auditId, path, english)),
+  standFind: (uid: string): Promise<ApiResult<StationTag>> => call(() => commands.standFind(uid)),
+  standReplace: (oldUid: string, reason: string, lock: boolean, operator: string, waitMs: number): Promise<ApiResult<Replaced>> =>
+    call(() => commands.standReplace(oldUid, reason, lock, operator, waitMs)),
+  retiredTags: (): Promise<ApiResult<RetiredTag[]>> => call(() => commands.retiredTags()),
 
   // 物料
   printOptions: (): Promise<ApiResult<PrintOptions>> =>

@@ -92,6 +92,23 @@ export const commands = {
 	 *  it had issued (or issues the first one); never a second link for the sn.
 	 */
 	historyRecoverLink: (modelId: string, sn: string) => typedError<RecoveredLink, UserError>(__TAURI_INVOKE("history_recover_link", { modelId, sn })),
+	/**  Starts a 巡检 of the store `store_id`. */
+	auditStart: (storeId: number, operator: string) => typedError<AuditReport, UserError>(__TAURI_INVOKE("audit_start", { storeId, operator })),
+	/**  The 巡检 in progress, if any. */
+	auditCurrent: () => typedError<AuditReport | null, UserError>(__TAURI_INVOKE("audit_current")),
+	/**
+	 *  Reads the tag on the reader (waiting up to `wait_ms`) for the audit `audit_id`; with `lock`, a tag
+	 *  holding its right link but unlocked is locked now. The report after the tap.
+	 */
+	auditTap: (auditId: number, lock: boolean, waitMs: number) => typedError<AuditReport, UserError>(__TAURI_INVOKE("audit_tap", { auditId, lock, waitMs })),
+	/**  Ends the audit; with `path` (chosen in the save dialog), writes its report there (.xlsx). */
+	auditFinish: (auditId: number, path: string | null, english: boolean) => typedError<AuditReport, UserError>(__TAURI_INVOKE("audit_finish", { auditId, path, english })),
+	/**  The stand the register holds for `uid` (换标签 picks the stand by its old tag). */
+	standFind: (uid: string) => typedError<StationTag, UserError>(__TAURI_INVOKE("stand_find", { uid })),
+	/**  换标签: the stand of `old_uid` gets the tag on the reader, with its own link. */
+	standReplace: (oldUid: string, reason: string, lock: boolean, operator: string, waitMs: number) => typedError<Replaced, UserError>(__TAURI_INVOKE("stand_replace", { oldUid, reason, lock, operator, waitMs })),
+	/**  Tags 换标签 retired, newest first. */
+	retiredTags: () => typedError<RetiredTag[], UserError>(__TAURI_INVOKE("retired_tags")),
 	printOptions: () => __TAURI_INVOKE<PrintOptions>("print_options"),
 	/**  Every store that is not archived, with its code status under the profile. */
 	printStoreCodes: (profileId: number) => typedError<StoreCode[], UserError>(__TAURI_INVOKE("print_store_codes", { profileId })),
@@ -184,6 +201,88 @@ export type AppInfo = {
 	 */
 	wechat_api_official: boolean,
 };
+
+/**  One tapped tag in the report. */
+export type AuditEntry = {
+	/**  When it was tapped (unix ms). */
+	at: number,
+	uid: string,
+	chip: string,
+	verdict: AuditVerdict,
+	/**  The verdict's name ([`AuditVerdict::label`]). */
+	label: Bilingual,
+	/**  What was found, in plain words. */
+	found: Bilingual,
+	/**  What to do. */
+	advice: Bilingual,
+	/**  The link on the tag, if it holds one (WeChat or web). */
+	link: string | null,
+	/**  The link the register holds for this tag (what it should hold), if known. */
+	expected: string | null,
+	/**  The stand the register knows this tag as (e.g. `门店 1001 南山店`). */
+	stand: string | null,
+	locked: boolean,
+	genuine: boolean | null,
+	/**  The right link is on the tag and the tag could be locked now (`Unlocked`). */
+	can_lock: boolean,
+	/**  Set when the tag was locked from the audit. */
+	locked_now: boolean,
+};
+
+/**  One audit of a store: the taps so far, the stands not tapped, counts per verdict. */
+export type AuditReport = {
+	id: number,
+	scope: AuditScope,
+	started_at: number,
+	finished_at: number | null,
+	operator: string,
+	/**  One per tapped tag (a tag tapped twice keeps its last entry). */
+	entries: AuditEntry[],
+	/**  The register's stands of this store not tapped yet. */
+	untapped: UntappedStand[],
+	/**  Entries per verdict (`ok`, `unlocked`, …), plus `untapped`. */
+	counts: { [key in string]: number },
+};
+
+/**
+ *  The store being audited: its id and label, and its terminals (a stand written for one of the store's
+ *  front-desk terminals is the store's stand too).
+ */
+export type AuditScope = {
+	store_id: number,
+	store_label: string,
+	terminal_ids: number[],
+};
+
+/**  What one tapped tag is, compared with the register. */
+export type AuditVerdict = 
+/**  The link the register holds for this tag, and locked. */
+"ok" | 
+/**  The right link, but not locked: anyone with a phone app can overwrite it. Lock it now. */
+"unlocked" | 
+/**
+ *  One of this store's links, but not the one the register holds for this tag (or a tag the register
+ *  does not know): it opens the right page; a tag another tool wrote, or two stands swapped.
+ */
+"unknown_uid" | 
+/**  A link of ours for another store or target. */
+"other_store" | 
+/**  A link a re-pointed stand left behind: it still opens the old page. */
+"retired_link" | 
+/**  A WeChat link that is not in our ledger (another mini program, another tool). */
+"not_ours" | 
+/**  A web address or another non-WeChat link: possibly tampered with. */
+"web_link" | 
+/**  NDEF content that is no link. */
+"other_content" | 
+/**  Nothing on it. */
+"blank" | 
+/**  The content cannot be read (broken message), or the chip is not a tag Tapstand reads. */
+"damaged" | 
+/**  The register recorded an NXP original for this UID and the chip now fails the check. */
+"not_genuine" | 
+/**  A tag 换标签 took out of service is back on a stand. */
+"retired_tag";
 
 /**  A sentence in Chinese and in English. */
 export type Bilingual = {
@@ -826,6 +925,41 @@ export type RegistrationHelp = {
 	capability: FormField[],
 };
 
+/**  What 换标签 did. */
+export type Replaced = {
+	old_uid: string,
+	new_uid: string,
+	openlink: string,
+	target_label: string,
+	locked: boolean,
+	/**  The new tag already held the link (a second run after a stop): nothing was written. */
+	unchanged: boolean,
+};
+
+/**
+ *  A stand's tag that another tag replaced (`retired_tags`). The link stayed the stand's: it was written
+ *  onto `replaced_by`.
+ */
+export type RetiredTag = {
+	id: number,
+	uid: string,
+	chip: string,
+	model_id: string,
+	sn: string,
+	openlink: string,
+	target: string,
+	target_label: string,
+	store_id: number | null,
+	terminal_id: number | null,
+	first_written_at: number,
+	retired_at: number,
+	/**  `broken`, `lost`, `tampered` or `other`. */
+	reason: string,
+	/**  The UID of the tag that took its place. */
+	replaced_by: string,
+	operator: string,
+};
+
 export type RowAction = "new" | "update" | "unchanged" | 
 /**  The row has errors and would not be written. */
 "invalid";
@@ -1290,6 +1424,15 @@ export type Type4Info = {
 	read_only: boolean,
 	/**  Writing needs a key or password Tapstand does not have (the CC says so, or the tag answered `69 82`). */
 	protected: boolean,
+};
+
+/**  A stand the register knows for the store that was not tapped during the audit. */
+export type UntappedStand = {
+	uid: string,
+	target_label: string,
+	openlink: string,
+	locked: boolean,
+	first_written_at: number,
 };
 
 /**  Sent while an update downloads, and once more when its signature was checked. */

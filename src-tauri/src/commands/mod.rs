@@ -4,6 +4,7 @@ pub mod app;
 pub mod history;
 pub mod print;
 pub mod records;
+pub mod stand;
 pub mod station;
 pub mod team;
 pub mod update;
