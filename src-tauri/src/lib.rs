@@ -44,6 +44,8 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             commands::records::commit_import,
             commands::records::export_records,
             commands::station::station_preview,
+            commands::station::station_confirm_link,
+            commands::station::quota_summary,
             commands::station::station_readers,
             commands::station::station_last_request,
             commands::station::station_start,

@@ -130,8 +130,18 @@ async fn choose_store(app: &App, name: &str) {
     app.wait_text("[data-testid=station-preview]", name).await;
 }
 
+/// Starts the station; the first start of a target asks once to confirm the page and query every link
+/// will open for ever (`link.confirm_needed`), answered here.
 async fn start(app: &App) {
     app.click("[data-testid=station-start]").await;
+    app.wait_any(&[
+        "[data-testid=station-running]",
+        "[data-testid=link-confirm-dialog]",
+    ])
+    .await;
+    if app.exists("[data-testid=link-confirm-dialog]").await {
+        app.click("[data-testid=link-confirm]").await;
+    }
     app.wait("[data-testid=station-running]").await;
     wait_phase(app, "waiting").await;
 }
@@ -196,6 +206,17 @@ async fn five_tags_in_a_row_then_the_same_tag_a_torn_write_and_a_locked_tag() {
     );
     app.fill("[data-testid=station-operator]", "小王").await;
     app.screenshot("station-setup-zh-CN").await;
+    // The first start of a target asks once for the page and query every link will open for ever.
+    app.click("[data-testid=station-start]").await;
+    app.wait_text("[data-testid=link-confirm-dialog]", "store=1001&sn={sn}")
+        .await;
+    app.settle().await;
+    app.screenshot("station-confirm-link-zh-CN").await;
+    assert_eq!(
+        Fake::calls("generate_nfc_scheme"),
+        0,
+        "nothing generated before the answer"
+    );
     start(&app).await;
     app.screenshot("station-idle-zh-CN").await;
 
@@ -742,6 +763,9 @@ async fn the_write_page_generates_a_pool_and_writes_a_tag_from_it() {
     app.fill("[data-testid=station-pool-count] input", "2")
         .await;
     app.click("[data-testid=station-pool-generate]").await;
+    // A pool's links are permanent too: confirmed once before the first.
+    app.wait("[data-testid=link-confirm-dialog]").await;
+    app.click("[data-testid=link-confirm]").await;
     app.wait_text("[data-testid=station-pool-made]", "2").await;
     app.wait_text("[data-testid=station-pool-counts]", "可用 2 个")
         .await;

@@ -202,6 +202,12 @@ async fn team_mode_copies_this_pcs_stores_switches_to_the_team_database_and_writ
     .unwrap()
     .value;
     let store = tapstand_records::lookup::store(db, "2001").await.unwrap();
+    // Head office confirms once the page and query its links will open for ever.
+    let target = other_pc
+        .target(&profile, &model, &TargetChoice::Store { id: store.id })
+        .await
+        .unwrap();
+    other_pc.confirm_link(&target).await.unwrap();
     let made = other_pc
         .pool_generate(&profile, &model, &TargetChoice::Store { id: store.id }, 2)
         .await

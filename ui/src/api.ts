@@ -51,6 +51,7 @@ import type {
   TeamStatus,
   CopyReport,
   AuditReport,
+  QuotaView,
   Replaced,
   RetiredTag,
   StationTag,
@@ -174,6 +175,11 @@ export const api = {
   poolGenerate: (profileId: number, modelId: number, choice: TargetChoice, count: number): Promise<ApiResult<PoolGenerated>> =>
     call(() => commands.poolGenerate(profileId, modelId, choice, count)),
   stationStatus: (): Promise<ApiResult<StationStatus>> => call(() => commands.stationStatus()),
+  /** The mini program's link quota from the ledger (issued, left, today's). */
+  quotaSummary: (profileId: number): Promise<ApiResult<QuotaView>> => call(() => commands.quotaSummary(profileId)),
+  /** The merchant confirmed the page and query every link of the target opens for ever. */
+  stationConfirmLink: (profileId: number, modelId: number, choice: TargetChoice): Promise<ApiResult<null>> =>
+    call(() => commands.stationConfirmLink(profileId, modelId, choice)),
   stationDecide: (uid: string, overwrite: boolean): Promise<ApiResult<null>> =>
     call(() => commands.stationDecide(uid, overwrite)),
 

@@ -61,6 +61,11 @@ export const commands = {
 	 */
 	exportRecords: (kind: RecordKind, path: string) => typedError<null, UserError>(__TAURI_INVOKE("export_records", { kind, path })),
 	stationPreview: (profileId: number, modelId: number, choice: TargetChoice) => typedError<TargetPreview, UserError>(__TAURI_INVOKE("station_preview", { profileId, modelId, choice })),
+	/**
+	 *  The merchant confirmed the page and query every link of this target opens for ever (asked once per
+	 *  target before its first link is generated: `link.confirm_needed`).
+	 */
+	stationConfirmLink: (profileId: number, modelId: number, choice: TargetChoice) => typedError<null, UserError>(__TAURI_INVOKE("station_confirm_link", { profileId, modelId, choice })),
 	/**  The readers PC/SC knows now (empty when none is plugged in; an error when the service is missing). */
 	stationReaders: () => typedError<ReaderView[], UserError>(__TAURI_INVOKE("station_readers")),
 	/**  The last start request (to pre-fill the page), if any. */

@@ -32,9 +32,12 @@ pub struct GenerateArgs {
     /// 不区分门店: one target for every store.
     #[arg(long)]
     pub all_stores_target: bool,
-    /// How many links (1–1000).
+    /// How many links (1–10,000; paced under WeChat's per-second limit, progress on stderr).
     #[arg(long)]
     pub count: u32,
+    /// Confirm the page and query every link of this target opens for ever (asked once per target).
+    #[arg(long)]
+    pub yes: bool,
 }
 
 pub async fn run(c: PoolCommand, core: &Core, json: bool) -> Result<(), UserError> {
@@ -44,8 +47,17 @@ pub async fn run(c: PoolCommand, core: &Core, json: bool) -> Result<(), UserErro
             let model = lookup::model(&core.db, &a.model).await?;
             let choice =
                 crate::station::choice(core, &a.store, &a.terminal, a.all_stores_target).await?;
+            if a.yes {
+                core.confirm_link(&core.target(&profile, &model, &choice).await?)
+                    .await?;
+            }
+            let show = |done: u32, total: u32| {
+                if done == total || done % 100 == 0 {
+                    eprintln!("生成中 generating {done}/{total}");
+                }
+            };
             let r = core
-                .pool_generate(&profile, &model, &choice, a.count)
+                .pool_generate_with(&profile, &model, &choice, a.count, &show)
                 .await?;
             if json {
                 output::json(&r);

@@ -100,6 +100,9 @@ pub struct RepointArgs {
     pub lock: bool,
     #[arg(long, default_value = "")]
     pub operator: String,
+    /// Confirm the page and query every link of the new target opens for ever (asked once per target).
+    #[arg(long)]
+    pub yes: bool,
     #[command(flatten)]
     pub pick: PickReader,
 }
@@ -262,6 +265,10 @@ pub async fn repoint(a: RepointArgs, core: Core, json_mode: bool) -> Result<(), 
     let model = lookup::model(&core.db, &a.model).await?;
     let choice = crate::station::choice(&core, &a.store, &a.terminal, false).await?;
     let stand = core.stand_by_uid(&a.uid, model.model_id.as_deref()).await?;
+    if a.yes {
+        core.confirm_link(&core.target(&profile, &model, &choice).await?)
+            .await?;
+    }
     let core = Arc::new(core);
     let r = tokio::task::spawn_blocking(move || {
         core.repoint_stand(

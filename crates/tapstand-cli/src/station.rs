@@ -52,6 +52,10 @@ pub struct WriteArgs {
     /// with the AppSecret): no AppSecret needed here, WeChat is never called.
     #[arg(long)]
     pub from_pool: bool,
+    /// Confirm the page and query every link of this target opens for ever (asked once per target;
+    /// needed before its first link is generated).
+    #[arg(long)]
+    pub yes: bool,
 }
 
 /// The target of a write or a pool: exactly one of --store, --terminal, --all-stores-target.
@@ -181,6 +185,10 @@ pub async fn write(a: WriteArgs, core: &Core, json: bool) -> Result<(), UserErro
     let profile = a.profile.resolve(core).await?;
     let model = lookup::model(db, &a.model).await?;
     let choice = choice(core, &a.store, &a.terminal, a.all_stores_target).await?;
+    if a.yes {
+        core.confirm_link(&core.target(&profile, &model, &choice).await?)
+            .await?;
+    }
     let station = core
         .station(StationSetup {
             profile,

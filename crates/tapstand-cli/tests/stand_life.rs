@@ -170,6 +170,7 @@ impl World {
             store,
             "--count",
             "1",
+            "--yes",
         ];
         if lock {
             args.push("--lock");
@@ -225,7 +226,36 @@ async fn audit_a_store_then_replace_and_repoint() {
     let Some(mut w) = world("cli: stand life", 100_000).await else {
         return;
     };
-    // Six stands of 南山店 (1001), one of 福田店 (1002).
+    // A permanent link is confirmed once: the first write of a target without --yes is refused before any
+    // call and any byte written, saying the page and query.
+    w.rig.put(ntag(8000));
+    let o = run(
+        &w.env,
+        &[
+            "--json",
+            "write",
+            "--profile",
+            PROFILE,
+            "--model",
+            DEMO_MODEL_ID,
+            "--store",
+            "1001",
+            "--count",
+            "1",
+        ],
+    );
+    assert_eq!(error_code(&o), "link.confirm_needed");
+    let said = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        said.contains("pages/member/card") && said.contains("store=1001&sn={sn}"),
+        "{said}"
+    );
+    assert_eq!(w.generate_calls(), 0);
+    assert!(
+        matches!(content(&w.rig.memory()), Content::Empty),
+        "the tag was not touched"
+    );
+    // Six stands of 南山店 (1001), one of 福田店 (1002); the first write of each store confirms it.
     let (a, ta) = w.write(ntag(8001), "1001", true);
     let (b, tb) = w.write(ntag(8002), "1001", false);
     let (_c, _) = w.write(ntag(8003), "1001", false);
@@ -535,6 +565,7 @@ async fn a_generate_the_quota_cannot_cover_is_refused_before_any_call() {
                 "1001",
                 "--count",
                 n,
+                "--yes",
             ],
         )
     };

@@ -217,10 +217,16 @@ async fn hq_fills_a_pool_and_two_pcs_without_the_secret_write_from_it_at_once() 
             "1001",
             "--count",
             "1",
+            "--yes",
         ],
         &db,
     );
     assert!(!refused.status.success());
+    let said = String::from_utf8_lossy(&refused.stdout);
+    assert!(
+        !said.contains("link.confirm_needed"),
+        "refused for the missing AppSecret: {said}"
+    );
     // …and from an empty pool too, with what to do.
     let empty = env1.run(
         &[
@@ -256,6 +262,7 @@ async fn hq_fills_a_pool_and_two_pcs_without_the_secret_write_from_it_at_once() 
             "1001",
             "--count",
             "6",
+            "--yes",
         ],
         &db,
     );

@@ -79,6 +79,7 @@ impl WriteKill for CliEnv {
                 "--all-stores-target",
                 "--count",
                 "1",
+                "--yes",
             ],
             &[],
         )

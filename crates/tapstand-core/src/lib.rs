@@ -13,6 +13,7 @@
 //! | stand materials for stores | [`Core::materials`] |
 //! | readers, diagnostics | [`readers::readers`], [`doctor`] |
 
+pub mod confirm;
 pub mod doctor;
 pub mod error;
 pub mod exports;

@@ -14,8 +14,13 @@ use tapstand_wechat::SchemeRequest;
 
 use crate::Core;
 
-/// The most links one generate makes (WeChat counts every one towards the AppID's quota).
-pub const MAX_GENERATE: u32 = 1000;
+/// The most links one generate makes (WeChat counts every one towards the AppID's quota): a chain's roll-out
+/// in one go, paced (see [`PACE_PER_SECOND`]).
+pub const MAX_GENERATE: u32 = 10_000;
+
+/// generatenfcscheme calls a generate sends per second at most: under WeChat's 100 a second for the AppID
+/// (44990), with room for another PC's station. A 44990 that still comes is retried with backoff by the client.
+pub const PACE_PER_SECOND: u32 = 80;
 
 /// What a generate did.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, specta::Type)]
@@ -65,11 +70,11 @@ fn count_error(count: u32) -> UserError {
         "pool.count",
         (
             &format!("链接数量 {count} 不合适：一次可以生成 1 到 {MAX_GENERATE} 个。"),
-            "请填写 1 到 1000 之间的数量；每个链接都计入小程序的生成额度，按实际要写的标签数生成。",
+            &format!("请填写 1 到 {MAX_GENERATE} 之间的数量；每个链接都计入小程序的生成额度，按实际要写的标签数生成。"),
         ),
         (
             &format!("{count} links is not a count that can be generated: 1 to {MAX_GENERATE} at a time."),
-            "Enter a count from 1 to 1000; every link counts towards the mini program's quota, so generate as many as tags you will write.",
+            &format!("Enter a count from 1 to {MAX_GENERATE}; every link counts towards the mini program's quota, so generate as many as tags you will write."),
         ),
     )
 }
@@ -107,11 +112,27 @@ impl Core {
         choice: &TargetChoice,
         count: u32,
     ) -> Result<PoolGenerated, UserError> {
+        self.pool_generate_with(profile, model, choice, count, &|_, _| {})
+            .await
+    }
+
+    /// [`Core::pool_generate`] with `progress(done, total)` after each link (the unfinished ones of an
+    /// earlier run count in `total`). Calls are paced at [`PACE_PER_SECOND`]; every link is recorded before
+    /// it is asked for, so a generate stopped half-way is finished by the next one, never asked twice.
+    pub async fn pool_generate_with(
+        &self,
+        profile: &Profile,
+        model: &DeviceModel,
+        choice: &TargetChoice,
+        count: u32,
+        progress: &(dyn Fn(u32, u32) + Sync),
+    ) -> Result<PoolGenerated, UserError> {
         if count == 0 || count > MAX_GENERATE {
             return Err(count_error(count));
         }
         let target = self.target(profile, model, choice).await?;
         check_poolable(&target)?;
+        self.require_confirmed(&target).await?;
         let svc = self.scheme_service(profile).await?;
         // Refused before any call when the quota cannot cover it (every PC's links are in this ledger).
         self.quota_guard(&svc, u64::from(count)).await?;
@@ -123,15 +144,22 @@ impl Core {
             query: (!query.is_empty()).then(|| query.to_string()),
             env_version: Some(target.env_version.clone()),
         };
-        let mut finished = 0;
-        for l in self
+        let mut pace = tokio::time::interval(std::time::Duration::from_micros(
+            1_000_000 / u64::from(PACE_PER_SECOND),
+        ));
+        pace.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let unfinished = self
             .db
             .pool_unfinished(&target.model_id, &target.key)
-            .await?
-        {
+            .await?;
+        let total = count + unfinished.len() as u32;
+        let mut finished = 0;
+        for l in unfinished {
+            pace.tick().await;
             let got = svc.get_or_recover(&request(&l.sn, &l.query)).await?;
             self.db.pool_set_openlink(l.id, &got.openlink).await?;
             finished += 1;
+            progress(finished, total);
         }
         let prefix = prefix(self, &target).await?;
         let mut generated = 0;
@@ -159,9 +187,11 @@ impl Core {
             let Some(id) = self.db.pool_insert(&new, now_ms()).await? else {
                 continue;
             };
+            pace.tick().await;
             let got = svc.get_or_recover(&request(&sn, &query)).await?;
             self.db.pool_set_openlink(id, &got.openlink).await?;
             generated += 1;
+            progress(finished + generated, total);
         }
         let summary = self.pool_summary(&target).await?;
         Ok(PoolGenerated {

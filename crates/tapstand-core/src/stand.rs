@@ -656,6 +656,7 @@ impl Core {
                 .ok_or_else(|| UserError::internal("a claimed pool link has no openlink"))?;
             return Ok((link, l.sn, l.path, l.query, "pool".into()));
         }
+        self.require_confirmed(target).await?;
         let svc = self.scheme_service(profile).await?;
         let mut sn = String::new();
         let mut query = String::new();
@@ -698,6 +699,54 @@ impl Core {
             query,
             tapstand_station::stored::scheme_source(got.source).into(),
         ))
+    }
+}
+
+/// The mini program's link quota as the 写卡 page and 设置 show it (numbers the UI can take: 32-bit).
+#[derive(Clone, Debug, Serialize, specta::Type)]
+pub struct QuotaView {
+    pub appid: String,
+    pub lifetime_issued: i32,
+    pub lifetime_limit: i32,
+    /// Links WeChat can still issue as far as the ledger knows (0 after an 85400).
+    pub lifetime_left: i32,
+    pub today_issued: i32,
+    pub daily_limit: i32,
+    /// Calls whose answer never arrived (each may have used a link; counted as used).
+    pub unanswered_calls: i32,
+    /// The most recent quota error (44990 / 44993 / 85400), if any.
+    pub last_quota_errcode: Option<i32>,
+    /// Below 10% of the lifetime quota left.
+    pub low: bool,
+}
+
+impl QuotaView {
+    pub fn of(q: &QuotaReport) -> QuotaView {
+        let n = |v: i64| i32::try_from(v).unwrap_or(i32::MAX);
+        let left = if q.last_quota_errcode == Some(85400) {
+            0
+        } else {
+            (q.lifetime_limit - q.lifetime_issued - q.unanswered_calls).max(0)
+        };
+        QuotaView {
+            appid: q.appid.clone(),
+            lifetime_issued: n(q.lifetime_issued),
+            lifetime_limit: n(q.lifetime_limit),
+            lifetime_left: n(left),
+            today_issued: n(q.today_issued),
+            daily_limit: n(q.daily_limit),
+            unanswered_calls: n(q.unanswered_calls),
+            last_quota_errcode: q.last_quota_errcode.map(n),
+            low: left * 10 < q.lifetime_limit,
+        }
+    }
+}
+
+impl Core {
+    /// The link quota of a profile's mini program, from the ledger (no AppSecret needed).
+    pub async fn quota_view(&self, profile: &Profile) -> Result<QuotaView, UserError> {
+        let q = tapstand_wechat::ledger_quota(&self.db, &profile.appid).await?;
+        Ok(QuotaView::of(&q))
     }
 }
 

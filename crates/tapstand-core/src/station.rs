@@ -54,7 +54,8 @@ impl Core {
     /// A station ready to run on the calling runtime: the target resolved and the AppSecret found now
     /// (a missing secret is said before the first tag, not at the first tap). With
     /// `options.from_pool` the station writes from the target's pool of pre-generated links and needs no
-    /// AppSecret; an empty pool is said now, not at the first tap.
+    /// AppSecret; an empty pool is said now, not at the first tap. A station that may generate links needs
+    /// the target's link shape confirmed ([`Core::confirm_link`]; `link.confirm_needed` otherwise).
     pub async fn station(&self, setup: StationSetup) -> Result<Station, UserError> {
         let target = self
             .target(&setup.profile, &setup.model, &setup.choice)
@@ -74,6 +75,8 @@ impl Core {
             )
             .with_reader_feedback(feedback));
         }
+        // Every link of this target opens its page and query for ever: confirmed once before the first.
+        self.require_confirmed(&target).await?;
         let schemes = Arc::new(self.scheme_service(&setup.profile).await?);
         let feedback = self.reader_feedback().await?;
         Ok(Station::new(

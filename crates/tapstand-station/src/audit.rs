@@ -213,7 +213,10 @@ pub fn judge(scope: &AuditScope, insp: &Inspection, f: &StandFacts, at: i64) -> 
         label: Bilingual::default(),
         found: Bilingual::default(),
         advice: Bilingual::default(),
-        link: None,
+        link: tag_link(insp).or_else(|| match &insp.verdict {
+            Verdict::ForeignUrl { url } => Some(url.clone()),
+            _ => None,
+        }),
         expected: here.map(|t| t.openlink.clone()),
         stand: any.map(|t| t.target_label.clone()),
         locked: insp.locked,

@@ -26,8 +26,8 @@ pub use client::{
 };
 pub use error::{ApiError, ApiErrorKind, Endpoint, TransportKind, WechatError};
 pub use scheme::{
-    derived_sn, Derivation, QuotaReport, SchemeError, SchemeOutcome, SchemeRequest, SchemeService,
-    SchemeSource, MAX_DERIVED_SN,
+    derived_sn, ledger_quota, Derivation, QuotaReport, SchemeError, SchemeOutcome, SchemeRequest,
+    SchemeService, SchemeSource, MAX_DERIVED_SN,
 };
 pub use token::AccessToken;
 pub use user_error::{IP_WHITELIST_PATH_EN, IP_WHITELIST_PATH_ZH};

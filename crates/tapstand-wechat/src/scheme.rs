@@ -590,12 +590,17 @@ impl SchemeService {
 
     /// Quota use for this mini program as recorded in the ledger.
     pub async fn quota(&self) -> Result<QuotaReport, SchemeError> {
-        let q: LedgerQuota = self
-            .db
-            .scheme_quota(self.client.appid(), china_day_start_ms(now_ms()))
-            .await?;
+        Ok(ledger_quota(&self.db, self.client.appid()).await?)
+    }
+}
+
+/// Quota use for the mini program `appid` as the ledger records it (every PC of a team records in the same
+/// ledger); needs no AppSecret.
+pub async fn ledger_quota(db: &Db, appid: &str) -> Result<QuotaReport, StoreError> {
+    {
+        let q: LedgerQuota = db.scheme_quota(appid, china_day_start_ms(now_ms())).await?;
         Ok(QuotaReport {
-            appid: self.client.appid().to_string(),
+            appid: appid.to_string(),
             lifetime_issued: q.lifetime_issued,
             lifetime_limit: LIFETIME_LIMIT,
             today_issued: q.today_issued,

@@ -305,11 +305,11 @@ fn api_user_error(e: &ApiError) -> UserError {
                 "wechat.nfc.lifetime_quota",
                 (
                     "该小程序可生成的长期有效 NFC 链接已用完（共 10 万个，85400）。",
-                    "无法再为新标签生成链接；已写好的标签仍然有效。请联系微信官方咨询，或重复使用已有链接。",
+                    "无法再为新标签生成链接；已写好的标签仍然有效。立牌的标签坏了或丢了，用“检查 → 换标签”把原链接写到新标签上，不需要新链接；其他情况请联系微信官方咨询。",
                 ),
                 (
                     "The mini program's lifetime quota of permanent NFC links is used up (100,000, 85400).",
-                    "No new links can be generated; written tags keep working. Contact WeChat, or reuse existing links.",
+                    "No new links can be generated; written tags keep working. A stand whose tag broke or was lost keeps its link with 检查 → 换标签 (replace), which needs no new link; otherwise contact WeChat.",
                 ),
             ),
             NfcCode::InvalidEnvVersion => ue(

@@ -96,6 +96,35 @@ pub async fn station_preview(
     })
 }
 
+/// The merchant confirmed the page and query every link of this target opens for ever (asked once per
+/// target before its first link is generated: `link.confirm_needed`).
+#[tauri::command]
+#[specta::specta]
+pub async fn station_confirm_link(
+    state: State<'_, AppState>,
+    profile_id: i32,
+    model_id: i32,
+    choice: TargetChoice,
+) -> Result<(), UserError> {
+    let core = state.core()?;
+    let t = core
+        .target_by_ids(i64::from(profile_id), i64::from(model_id), &choice)
+        .await?;
+    core.confirm_link(&t).await
+}
+
+/// The link quota of the profile's mini program (写卡, 设置): issued, left, today's.
+#[tauri::command]
+#[specta::specta]
+pub async fn quota_summary(
+    state: State<'_, AppState>,
+    profile_id: i32,
+) -> Result<tapstand_core::stand::QuotaView, UserError> {
+    let core = state.core()?;
+    let profile = tapstand_core::lookup::profile_by_id(&core.db, i64::from(profile_id)).await?;
+    core.quota_view(&profile).await
+}
+
 /// The readers PC/SC knows now (empty when none is plugged in; an error when the service is missing).
 #[tauri::command]
 #[specta::specta]
