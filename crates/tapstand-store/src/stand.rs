@@ -58,10 +58,13 @@ impl Db {
     }
 
     /// The retired rows of the tag with this UID, newest first (a tag 换标签 took out of service).
-    pub async fn stand_retired_tags_by_uid(&self, uid: &str) -> Result<Vec<RetiredTag>, StoreError> {
-        let pool = sqlite_or_pg!(self, |pg| tapstand_store_pg::stand::stand_retired_tags_by_uid(
-            pg, uid
-        ));
+    pub async fn stand_retired_tags_by_uid(
+        &self,
+        uid: &str,
+    ) -> Result<Vec<RetiredTag>, StoreError> {
+        let pool = sqlite_or_pg!(self, |pg| {
+            tapstand_store_pg::stand::stand_retired_tags_by_uid(pg, uid)
+        });
         Ok(sqlx::query_as!(
             RetiredTag,
             r#"SELECT id AS "id!", uid, chip, model_id, sn, openlink, target, target_label, store_id,
@@ -91,7 +94,9 @@ impl Db {
 
     /// Records that a re-pointed stand's old link is retired. Idempotent per link.
     pub async fn stand_retire_link(&self, l: &RetiredLink) -> Result<(), StoreError> {
-        let pool = sqlite_or_pg!(self, |pg| tapstand_store_pg::stand::stand_retire_link(pg, l));
+        let pool = sqlite_or_pg!(self, |pg| tapstand_store_pg::stand::stand_retire_link(
+            pg, l
+        ));
         sqlx::query!(
             r#"INSERT INTO retired_links (model_id, sn, openlink, target, target_label, uid, new_openlink,
                    new_target, new_target_label, retired_at, operator)
@@ -115,7 +120,10 @@ impl Db {
     }
 
     /// The retirement of `openlink`, if a re-pointed stand left it.
-    pub async fn stand_retired_link(&self, openlink: &str) -> Result<Option<RetiredLink>, StoreError> {
+    pub async fn stand_retired_link(
+        &self,
+        openlink: &str,
+    ) -> Result<Option<RetiredLink>, StoreError> {
         let pool = sqlite_or_pg!(self, |pg| tapstand_store_pg::stand::stand_retired_link(
             pg, openlink
         ));
