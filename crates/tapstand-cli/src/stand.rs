@@ -176,7 +176,10 @@ pub async fn audit(c: AuditCommand, core: Core, json_mode: bool) -> Result<(), U
                     "report": path,
                 }));
             } else {
-                println!("巡检 #{} 完成：{} / audit #{} finished", r.id, r.scope.store_label, r.id);
+                println!(
+                    "巡检 #{} 完成：{} / audit #{} finished",
+                    r.id, r.scope.store_label, r.id
+                );
                 for (k, n) in &r.counts {
                     println!("  {k}: {n}");
                 }
@@ -206,7 +209,11 @@ pub async fn audit(c: AuditCommand, core: Core, json_mode: bool) -> Result<(), U
                         r.id,
                         tapstand_station::history::china_time(r.started_at),
                         r.store_label,
-                        if r.finished_at.is_none() { "  (进行中 / in progress)" } else { "" }
+                        if r.finished_at.is_none() {
+                            "  (进行中 / in progress)"
+                        } else {
+                            ""
+                        }
                     );
                 }
             }
@@ -217,7 +224,12 @@ pub async fn audit(c: AuditCommand, core: Core, json_mode: bool) -> Result<(), U
 
 pub async fn replace(a: ReplaceArgs, core: Core, json_mode: bool) -> Result<(), UserError> {
     let model_id = match &a.model {
-        Some(m) => Some(lookup::model(&core.db, m).await?.model_id.unwrap_or_default()),
+        Some(m) => Some(
+            lookup::model(&core.db, m)
+                .await?
+                .model_id
+                .unwrap_or_default(),
+        ),
         None => None,
     };
     let old = core.stand_by_uid(&a.old_uid, model_id.as_deref()).await?;

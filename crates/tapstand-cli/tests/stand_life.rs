@@ -12,7 +12,9 @@
 use std::process::Output;
 
 use serde_json::Value;
-use tapstand_fake_wechat::{Endpoint as FE, FakeConfig, FakeWechat, DEMO_APPID, DEMO_MODEL_ID, DEMO_SECRET};
+use tapstand_fake_wechat::{
+    Endpoint as FE, FakeConfig, FakeWechat, DEMO_APPID, DEMO_MODEL_ID, DEMO_SECRET,
+};
 use tapstand_tag::ndef::wechat::{uri_and_aar, wechat_message};
 use tapstand_vtag::rig::{content, Content};
 use tapstand_vtag::{nth_uid, Rig, SigMode, TagState, VChip, NXP_TEST_UID};
@@ -87,23 +89,47 @@ async fn world(name: &str, nfc_lifetime: u64) -> Option<World> {
     };
     let stores = dir.path().join("stores.csv");
     std::fs::write(&stores, "机构编号,门店名称\n1001,南山店\n1002,福田店\n").unwrap();
-    ok(&env, &["--json", "store", "import", stores.to_str().unwrap()]);
+    ok(
+        &env,
+        &["--json", "store", "import", stores.to_str().unwrap()],
+    );
     ok(
         &env,
         &[
-            "profile", "add", "--name", PROFILE, "--appid", DEMO_APPID, "--page", "pages/member/card",
-            "--query", "store={org_code}&sn={sn}",
+            "profile",
+            "add",
+            "--name",
+            PROFILE,
+            "--appid",
+            DEMO_APPID,
+            "--page",
+            "pages/member/card",
+            "--query",
+            "store={org_code}&sn={sn}",
         ],
     );
     pipe_secret_until_ok(
-        || env.cmd(&["--json", "profile", "set-secret", "--profile", PROFILE], &[]),
+        || {
+            env.cmd(
+                &["--json", "profile", "set-secret", "--profile", PROFILE],
+                &[],
+            )
+        },
         DEMO_SECRET,
     );
     ok(
         &env,
         &[
-            "model", "add", "--name", "STAND-NTAG213", "--model-id", DEMO_MODEL_ID, "--status", "approved",
-            "--profile", PROFILE,
+            "model",
+            "add",
+            "--name",
+            "STAND-NTAG213",
+            "--model-id",
+            DEMO_MODEL_ID,
+            "--status",
+            "approved",
+            "--profile",
+            PROFILE,
         ],
     );
     Some(World {
@@ -119,7 +145,16 @@ impl World {
     fn write(&mut self, tag: TagState, store: &str, lock: bool) -> (String, TagState) {
         self.rig.put(tag);
         let mut args = vec![
-            "--json", "write", "--profile", PROFILE, "--model", DEMO_MODEL_ID, "--store", store, "--count", "1",
+            "--json",
+            "write",
+            "--profile",
+            PROFILE,
+            "--model",
+            DEMO_MODEL_ID,
+            "--store",
+            store,
+            "--count",
+            "1",
         ];
         if lock {
             args.push("--lock");
@@ -145,7 +180,18 @@ impl World {
     fn station_tap(&mut self, store: &str) -> Value {
         ok(
             &self.env,
-            &["--json", "write", "--profile", PROFILE, "--model", DEMO_MODEL_ID, "--store", store, "--count", "1"],
+            &[
+                "--json",
+                "write",
+                "--profile",
+                PROFILE,
+                "--model",
+                DEMO_MODEL_ID,
+                "--store",
+                store,
+                "--count",
+                "1",
+            ],
         )
     }
 }
@@ -170,13 +216,28 @@ async fn audit_a_store_then_replace_and_repoint() {
     let (_c, _) = w.write(ntag(8003), "1001", false);
     let (d, td) = w.write(ntag(8004), "1002", false);
     let (e, _) = w.write(ntag(8005), "1001", false);
-    let (g, _) = w.write(TagState::factory(VChip::Ntag215, NXP_TEST_UID), "1001", false);
+    let (g, _) = w.write(
+        TagState::factory(VChip::Ntag215, NXP_TEST_UID),
+        "1001",
+        false,
+    );
     let (h, _) = w.write(ntag(8006), "1001", true);
     let links: std::collections::BTreeSet<_> = [&a, &b, &d, &e, &g, &h].into_iter().collect();
     assert_eq!(links.len(), 6);
     let calls_before_audit = w.generate_calls();
 
-    let started = ok(&w.env, &["--json", "audit", "start", "--store", "1001", "--operator", "小王"]);
+    let started = ok(
+        &w.env,
+        &[
+            "--json",
+            "audit",
+            "start",
+            "--store",
+            "1001",
+            "--operator",
+            "小王",
+        ],
+    );
     assert_eq!(started["stands"].as_array().unwrap().len(), 6, "{started}");
 
     // 1. Right and locked.
@@ -201,28 +262,44 @@ async fn audit_a_store_then_replace_and_repoint() {
     assert!(v["found"]["zh"].as_str().unwrap().contains("福田店"), "{v}");
 
     // 4. A foreign web link.
-    let web = uri_and_aar("https://evil.example/win", None).encode().unwrap();
+    let web = uri_and_aar("https://evil.example/win", None)
+        .encode()
+        .unwrap();
     let v = w.tap(rewritten(8005, &web), &[]);
     assert_eq!(v["verdict"], "web_link", "{v}");
     assert_eq!(v["link"], "https://evil.example/win", "{v}");
 
     // 5. A copy of the NXP original: same UID and content, no NXP signature.
     let g_msg = wechat_message(&g).unwrap().encode().unwrap();
-    let copy = TagState::with_message(VChip::Ntag215, NXP_TEST_UID, &g_msg).with_signature(SigMode::Nak);
+    let copy =
+        TagState::with_message(VChip::Ntag215, NXP_TEST_UID, &g_msg).with_signature(SigMode::Nak);
     let v = w.tap(copy, &[]);
     assert_eq!(v["verdict"], "not_genuine", "{v}");
 
     // 6. h (8006) is not tapped. The report.
     let dir = tempfile::tempdir().unwrap();
     let xlsx = dir.path().join("巡检.xlsx");
-    let fin = ok(&w.env, &["--json", "audit", "finish", "--report", xlsx.to_str().unwrap()]);
+    let fin = ok(
+        &w.env,
+        &[
+            "--json",
+            "audit",
+            "finish",
+            "--report",
+            xlsx.to_str().unwrap(),
+        ],
+    );
     assert_eq!(fin["counts"]["ok"], 2, "{fin}");
     assert_eq!(fin["counts"]["other_store"], 1, "{fin}");
     assert_eq!(fin["counts"]["web_link"], 1, "{fin}");
     assert_eq!(fin["counts"]["not_genuine"], 1, "{fin}");
     assert_eq!(fin["counts"]["untapped"], 1, "{fin}");
     assert_eq!(fin["untapped"][0]["uid"], hex(&nth_uid(8006)), "{fin}");
-    assert_eq!(w.generate_calls(), calls_before_audit, "an audit never asks for a link");
+    assert_eq!(
+        w.generate_calls(),
+        calls_before_audit,
+        "an audit never asks for a link"
+    );
     let py = std::process::Command::new("python3")
         .arg("-c")
         .arg(
@@ -233,12 +310,29 @@ async fn audit_a_store_then_replace_and_repoint() {
         .arg(&xlsx)
         .output()
         .unwrap();
-    assert!(py.status.success(), "{}", String::from_utf8_lossy(&py.stderr));
+    assert!(
+        py.status.success(),
+        "{}",
+        String::from_utf8_lossy(&py.stderr)
+    );
     let rows: Vec<Vec<Value>> = serde_json::from_slice(&py.stdout).unwrap();
     assert_eq!(rows[0][0], "巡检时间");
-    assert_eq!(rows.len(), 1 + 5 + 1, "header, five tapped, one not tapped: {rows:?}");
-    let verdicts: Vec<&str> = rows[1..].iter().map(|r| r[3].as_str().unwrap_or("")).collect();
-    for want in ["正常", "其他门店的链接", "网址或其他链接（可能被篡改）", "芯片不是原来的原厂芯片", "未巡检"] {
+    assert_eq!(
+        rows.len(),
+        1 + 5 + 1,
+        "header, five tapped, one not tapped: {rows:?}"
+    );
+    let verdicts: Vec<&str> = rows[1..]
+        .iter()
+        .map(|r| r[3].as_str().unwrap_or(""))
+        .collect();
+    for want in [
+        "正常",
+        "其他门店的链接",
+        "网址或其他链接（可能被篡改）",
+        "芯片不是原来的原厂芯片",
+        "未巡检",
+    ] {
         assert!(verdicts.contains(&want), "{want} in {verdicts:?}");
     }
     assert_eq!(rows[6][1], hex(&nth_uid(8006)));
@@ -251,12 +345,25 @@ async fn audit_a_store_then_replace_and_repoint() {
     w.rig.put(ntag(8100));
     let r = ok(
         &w.env,
-        &["--json", "replace", "--old-uid", &hex(&nth_uid(8005)), "--reason", "tampered", "--lock", "--wait", "5"],
+        &[
+            "--json",
+            "replace",
+            "--old-uid",
+            &hex(&nth_uid(8005)),
+            "--reason",
+            "tampered",
+            "--lock",
+            "--wait",
+            "5",
+        ],
     );
     assert_eq!(r["new_uid"], hex(&nth_uid(8100)), "{r}");
     assert_eq!(r["openlink"], e.as_str(), "{r}");
     assert_eq!(r["locked"], true, "{r}");
-    assert!(link_on(&w.rig.memory(), &e), "the stand's own link is on the new tag");
+    assert!(
+        link_on(&w.rig.memory(), &e),
+        "the stand's own link is on the new tag"
+    );
     assert_eq!(w.generate_calls(), calls, "换标签 spends no link");
     let retired = ok(&w.env, &["--json", "retired"]);
     assert_eq!(retired[0]["uid"], hex(&nth_uid(8005)), "{retired}");
@@ -274,12 +381,35 @@ async fn audit_a_store_then_replace_and_repoint() {
     let v = w.tap(new_tag.clone(), &[]);
     assert_eq!(v["verdict"], "ok", "{v}");
     // Replacing with the stand's own tag, or with a tag serving another stand, is refused untouched.
-    let o = run(&w.env, &["--json", "replace", "--old-uid", &hex(&nth_uid(8100)), "--wait", "5"]);
+    let o = run(
+        &w.env,
+        &[
+            "--json",
+            "replace",
+            "--old-uid",
+            &hex(&nth_uid(8100)),
+            "--wait",
+            "5",
+        ],
+    );
     assert_eq!(error_code(&o), "stand.same_tag");
     w.rig.put(td.clone());
-    let o = run(&w.env, &["--json", "replace", "--old-uid", &hex(&nth_uid(8100)), "--wait", "5"]);
+    let o = run(
+        &w.env,
+        &[
+            "--json",
+            "replace",
+            "--old-uid",
+            &hex(&nth_uid(8100)),
+            "--wait",
+            "5",
+        ],
+    );
     assert_eq!(error_code(&o), "stand.new_tag_in_use");
-    assert!(link_on(&w.rig.memory(), &d), "refused: the tag was not touched");
+    assert!(
+        link_on(&w.rig.memory(), &d),
+        "refused: the tag was not touched"
+    );
 
     // Re-point 福田店's stand (8004, unlocked) to 南山店: a new link over the tag, the old one retired.
     let q0 = ok(&w.env, &["--json", "wechat", "quota", "--profile", PROFILE]);
@@ -287,8 +417,18 @@ async fn audit_a_store_then_replace_and_repoint() {
     let r = ok(
         &w.env,
         &[
-            "--json", "repoint", "--profile", PROFILE, "--uid", &hex(&nth_uid(8004)), "--model", DEMO_MODEL_ID,
-            "--store", "1001", "--wait", "5",
+            "--json",
+            "repoint",
+            "--profile",
+            PROFILE,
+            "--uid",
+            &hex(&nth_uid(8004)),
+            "--model",
+            DEMO_MODEL_ID,
+            "--store",
+            "1001",
+            "--wait",
+            "5",
         ],
     );
     let new_link = r["openlink"].as_str().unwrap().to_string();
@@ -317,8 +457,18 @@ async fn audit_a_store_then_replace_and_repoint() {
     let o = run(
         &w.env,
         &[
-            "--json", "repoint", "--profile", PROFILE, "--uid", &hex(&nth_uid(8001)), "--model", DEMO_MODEL_ID,
-            "--store", "1002", "--wait", "5",
+            "--json",
+            "repoint",
+            "--profile",
+            PROFILE,
+            "--uid",
+            &hex(&nth_uid(8001)),
+            "--model",
+            DEMO_MODEL_ID,
+            "--store",
+            "1002",
+            "--wait",
+            "5",
         ],
     );
     assert_eq!(error_code(&o), "stand.locked");
@@ -350,11 +500,27 @@ async fn a_generate_the_quota_cannot_cover_is_refused_before_any_call() {
         .arg(DEMO_APPID)
         .output()
         .unwrap();
-    assert!(py.status.success(), "{}", String::from_utf8_lossy(&py.stderr));
+    assert!(
+        py.status.success(),
+        "{}",
+        String::from_utf8_lossy(&py.stderr)
+    );
     let gen = |n: &str| {
         run(
             &w.env,
-            &["--json", "pool", "generate", "--profile", PROFILE, "--model", DEMO_MODEL_ID, "--store", "1001", "--count", n],
+            &[
+                "--json",
+                "pool",
+                "generate",
+                "--profile",
+                PROFILE,
+                "--model",
+                DEMO_MODEL_ID,
+                "--store",
+                "1001",
+                "--count",
+                n,
+            ],
         )
     };
     let o = gen("6");
@@ -362,11 +528,30 @@ async fn a_generate_the_quota_cannot_cover_is_refused_before_any_call() {
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(text.contains("只剩 5 个"), "{text}");
     assert_eq!(w.generate_calls(), 0, "refused before any WeChat call");
-    let v = ok(&w.env, &["--json", "pool", "generate", "--profile", PROFILE, "--model", DEMO_MODEL_ID, "--store", "1001", "--count", "5"]);
+    let v = ok(
+        &w.env,
+        &[
+            "--json",
+            "pool",
+            "generate",
+            "--profile",
+            PROFILE,
+            "--model",
+            DEMO_MODEL_ID,
+            "--store",
+            "1001",
+            "--count",
+            "5",
+        ],
+    );
     assert_eq!(v["generated"], 5, "{v}");
     assert_eq!(w.generate_calls(), 5);
     let o = gen("1");
     assert_eq!(error_code(&o), "quota.lifetime_not_enough");
-    assert_eq!(w.generate_calls(), 5, "the ledger now knows the quota is used up");
+    assert_eq!(
+        w.generate_calls(),
+        5,
+        "the ledger now knows the quota is used up"
+    );
     drop(w.rig);
 }

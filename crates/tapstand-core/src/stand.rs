@@ -282,8 +282,14 @@ impl Core {
             }
             _ => Err(usage(
                 "stand.several_models",
-                (&format!("UID {uid} 在登记里有多个设备型号的记录。"), "请指定设备型号（--model）。"),
-                (&format!("UID {uid} is registered for several device models."), "Name the device model (--model)."),
+                (
+                    &format!("UID {uid} 在登记里有多个设备型号的记录。"),
+                    "请指定设备型号（--model）。",
+                ),
+                (
+                    &format!("UID {uid} is registered for several device models."),
+                    "Name the device model (--model).",
+                ),
             )),
         }
     }
@@ -309,8 +315,14 @@ impl Core {
         if !REPLACE_REASONS.contains(&reason) {
             return Err(usage(
                 "stand.reason",
-                (&format!("换标签的原因“{reason}”不认识。"), "请用 broken（损坏）、lost（丢失）、tampered（被改写）或 other（其他）。"),
-                (&format!("Unknown replacement reason \"{reason}\"."), "Use broken, lost, tampered or other."),
+                (
+                    &format!("换标签的原因“{reason}”不认识。"),
+                    "请用 broken（损坏）、lost（丢失）、tampered（被改写）或 other（其他）。",
+                ),
+                (
+                    &format!("Unknown replacement reason \"{reason}\"."),
+                    "Use broken, lost, tampered or other.",
+                ),
             ));
         }
         let rt = tokio::runtime::Handle::current();
@@ -370,7 +382,10 @@ impl Core {
             return Err(usage(
                 "stand.same_tag",
                 ("读卡器上是要换下的旧标签本身。", "请放上新标签再试。"),
-                ("The tag on the reader is the old tag itself.", "Put the new tag on the reader and try again."),
+                (
+                    "The tag on the reader is the old tag itself.",
+                    "Put the new tag on the reader and try again.",
+                ),
             ));
         }
         if random_uid(&uid) {
@@ -387,8 +402,20 @@ impl Core {
         {
             return Err(usage(
                 "stand.new_tag_in_use",
-                (&format!("新标签 {uid} 已登记为另一个立牌（{}）的标签。", other.target_label), "请换一张没用过的新标签；如果要把它改到这个立牌，先对那个立牌做换标签。"),
-                (&format!("The new tag {uid} is registered as another stand's tag ({}).", other.target_label), "Use an unused tag; to move it here, replace that stand's tag first."),
+                (
+                    &format!(
+                        "新标签 {uid} 已登记为另一个立牌（{}）的标签。",
+                        other.target_label
+                    ),
+                    "请换一张没用过的新标签；如果要把它改到这个立牌，先对那个立牌做换标签。",
+                ),
+                (
+                    &format!(
+                        "The new tag {uid} is registered as another stand's tag ({}).",
+                        other.target_label
+                    ),
+                    "Use an unused tag; to move it here, replace that stand's tag first.",
+                ),
             ));
         }
         if lock && !tag.chip.kind.lockable() {
@@ -417,7 +444,11 @@ impl Core {
 
     /// Refuses, before any WeChat call, a generate of `asked` links that the lifetime or today's quota
     /// cannot cover; says how many are left.
-    pub async fn quota_guard(&self, svc: &SchemeService, asked: u64) -> Result<QuotaReport, UserError> {
+    pub async fn quota_guard(
+        &self,
+        svc: &SchemeService,
+        asked: u64,
+    ) -> Result<QuotaReport, UserError> {
         let q = self.quota(svc).await?;
         quota_check(&q, asked)?;
         Ok(q)
@@ -451,8 +482,14 @@ impl Core {
         if target.key == stand.target {
             return Err(usage(
                 "stand.same_target",
-                (&format!("这个立牌已经指向 {}。", stand.target_label), "请选择另一个门店或终端。"),
-                (&format!("This stand already opens {}.", stand.target_label), "Pick another store or terminal."),
+                (
+                    &format!("这个立牌已经指向 {}。", stand.target_label),
+                    "请选择另一个门店或终端。",
+                ),
+                (
+                    &format!("This stand already opens {}.", stand.target_label),
+                    "Pick another store or terminal.",
+                ),
             ));
         }
         if !target.per_device() {
@@ -464,15 +501,35 @@ impl Core {
         if tag.uid.as_deref() != Some(stand.uid.as_str()) {
             return Err(usage(
                 "stand.not_this_tag",
-                (&format!("读卡器上的标签（{}）不是这个立牌的标签（{}）。", tag.uid.as_deref().unwrap_or("?"), stand.uid), "请把要改指向的立牌放上读卡器。"),
-                (&format!("The tag on the reader ({}) is not this stand's tag ({}).", tag.uid.as_deref().unwrap_or("?"), stand.uid), "Put the stand to re-point on the reader."),
+                (
+                    &format!(
+                        "读卡器上的标签（{}）不是这个立牌的标签（{}）。",
+                        tag.uid.as_deref().unwrap_or("?"),
+                        stand.uid
+                    ),
+                    "请把要改指向的立牌放上读卡器。",
+                ),
+                (
+                    &format!(
+                        "The tag on the reader ({}) is not this stand's tag ({}).",
+                        tag.uid.as_deref().unwrap_or("?"),
+                        stand.uid
+                    ),
+                    "Put the stand to re-point on the reader.",
+                ),
             ));
         }
         if !tag.writable {
             return Err(usage(
                 "stand.locked",
-                ("这个立牌的标签已锁定（或有写保护），不能改写。", "请用“换标签”换一张新标签，再对新标签改指向；锁定的旧标签请收回。"),
-                ("This stand's tag is locked (or write-protected) and cannot be rewritten.", "Replace the tag (换标签) and re-point the new one; take the locked tag back."),
+                (
+                    "这个立牌的标签已锁定（或有写保护），不能改写。",
+                    "请用“换标签”换一张新标签，再对新标签改指向；锁定的旧标签请收回。",
+                ),
+                (
+                    "This stand's tag is locked (or write-protected) and cannot be rewritten.",
+                    "Replace the tag (换标签) and re-point the new one; take the locked tag back.",
+                ),
             ));
         }
         if lock && !tag.chip.kind.lockable() {

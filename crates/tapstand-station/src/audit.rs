@@ -39,7 +39,9 @@ impl AuditScope {
 }
 
 /// What one tapped tag is, compared with the register.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, specta::Type)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, specta::Type,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum AuditVerdict {
     /// The link the register holds for this tag, and locked.
@@ -107,11 +109,17 @@ impl AuditVerdict {
         let (zh, en) = match self {
             AuditVerdict::Ok => ("正常", "OK"),
             AuditVerdict::Unlocked => ("未锁定", "Not locked"),
-            AuditVerdict::UnknownUid => ("本店链接，但不是登记的标签", "This store's link, unregistered tag"),
+            AuditVerdict::UnknownUid => (
+                "本店链接，但不是登记的标签",
+                "This store's link, unregistered tag",
+            ),
             AuditVerdict::OtherStore => ("其他门店的链接", "Another store's link"),
             AuditVerdict::RetiredLink => ("已停用的旧链接", "Retired link"),
             AuditVerdict::NotOurs => ("不是我们生成的微信链接", "WeChat link not ours"),
-            AuditVerdict::WebLink => ("网址或其他链接（可能被篡改）", "Web or other link (tampered?)"),
+            AuditVerdict::WebLink => (
+                "网址或其他链接（可能被篡改）",
+                "Web or other link (tampered?)",
+            ),
             AuditVerdict::OtherContent => ("其他内容", "Other content"),
             AuditVerdict::Blank => ("空白", "Blank"),
             AuditVerdict::Damaged => ("内容损坏或无法读取", "Damaged or unreadable"),
@@ -227,10 +235,23 @@ pub fn judge(scope: &AuditScope, insp: &Inspection, f: &StandFacts, at: i64) -> 
                 e,
                 AuditVerdict::RetiredTag,
                 (
-                    format!("这张标签已在 {} 换下（原因：{}），由 UID {} 的新标签代替。", crate::inspect::china_date(r.retired_at), reason_zh(&r.reason), r.replaced_by),
-                    format!("This tag was replaced on {} (reason: {}) by the tag with UID {}.", crate::inspect::china_date(r.retired_at), r.reason, r.replaced_by),
+                    format!(
+                        "这张标签已在 {} 换下（原因：{}），由 UID {} 的新标签代替。",
+                        crate::inspect::china_date(r.retired_at),
+                        reason_zh(&r.reason),
+                        r.replaced_by
+                    ),
+                    format!(
+                        "This tag was replaced on {} (reason: {}) by the tag with UID {}.",
+                        crate::inspect::china_date(r.retired_at),
+                        r.reason,
+                        r.replaced_by
+                    ),
                 ),
-                ("请把它从立牌上取下，换上登记的新标签。", "Take it off the stand and put the registered new tag on."),
+                (
+                    "请把它从立牌上取下，换上登记的新标签。",
+                    "Take it off the stand and put the registered new tag on.",
+                ),
             );
         }
     }
@@ -243,9 +264,21 @@ pub fn judge(scope: &AuditScope, insp: &Inspection, f: &StandFacts, at: i64) -> 
             ..
         } => {
             e.link = Some(openlink.clone());
-            judge_ours(e, scope, insp, f, here, openlink, target_label, *store_id, *terminal_id)
+            judge_ours(
+                e,
+                scope,
+                insp,
+                f,
+                here,
+                openlink,
+                target_label,
+                *store_id,
+                *terminal_id,
+            )
         }
-        Verdict::WechatOther { openlink, appid, .. } => {
+        Verdict::WechatOther {
+            openlink, appid, ..
+        } => {
             e.link = Some(openlink.clone());
             let whose = appid.clone().unwrap_or_else(|| "?".into());
             set(
@@ -282,20 +315,38 @@ pub fn judge(scope: &AuditScope, insp: &Inspection, f: &StandFacts, at: i64) -> 
         Verdict::Empty => set(
             e,
             AuditVerdict::Blank,
-            ("标签是空白的：碰一碰什么都不会打开。".into(), "The tag is blank: a tap opens nothing.".into()),
-            ("请在“写卡”里为这个门店写入，并锁定。", "Write it for this store on 写卡 and lock it."),
+            (
+                "标签是空白的：碰一碰什么都不会打开。".into(),
+                "The tag is blank: a tap opens nothing.".into(),
+            ),
+            (
+                "请在“写卡”里为这个门店写入，并锁定。",
+                "Write it for this store on 写卡 and lock it.",
+            ),
         ),
         Verdict::Damaged { detail } => set(
             e,
             AuditVerdict::Damaged,
-            (format!("标签内容损坏：{detail}。"), format!("The tag's content is damaged: {detail}.")),
-            ("请重新写卡；写不进去就用“换标签”换一张新标签。", "Write it again; if it cannot be written, replace it (换标签)."),
+            (
+                format!("标签内容损坏：{detail}。"),
+                format!("The tag's content is damaged: {detail}."),
+            ),
+            (
+                "请重新写卡；写不进去就用“换标签”换一张新标签。",
+                "Write it again; if it cannot be written, replace it (换标签).",
+            ),
         ),
         Verdict::Unsupported { name } => set(
             e,
             AuditVerdict::Damaged,
-            (format!("这不是可读取的 NFC 标签（{name}）。"), format!("This is not an NFC tag Tapstand can read ({name}).")),
-            ("请确认放上读卡器的是立牌里的标签。", "Make sure the stand's tag is on the reader."),
+            (
+                format!("这不是可读取的 NFC 标签（{name}）。"),
+                format!("This is not an NFC tag Tapstand can read ({name})."),
+            ),
+            (
+                "请确认放上读卡器的是立牌里的标签。",
+                "Make sure the stand's tag is on the reader.",
+            ),
         ),
     }
 }
@@ -359,9 +410,13 @@ fn judge_ours(
         AuditVerdict::Unlocked,
         (
             "链接正确，但标签没有锁定：任何人用手机应用都能改写它。".into(),
-            "Right link, but the tag is not locked: anyone with a phone app can overwrite it.".into(),
+            "Right link, but the tag is not locked: anyone with a phone app can overwrite it."
+                .into(),
         ),
-        ("现在锁定（永久只读，不能撤销）。", "Lock it now (read-only for ever; cannot be undone)."),
+        (
+            "现在锁定（永久只读，不能撤销）。",
+            "Lock it now (read-only for ever; cannot be undone).",
+        ),
     );
     e.can_lock = insp.writable && insp.report.chip.kind.lockable();
     e
@@ -421,7 +476,13 @@ pub struct AuditReport {
 }
 
 impl AuditReport {
-    pub fn new(id: i64, scope: AuditScope, operator: String, stands: &[StationTag], now: i64) -> Self {
+    pub fn new(
+        id: i64,
+        scope: AuditScope,
+        operator: String,
+        stands: &[StationTag],
+        now: i64,
+    ) -> Self {
         let mut r = AuditReport {
             id,
             scope,
@@ -452,7 +513,11 @@ impl AuditReport {
     /// Adds (or replaces, for a tag tapped again) an entry; the tag is no longer untapped.
     pub fn push(&mut self, e: AuditEntry) {
         self.untapped.retain(|s| s.uid != e.uid || e.uid.is_empty());
-        match self.entries.iter_mut().find(|x| !e.uid.is_empty() && x.uid == e.uid) {
+        match self
+            .entries
+            .iter_mut()
+            .find(|x| !e.uid.is_empty() && x.uid == e.uid)
+        {
             Some(x) => *x = e,
             None => self.entries.push(e),
         }
@@ -462,7 +527,10 @@ impl AuditReport {
     fn recount(&mut self) {
         self.counts.clear();
         for e in &self.entries {
-            *self.counts.entry(e.verdict.as_str().to_string()).or_default() += 1;
+            *self
+                .counts
+                .entry(e.verdict.as_str().to_string())
+                .or_default() += 1;
         }
         self.counts
             .insert("untapped".into(), self.untapped.len() as u32);
@@ -473,12 +541,40 @@ impl AuditReport {
     /// The report as `.xlsx` (same conventions as the other exports: text cells, China time, frozen
     /// header, filters, written through a safe file): one row per tapped tag, then one per stand not
     /// tapped. Headers and words in Chinese, or English when `english`.
-    pub fn write_xlsx(&self, path: &std::path::Path, english: bool) -> Result<u64, tapstand_error::UserError> {
+    pub fn write_xlsx(
+        &self,
+        path: &std::path::Path,
+        english: bool,
+    ) -> Result<u64, tapstand_error::UserError> {
         use tapstand_records::xlsx::{Cell, XlsxTable};
         let header: &[&str] = if english {
-            &["Tapped at", "UID", "Chip", "Verdict", "What was found", "What to do", "Link on the tag", "Registered link", "Stand", "Locked", "Genuine"]
+            &[
+                "Tapped at",
+                "UID",
+                "Chip",
+                "Verdict",
+                "What was found",
+                "What to do",
+                "Link on the tag",
+                "Registered link",
+                "Stand",
+                "Locked",
+                "Genuine",
+            ]
         } else {
-            &["巡检时间", "UID", "芯片", "结论", "发现", "建议", "标签上的链接", "登记的链接", "立牌", "已锁定", "原厂芯片"]
+            &[
+                "巡检时间",
+                "UID",
+                "芯片",
+                "结论",
+                "发现",
+                "建议",
+                "标签上的链接",
+                "登记的链接",
+                "立牌",
+                "已锁定",
+                "原厂芯片",
+            ]
         };
         let pick = |b: &Bilingual| if english { b.en.clone() } else { b.zh.clone() };
         let yes_no = |v: bool| match (v, english) {
@@ -491,7 +587,12 @@ impl AuditReport {
         for e in &self.entries {
             let genuine = match e.genuine {
                 Some(g) => yes_no(g).to_string(),
-                None => (if english { "cannot be checked" } else { "无法检查" }).to_string(),
+                None => (if english {
+                    "cannot be checked"
+                } else {
+                    "无法检查"
+                })
+                .to_string(),
             };
             let cells = [
                 crate::history::china_time(e.at),
@@ -510,9 +611,17 @@ impl AuditReport {
         }
         for s in &self.untapped {
             let (verdict, found, advice) = if english {
-                ("Not tapped", "The register knows this stand in this store; it was not tapped in this audit.", "Find the stand and tap it, or replace its tag (换标签) if it is lost.")
+                (
+                    "Not tapped",
+                    "The register knows this stand in this store; it was not tapped in this audit.",
+                    "Find the stand and tap it, or replace its tag (换标签) if it is lost.",
+                )
             } else {
-                ("未巡检", "登记里这个门店有这个立牌，但这次巡检没有碰到它。", "找到这个立牌再碰一次；如果丢了，用“换标签”补一张。")
+                (
+                    "未巡检",
+                    "登记里这个门店有这个立牌，但这次巡检没有碰到它。",
+                    "找到这个立牌再碰一次；如果丢了，用“换标签”补一张。",
+                )
             };
             let cells = [
                 String::new(),
@@ -545,7 +654,13 @@ mod tests {
         }
     }
 
-    fn stand(uid: &str, link: &str, store: Option<i64>, terminal: Option<i64>, genuine: Option<bool>) -> StationTag {
+    fn stand(
+        uid: &str,
+        link: &str,
+        store: Option<i64>,
+        terminal: Option<i64>,
+        genuine: Option<bool>,
+    ) -> StationTag {
         StationTag {
             id: 1,
             uid: uid.into(),
@@ -587,7 +702,11 @@ mod tests {
             stand("04CC", "weixin://dl/business/?t=c", Some(2), None, None),
         ];
         let mut r = AuditReport::new(1, scope(), String::new(), &stands, 0);
-        assert_eq!(r.untapped.len(), 2, "the other store's stand is not this store's");
+        assert_eq!(
+            r.untapped.len(),
+            2,
+            "the other store's stand is not this store's"
+        );
         let mut e = AuditEntry {
             at: 1,
             uid: "04AA".into(),
@@ -608,7 +727,11 @@ mod tests {
         assert_eq!(r.counts["untapped"], 1);
         e.verdict = AuditVerdict::Ok;
         r.push(e);
-        assert_eq!(r.entries.len(), 1, "a tag tapped again keeps its last entry");
+        assert_eq!(
+            r.entries.len(),
+            1,
+            "a tag tapped again keeps its last entry"
+        );
         assert_eq!(r.counts.get("unlocked"), None);
         assert_eq!(r.counts["ok"], 1);
     }
