@@ -17,6 +17,8 @@ use serde::Serialize;
 // (hence AssertSqlSafe on the few statements that name them).
 use sqlx::{AssertSqlSafe, PgConnection, Postgres, QueryBuilder, Row};
 
+use futures_util::future::BoxFuture;
+
 use crate::{Backend, Db, StoreError};
 
 /// The tables in an order that satisfies every foreign key.
@@ -102,17 +104,21 @@ async fn counts_pg(conn: &mut PgConnection) -> Result<Vec<i64>, sqlx::Error> {
 }
 
 /// A table's columns on the target, in order: (name, PostgreSQL data type).
-async fn target_columns(
-    conn: &mut PgConnection,
-    table: &str,
-) -> Result<Vec<(String, String)>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT column_name::text, data_type::text FROM information_schema.columns
-         WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position",
-    )
-    .bind(table)
-    .fetch_all(conn)
-    .await
+/// (Boxed, here and below: the app awaits `copy_to` in a Tauri command, whose future must be `Send` for
+/// every lifetime; helper `async fn`s borrowing a connection are not, as far as rustc can tell.)
+fn target_columns<'a>(
+    conn: &'a mut PgConnection,
+    table: &'a str,
+) -> BoxFuture<'a, Result<Vec<(String, String)>, sqlx::Error>> {
+    Box::pin(async move {
+        sqlx::query_as(
+            "SELECT column_name::text, data_type::text FROM information_schema.columns
+             WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position",
+        )
+        .bind(table)
+        .fetch_all(&mut *conn)
+        .await
+    })
 }
 
 fn column_list(columns: &[(String, String)]) -> String {
@@ -170,55 +176,59 @@ where
 
 /// Every row of `table` on the SQLite side, normalised and sorted (a stable order on both sides: the
 /// rows themselves, so the id first where there is one).
-async fn sorted_rows_sqlite(
-    conn: &mut sqlx::SqliteConnection,
-    table: &str,
-    columns: &[(String, String)],
-) -> Result<Vec<Vec<Value>>, sqlx::Error> {
-    let rows = sqlx::query(AssertSqlSafe(format!(
-        "SELECT {} FROM {table}",
-        column_list(columns)
-    )))
-    .fetch_all(conn)
-    .await?;
-    let mut out = rows
-        .iter()
-        .map(|r| {
-            columns
-                .iter()
-                .enumerate()
-                .map(|(i, (_, ty))| value(r, i, ty, false))
-                .collect::<Result<Vec<_>, _>>()
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    out.sort();
-    Ok(out)
+fn sorted_rows_sqlite<'a>(
+    conn: &'a mut sqlx::SqliteConnection,
+    table: &'a str,
+    columns: &'a [(String, String)],
+) -> BoxFuture<'a, Result<Vec<Vec<Value>>, sqlx::Error>> {
+    Box::pin(async move {
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {} FROM {table}",
+            column_list(columns)
+        )))
+        .fetch_all(&mut *conn)
+        .await?;
+        let mut out = rows
+            .iter()
+            .map(|r| {
+                columns
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (_, ty))| value(r, i, ty, false))
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        out.sort();
+        Ok(out)
+    })
 }
 
 /// [`sorted_rows_sqlite`] on the PostgreSQL side.
-async fn sorted_rows_pg(
-    conn: &mut PgConnection,
-    table: &str,
-    columns: &[(String, String)],
-) -> Result<Vec<Vec<Value>>, sqlx::Error> {
-    let rows = sqlx::query(AssertSqlSafe(format!(
-        "SELECT {} FROM {table}",
-        column_list(columns)
-    )))
-    .fetch_all(conn)
-    .await?;
-    let mut out = rows
-        .iter()
-        .map(|r| {
-            columns
-                .iter()
-                .enumerate()
-                .map(|(i, (_, ty))| value(r, i, ty, true))
-                .collect::<Result<Vec<_>, _>>()
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    out.sort();
-    Ok(out)
+fn sorted_rows_pg<'a>(
+    conn: &'a mut PgConnection,
+    table: &'a str,
+    columns: &'a [(String, String)],
+) -> BoxFuture<'a, Result<Vec<Vec<Value>>, sqlx::Error>> {
+    Box::pin(async move {
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {} FROM {table}",
+            column_list(columns)
+        )))
+        .fetch_all(&mut *conn)
+        .await?;
+        let mut out = rows
+            .iter()
+            .map(|r| {
+                columns
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (_, ty))| value(r, i, ty, true))
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        out.sort();
+        Ok(out)
+    })
 }
 
 /// The first row that differs between two sorted tables, named for people: `id 7: name "人民路店" here,
@@ -443,4 +453,11 @@ impl From<CopyError> for tapstand_error::UserError {
             .with_detail(e),
         }
     }
+}
+
+/// The app awaits a copy inside a Tauri command: its future must be `Send` (checked at compile time).
+#[allow(dead_code)]
+fn copy_to_is_send(a: &Db, b: &Db) {
+    fn send<T: Send>(_: T) {}
+    send(a.copy_to(b));
 }

@@ -254,27 +254,38 @@ async fn migrate(pool: &PgPool, version: i64, location: &str) -> Result<(), Stor
     if version >= known_pg_schema_version() && !may_create {
         return Ok(());
     }
-    let mut conn = pool.acquire().await?;
     let owner: Option<String> = sqlx::query_scalar(
         "SELECT r.rolname::text FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner
          WHERE c.oid = to_regclass('_sqlx_migrations') AND r.rolname <> current_user
            AND pg_has_role(current_user, r.oid, 'MEMBER')",
     )
-    .fetch_optional(&mut *conn)
+    .fetch_optional(pool)
     .await?;
-    if let Some(owner) = &owner {
-        sqlx::query("SELECT set_config('role', $1, false)")
-            .bind(owner)
-            .execute(&mut *conn)
-            .await?;
-    }
-    let ran = PG_MIGRATOR.run(&mut *conn).await;
-    if owner.is_some() {
-        // Back to the login role before the connection returns to the pool (or drop it).
-        if sqlx::query("RESET ROLE").execute(&mut *conn).await.is_err() {
-            conn.detach();
+    // The migrator runs on a pool (a connection borrowed by it makes the caller's future not `Send`
+    // for every lifetime, which Tauri commands need): for the owner's role, a one-connection pool whose
+    // connection `SET ROLE`s first.
+    let ran = match owner {
+        None => PG_MIGRATOR.run(pool).await,
+        Some(owner) => {
+            let as_owner = PgPoolOptions::new()
+                .max_connections(1)
+                .after_connect(move |conn, _| {
+                    let owner = owner.clone();
+                    Box::pin(async move {
+                        sqlx::query("SELECT set_config('role', $1, false)")
+                            .bind(owner)
+                            .execute(&mut *conn)
+                            .await
+                            .map(|_| ())
+                    })
+                })
+                .connect_with((*pool.connect_options()).clone())
+                .await?;
+            let ran = PG_MIGRATOR.run(&as_owner).await;
+            as_owner.close().await;
+            ran
         }
-    }
+    };
     ran.map_err(|e| match e {
         sqlx::migrate::MigrateError::VersionMismatch(version) => StoreError::MigrationMismatch {
             path: location.into(),
