@@ -1355,6 +1355,15 @@ export type TeamDatabaseCheck = {
 	known_schema_version: number | null,
 };
 
+/**  What this PC's team database user may do, as 设置 → 团队模式 shows it. */
+export type TeamRole = 
+/**  May change everything (the ledger, records, the schema): head office, or the database's owner. */
+"head-office" | 
+/**  May only write tags from the pool (the writer role). */
+"writer" | 
+/**  Some other set of rights (neither of the above). */
+"limited";
+
 /**  The database this PC uses, for 设置 → 团队模式. */
 export type TeamStatus = {
 	/**  The saved team database (`None`: 单机, the data folder's file). */
@@ -1366,19 +1375,30 @@ export type TeamStatus = {
 	 *  choice is then not used).
 	 */
 	overridden: boolean,
+	/**  The open team database is reached without encryption (`sslmode=disable`): shown as a warning. */
+	plain_text: boolean,
+	/**  On a team database: what this PC's user may do (head office, writer, other). */
+	role: TeamRole | null,
 };
 
-/**  How the connection to the team database is encrypted (PostgreSQL's `sslmode`). */
+/**
+ *  How the connection to the team database is encrypted (PostgreSQL's `sslmode`). There is no
+ *  "prefer": a connection that falls back to plain text when someone on the path says "no TLS" is not
+ *  offered (a saved `sslmode=prefer` from an older version reads as [`TeamTls::Require`], and the storage
+ *  layer connects it so).
+ */
 export type TeamTls = 
-/**  TLS when the server offers it (PostgreSQL's default). */
-"prefer" | 
-/**  Encrypted, any certificate. */
+/**  Encrypted, any certificate (the default; also what a URL without `sslmode` means). */
 "require" | 
+/**  Encrypted, any certificate (the default; also what a URL without `sslmode` means). */
+"prefer" | 
 /**
  *  Encrypted, and the server's certificate must match its host name (signed by the CA file, or the
  *  system's CAs).
  */
-"verify-full";
+"verify-full" | 
+/**  Not encrypted (`sslmode=disable`): only on a network the merchant trusts; 设置 shows a warning. */
+"disable";
 
 /**  A front-desk terminal (前台终端). */
 export type Terminal = {

@@ -89,7 +89,7 @@ export function mockCommands(overrides: Partial<Record<string, Handler>> = {}) {
     update_status: () => sampleUpdateStatus(),
     list_profiles: () => [],
     list_device_models: () => [],
-    team_status: () => ({ saved: null, location: "/data/tapstand.db", overridden: false }),
+    team_status: () => ({ saved: null, location: "/data/tapstand.db", overridden: false, plain_text: false, role: null }),
     team_retry: () => null,
   };
   mockIPC((cmd, args) => {

@@ -120,6 +120,17 @@ pub enum DbCommand {
         #[arg(value_name = "URL")]
         url: String,
     },
+    /// Set up least privilege on a team database (run once, by the administrator, with a user that may
+    /// create roles): a head-office role that may do everything and a writer role for PCs without the
+    /// AppSecret (read, claim pool links, record attempts and tags; no DELETE, no ledger changes, no
+    /// DDL). Login users are then added to one of them. Running it again changes nothing.
+    InitRoles {
+        #[arg(value_name = "URL")]
+        url: String,
+        /// Role names are PREFIX_head_office and PREFIX_writer (default: the database's name).
+        #[arg(long)]
+        prefix: Option<String>,
+    },
     /// Copy the local database into an empty team database (postgres://user:password@host:port/db), all
     /// or nothing, counts checked afterwards; the local file is kept untouched. Refuses a target that
     /// holds other data.
@@ -188,6 +199,22 @@ async fn run(
             }
             return Ok(());
         }
+        Command::Db(DbCommand::InitRoles { url, prefix }) => {
+            let r = Core::init_team_roles(&url, prefix.as_deref()).await?;
+            if json {
+                output::json(&r);
+            } else {
+                println!(
+                    "团队数据库 {} 的角色已就绪 / Roles of the team database {} are ready:\n  总部 / head office: {}\n  写卡员 / writer:    {}",
+                    r.database, r.database, r.head_office, r.writer
+                );
+                println!(
+                    "为每台电脑添加登录用户 / Add a login user per PC, e.g. (psql):\n  CREATE ROLE store_pc_1 LOGIN PASSWORD '…' IN ROLE {};\n  CREATE ROLE hq_pc LOGIN PASSWORD '…' IN ROLE {};",
+                    r.writer, r.head_office
+                );
+            }
+            return Ok(());
+        }
         Command::Doctor => return doctor::run(paths, json).await,
         Command::Readers => return tag::readers(json),
         Command::Inspect(a) if !a.explain => return tag::inspect(a.pick, json),
@@ -199,7 +226,9 @@ async fn run(
     match command {
         Command::Doctor
         | Command::Readers
-        | Command::Db(DbCommand::Check { .. } | DbCommand::SetPassword { .. }) => unreachable!(),
+        | Command::Db(
+            DbCommand::Check { .. } | DbCommand::SetPassword { .. } | DbCommand::InitRoles { .. },
+        ) => unreachable!(),
         Command::Inspect(a) => station::check(a, core, json).await,
         Command::WriteNdef(a) => {
             // With --profile: the tag key of that profile protects and unlocks the tag.

@@ -3,7 +3,8 @@
 //! virtual reader (vpcd's "Virtual PCD 00 00" and "00 01", through the real pcscd), write 3 tags each at the
 //! same time with `write --from-pool`. What must hold: 6 tags verified, 6 distinct pooled links, every
 //! tag's link is the pool link the database handed to that tag's UID, and WeChat saw no call after the
-//! pool was made.
+//! pool was made. The two writers log in as users of the writer role (`db init-roles`): least privilege
+//! is enough to write from the pool.
 #![cfg(unix)]
 
 use std::io::{BufRead, BufReader};
@@ -204,6 +205,31 @@ async fn hq_fills_a_pool_and_two_pcs_without_the_secret_write_from_it_at_once() 
     .unwrap();
     ok(&hq_env, &["store", "import", csv.to_str().unwrap()], &db);
 
+    // Least privilege: head office sets up the roles; each store PC logs in as a writer of its own.
+    let roles = ok(&hq_env, &["--json", "db", "init-roles", &url], &db);
+    let writer_role = roles["writer"].as_str().unwrap().to_string();
+    let writer_urls: Vec<String> = {
+        use sqlx::Connection;
+        let mut admin = sqlx::PgConnection::connect(&url).await.unwrap();
+        let mut urls = vec![];
+        for n in 1..=2 {
+            let name = format!("store_pc_{n}_{}", std::process::id());
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                "DROP ROLE IF EXISTS {name}; CREATE ROLE {name} LOGIN PASSWORD 'pw-{n}' IN ROLE {writer_role}"
+            )))
+            .execute(&mut admin)
+            .await
+            .unwrap();
+            let (_, host_db) = url.split_once('@').unwrap();
+            urls.push(format!("postgres://{name}:pw-{n}@{host_db}"));
+        }
+        urls
+    };
+    let (wdb1, wdb2) = (
+        [("TAPSTAND_DATABASE_URL", writer_urls[0].as_str())],
+        [("TAPSTAND_DATABASE_URL", writer_urls[1].as_str())],
+    );
+
     // A writer PC has no AppSecret: writing the usual way is refused before any tag is touched.
     let refused = env1.run(
         &[
@@ -219,7 +245,7 @@ async fn hq_fills_a_pool_and_two_pcs_without_the_secret_write_from_it_at_once() 
             "1",
             "--yes",
         ],
-        &db,
+        &wdb1,
     );
     assert!(!refused.status.success());
     let said = String::from_utf8_lossy(&refused.stdout);
@@ -242,7 +268,7 @@ async fn hq_fills_a_pool_and_two_pcs_without_the_secret_write_from_it_at_once() 
             "1",
             "--from-pool",
         ],
-        &db,
+        &wdb1,
     );
     assert!(!empty.status.success());
     let said = String::from_utf8_lossy(&empty.stdout);
@@ -281,7 +307,7 @@ async fn hq_fills_a_pool_and_two_pcs_without_the_secret_write_from_it_at_once() 
     );
 
     // Both writers at once, each on its own reader.
-    let spawn = |env: &CliEnv, reader: &str| {
+    let spawn = |env: &CliEnv, reader: &str, db: &[(&str, &str)]| {
         let mut c = env.cmd(
             &[
                 "--json",
@@ -298,14 +324,14 @@ async fn hq_fills_a_pool_and_two_pcs_without_the_secret_write_from_it_at_once() 
                 "--reader",
                 reader,
             ],
-            &db,
+            db,
         );
         c.stdout(Stdio::piped());
         c.spawn().unwrap()
     };
     // Both tags are down before the writers start: then both start at the same moment.
-    let mut c1 = spawn(&env1, "Virtual PCD 00 00");
-    let mut c2 = spawn(&env2, SECOND_READER);
+    let mut c1 = spawn(&env1, "Virtual PCD 00 00", &wdb1);
+    let mut c2 = spawn(&env2, SECOND_READER, &wdb2);
     let (r1, r2) = (lines(&mut c1), lines(&mut c2));
     let mut done: [Vec<(String, Value, Vec<u8>)>; 2] = [Vec::new(), Vec::new()];
     let deadline = Instant::now() + Duration::from_secs(90);

@@ -193,6 +193,70 @@ impl Core {
         Ok(location)
     }
 
+    /// `tapstand-cli db init-roles`: opens (migrates) the team database at `url` and creates and grants
+    /// its head-office and writer roles ([`tapstand_store::roles`]); `prefix` defaults to the database's
+    /// name. The connecting user must be allowed to create roles.
+    pub async fn init_team_roles(
+        url: &str,
+        prefix: Option<&str>,
+    ) -> Result<tapstand_store::roles::RolesReport, UserError> {
+        let password = team_password_from_keychain(url).await?;
+        let db = tapstand_store::pg::open_with_password(url, password.as_ref().map(|p| p.expose()))
+            .await?;
+        let prefix = match prefix {
+            Some(p) => p.to_string(),
+            None => {
+                let name: String = db
+                    .location()
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or("tapstand")
+                    .chars()
+                    .map(|c| {
+                        let c = c.to_ascii_lowercase();
+                        if c.is_ascii_alphanumeric() {
+                            c
+                        } else {
+                            '_'
+                        }
+                    })
+                    .collect();
+                if name.starts_with(|c: char| c.is_ascii_lowercase()) {
+                    name
+                } else {
+                    format!("t_{name}")
+                }
+            }
+        };
+        if !tapstand_store::roles::valid_prefix(&prefix) {
+            return Err(UserError::new(
+                "team.roles_prefix",
+                (
+                    "角色名前缀只能用小写字母、数字和下划线，以字母开头，最多 40 个字符。",
+                    "请用 --prefix 指定一个这样的前缀，例如 --prefix chain1。",
+                ),
+                (
+                    "A role name prefix may hold only lower-case letters, digits and _, must start with a letter, and be at most 40 characters.",
+                    "Give one with --prefix, for example --prefix chain1.",
+                ),
+            )
+            .with_detail(prefix));
+        }
+        let pool = db
+            .pg_pool()
+            .ok_or_else(|| UserError::internal("not a team database"))?;
+        let mut conn = pool
+            .acquire()
+            .await
+            .map_err(tapstand_store::StoreError::from)?;
+        let report = tapstand_store::roles::init_roles(&mut conn, &prefix)
+            .await
+            .map_err(tapstand_store::StoreError::from);
+        drop(conn);
+        db.close().await;
+        Ok(report?)
+    }
+
     /// Moves this PC's data to a team database: copies the local SQLite database into the empty
     /// PostgreSQL database at `url` (migrated first), all or nothing, counts checked; the local file is
     /// only read. See [`tapstand_store::copy`].

@@ -14,18 +14,22 @@ use crate::{AppPaths, Core, TeamDatabaseCheck, UserError};
 /// The file in the data folder holding the choice.
 pub const TEAM_FILE: &str = "team.json";
 
-/// How the connection to the team database is encrypted (PostgreSQL's `sslmode`).
+/// How the connection to the team database is encrypted (PostgreSQL's `sslmode`). There is no
+/// "prefer": a connection that falls back to plain text when someone on the path says "no TLS" is not
+/// offered (a saved `sslmode=prefer` from an older version reads as [`TeamTls::Require`], and the storage
+/// layer connects it so).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "kebab-case")]
 pub enum TeamTls {
-    /// TLS when the server offers it (PostgreSQL's default).
+    /// Encrypted, any certificate (the default; also what a URL without `sslmode` means).
     #[default]
-    Prefer,
-    /// Encrypted, any certificate.
+    #[serde(alias = "prefer")]
     Require,
     /// Encrypted, and the server's certificate must match its host name (signed by the CA file, or the
     /// system's CAs).
     VerifyFull,
+    /// Not encrypted (`sslmode=disable`): only on a network the merchant trusts; 设置 shows a warning.
+    Disable,
 }
 
 /// What 设置 → 团队模式 fills in (never a password).
@@ -50,6 +54,10 @@ pub struct TeamStatus {
     /// True when `--database-url` / `TAPSTAND_DATABASE_URL` chose the database for this run (the saved
     /// choice is then not used).
     pub overridden: bool,
+    /// The open team database is reached without encryption (`sslmode=disable`): shown as a warning.
+    pub plain_text: bool,
+    /// On a team database: what this PC's user may do (head office, writer, other).
+    pub role: Option<tapstand_store::roles::TeamRole>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -134,8 +142,8 @@ impl TeamConnection {
             encode(self.database.trim())
         );
         match self.tls {
-            TeamTls::Prefer => url.push_str("?sslmode=prefer"),
             TeamTls::Require => url.push_str("?sslmode=require"),
+            TeamTls::Disable => url.push_str("?sslmode=disable"),
             TeamTls::VerifyFull => {
                 url.push_str("?sslmode=verify-full");
                 let ca = self.ca_file.trim();
@@ -176,6 +184,7 @@ impl TeamConnection {
             match kv.split_once('=') {
                 Some(("sslmode", "require")) => c.tls = TeamTls::Require,
                 Some(("sslmode", "verify-full")) => c.tls = TeamTls::VerifyFull,
+                Some(("sslmode", "disable")) => c.tls = TeamTls::Disable,
                 Some(("sslrootcert", v)) => c.ca_file = decode(v),
                 _ => {}
             }
@@ -320,6 +329,8 @@ impl Core {
             saved,
             location: open.map(|c| c.db.location().to_string()),
             overridden,
+            plain_text: open.is_some_and(|c| c.db.plain_text()),
+            role: open.and_then(|c| c.db.team_role()),
         })
     }
 }
@@ -344,6 +355,17 @@ mod tests {
         let url = c.url().unwrap();
         assert!(!tapstand_store::pg::url_has_password(&url), "{url}");
         assert_eq!(TeamConnection::from_url(&url), Some(c));
+        // An older version's saved "prefer" reads as require; disable round-trips (and is plain text).
+        let old = TeamConnection::from_url("postgres://u@h:5432/d?sslmode=prefer").unwrap();
+        assert_eq!(old.tls, TeamTls::Require);
+        assert_eq!(old.url().unwrap(), "postgres://u@h:5432/d?sslmode=require");
+        let plain = TeamConnection {
+            tls: TeamTls::Disable,
+            ..old
+        };
+        let url = plain.url().unwrap();
+        assert!(tapstand_store::pg::url_is_plain_text(&url), "{url}");
+        assert_eq!(TeamConnection::from_url(&url), Some(plain));
         let missing = TeamConnection {
             host: "h".into(),
             port: 5432,

@@ -6,11 +6,18 @@
 //! Which column gets which type comes from the target's own catalogue (`information_schema.columns`),
 //! so the copy follows the twin migrations without a second list of columns: `bigint` ← INTEGER,
 //! `boolean` ← INTEGER 0/1, `text` ← TEXT, `bytea` ← BLOB.
+//!
+//! A target that already holds data is "an earlier copy" only when its content is this database's: with
+//! the same count in every table, every table's rows are read on both sides, normalised (a boolean is
+//! 0/1), sorted (a stable order on both backends, the id first) and compared; the first row that differs
+//! is named in the refusal (`db.copy.target_differs`: table, id, column, both values).
 
 use serde::Serialize;
 // Table names come from TABLES, column names from the target's catalogue: never from input
 // (hence AssertSqlSafe on the few statements that name them).
 use sqlx::{AssertSqlSafe, PgConnection, Postgres, QueryBuilder, Row};
+
+use futures_util::future::BoxFuture;
 
 use crate::{Backend, Db, StoreError};
 
@@ -61,6 +68,8 @@ pub enum CopyError {
         target: i64,
         source_rows: i64,
     },
+    #[error("the target database holds as many rows but other data: {table}, {row}")]
+    TargetDiffers { table: String, row: String },
     #[error("after copying, {table} has {target} rows on the target but {source_rows} here: nothing was kept")]
     CountMismatch {
         table: String,
@@ -92,6 +101,168 @@ async fn counts_pg(conn: &mut PgConnection) -> Result<Vec<i64>, sqlx::Error> {
         );
     }
     Ok(out)
+}
+
+/// A table's columns on the target, in order: (name, PostgreSQL data type).
+/// (Boxed, here and below: the app awaits `copy_to` in a Tauri command, whose future must be `Send` for
+/// every lifetime; helper `async fn`s borrowing a connection are not, as far as rustc can tell.)
+fn target_columns<'a>(
+    conn: &'a mut PgConnection,
+    table: &'a str,
+) -> BoxFuture<'a, Result<Vec<(String, String)>, sqlx::Error>> {
+    Box::pin(async move {
+        sqlx::query_as(
+            "SELECT column_name::text, data_type::text FROM information_schema.columns
+             WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position",
+        )
+        .bind(table)
+        .fetch_all(&mut *conn)
+        .await
+    })
+}
+
+fn column_list(columns: &[(String, String)]) -> String {
+    columns
+        .iter()
+        .map(|(c, _)| format!("\"{c}\""))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// One value, the same on both backends (a PostgreSQL boolean is SQLite's 0/1).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Value {
+    Null,
+    Int(i64),
+    Text(String),
+    Bytes(Vec<u8>),
+}
+
+impl std::fmt::Display for Value {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Value::Null => write!(f, "NULL"),
+            Value::Int(i) => write!(f, "{i}"),
+            Value::Text(t) if t.chars().count() > 40 => {
+                write!(f, "{:?}…", t.chars().take(40).collect::<String>())
+            }
+            Value::Text(t) => write!(f, "{t:?}"),
+            Value::Bytes(b) => write!(f, "<{} bytes>", b.len()),
+        }
+    }
+}
+
+fn value<'r, R: Row>(row: &'r R, i: usize, ty: &str, pg: bool) -> Result<Value, sqlx::Error>
+where
+    usize: sqlx::ColumnIndex<R>,
+    Option<i64>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    Option<bool>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    Option<Vec<u8>>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    Option<String>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    let v = match ty {
+        "bigint" | "integer" => row.try_get::<Option<i64>, _>(i)?.map(Value::Int),
+        "boolean" if pg => row
+            .try_get::<Option<bool>, _>(i)?
+            .map(|b| Value::Int(b as i64)),
+        "boolean" => row
+            .try_get::<Option<i64>, _>(i)?
+            .map(|v| Value::Int((v != 0) as i64)),
+        "bytea" => row.try_get::<Option<Vec<u8>>, _>(i)?.map(Value::Bytes),
+        _ => row.try_get::<Option<String>, _>(i)?.map(Value::Text),
+    };
+    Ok(v.unwrap_or(Value::Null))
+}
+
+/// Every row of `table` on the SQLite side, normalised and sorted (a stable order on both sides: the
+/// rows themselves, so the id first where there is one).
+fn sorted_rows_sqlite<'a>(
+    conn: &'a mut sqlx::SqliteConnection,
+    table: &'a str,
+    columns: &'a [(String, String)],
+) -> BoxFuture<'a, Result<Vec<Vec<Value>>, sqlx::Error>> {
+    Box::pin(async move {
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {} FROM {table}",
+            column_list(columns)
+        )))
+        .fetch_all(&mut *conn)
+        .await?;
+        let mut out = rows
+            .iter()
+            .map(|r| {
+                columns
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (_, ty))| value(r, i, ty, false))
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        out.sort();
+        Ok(out)
+    })
+}
+
+/// [`sorted_rows_sqlite`] on the PostgreSQL side.
+fn sorted_rows_pg<'a>(
+    conn: &'a mut PgConnection,
+    table: &'a str,
+    columns: &'a [(String, String)],
+) -> BoxFuture<'a, Result<Vec<Vec<Value>>, sqlx::Error>> {
+    Box::pin(async move {
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {} FROM {table}",
+            column_list(columns)
+        )))
+        .fetch_all(&mut *conn)
+        .await?;
+        let mut out = rows
+            .iter()
+            .map(|r| {
+                columns
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (_, ty))| value(r, i, ty, true))
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        out.sort();
+        Ok(out)
+    })
+}
+
+/// The first row that differs between two sorted tables, named for people: `id 7: name "人民路店" here,
+/// "解放路店" there`; `None` when they are the same.
+fn first_difference(
+    columns: &[(String, String)],
+    mine: &[Vec<Value>],
+    theirs: &[Vec<Value>],
+) -> Option<String> {
+    let name = |row: &[Value]| match columns.iter().position(|(c, _)| c == "id") {
+        Some(i) => format!("id {}", row[i]),
+        None => format!("{} {}", columns[0].0, row[0]),
+    };
+    for i in 0..mine.len().max(theirs.len()) {
+        match (mine.get(i), theirs.get(i)) {
+            (Some(a), Some(b)) if a == b => continue,
+            (Some(a), Some(b)) => {
+                let (col, (x, y)) = columns
+                    .iter()
+                    .zip(a.iter().zip(b))
+                    .find(|(_, (x, y))| x != y)
+                    .map(|((c, _), v)| (c.as_str(), v))?;
+                return Some(if name(a) == name(b) {
+                    format!("{}: {col} {x} here, {y} there", name(a))
+                } else {
+                    format!("{} here, {} there", name(a), name(b))
+                });
+            }
+            (Some(a), None) => return Some(format!("{} here, not there", name(a))),
+            (None, Some(b)) => return Some(format!("{} there, not here", name(b))),
+            (None, None) => break,
+        }
+    }
+    None
 }
 
 impl Db {
@@ -135,6 +306,18 @@ impl Db {
         };
         if before.iter().any(|n| *n > 0) {
             if before == source_counts {
+                // Same counts: an earlier copy only if every row is the same too.
+                for t in TABLES {
+                    let columns = target_columns(&mut tx, t).await?;
+                    let mine = sorted_rows_sqlite(&mut read, t, &columns).await?;
+                    let theirs = sorted_rows_pg(&mut tx, t, &columns).await?;
+                    if let Some(row) = first_difference(&columns, &mine, &theirs) {
+                        return Err(CopyError::TargetDiffers {
+                            table: t.to_string(),
+                            row,
+                        });
+                    }
+                }
                 tx.rollback().await?;
                 return Ok(report(true));
             }
@@ -148,18 +331,8 @@ impl Db {
             });
         }
         for t in TABLES {
-            let columns: Vec<(String, String)> = sqlx::query_as(
-                "SELECT column_name::text, data_type::text FROM information_schema.columns
-                 WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position",
-            )
-            .bind(t)
-            .fetch_all(&mut *tx)
-            .await?;
-            let list = columns
-                .iter()
-                .map(|(c, _)| format!("\"{c}\""))
-                .collect::<Vec<_>>()
-                .join(", ");
+            let columns = target_columns(&mut tx, t).await?;
+            let list = column_list(&columns);
             let rows = sqlx::query(AssertSqlSafe(format!(
                 "SELECT {list} FROM {t} ORDER BY rowid"
             )))
@@ -249,6 +422,23 @@ impl From<CopyError> for tapstand_error::UserError {
                 ),
             )
             .with_detail(e),
+            e @ CopyError::TargetDiffers { .. } => {
+                let CopyError::TargetDiffers { table, row } = &e else {
+                    unreachable!()
+                };
+                UserError::new(
+                    "db.copy.target_differs",
+                    (
+                        &format!("团队数据库里已有一份行数相同、内容不同的数据（第一处不同：{table} 表，{row}），没有复制，两边都没有改动。"),
+                        "请使用一个新建的空数据库作为目标；如果团队数据库里的数据才是要保留的，请直接连接使用它，不要复制。",
+                    ),
+                    (
+                        &format!("The team database holds as many rows as this PC but other data (first difference: table {table}, {row}); nothing was copied and neither side changed."),
+                        "Use a new, empty database as the target; if the team database's data is the one to keep, just connect to it instead of copying.",
+                    ),
+                )
+                .with_detail(e)
+            }
             e @ CopyError::CountMismatch { .. } => UserError::new(
                 "db.copy.count_mismatch",
                 (
@@ -263,4 +453,11 @@ impl From<CopyError> for tapstand_error::UserError {
             .with_detail(e),
         }
     }
+}
+
+/// The app awaits a copy inside a Tauri command: its future must be `Send` (checked at compile time).
+#[allow(dead_code)]
+fn copy_to_is_send(a: &Db, b: &Db) {
+    fn send<T: Send>(_: T) {}
+    send(a.copy_to(b));
 }

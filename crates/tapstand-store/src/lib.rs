@@ -33,6 +33,7 @@ pub mod owner;
 pub mod pg;
 pub mod pool;
 pub mod records;
+pub mod roles;
 pub mod settings;
 pub mod stand;
 pub mod station;
@@ -118,6 +119,10 @@ pub struct Db {
     location: String,
     /// This handle's liveness lock: rows it owns (a scheme call in flight) carry its token.
     owner: std::sync::Arc<owner::Owner>,
+    /// A team database reached without encryption (`sslmode=disable`, asked for by name).
+    plain_text: bool,
+    /// On a team database: what its user may do ([`roles`]).
+    team_role: Option<roles::TeamRole>,
 }
 
 /// Which database a [`Db`] talks to.
@@ -192,6 +197,8 @@ impl Db {
             path: path.to_path_buf(),
             location: path.display().to_string(),
             owner: std::sync::Arc::new(owner::Owner::File(owner::OwnerLock::acquire(path))),
+            plain_text: false,
+            team_role: None,
         };
         if let FileState::Existing { schema_version } = state {
             if schema_version > 0 && schema_version < known_schema_version() {
@@ -388,6 +395,16 @@ impl Db {
     /// Where the data is, for people and logs: the file, or `postgres://user@host:port/db` (no password).
     pub fn location(&self) -> &str {
         &self.location
+    }
+
+    /// Whether this is a team database reached in plain text (`sslmode=disable`); 设置 warns.
+    pub fn plain_text(&self) -> bool {
+        self.plain_text
+    }
+
+    /// On a team database, what this PC's user may do (`None`: this PC's own file).
+    pub fn team_role(&self) -> Option<roles::TeamRole> {
+        self.team_role
     }
 
     /// The token rows owned by this handle carry (see [`owner`]).

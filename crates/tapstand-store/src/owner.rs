@@ -17,6 +17,10 @@
 //! own. If the lock connection itself drops while the process lives (a network cut), its rows look dead
 //! and another PC may call again for them: WeChat answers that second call with 9800010 and the existing
 //! link, so an sn still never gets a second scheme (`SchemeService::get_or_recover`).
+//!
+//! A PC that vanishes without closing its connection (power cut, a network that drops everything) is
+//! found out by the server within a stated bound, [`liveness_timeout`] (30 s): the liveness session has
+//! a heartbeat and a server-side idle timeout, and TCP keepalive on the server's side.
 
 use std::fs::{File, OpenOptions, TryLockError};
 use std::path::{Path, PathBuf};
@@ -39,13 +43,14 @@ impl Owner {
     }
 }
 
-/// The team-database owner lock: a session-level advisory lock on a connection of its own.
+/// The team-database owner lock: a session-level advisory lock on a connection of its own, kept alive by
+/// a heartbeat task (see [`liveness_timeout`]).
 #[derive(Debug)]
 pub struct PgOwnerLock {
     token: String,
-    /// Held, never used: the lock lives as long as this session. Dropped (closed) with the last clone
-    /// of the `Db`, which releases the lock on the server.
-    _session: std::sync::Mutex<sqlx::PgConnection>,
+    /// Dropping it (the last clone of the `Db`) stops the heartbeat task, which closes the session:
+    /// the server releases the lock.
+    _stop: tokio::sync::oneshot::Sender<()>,
 }
 
 fn pg_token(key: i64) -> String {
@@ -60,29 +65,147 @@ fn pg_key(token: &str) -> Option<i64> {
         .map(|k| k as i64)
 }
 
+/// The liveness bound, in milliseconds (see [`liveness_timeout`]).
+static LIVENESS_TIMEOUT_MS: AtomicU64 = AtomicU64::new(30_000);
+
+/// **The bound**: a PC that vanished (power cut, cable pulled, a network that drops everything without a
+/// FIN or RST) loses its owner lock — its in-flight rows become recoverable by any other PC — at most
+/// this long (30 s) after the last heartbeat the server received from it. How:
+///
+/// - the liveness session sets `idle_session_timeout` to this value (PostgreSQL ≥ 14): the server ends
+///   a session that sent nothing for that long, whatever TCP believes — the one mechanism that also holds
+///   when something on the path keeps the TCP connection half-open (a NAT, a proxy, a firewall that ACKs);
+/// - the heartbeat task sends `SELECT 1` every third of it, so a live PC's session is never idle that
+///   long; a heartbeat that fails or takes longer than a third of the bound makes the PC reconnect and
+///   take its same lock key again (if nobody proved it dead meanwhile);
+/// - TCP keepalive on the server's side of the session (`tcp_keepalives_idle` = a third of the bound,
+///   `tcp_keepalives_interval` = a sixth, `tcp_keepalives_count` = 3) and `tcp_user_timeout` = the bound,
+///   for servers older than 14 and to free the socket: these catch a peer whose kernel is gone. sqlx
+///   0.9's `PgConnectOptions` offers no client-side keepalive (it opens a plain `TcpStream`); the
+///   heartbeat's timeout is this side's keepalive.
+///
+/// Each `SET` is tried and a server that does not know one is logged, not refused.
+pub fn liveness_timeout() -> std::time::Duration {
+    std::time::Duration::from_millis(LIVENESS_TIMEOUT_MS.load(Ordering::Relaxed))
+}
+
+/// Changes [`liveness_timeout`] for handles opened afterwards (tests, to measure the bound quickly;
+/// at least 1 s).
+#[doc(hidden)]
+pub fn set_liveness_timeout(d: std::time::Duration) {
+    LIVENESS_TIMEOUT_MS.store(d.as_millis().max(1_000) as u64, Ordering::Relaxed);
+}
+
+/// Opens the liveness session: its server-side timeouts set, and the advisory lock `key` taken (a fresh
+/// random one for `None`). `Ok(None)`: `key` is held by another session.
+async fn liveness_session(
+    opts: &sqlx::postgres::PgConnectOptions,
+    key: Option<i64>,
+) -> Result<Option<(sqlx::PgConnection, i64)>, sqlx::Error> {
+    use sqlx::ConnectOptions;
+    use std::hash::BuildHasher;
+    let mut conn = opts.connect().await?;
+    let bound = liveness_timeout().as_millis() as u64;
+    for (name, value) in [
+        ("idle_session_timeout", format!("{bound}ms")),
+        ("tcp_keepalives_idle", format!("{}", (bound / 3000).max(1))),
+        (
+            "tcp_keepalives_interval",
+            format!("{}", (bound / 6000).max(1)),
+        ),
+        ("tcp_keepalives_count", "3".to_string()),
+        ("tcp_user_timeout", format!("{bound}")),
+    ] {
+        if let Err(e) = sqlx::query("SELECT set_config($1, $2, false)")
+            .bind(name)
+            .bind(&value)
+            .execute(&mut conn)
+            .await
+        {
+            tracing::warn!(
+                setting = name,
+                "the team database server does not take it: {e}"
+            );
+        }
+    }
+    loop {
+        // RandomState is seeded from the OS per process: a random key, different on every PC.
+        let k = key.unwrap_or_else(|| {
+            std::collections::hash_map::RandomState::new()
+                .hash_one((std::process::id(), new_token())) as i64
+        });
+        let got: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
+            .bind(k)
+            .fetch_one(&mut conn)
+            .await?;
+        if got {
+            return Ok(Some((conn, k)));
+        }
+        if key.is_some() {
+            return Ok(None);
+        }
+    }
+}
+
+/// Keeps the liveness session alive until `stop` fires (or is dropped): a heartbeat every third of the
+/// bound, a reconnect with the same key when one fails.
+async fn heartbeat(
+    opts: sqlx::postgres::PgConnectOptions,
+    mut conn: sqlx::PgConnection,
+    key: i64,
+    mut stop: tokio::sync::oneshot::Receiver<()>,
+) {
+    use sqlx::Connection;
+    let every = liveness_timeout() / 3;
+    loop {
+        tokio::select! {
+            _ = &mut stop => {
+                let _ = tokio::time::timeout(std::time::Duration::from_secs(1), conn.close()).await;
+                return;
+            }
+            _ = tokio::time::sleep(every) => {}
+        }
+        let beat = tokio::time::timeout(every, sqlx::query("SELECT 1").execute(&mut conn)).await;
+        if matches!(beat, Ok(Ok(_))) {
+            continue;
+        }
+        tracing::warn!(token = %pg_token(key), "the team database liveness session was lost; reconnecting");
+        loop {
+            tokio::select! {
+                _ = &mut stop => return,
+                again = tokio::time::timeout(every.max(std::time::Duration::from_secs(5)), liveness_session(&opts, Some(key))) => {
+                    match again {
+                        Ok(Ok(Some((c, _)))) => {
+                            conn = c;
+                            tracing::info!(token = %pg_token(key), "liveness session back");
+                            break;
+                        }
+                        Ok(Ok(None)) => tracing::warn!(token = %pg_token(key), "the lock key is held elsewhere; retrying"),
+                        Ok(Err(e)) => tracing::debug!("liveness reconnect: {e}"),
+                        Err(_) => tracing::debug!("liveness reconnect timed out"),
+                    }
+                }
+            }
+            tokio::time::sleep(every).await;
+        }
+    }
+}
+
 impl PgOwnerLock {
-    /// Opens a session of its own and takes a fresh advisory lock in it.
+    /// Opens a session of its own, takes a fresh advisory lock in it, and keeps it alive (a task on the
+    /// current runtime; the session ends with that runtime or when the lock is dropped).
     pub async fn acquire(
         opts: &sqlx::postgres::PgConnectOptions,
     ) -> Result<PgOwnerLock, sqlx::Error> {
-        use sqlx::ConnectOptions;
-        use std::hash::BuildHasher;
-        let mut conn = opts.connect().await?;
-        loop {
-            // RandomState is seeded from the OS per process: a random key, different on every PC.
-            let key = std::collections::hash_map::RandomState::new()
-                .hash_one((std::process::id(), new_token())) as i64;
-            let got: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
-                .bind(key)
-                .fetch_one(&mut conn)
-                .await?;
-            if got {
-                return Ok(PgOwnerLock {
-                    token: pg_token(key),
-                    _session: std::sync::Mutex::new(conn),
-                });
-            }
-        }
+        let (conn, key) = liveness_session(opts, None)
+            .await?
+            .expect("a fresh key is retried until taken");
+        let (stop, stopped) = tokio::sync::oneshot::channel();
+        tokio::spawn(heartbeat(opts.clone(), conn, key, stopped));
+        Ok(PgOwnerLock {
+            token: pg_token(key),
+            _stop: stop,
+        })
     }
 
     pub fn token(&self) -> &str {

@@ -10,7 +10,7 @@
 
 use std::time::Duration;
 
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgSslMode};
 use sqlx::ConnectOptions;
 
 use crate::{known_pg_schema_version, owner, Backend, Db, StoreError, PG_MIGRATOR};
@@ -30,8 +30,14 @@ pub enum ConnectFailure {
     NoDatabase,
     /// The server accepts only encrypted (TLS) connections and TLS was turned off.
     TlsRequired,
-    /// TLS was required but the server does not offer it, or its certificate was not accepted.
+    /// TLS was required (always, unless the URL says `sslmode=disable`) but the server does not offer it
+    /// or the handshake failed. Never answered by falling back to plain text.
     TlsFailed,
+    /// `verify-full`/`verify-ca`: the server's certificate is not signed by the CA file (or the system's
+    /// CAs) — a wrong CA file, or someone impersonating the server.
+    TlsUntrusted,
+    /// `verify-full`: the certificate is valid but names another host than the one connected to.
+    TlsWrongHost,
     /// Anything else the server said.
     Other,
 }
@@ -77,6 +83,33 @@ fn url_password(url: &str) -> Option<String> {
     String::from_utf8(out).ok().filter(|p| !p.is_empty())
 }
 
+/// The `sslmode` a team database URL asks for, as written (`None`: not given).
+pub fn url_ssl_mode(url: &str) -> Option<String> {
+    let query = url.split_once('?')?.1;
+    query
+        .split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .filter(|(k, _)| *k == "sslmode" || *k == "ssl-mode")
+        .map(|(_, v)| v.to_ascii_lowercase())
+        .next_back()
+}
+
+/// Whether a team database URL turns encryption off (`sslmode=disable`): the only way Tapstand talks to
+/// a team database in plain text; 设置 → 团队模式 shows it as a warning.
+pub fn url_is_plain_text(url: &str) -> bool {
+    url_ssl_mode(url).as_deref() == Some("disable")
+}
+
+/// The TLS mode Tapstand uses for a URL: what it says, except that no `sslmode`, `prefer` and `allow`
+/// (libpq's and sqlx's downgradeable defaults: whoever sits on the path can answer "no TLS" and read
+/// everything) mean `require`. Plain text only with an explicit `sslmode=disable`.
+fn ssl_mode_for(url: &str, parsed: PgSslMode) -> PgSslMode {
+    match url_ssl_mode(url).as_deref() {
+        None | Some("prefer") | Some("allow") => PgSslMode::Require,
+        Some(_) => parsed,
+    }
+}
+
 /// Parses a team database URL (registering its password for redaction first).
 pub fn parse_url(url: &str) -> Result<PgConnectOptions, StoreError> {
     if let Some(pw) = url_password(url) {
@@ -89,18 +122,37 @@ pub fn parse_url(url: &str) -> Result<PgConnectOptions, StoreError> {
             detail: tapstand_secrets::redact::redact(&e.to_string()).into_owned(),
         })
         .map(|o| {
-            o.application_name("tapstand")
+            let mode = ssl_mode_for(url, o.get_ssl_mode());
+            o.ssl_mode(mode)
+                .application_name("tapstand")
                 .options([("synchronous_commit", "on")])
                 .log_statements(tracing::log::LevelFilter::Trace)
                 .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_millis(500))
         })
 }
 
+/// The two certificate refusals a merchant can act on, in rustls-webpki's words.
+fn tls_refusal(text: &str) -> Option<ConnectFailure> {
+    if text.contains("NotValidForName") || text.contains("not valid for name") {
+        Some(ConnectFailure::TlsWrongHost)
+    } else if text.contains("invalid peer certificate") || text.contains("UnknownIssuer") {
+        Some(ConnectFailure::TlsUntrusted)
+    } else {
+        None
+    }
+}
+
 /// Classifies a connection error (see [`ConnectFailure`]).
 pub fn classify(e: &sqlx::Error) -> ConnectFailure {
     match e {
-        sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut => ConnectFailure::Unreachable,
-        sqlx::Error::Tls(_) => ConnectFailure::TlsFailed,
+        // rustls reports a refused certificate through the socket (an io::Error wrapping it).
+        sqlx::Error::Io(io) => {
+            tls_refusal(&format!("{io} {io:?}")).unwrap_or(ConnectFailure::Unreachable)
+        }
+        sqlx::Error::PoolTimedOut => ConnectFailure::Unreachable,
+        sqlx::Error::Tls(t) => {
+            tls_refusal(&format!("{t} {t:?}")).unwrap_or(ConnectFailure::TlsFailed)
+        }
         sqlx::Error::Configuration(_) => ConnectFailure::BadUrl,
         sqlx::Error::Database(db) => match db.code().as_deref() {
             Some("28P01") => ConnectFailure::WrongPassword,
@@ -176,20 +228,71 @@ pub async fn open_with_password(url: &str, password: Option<&str>) -> Result<Db,
     let owner = owner::PgOwnerLock::acquire(&opts)
         .await
         .map_err(|e| connect_error(&location, e))?;
-    PG_MIGRATOR.run(&pool).await.map_err(|e| match e {
-        sqlx::migrate::MigrateError::VersionMismatch(version) => StoreError::MigrationMismatch {
-            path: location.clone().into(),
-            version,
-            detail: "checksum differs".into(),
-        },
-        other => StoreError::Migrate(other),
-    })?;
+    migrate(&pool, version, &location).await?;
+    let role = crate::roles::current_role(&pool).await?;
     tracing::info!(%location, from = version, schema = known_pg_schema_version(), "team database open");
     Ok(Db {
         backend: Backend::Pg(pool),
         path: Default::default(),
         location,
         owner: std::sync::Arc::new(owner::Owner::Pg(owner)),
+        plain_text: url_is_plain_text(url),
+        team_role: Some(role),
+    })
+}
+
+/// Applies the migrations a team database lacks. A user who may not create tables (the writer role,
+/// [`crate::roles`]) on an up-to-date database skips the migrator (its bookkeeping table statement needs
+/// that right); an older schema then fails plainly (`db.team.not_permitted`: head office upgrades it).
+/// A member of the role owning `_sqlx_migrations` (the head office) migrates as that role, so new tables
+/// belong to it and the writer's default privileges apply.
+async fn migrate(pool: &PgPool, version: i64, location: &str) -> Result<(), StoreError> {
+    let may_create: bool =
+        sqlx::query_scalar("SELECT has_schema_privilege(current_schema(), 'CREATE')")
+            .fetch_one(pool)
+            .await?;
+    if version >= known_pg_schema_version() && !may_create {
+        return Ok(());
+    }
+    let owner: Option<String> = sqlx::query_scalar(
+        "SELECT r.rolname::text FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner
+         WHERE c.oid = to_regclass('_sqlx_migrations') AND r.rolname <> current_user
+           AND pg_has_role(current_user, r.oid, 'MEMBER')",
+    )
+    .fetch_optional(pool)
+    .await?;
+    // The migrator runs on a pool (a connection borrowed by it makes the caller's future not `Send`
+    // for every lifetime, which Tauri commands need): for the owner's role, a one-connection pool whose
+    // connection `SET ROLE`s first.
+    let ran = match owner {
+        None => PG_MIGRATOR.run(pool).await,
+        Some(owner) => {
+            let as_owner = PgPoolOptions::new()
+                .max_connections(1)
+                .after_connect(move |conn, _| {
+                    let owner = owner.clone();
+                    Box::pin(async move {
+                        sqlx::query("SELECT set_config('role', $1, false)")
+                            .bind(owner)
+                            .execute(&mut *conn)
+                            .await
+                            .map(|_| ())
+                    })
+                })
+                .connect_with((*pool.connect_options()).clone())
+                .await?;
+            let ran = PG_MIGRATOR.run(&as_owner).await;
+            as_owner.close().await;
+            ran
+        }
+    };
+    ran.map_err(|e| match e {
+        sqlx::migrate::MigrateError::VersionMismatch(version) => StoreError::MigrationMismatch {
+            path: location.into(),
+            version,
+            detail: "checksum differs".into(),
+        },
+        other => StoreError::Migrate(other),
     })
 }
 
@@ -247,6 +350,22 @@ mod tests {
             Some("p@ss")
         );
         assert_eq!(url_password("postgres://u@h/db"), None);
+        // No sslmode, or a downgradeable one: require. Plain text only when asked for by name.
+        for (url, mode) in [
+            ("postgres://u@h/db", PgSslMode::Require),
+            ("postgres://u@h/db?sslmode=prefer", PgSslMode::Require),
+            ("postgres://u@h/db?sslmode=allow", PgSslMode::Require),
+            ("postgres://u@h/db?sslmode=require", PgSslMode::Require),
+            (
+                "postgres://u@h/db?sslmode=verify-full",
+                PgSslMode::VerifyFull,
+            ),
+            ("postgres://u@h/db?sslmode=disable", PgSslMode::Disable),
+        ] {
+            let got = format!("{:?}", parse_url(url).unwrap().get_ssl_mode());
+            assert_eq!(got, format!("{mode:?}"), "{url}");
+            assert_eq!(url_is_plain_text(url), got == "Disable", "{url}");
+        }
         let o = parse_url("postgres://u:secret@db.example:5433/team").unwrap();
         let loc = display_location(&o);
         assert_eq!(loc, "postgres://u@db.example:5433/team");

@@ -39,13 +39,23 @@ fn connect_failure(f: ConnectFailure) -> UserError {
         ),
         ConnectFailure::TlsRequired => (
             "db.team.tls_required",
-            ("服务器只接受加密（TLS）连接。", "请在 设置 → 团队模式 中打开“加密连接（TLS）”后重试。"),
-            ("The server accepts only encrypted (TLS) connections.", "Turn on \"Encrypted connection (TLS)\" in Settings → Team mode and try again."),
+            ("服务器只接受加密（TLS）连接，而这台电脑设置为“不加密”。", "请在 设置 → 团队模式 中把“加密连接”改为“加密”或“加密并验证证书”后重试。"),
+            ("The server accepts only encrypted (TLS) connections, and this PC is set to “not encrypted”.", "In Settings → Team mode, set “Encryption” to “Encrypted” or “Encrypted, certificate verified” and try again."),
         ),
         ConnectFailure::TlsFailed => (
             "db.team.tls_failed",
-            ("无法与服务器建立加密（TLS）连接。", "服务器可能未开启 TLS，或它的证书不被这台电脑信任；请联系管理员。"),
-            ("An encrypted (TLS) connection to the server could not be made.", "The server may not offer TLS, or this PC does not trust its certificate; contact your administrator."),
+            ("无法与服务器建立加密（TLS）连接，连接已停止，没有改用不加密的连接。", "请管理员在数据库服务器上开启 TLS（postgresql.conf 中 ssl = on）；只有在可信的内部网络中，才可以在 设置 → 团队模式 中选择“不加密”。"),
+            ("An encrypted (TLS) connection to the server could not be made; Tapstand stopped and did not fall back to an unencrypted one.", "Ask your administrator to turn on TLS on the database server (ssl = on in postgresql.conf); choose “Not encrypted” in Settings → Team mode only on a network you trust."),
+        ),
+        ConnectFailure::TlsUntrusted => (
+            "db.team.tls_untrusted",
+            ("服务器的证书不是由指定的 CA 签发的，连接已拒绝（CA 证书文件不对，或有人冒充服务器）。", "请向管理员索取正确的 CA 证书文件，在 设置 → 团队模式 的“CA 证书文件”中选择它后重试；不要改用不加密连接。"),
+            ("The server's certificate is not signed by the chosen CA; the connection was refused (a wrong CA file, or someone posing as the server).", "Get the right CA certificate file from your administrator, choose it under “CA file” in Settings → Team mode and try again; do not switch to an unencrypted connection."),
+        ),
+        ConnectFailure::TlsWrongHost => (
+            "db.team.tls_wrong_host",
+            ("服务器证书上的名称与填写的服务器地址不一致，连接已拒绝。", "请按证书上的名称填写服务器地址（向管理员确认；IP 地址和域名不能互换），然后重试。"),
+            ("The name on the server's certificate does not match the server address entered; the connection was refused.", "Enter the server address exactly as the certificate names it (ask your administrator; an IP address and a host name are not interchangeable), then try again."),
         ),
         ConnectFailure::Other => (
             "db.team.error",
@@ -56,8 +66,33 @@ fn connect_failure(f: ConnectFailure) -> UserError {
     UserError::new(code, zh, en)
 }
 
+/// The server refused a statement for lack of rights (SQLSTATE 42501): on a team database, a PC whose
+/// user is the writer role ([`crate::roles`]) asked for something only head office may do.
+fn permission_denied(e: &StoreError) -> bool {
+    let db = match e {
+        StoreError::Sqlx(sqlx::Error::Database(db)) => db,
+        StoreError::Migrate(sqlx::migrate::MigrateError::Execute(sqlx::Error::Database(db))) => db,
+        _ => return false,
+    };
+    db.code().as_deref() == Some("42501")
+}
+
 impl From<StoreError> for UserError {
     fn from(e: StoreError) -> UserError {
+        if permission_denied(&e) {
+            return UserError::new(
+                "db.team.not_permitted",
+                (
+                    "这台电脑的团队数据库账号没有做这件事的权限（写卡员账号只能从预生成链接写卡），没有任何改动。",
+                    "请在总部的电脑上操作，或请管理员为这台电脑换用总部账号。",
+                ),
+                (
+                    "This PC's team database user may not do this (a writer account only writes tags from the pool); nothing was changed.",
+                    "Do it on a head-office PC, or ask your administrator for a head-office account for this PC.",
+                ),
+            )
+            .with_detail(e);
+        }
         let u = match &e {
                 StoreError::Connect { failure, .. } => connect_failure(*failure),
                 StoreError::NotADatabase { path } if is_team(path) => UserError::new(

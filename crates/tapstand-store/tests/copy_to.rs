@@ -174,6 +174,63 @@ async fn an_earlier_copy_of_the_same_data_is_recognised() {
     assert_eq!(team.list_stores("", true).await.unwrap().len(), 3);
 }
 
+/// Same counts in every table, other rows: not an earlier copy. Refused, the first difference named,
+/// and nothing written.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_target_with_the_same_counts_but_other_rows_is_refused_naming_the_first_difference() {
+    let local = common::fresh(common::Backend::Sqlite).await.unwrap();
+    let Some(url) = common::new_pg_database().await else {
+        return;
+    };
+    fill(&local.db, 3, 2).await;
+    let team = Db::open_url(&url).await.unwrap();
+    local.db.copy_to(&team).await.unwrap();
+    // Another PC renamed a store on the team database: every count stays the same.
+    let store = team.store_by_org_code("1001").await.unwrap().unwrap();
+    sqlx::query("UPDATE stores SET name = '解放路店' WHERE id = $1")
+        .bind(store.id)
+        .execute(team.pg_pool().unwrap())
+        .await
+        .unwrap();
+    let err = local.db.copy_to(&team).await.unwrap_err();
+    match &err {
+        CopyError::TargetDiffers { table, row } => {
+            assert_eq!(table, "stores");
+            assert_eq!(
+                row,
+                &format!("id {}: name \"门店1\" here, \"解放路店\" there", store.id)
+            );
+        }
+        other => panic!("expected TargetDiffers, got {other:?}"),
+    }
+    let user = tapstand_error::UserError::from(err);
+    assert_eq!(user.code, "db.copy.target_differs");
+    assert!(format!("{:?}", user.zh).contains("stores"), "{user:?}");
+    assert_eq!(
+        team.store_by_org_code("1001").await.unwrap().unwrap().name,
+        "解放路店",
+        "nothing written"
+    );
+    // A flag (a boolean on PostgreSQL, 0/1 on SQLite) differing is found too.
+    sqlx::query("UPDATE stores SET name = '门店1' WHERE id = $1")
+        .bind(store.id)
+        .execute(team.pg_pool().unwrap())
+        .await
+        .unwrap();
+    assert!(local.db.copy_to(&team).await.unwrap().already_copied);
+    sqlx::query(
+        "UPDATE station_tags SET locked = NOT locked WHERE id = (SELECT min(id) FROM station_tags)",
+    )
+    .execute(team.pg_pool().unwrap())
+    .await
+    .unwrap();
+    let err = local.db.copy_to(&team).await.unwrap_err();
+    assert!(
+        matches!(&err, CopyError::TargetDiffers { table, row } if table == "station_tags" && row.contains("locked")),
+        "{err:?}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ten_thousand_stores_and_a_thousand_tags() {
     let local = common::fresh(common::Backend::Sqlite).await.unwrap();
