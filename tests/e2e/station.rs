@@ -217,7 +217,9 @@ async fn five_tags_in_a_row_then_the_same_tag_a_torn_write_and_a_locked_tag() {
         0,
         "nothing generated before the answer"
     );
-    start(&app).await;
+    app.click("[data-testid=link-confirm]").await;
+    app.wait("[data-testid=station-running]").await;
+    wait_phase(&app, "waiting").await;
     app.screenshot("station-idle-zh-CN").await;
 
     // 1. Five tags in a row, continuous mode: each written, read back from the tag's memory, recorded.

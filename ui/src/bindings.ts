@@ -66,6 +66,8 @@ export const commands = {
 	 *  target before its first link is generated: `link.confirm_needed`).
 	 */
 	stationConfirmLink: (profileId: number, modelId: number, choice: TargetChoice) => typedError<null, UserError>(__TAURI_INVOKE("station_confirm_link", { profileId, modelId, choice })),
+	/**  The link quota of the profile's mini program (写卡, 设置): issued, left, today's. */
+	quotaSummary: (profileId: number) => typedError<QuotaView, UserError>(__TAURI_INVOKE("quota_summary", { profileId })),
 	/**  The readers PC/SC knows now (empty when none is plugged in; an error when the service is missing). */
 	stationReaders: () => typedError<ReaderView[], UserError>(__TAURI_INVOKE("station_readers")),
 	/**  The last start request (to pre-fill the page), if any. */
@@ -820,6 +822,23 @@ export type ProfileInput = {
 	query_template: string,
 	/**  只写 NXP 原厂芯片 (default off). */
 	only_genuine?: boolean,
+};
+
+/**  The mini program's link quota as the 写卡 page and 设置 show it (numbers the UI can take: 32-bit). */
+export type QuotaView = {
+	appid: string,
+	lifetime_issued: number,
+	lifetime_limit: number,
+	/**  Links WeChat can still issue as far as the ledger knows (0 after an 85400). */
+	lifetime_left: number,
+	today_issued: number,
+	daily_limit: number,
+	/**  Calls whose answer never arrived (each may have used a link; counted as used). */
+	unanswered_calls: number,
+	/**  The most recent quota error (44990 / 44993 / 85400), if any. */
+	last_quota_errcode: number | null,
+	/**  Below 10% of the lifetime quota left. */
+	low: boolean,
 };
 
 export type ReaderFamily = "acr122u" | "acr1252u" | "acr1552u" | "omnikey5022" | "omnikey5422" | "identiv_utrust3700f" | "gemalto_prox" | "virtual_vpcd" | "generic_part3";

@@ -187,6 +187,12 @@ pub async fn init_roles(conn: &mut PgConnection, prefix: &str) -> Result<RolesRe
         format!("GRANT INSERT, UPDATE (value, updated_at) ON settings TO {writer}"),
     )
     .await?;
+    // 巡检 runs on the store's own PC: it records the audit (and locks through station_tags above).
+    exec(
+        &mut tx,
+        format!("GRANT INSERT, UPDATE (report, finished_at) ON audits TO {writer}"),
+    )
+    .await?;
     // Tables a later migration (run as the head office) creates: readable by the writer.
     exec(
         &mut tx,

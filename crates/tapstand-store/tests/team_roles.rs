@@ -99,6 +99,14 @@ async fn the_writer_writes_from_the_pool_and_nothing_else() {
         .expect("a re-verify updates the tag");
     w.set_setting("language", "en-US").await.unwrap();
     w.set_setting("language", "zh-CN").await.unwrap();
+    // 巡检 from the store's PC: the audit is recorded and saved after every tap.
+    let audit = w
+        .audit_insert(1, "门店 1", "店员", "{}", 2_000)
+        .await
+        .unwrap();
+    w.audit_update(audit, "{\"entries\":[]}", Some(3_000))
+        .await
+        .unwrap();
 
     // Each forbidden statement, refused by the server (42501 insufficient_privilege).
     let pool = w.pg_pool().unwrap();
@@ -119,6 +127,8 @@ async fn the_writer_writes_from_the_pool_and_nothing_else() {
         "UPDATE stores SET name = 'x'",
         "INSERT INTO profiles (name, appid, env_version, page_path, query_template, created_at, updated_at) VALUES ('n', 'wx1', 'release', 'p', '', 0, 0)",
         "INSERT INTO retired_tags (uid, chip, model_id, sn, openlink, target, target_label, first_written_at, retired_at, reason, replaced_by, operator) VALUES ('u','c','m','s','o','t','l',0,0,'r','x','o')",
+        "UPDATE audits SET store_id = 2",
+        "DELETE FROM audits",
         "TRUNCATE station_tags",
         "CREATE TABLE evil (id int)",
         "ALTER TABLE station_tags ADD COLUMN evil int",
