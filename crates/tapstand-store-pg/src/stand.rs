@@ -4,6 +4,8 @@ use sqlx::PgPool;
 use tapstand_store_types::stand::{AuditRow, RetiredLink, RetiredTag};
 use tapstand_store_types::station::StationTag;
 
+/// One call of `tapstand_retire_tag` (migration 0012): the move runs with its owner's rights, so a writer PC
+/// can replace a stand's tag without the right to DELETE from station_tags.
 pub async fn stand_retire_tag(
     pool: &PgPool,
     old: &StationTag,
@@ -12,35 +14,17 @@ pub async fn stand_retire_tag(
     operator: &str,
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    let mut tx = pool.begin().await?;
-    let deleted = sqlx::query!("DELETE FROM station_tags WHERE id = $1", old.id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-    if deleted == 1 {
-        sqlx::query!(
-            r#"INSERT INTO retired_tags (uid, chip, model_id, sn, openlink, target, target_label, store_id,
-                   terminal_id, first_written_at, retired_at, reason, replaced_by, operator)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"#,
-            old.uid,
-            old.chip,
-            old.model_id,
-            old.sn,
-            old.openlink,
-            old.target,
-            old.target_label,
-            old.store_id,
-            old.terminal_id,
-            old.first_written_at,
-            now,
-            reason,
-            replaced_by,
-            operator
-        )
-        .execute(&mut *tx)
-        .await?;
-    }
-    tx.commit().await
+    sqlx::query_scalar!(
+        r#"SELECT tapstand_retire_tag($1, $2, $3, $4, $5) AS "moved!""#,
+        old.id,
+        reason,
+        replaced_by,
+        operator,
+        now
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok(())
 }
 
 pub async fn stand_retired_tags_by_uid(

@@ -187,6 +187,12 @@ pub async fn init_roles(conn: &mut PgConnection, prefix: &str) -> Result<RolesRe
         format!("GRANT INSERT, UPDATE (value, updated_at) ON settings TO {writer}"),
     )
     .await?;
+    // 换标签 on the store's own PC: the one row move, through the function (migration 0012).
+    exec(
+        &mut tx,
+        format!("GRANT EXECUTE ON FUNCTION tapstand_retire_tag(BIGINT, TEXT, TEXT, TEXT, BIGINT) TO {writer}"),
+    )
+    .await?;
     // 巡检 runs on the store's own PC: it records the audit (and locks through station_tags above).
     exec(
         &mut tx,

@@ -145,21 +145,41 @@ async fn the_writer_writes_from_the_pool_and_nothing_else() {
             .map(|c| c.into_owned());
         assert_eq!(code.as_deref(), Some("42501"), "{sql}: {e}");
     }
-    // 换标签 deletes a station_tags row: head office only, told in plain words.
-    let tag = &w.station_tags_by_uid("04AA01").await.unwrap()[0];
+    // 换标签 on the store's PC: the stand's row moves to retired_tags through tapstand_retire_tag, and only
+    // once the new tag holds the stand's link; a retirement without it is refused in plain words.
+    let tag = w.station_tags_by_uid("04AA01").await.unwrap()[0].clone();
     let e = w
-        .stand_retire_tag(tag, "broken", "04AA02", "店员", 3_000)
+        .stand_retire_tag(&tag, "broken", "04AA02", "店员", 3_000)
         .await
         .unwrap_err();
     let user = tapstand_error::UserError::from(e);
     assert_eq!(user.code, "db.team.not_permitted", "{user:?}");
+    assert_eq!(w.station_tags_by_uid("04AA01").await.unwrap().len(), 1, "nothing moved");
+    let replacement = StationAttempt {
+        uid: "04AA02".into(),
+        ..attempt.clone()
+    };
+    w.station_insert_attempt(&replacement).await.unwrap();
+    w.station_upsert_tag(&replacement).await.unwrap();
+    w.stand_retire_tag(&tag, "broken", "04AA02", "店员", 3_000)
+        .await
+        .expect("the writer replaces a stand's tag");
+    assert!(w.station_tags_by_uid("04AA01").await.unwrap().is_empty());
+    let retired = w.stand_retired_tags_by_uid("04AA01").await.unwrap();
+    assert_eq!(retired[0].replaced_by, "04AA02");
     w.close().await;
 
     // A head-office login (not the owner) may do it all, and migrates as the head-office role.
     let h = Db::open_url(&ho_url).await.expect("head office opens");
     assert_eq!(h.team_role(), Some(TeamRole::HeadOffice));
-    let tag = &h.station_tags_by_uid("04AA01").await.unwrap()[0];
-    h.stand_retire_tag(tag, "broken", "04AA02", "总部", 3_000)
+    let tag = &h.station_tags_by_uid("04AA02").await.unwrap()[0];
+    h.station_upsert_tag(&StationAttempt {
+        uid: "04AA03".into(),
+        ..attempt.clone()
+    })
+    .await
+    .unwrap();
+    h.stand_retire_tag(tag, "lost", "04AA03", "总部", 4_000)
         .await
         .unwrap();
     sqlx::query("UPDATE scheme_ledger SET updated_at = updated_at")
