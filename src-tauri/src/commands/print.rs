@@ -140,16 +140,18 @@ pub fn print_cancel(state: State<'_, AppState>) {
 /// exported: the window cannot have any other path revealed.
 #[tauri::command]
 #[specta::specta]
-pub fn print_reveal(
+pub async fn print_reveal(
     app: AppHandle,
     state: State<'_, AppState>,
     path: String,
 ) -> Result<(), UserError> {
     let p = PathBuf::from(&path);
     let revealed = if state.print.wrote(&p) {
-        app.opener()
-            .reveal_item_in_dir(&p)
+        // A D-Bus call on Linux, a shell call elsewhere: off the async workers.
+        tauri::async_runtime::spawn_blocking(move || app.opener().reveal_item_in_dir(&p))
+            .await
             .map_err(|e| e.to_string())
+            .and_then(|r| r.map_err(|e| e.to_string()))
     } else {
         Err("not a file this app exported".to_string())
     };
