@@ -432,17 +432,12 @@ fn check_store(
         seen,
         &s.org_code,
         line,
-        "机构编号",
-        "organisation number",
+        ("机构编号", "organisation number"),
         errors,
     );
-    let action = match existing.stores.get(&s.org_code) {
-        None => RowAction::New,
-        Some(e) if e.company == s.company && e.name == s.name && e.address == s.address => {
-            RowAction::Unchanged
-        }
-        Some(_) => RowAction::Update,
-    };
+    let action = action_for(existing.stores.get(&s.org_code), |e| {
+        e.company == s.company && e.name == s.name && e.address == s.address
+    });
     (
         vec![
             ("org_code".into(), s.org_code),
@@ -474,17 +469,12 @@ fn check_terminal(
         seen,
         &t.terminal_no,
         line,
-        "终端号",
-        "terminal number",
+        ("终端号", "terminal number"),
         errors,
     );
-    let action = match existing.terminals.get(&t.terminal_no) {
-        None => RowAction::New,
-        Some(e) if e.store_id == t.store_id && e.machine_no == t.machine_no && e.note == t.note => {
-            RowAction::Unchanged
-        }
-        Some(_) => RowAction::Update,
-    };
+    let action = action_for(existing.terminals.get(&t.terminal_no), |e| {
+        e.store_id == t.store_id && e.machine_no == t.machine_no && e.note == t.note
+    });
     (
         vec![
             ("machine_no".into(), t.machine_no),
@@ -516,6 +506,16 @@ fn store_of_terminal(
     store.map(|s| s.id)
 }
 
+/// New when no record has the row's key, unchanged when the record already holds what the row says, else
+/// an update.
+fn action_for<T>(existing: Option<&T>, same: impl Fn(&T) -> bool) -> RowAction {
+    match existing {
+        None => RowAction::New,
+        Some(e) if same(e) => RowAction::Unchanged,
+        Some(_) => RowAction::Update,
+    }
+}
+
 fn count_actions(preview: &mut ImportPreview) {
     for r in &preview.rows {
         match r.action {
@@ -540,8 +540,7 @@ fn dup_check(
     seen: &mut HashMap<String, u32>,
     key: &str,
     line: u32,
-    zh: &str,
-    en: &str,
+    (zh, en): (&str, &str),
     errors: &mut Vec<FieldIssue>,
 ) {
     if key.is_empty() {
