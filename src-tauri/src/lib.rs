@@ -141,7 +141,8 @@ pub fn run() {
         .plugin(tauri_plugin_single_instance::init(
             move |app, argv, _cwd| bring_to_front(app, &argv, &running_dir),
         ))
-        .plugin(tauri_plugin_dialog::init());
+        .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_opener::init());
     let app = update::register(app, &mut context, &updates)
         .manage(update::Updates::new(updates))
         .invoke_handler(builder.invoke_handler())

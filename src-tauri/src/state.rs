@@ -1,5 +1,6 @@
 use std::sync::{Arc, Mutex};
 
+use tapstand_core::print::ExportSlot;
 use tapstand_core::{AppPaths, Core, UserError};
 use tapstand_station::worker::{StationStatus, StationWorker};
 
@@ -19,6 +20,8 @@ pub struct AppState {
     station_last: Mutex<StationStatus>,
     /// Forwards the open team database's change notifications to the window.
     watcher: Mutex<Option<tauri::async_runtime::JoinHandle<()>>>,
+    /// The 物料 export: one at a time, its cancel token, the files it wrote.
+    pub print: ExportSlot,
 }
 
 impl AppState {
@@ -36,6 +39,7 @@ impl AppState {
             station: Mutex::new(None),
             station_last: Mutex::new(StationStatus::default()),
             watcher: Mutex::new(None),
+            print: ExportSlot::default(),
         }
     }
 

@@ -133,7 +133,10 @@ export const commands = {
 	printExport: (settings: PrintSettings, storeIds: number[], perStore: boolean, path: string) => typedError<PrintExportResult, UserError>(__TAURI_INVOKE("print_export", { settings, storeIds, perStore, path })),
 	/**  Stops the running export (codes fetched so far stay cached; no partial PDF is left). */
 	printCancel: () => __TAURI_INVOKE<void>("print_cancel"),
-	/**  Shows an exported file (or folder) in the system file manager. */
+	/**
+	 *  Shows a file an export wrote in the system file manager (tauri-plugin-opener). Only files this app
+	 *  exported: the window cannot have any other path revealed.
+	 */
 	printReveal: (path: string) => typedError<null, UserError>(__TAURI_INVOKE("print_reveal", { path })),
 	/**
 	 *  For the end-to-end tests only: where to save (`<TAPSTAND_E2E_SAVE_DIR>/<default_name>`) instead of

@@ -1,45 +1,34 @@
 //! `export-pdf`: print-ready stand artwork (the same engine and service as the app), for stores from the database
 //! (`--store S`, `--all`: each store's mini-program code from the cache, an imported image, or
-//! `getwxacodeunlimit`, then cached) or for one code image (`--code-image FILE`).
+//! `getwxacodeunlimit`, then cached) or for one code image (`--code-image FILE`). Parse, one call
+//! (`Core::export_materials`), present.
 
-use std::ops::ControlFlow;
 use std::path::PathBuf;
 
 use clap::Args;
-use tapstand_core::files::read_input;
-use tapstand_core::{lookup, Core, StandSource, UserError};
+use tapstand_core::print::{CancelToken, ExportMaterials, PrintPhase, PrintStep, StoreSelection};
+use tapstand_core::{Core, UserError};
 use tapstand_print::{
-    Cmyk, ExportRequest, ExportTarget, ImageColor, Orientation, PageSize, SharedAssets, Sides,
-    StandContent, StandDesign, StoreSource, SvgOptions,
+    parse, Cmyk, ExportReport, ExportTarget, ImageColor, Orientation, PageSize, Sides, StandDesign,
 };
 
 use crate::output;
 
+/// A flag's value through the shared parser (`tapstand_print::parse`), its refusal in clap's words.
+fn flag<T>(parsed: Result<T, UserError>) -> Result<T, String> {
+    parsed.map_err(|e| format!("{} {}", e.en.message, e.en.remedy))
+}
+
 fn parse_layout(s: &str) -> Result<Orientation, String> {
-    Orientation::parse(s).ok_or_else(|| format!("{s:?}: use vertical (竖版) or horizontal (横版)"))
+    flag(parse::layout(s))
 }
 
 fn parse_size(s: &str) -> Result<PageSize, String> {
-    PageSize::parse(s).ok_or_else(|| {
-        format!("{s:?}: use A4, A5, A6, 10x15, 15x20 or a custom size like 120x180mm")
-    })
+    flag(parse::size(s))
 }
 
 fn parse_color(s: &str) -> Result<Cmyk, String> {
-    if let Some(c) = Cmyk::from_hex(s) {
-        return Ok(c);
-    }
-    let v: Vec<f64> = s
-        .split(',')
-        .map(|p| p.trim().trim_end_matches('%').parse::<f64>())
-        .collect::<Result<_, _>>()
-        .map_err(|_| format!("{s:?}: use #RRGGBB or C,M,Y,K in percent, e.g. 78,0,85,0"))?;
-    match v[..] {
-        [c, m, y, k] => Ok(Cmyk::new(c / 100.0, m / 100.0, y / 100.0, k / 100.0)),
-        _ => Err(format!(
-            "{s:?}: use #RRGGBB or C,M,Y,K in percent, e.g. 78,0,85,0"
-        )),
-    }
+    flag(parse::color(s))
 }
 
 #[derive(Args, Debug)]
@@ -130,77 +119,59 @@ fn design(a: &ExportPdfArgs) -> StandDesign {
     }
 }
 
-/// The stores: every code in the cache (the missing ones fetched unless --offline), read one store at a time
-/// while the PDF is written.
-async fn store_source(
-    a: &ExportPdfArgs,
-    core: &Core,
-    json: bool,
-) -> Result<StandSource, UserError> {
-    let profile = lookup::profile_or_only(&core.db, a.profile.as_deref()).await?;
-    let stores = tapstand_materials::resolve_stores(&core.db, &a.store, a.all).await?;
-    let materials = core
-        .materials(&profile, &stores, a.offline, &mut |done, total, t| {
-            if !json {
-                eprintln!(
-                    "获取小程序码 / fetching code {done}/{total}: {} {}",
-                    t.label, t.name
-                );
-            }
-            ControlFlow::Continue(())
-        })
-        .await?;
-    Ok(StandSource::new(
-        core.db.clone(),
-        profile,
-        materials.targets,
-    ))
+fn selection(a: &ExportPdfArgs) -> StoreSelection {
+    match &a.code_image {
+        Some(image) => StoreSelection::CodeImage {
+            image: image.clone(),
+            id: a.store_id.clone(),
+            store_name: a.store_name.clone(),
+        },
+        None => StoreSelection::Lookup {
+            profile: a.profile.clone(),
+            stores: a.store.clone(),
+            all: a.all,
+        },
+    }
+}
+
+/// Fetching is told on stderr (the PDF's own progress is too quick to be worth a line).
+fn tell(json: bool) -> impl FnMut(&PrintStep) + Send + 'static {
+    move |s: &PrintStep| {
+        if !json && s.phase == PrintPhase::Fetching {
+            eprintln!(
+                "获取小程序码 / fetching code {}/{}: {} {}",
+                s.done, s.total, s.store, s.name
+            );
+        }
+    }
 }
 
 pub async fn export_pdf(a: ExportPdfArgs, core: &Core, json: bool) -> Result<(), UserError> {
     let design = design(&a);
-    let assets = SharedAssets {
-        logo: match &a.logo {
-            Some(p) => Some(read_input(p, ("标志图片", "logo"))?),
-            None => None,
+    let request = ExportMaterials {
+        selection: selection(&a),
+        design: design.clone(),
+        logo: a.logo.clone(),
+        target: if a.per_store {
+            ExportTarget::FilePerStore(a.out.clone())
+        } else {
+            ExportTarget::OnePdf(a.out.clone())
         },
+        offline: a.offline,
+        preview_svg: a.preview_svg.clone(),
     };
-    let stores: Box<dyn StoreSource> = match &a.code_image {
-        Some(code_image) => Box::new(vec![StandContent {
-            id: a.store_id.clone(),
-            store_name: a.store_name.clone().filter(|n| !n.is_empty()),
-            code_image: read_input(code_image, ("小程序码", "code image"))?,
-        }]),
-        None => Box::new(store_source(&a, core, json).await?),
-    };
-    if let Some(svg_path) = &a.preview_svg {
-        let first = tokio::task::block_in_place(|| stores.load(0))?;
-        let prev = tapstand_print::preview(&design, &assets, &first, SvgOptions::default())?;
-        tapstand_core::files::write_file(svg_path, |f| {
-            std::io::Write::write_all(f, prev.pages[0].as_bytes())
-        })?;
-    }
-    let target = if a.per_store {
-        ExportTarget::FilePerStore(a.out.clone())
-    } else {
-        ExportTarget::OnePdf(a.out.clone())
-    };
-    // The engine is CPU-bound: off the async workers.
-    let report = tokio::task::block_in_place(|| {
-        tapstand_print::export(
-            &ExportRequest {
-                design: &design,
-                assets: &assets,
-                stores: stores.as_ref(),
-                target,
-            },
-            &mut |_| ControlFlow::Continue(()),
-        )
-    })?;
+    let result = core
+        .export_materials(request, tell(json), &CancelToken::default())
+        .await?;
     if json {
-        output::json(&report);
-        return Ok(());
+        output::json(&result.report);
+    } else {
+        present(&design, &result.report);
     }
+    Ok(())
+}
+
+fn present(design: &StandDesign, report: &ExportReport) {
     let (w, h) = design.size.trim_mm(design.orientation);
     for f in &report.files {
         println!(
@@ -225,5 +196,4 @@ pub async fn export_pdf(a: ExportPdfArgs, core: &Core, json: bool) -> Result<(),
     for w in &report.warnings {
         eprintln!("注意：{}\nNote: {}", w.zh, w.en);
     }
-    Ok(())
 }

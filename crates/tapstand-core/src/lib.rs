@@ -11,6 +11,7 @@
 //! | the write station for a target | [`Core::station`] |
 //! | "what is this tag?" | [`Core::read_tag`], [`Core::explain`] |
 //! | stand materials for stores | [`Core::materials`] |
+//! | 物料: one export from a selection to the PDFs | [`Core::export_materials`] ([`print`]) |
 //! | readers, diagnostics | [`readers::readers`], [`doctor`] |
 
 pub mod confirm;
@@ -23,6 +24,7 @@ pub mod logging;
 pub mod materials;
 pub mod paths;
 pub mod pool;
+pub mod print;
 pub mod readers;
 pub mod scpnp;
 pub mod stand;

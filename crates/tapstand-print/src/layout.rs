@@ -165,88 +165,208 @@ impl Metrics {
     }
 }
 
-/// Lays out one page.
+/// Lays out one page: the page's frame, the sizes (tap target, logo, texts), where the blocks go, then the
+/// items drawn in order (bands, header, tap target, code), the resolution checks and the slug.
 pub fn layout_page(design: &StandDesign, input: &PageInput) -> Result<PageLayout, PrintError> {
     design.validate()?;
-    let (w, h) = design.size.trim_mm(design.orientation);
-    let m = Metrics::new(w, h);
-    let f = m.f;
-    let brand = design.brand_color;
-    let horizontal = design.orientation == Orientation::Horizontal;
-
-    // Column width: the whole content width (vertical) or one of two columns (horizontal).
-    let content_w = w - 2.0 * m.margin;
-    let col_gap = (2.0 * m.margin).max(10.0);
-    let col_w = if horizontal {
-        (content_w - col_gap) / 2.0
+    let frame = Frame::new(design);
+    let nfc_d = size_tap_target(design, &frame)?;
+    let logo_size = size_logo(input, &frame);
+    let texts = fit_texts(design, input, &frame, nfc_d, logo_size)?;
+    let header = measure_header(&frame, &texts, logo_size);
+    let body = measure_body(&frame, &texts, nfc_d);
+    let spots = if frame.horizontal {
+        side_by_side(design, input, &frame, &header, &body)?
     } else {
-        content_w
+        stacked(design, &frame, &header, &body)?
     };
 
-    // Tap target.
-    let nfc_d = design
-        .nfc_zone_mm
-        .unwrap_or_else(|| (40.0 * f).clamp(NFC_ZONE_MIN_MM, NFC_ZONE_MAX_MM))
-        .min(col_w);
-    if nfc_d < NFC_ZONE_MIN_MM {
-        return Err(PrintError::PageTooSmall {
-            width_mm: w,
-            height_mm: h,
-        });
+    let mut items = brand_bands(&frame, design.brand_color);
+    let logo_rect = place_logo(&mut items, &frame, &header, &spots, logo_size);
+    place_header_texts(
+        &mut items,
+        design.brand_color,
+        &frame,
+        &texts,
+        &header,
+        &spots,
+        logo_size,
+    );
+    let nfc_center = place_tap_target(&mut items, design, &texts, &body, &spots);
+    let code_rect = place_code(&mut items, &texts, &body, &spots);
+
+    let mut warnings = Vec::new();
+    let code_ppi = check_code_resolution(input, spots.code_size, &mut warnings)?;
+    let logo_ppi = check_logo_resolution(input, logo_rect, &mut warnings)?;
+    let slug = slug(design, input, frame.w, frame.h, texts.store_name.as_deref());
+    Ok(PageLayout {
+        trim_w: frame.w,
+        trim_h: frame.h,
+        side: input.side,
+        items,
+        slug,
+        code_rect,
+        code_ppi,
+        nfc_center,
+        nfc_diameter: body.nfc_d,
+        logo_rect,
+        logo_ppi,
+        warnings,
+    })
+}
+
+/// The trimmed page, its metrics, and the width a column of content has: the whole content width
+/// (vertical) or one of two columns (horizontal).
+struct Frame {
+    w: f64,
+    h: f64,
+    m: Metrics,
+    horizontal: bool,
+    content_w: f64,
+    col_w: f64,
+}
+
+impl Frame {
+    fn new(design: &StandDesign) -> Frame {
+        let (w, h) = design.size.trim_mm(design.orientation);
+        let m = Metrics::new(w, h);
+        let horizontal = design.orientation == Orientation::Horizontal;
+        let content_w = w - 2.0 * m.margin;
+        let col_gap = (2.0 * m.margin).max(10.0);
+        let col_w = if horizontal {
+            (content_w - col_gap) / 2.0
+        } else {
+            content_w
+        };
+        Frame {
+            w,
+            h,
+            m,
+            horizontal,
+            content_w,
+            col_w,
+        }
     }
 
-    // Logo size (header), keeping its aspect ratio.
-    let logo_size = input.logo_px.map(|(px_w, px_h)| {
+    fn too_small(&self) -> PrintError {
+        PrintError::PageTooSmall {
+            width_mm: self.w,
+            height_mm: self.h,
+        }
+    }
+}
+
+/// The tap target's diameter: the design's, else from the page size; never wider than a column.
+fn size_tap_target(design: &StandDesign, frame: &Frame) -> Result<f64, PrintError> {
+    let nfc_d = design
+        .nfc_zone_mm
+        .unwrap_or_else(|| (40.0 * frame.m.f).clamp(NFC_ZONE_MIN_MM, NFC_ZONE_MAX_MM))
+        .min(frame.col_w);
+    if nfc_d < NFC_ZONE_MIN_MM {
+        return Err(frame.too_small());
+    }
+    Ok(nfc_d)
+}
+
+/// The logo's size in the header, keeping its aspect ratio.
+fn size_logo(input: &PageInput, frame: &Frame) -> Option<(f64, f64)> {
+    input.logo_px.map(|(px_w, px_h)| {
         let aspect = px_w.max(1) as f64 / px_h.max(1) as f64;
-        let mut lh = (11.0 * f).clamp(8.0, 16.0);
-        let max_w = if horizontal {
-            0.22 * w
+        let mut lh = (11.0 * frame.m.f).clamp(8.0, 16.0);
+        let max_w = if frame.horizontal {
+            0.22 * frame.w
         } else {
-            0.5 * content_w
+            0.5 * frame.content_w
         };
         if lh * aspect > max_w {
             lh = max_w / aspect;
         }
         (lh * aspect, lh)
-    });
+    })
+}
 
-    // Header texts.
-    let header_text_w = match (horizontal, logo_size) {
-        (true, Some((lw, _))) => content_w - 2.0 * (lw + 2.0 * m.gap),
-        _ => content_w,
+/// Every text of the page, fitted to its width.
+struct Texts {
+    headline: Block,
+    /// The store name as printed (normalised), when the design shows it.
+    store_name: Option<String>,
+    store: Option<Block>,
+    label: Block,
+    nfc_lines: Block,
+    scan_lines: Block,
+}
+
+fn fit_texts(
+    design: &StandDesign,
+    input: &PageInput,
+    frame: &Frame,
+    nfc_d: f64,
+    logo_size: Option<(f64, f64)>,
+) -> Result<Texts, PrintError> {
+    // Horizontal with a logo: the header texts share the width with the logo.
+    let header_text_w = match (frame.horizontal, logo_size) {
+        (true, Some((lw, _))) => frame.content_w - 2.0 * (lw + 2.0 * frame.m.gap),
+        _ => frame.content_w,
     };
-    let headline = fit_block(
-        TextField::Headline,
-        &design.headline,
-        FitSpec {
-            weight: Weight::Bold,
-            max_width_mm: header_text_w,
-            max_lines: 2,
-            size_max_pt: (30.0 * f).clamp(16.0, 48.0),
-            size_min_pt: 12.0,
-            single_line_floor: 0.75,
-        },
-    )?;
+    let headline = fit_headline(design, frame, header_text_w)?;
     let store_name = input
         .store_name
         .filter(|_| design.show_store_name)
         .map(text::normalize)
         .filter(|s| !s.is_empty());
     let store = match &store_name {
-        Some(name) => Some(fit_block(
-            TextField::StoreName,
-            name,
-            FitSpec {
-                weight: Weight::Regular,
-                max_width_mm: header_text_w,
-                max_lines: 2,
-                size_max_pt: (18.0 * f).clamp(11.0, 30.0),
-                size_min_pt: 8.0,
-                single_line_floor: 0.8,
-            },
-        )?),
+        Some(name) => Some(fit_store_name(name, frame, header_text_w)?),
         None => None,
     };
+    let (label, nfc_lines) = fit_tap_texts(design, frame, nfc_d)?;
+    let scan_lines = fit_caption(design, frame)?;
+    Ok(Texts {
+        headline,
+        store_name,
+        store,
+        label,
+        nfc_lines,
+        scan_lines,
+    })
+}
+
+fn fit_headline(design: &StandDesign, frame: &Frame, width: f64) -> Result<Block, PrintError> {
+    fit_block(
+        TextField::Headline,
+        &design.headline,
+        FitSpec {
+            weight: Weight::Bold,
+            max_width_mm: width,
+            max_lines: 2,
+            size_max_pt: (30.0 * frame.m.f).clamp(16.0, 48.0),
+            size_min_pt: 12.0,
+            single_line_floor: 0.75,
+        },
+    )
+}
+
+fn fit_store_name(name: &str, frame: &Frame, width: f64) -> Result<Block, PrintError> {
+    fit_block(
+        TextField::StoreName,
+        name,
+        FitSpec {
+            weight: Weight::Regular,
+            max_width_mm: width,
+            max_lines: 2,
+            size_max_pt: (18.0 * frame.m.f).clamp(11.0, 30.0),
+            size_min_pt: 8.0,
+            single_line_floor: 0.8,
+        },
+    )
+}
+
+/// The word inside the tap target, and the lines under it.
+fn fit_tap_texts(
+    design: &StandDesign,
+    frame: &Frame,
+    nfc_d: f64,
+) -> Result<(Block, Block), PrintError> {
+    let f = frame.m.f;
     let label = fit_block(
         TextField::NfcLabel,
         &design.nfc_label,
@@ -264,194 +384,311 @@ pub fn layout_page(design: &StandDesign, input: &PageInput) -> Result<PageLayout
         &design.nfc_lines,
         FitSpec {
             weight: Weight::Regular,
-            max_width_mm: col_w,
+            max_width_mm: frame.col_w,
             max_lines: 1,
             size_max_pt: (14.0 * f).clamp(9.0, 22.0),
             size_min_pt: 7.0,
             single_line_floor: 0.0,
         },
     )?;
-    let scan_lines = fit_lines(
+    Ok((label, nfc_lines))
+}
+
+/// The lines under the code.
+fn fit_caption(design: &StandDesign, frame: &Frame) -> Result<Block, PrintError> {
+    fit_lines(
         TextField::ScanLines,
         &design.scan_lines,
         FitSpec {
             weight: Weight::Regular,
-            max_width_mm: col_w,
+            max_width_mm: frame.col_w,
             max_lines: 1,
-            size_max_pt: (11.5 * f).clamp(8.0, 18.0),
+            size_max_pt: (11.5 * frame.m.f).clamp(8.0, 18.0),
             size_min_pt: 7.0,
             single_line_floor: 0.0,
         },
-    )?;
+    )
+}
 
-    let gap = m.gap;
+/// The header's height and its accent bar.
+struct Header {
+    h: f64,
+    /// Horizontal: how far the texts sit below the header's top, to centre them on a taller logo.
+    text_offset: f64,
+    bar_w: f64,
+    bar_h: f64,
+}
+
+/// Header height: [logo (vertical only)] headline, bar, [store]. Horizontal: the logo sits left of the
+/// header texts, both centred on the header's height.
+fn measure_header(frame: &Frame, texts: &Texts, logo_size: Option<(f64, f64)>) -> Header {
+    let (f, gap) = (frame.m.f, frame.m.gap);
     let bar_w = (14.0 * f).clamp(10.0, 22.0);
     let bar_h = (0.9 * f).clamp(0.6, 1.2);
-
-    // Header height: [logo (vertical only)] headline, bar, [store].
     let mut header_h = 0.0;
-    if let (false, Some((_, lh))) = (horizontal, logo_size) {
+    if let (false, Some((_, lh))) = (frame.horizontal, logo_size) {
         header_h += lh + 1.5 * gap;
     }
-    if !headline.is_empty() {
-        header_h += headline.height() + gap + bar_h;
+    if !texts.headline.is_empty() {
+        header_h += texts.headline.height() + gap + bar_h;
     }
-    if let Some(s) = &store {
+    if let Some(s) = &texts.store {
         header_h += 1.2 * gap + s.height();
     }
-    // Horizontal: the logo sits left of the header texts, both centred on the header's height.
-    let mut header_text_offset = 0.0;
-    if let (true, Some((_, lh))) = (horizontal, logo_size) {
+    let mut text_offset = 0.0;
+    if let (true, Some((_, lh))) = (frame.horizontal, logo_size) {
         if lh > header_h {
-            header_text_offset = (lh - header_h) / 2.0;
+            text_offset = (lh - header_h) / 2.0;
             header_h = lh;
         }
     }
+    Header {
+        h: header_h,
+        text_offset,
+        bar_w,
+        bar_h,
+    }
+}
+
+/// The body's vertical room and what its blocks need: the tap target with its lines, the caption, the code.
+struct Body {
+    nfc_d: f64,
+    text_gap: f64,
+    nfc_group_h: f64,
+    scan_h: f64,
+    content_top: f64,
+    available: f64,
+}
+
+fn measure_body(frame: &Frame, texts: &Texts, nfc_d: f64) -> Body {
+    let (m, h) = (&frame.m, frame.h);
+    let gap = m.gap;
     let text_gap = gap * 0.8;
     let nfc_group_h = nfc_d
-        + if nfc_lines.is_empty() {
+        + if texts.nfc_lines.is_empty() {
             0.0
         } else {
-            text_gap + nfc_lines.height()
+            text_gap + texts.nfc_lines.height()
         };
-    let scan_h = if scan_lines.is_empty() {
+    let scan_h = if texts.scan_lines.is_empty() {
         0.0
     } else {
-        text_gap + scan_lines.height()
+        text_gap + texts.scan_lines.height()
     };
-
     let content_top = m.band + 2.0 * gap;
     let content_bottom = h - m.band - 2.0 * gap;
-    let available = content_bottom - content_top;
-    let code_target = design
+    Body {
+        nfc_d,
+        text_gap,
+        nfc_group_h,
+        scan_h,
+        content_top,
+        available: content_bottom - content_top,
+    }
+}
+
+/// Where the blocks go: the header's top, the tap target's centre line and top, the code's corner and size.
+struct Spots {
+    header_top: f64,
+    nfc_cx: f64,
+    nfc_top: f64,
+    code_x: f64,
+    code_top: f64,
+    code_size: f64,
+}
+
+/// The largest code the page allows, up to the design's (or the default) size.
+fn code_target(design: &StandDesign, frame: &Frame) -> f64 {
+    design
         .code_mm
-        .unwrap_or_else(|| (0.48 * w.min(h)).clamp(CODE_MIN_MM, 80.0));
+        .unwrap_or_else(|| (0.48 * frame.w.min(frame.h)).clamp(CODE_MIN_MM, 80.0))
+}
 
-    let mut items = Vec::new();
-    // Brand bands, top and bottom, into the bleed.
-    items.push(Item::Fill {
-        path: Path::rect(-BLEED_MM, -BLEED_MM, w + 2.0 * BLEED_MM, m.band + BLEED_MM),
-        color: brand,
-    });
-    items.push(Item::Fill {
-        path: Path::rect(-BLEED_MM, h - m.band, w + 2.0 * BLEED_MM, m.band + BLEED_MM),
-        color: brand,
-    });
+/// A code smaller than the minimum, or than the size the design asks for, does not fit.
+fn code_fits(design: &StandDesign, code_size: f64, code_target: f64) -> bool {
+    !(code_size < CODE_MIN_MM || (design.code_mm.is_some() && code_size + 1e-6 < code_target))
+}
 
+/// Vertical: header, tap target, code, one above the other; the circle's bottom ≥ 10 mm above the code's
+/// top; the spare room spread in four.
+fn stacked(
+    design: &StandDesign,
+    frame: &Frame,
+    header: &Header,
+    body: &Body,
+) -> Result<Spots, PrintError> {
+    let (w, gap) = (frame.w, frame.m.gap);
+    let code_target = code_target(design, frame);
     let g1_min = 2.0 * gap; // header → body
-    let code_size;
-    let (nfc_cx, nfc_top, code_x, code_top, header_top);
-    if !horizontal {
-        // Circle bottom to code top ≥ 10 mm.
-        let nfc_below = nfc_group_h - nfc_d;
-        let g2_min = (10.0 - nfc_below).max(2.0 * gap);
-        let room = available - header_h - g1_min - nfc_group_h - g2_min - scan_h;
-        code_size = code_target.min(room).min(col_w);
-        if code_size < CODE_MIN_MM || (design.code_mm.is_some() && code_size + 1e-6 < code_target) {
-            return Err(PrintError::PageTooSmall {
-                width_mm: w,
-                height_mm: h,
-            });
-        }
-        let spare = (room - code_size).max(0.0);
-        let pad = spare / 4.0;
-        header_top = content_top + pad;
-        nfc_top = header_top + header_h + g1_min + pad;
-        code_top = nfc_top + nfc_group_h + g2_min + pad;
-        nfc_cx = w / 2.0;
-        code_x = w / 2.0 - code_size / 2.0;
-    } else {
-        // The tap target and the code sit side by side on one axis, their texts below them.
-        let body_room = available - header_h - g1_min;
-        let nfc_below = nfc_group_h - nfc_d;
-        let below = nfc_below.max(scan_h);
-        code_size = code_target.min(body_room - below).min(col_w);
-        if code_size < CODE_MIN_MM
-            || nfc_d + below > body_room
-            || (design.code_mm.is_some() && code_size + 1e-6 < code_target)
-        {
-            return Err(PrintError::PageTooSmall {
-                width_mm: w,
-                height_mm: h,
-            });
-        }
-        let main_h = nfc_d.max(code_size);
-        let body_h = main_h + below;
-        let spare = (body_room - body_h).max(0.0);
-        header_top = content_top + spare * 0.3;
-        let body_top = header_top + header_h + g1_min + spare * 0.35;
-        let left_cx = m.margin + col_w / 2.0;
-        let right_cx = w - m.margin - col_w / 2.0;
-        // Front: tap target left, code right. Back: mirrored, so the target covers the same sticker.
-        let (nfc_col, code_col) = match input.side {
-            Side::Front => (left_cx, right_cx),
-            Side::Back => (right_cx, left_cx),
-        };
-        nfc_cx = nfc_col;
-        nfc_top = body_top + (main_h - nfc_d) / 2.0;
-        code_top = body_top + (main_h - code_size) / 2.0;
-        code_x = code_col - code_size / 2.0;
+    let nfc_below = body.nfc_group_h - body.nfc_d;
+    let g2_min = (10.0 - nfc_below).max(2.0 * gap);
+    let room = body.available - header.h - g1_min - body.nfc_group_h - g2_min - body.scan_h;
+    let code_size = code_target.min(room).min(frame.col_w);
+    if !code_fits(design, code_size, code_target) {
+        return Err(frame.too_small());
     }
+    let spare = (room - code_size).max(0.0);
+    let pad = spare / 4.0;
+    let header_top = body.content_top + pad;
+    let nfc_top = header_top + header.h + g1_min + pad;
+    let code_top = nfc_top + body.nfc_group_h + g2_min + pad;
+    Ok(Spots {
+        header_top,
+        nfc_cx: w / 2.0,
+        nfc_top,
+        code_x: w / 2.0 - code_size / 2.0,
+        code_top,
+        code_size,
+    })
+}
 
-    // Header.
-    let mut y = header_top + header_text_offset;
-    let mut logo_rect = None;
-    if let Some((lw, lh)) = logo_size {
-        if horizontal {
-            let block_h = header_h;
-            let ly = header_top + (block_h - lh).max(0.0) / 2.0;
-            logo_rect = Some(Rect {
-                x: m.margin,
-                y: ly,
-                w: lw,
-                h: lh,
-            });
-        } else {
-            logo_rect = Some(Rect {
-                x: w / 2.0 - lw / 2.0,
-                y,
-                w: lw,
-                h: lh,
-            });
-            y += lh + 1.5 * gap;
+/// Horizontal: the tap target and the code side by side on one axis, their texts below them; on the back
+/// of a T stand the columns swap, so the target covers the same sticker.
+fn side_by_side(
+    design: &StandDesign,
+    input: &PageInput,
+    frame: &Frame,
+    header: &Header,
+    body: &Body,
+) -> Result<Spots, PrintError> {
+    let (w, m) = (frame.w, &frame.m);
+    let code_target = code_target(design, frame);
+    let g1_min = 2.0 * m.gap; // header → body
+    let body_room = body.available - header.h - g1_min;
+    let nfc_below = body.nfc_group_h - body.nfc_d;
+    let below = nfc_below.max(body.scan_h);
+    let code_size = code_target.min(body_room - below).min(frame.col_w);
+    if !code_fits(design, code_size, code_target) || body.nfc_d + below > body_room {
+        return Err(frame.too_small());
+    }
+    let main_h = body.nfc_d.max(code_size);
+    let body_h = main_h + below;
+    let spare = (body_room - body_h).max(0.0);
+    let header_top = body.content_top + spare * 0.3;
+    let body_top = header_top + header.h + g1_min + spare * 0.35;
+    let left_cx = m.margin + frame.col_w / 2.0;
+    let right_cx = w - m.margin - frame.col_w / 2.0;
+    let (nfc_col, code_col) = match input.side {
+        Side::Front => (left_cx, right_cx),
+        Side::Back => (right_cx, left_cx),
+    };
+    Ok(Spots {
+        header_top,
+        nfc_cx: nfc_col,
+        nfc_top: body_top + (main_h - body.nfc_d) / 2.0,
+        code_x: code_col - code_size / 2.0,
+        code_top: body_top + (main_h - code_size) / 2.0,
+        code_size,
+    })
+}
+
+/// Brand bands, top and bottom, into the bleed.
+fn brand_bands(frame: &Frame, brand: Cmyk) -> Vec<Item> {
+    let (w, h, band) = (frame.w, frame.h, frame.m.band);
+    vec![
+        Item::Fill {
+            path: Path::rect(-BLEED_MM, -BLEED_MM, w + 2.0 * BLEED_MM, band + BLEED_MM),
+            color: brand,
+        },
+        Item::Fill {
+            path: Path::rect(-BLEED_MM, h - band, w + 2.0 * BLEED_MM, band + BLEED_MM),
+            color: brand,
+        },
+    ]
+}
+
+/// The logo: left of the header texts (horizontal), or centred above them (vertical).
+fn place_logo(
+    items: &mut Vec<Item>,
+    frame: &Frame,
+    header: &Header,
+    spots: &Spots,
+    logo_size: Option<(f64, f64)>,
+) -> Option<Rect> {
+    let (lw, lh) = logo_size?;
+    let rect = if frame.horizontal {
+        Rect {
+            x: frame.m.margin,
+            y: spots.header_top + (header.h - lh).max(0.0) / 2.0,
+            w: lw,
+            h: lh,
         }
+    } else {
+        Rect {
+            x: frame.w / 2.0 - lw / 2.0,
+            y: spots.header_top + header.text_offset,
+            w: lw,
+            h: lh,
+        }
+    };
+    items.push(Item::Image {
+        slot: ImageSlot::Logo,
+        rect,
+    });
+    Some(rect)
+}
+
+/// Headline, accent bar, store name, centred, below a vertical page's logo.
+fn place_header_texts(
+    items: &mut Vec<Item>,
+    brand: Cmyk,
+    frame: &Frame,
+    texts: &Texts,
+    header: &Header,
+    spots: &Spots,
+    logo_size: Option<(f64, f64)>,
+) {
+    let (w, gap) = (frame.w, frame.m.gap);
+    let mut y = spots.header_top + header.text_offset;
+    if let (false, Some((_, lh))) = (frame.horizontal, logo_size) {
+        y += lh + 1.5 * gap;
     }
-    if let Some(r) = logo_rect {
-        items.push(Item::Image {
-            slot: ImageSlot::Logo,
-            rect: r,
-        });
-    }
-    if !headline.is_empty() {
-        headline.place(w / 2.0, y, &mut items);
-        y += headline.height() + gap;
+    if !texts.headline.is_empty() {
+        texts.headline.place(w / 2.0, y, items);
+        y += texts.headline.height() + gap;
+        let (bar_w, bar_h) = (header.bar_w, header.bar_h);
         items.push(Item::Fill {
             path: Path::rounded_rect(w / 2.0 - bar_w / 2.0, y, bar_w, bar_h, bar_h / 2.0),
             color: brand,
         });
         y += bar_h;
     }
-    if let Some(s) = &store {
+    if let Some(s) = &texts.store {
         y += 1.2 * gap;
-        s.place(w / 2.0, y, &mut items);
+        s.place(w / 2.0, y, items);
     }
+}
 
-    // Tap target.
+/// The tap target (see [`nfc_zone`]) and the lines under it; returns its centre.
+fn place_tap_target(
+    items: &mut Vec<Item>,
+    design: &StandDesign,
+    texts: &Texts,
+    body: &Body,
+    spots: &Spots,
+) -> (f64, f64) {
+    let (nfc_cx, nfc_top, nfc_d) = (spots.nfc_cx, spots.nfc_top, body.nfc_d);
     let nfc_cy = nfc_top + nfc_d / 2.0;
     nfc_zone(
-        &mut items,
+        items,
         nfc_cx,
         nfc_cy,
         nfc_d,
-        brand,
-        &label,
+        design.brand_color,
+        &texts.label,
         design.sticker_guide,
     );
-    if !nfc_lines.is_empty() {
-        nfc_lines.place(nfc_cx, nfc_top + nfc_d + text_gap, &mut items);
+    if !texts.nfc_lines.is_empty() {
+        texts
+            .nfc_lines
+            .place(nfc_cx, nfc_top + nfc_d + body.text_gap, items);
     }
+    (nfc_cx, nfc_cy)
+}
 
-    // Code and caption.
+/// The code and its caption; returns where the code is.
+fn place_code(items: &mut Vec<Item>, texts: &Texts, body: &Body, spots: &Spots) -> Rect {
+    let (code_x, code_top, code_size) = (spots.code_x, spots.code_top, spots.code_size);
     let code_rect = Rect {
         x: code_x,
         y: code_top,
@@ -462,16 +699,22 @@ pub fn layout_page(design: &StandDesign, input: &PageInput) -> Result<PageLayout
         slot: ImageSlot::Code,
         rect: code_rect,
     });
-    if !scan_lines.is_empty() {
-        scan_lines.place(
+    if !texts.scan_lines.is_empty() {
+        texts.scan_lines.place(
             code_x + code_size / 2.0,
-            code_top + code_size + text_gap,
-            &mut items,
+            code_top + code_size + body.text_gap,
+            items,
         );
     }
+    code_rect
+}
 
-    // Resolution.
-    let mut warnings = Vec::new();
+/// The code's effective resolution: refused below [`MIN_PPI`], a warning below [`WARN_PPI`].
+fn check_code_resolution(
+    input: &PageInput,
+    code_size: f64,
+    warnings: &mut Vec<PrintWarning>,
+) -> Result<f64, PrintError> {
     let code_ppi = input.code_px.0 as f64 / (code_size / 25.4);
     if code_ppi < MIN_PPI {
         return Err(PrintError::LowResolution {
@@ -499,45 +742,36 @@ pub fn layout_page(design: &StandDesign, input: &PageInput) -> Result<PageLayout
             ),
         });
     }
-    let logo_ppi = match (logo_rect, input.logo_px) {
-        (Some(r), Some((px, _))) => {
-            let ppi = px as f64 / (r.w / 25.4);
-            if ppi < 100.0 {
-                return Err(PrintError::LowResolution {
-                    role: ImageRole::Logo,
-                    ppi,
-                    px,
-                    mm: r.w,
-                });
-            }
-            if ppi < WARN_PPI {
-                warnings.push(PrintWarning {
-                    code: "print.logo_low_ppi".into(),
-                    store_id: input.store_id.into(),
-                    zh: format!("标志图片印出来只有 {ppi:.0} ppi（建议 ≥ 300），可能发虚。请换一张更大的标志图片。"),
-                    en: format!("The logo prints at {ppi:.0} ppi (300+ recommended) and may look soft. Use a larger logo image."),
-                });
-            }
-            Some(ppi)
-        }
-        _ => None,
-    };
+    Ok(code_ppi)
+}
 
-    let slug = slug(design, input, w, h, store_name.as_deref());
-    Ok(PageLayout {
-        trim_w: w,
-        trim_h: h,
-        side: input.side,
-        items,
-        slug,
-        code_rect,
-        code_ppi,
-        nfc_center: (nfc_cx, nfc_cy),
-        nfc_diameter: nfc_d,
-        logo_rect,
-        logo_ppi,
-        warnings,
-    })
+/// The logo's effective resolution: refused below 100 ppi, a warning below [`WARN_PPI`].
+fn check_logo_resolution(
+    input: &PageInput,
+    logo_rect: Option<Rect>,
+    warnings: &mut Vec<PrintWarning>,
+) -> Result<Option<f64>, PrintError> {
+    let (Some(r), Some((px, _))) = (logo_rect, input.logo_px) else {
+        return Ok(None);
+    };
+    let ppi = px as f64 / (r.w / 25.4);
+    if ppi < 100.0 {
+        return Err(PrintError::LowResolution {
+            role: ImageRole::Logo,
+            ppi,
+            px,
+            mm: r.w,
+        });
+    }
+    if ppi < WARN_PPI {
+        warnings.push(PrintWarning {
+            code: "print.logo_low_ppi".into(),
+            store_id: input.store_id.into(),
+            zh: format!("标志图片印出来只有 {ppi:.0} ppi（建议 ≥ 300），可能发虚。请换一张更大的标志图片。"),
+            en: format!("The logo prints at {ppi:.0} ppi (300+ recommended) and may look soft. Use a larger logo image."),
+        });
+    }
+    Ok(Some(ppi))
 }
 
 /// The tap target: a tinted disc with a ring, the sticker guide, a phone with NFC waves, and the label.

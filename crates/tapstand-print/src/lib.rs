@@ -19,6 +19,7 @@ pub mod export;
 pub mod fonts;
 pub mod layout;
 pub mod model;
+pub mod parse;
 pub mod pdf;
 pub mod raster;
 pub mod scene;

@@ -306,7 +306,8 @@ fn csv_rows(kind: RecordKind, text: &str) -> Result<Table, Vec<FieldIssue>> {
     Ok((keys, rows))
 }
 
-/// Checks every data row (CSV or sheet) against the rules and the database, into `preview`.
+/// Checks every data row (CSV or sheet) against the rules, the file's other rows (duplicates) and the
+/// database (new, updated or unchanged), into `preview`.
 async fn check_rows(
     db: &Db,
     kind: RecordKind,
@@ -314,15 +315,39 @@ async fn check_rows(
     rows: Vec<SourceRow>,
     preview: &mut ImportPreview,
 ) -> Result<(), UserError> {
-    // Existing rows, to tell new from updated, and stores by 机构编号 for terminals.
-    let stores: HashMap<String, tapstand_store::records::Store> = db
-        .list_stores("", true)
-        .await?
-        .into_iter()
-        .map(|s| (s.org_code.clone(), s))
-        .collect();
-    let terminals: HashMap<String, tapstand_store::records::Terminal> =
-        if kind == RecordKind::Terminals {
+    let existing = Existing::load(db, kind).await?;
+    let mut seen: HashMap<String, u32> = HashMap::new();
+    for source in rows {
+        if is_blank(&source) {
+            continue;
+        }
+        let row = if source.cells.is_empty() {
+            unreadable_row(source)
+        } else {
+            check_row(kind, keys, &existing, &mut seen, source)
+        };
+        preview.rows.push(row);
+    }
+    count_actions(preview);
+    refuse_an_empty_file(preview);
+    Ok(())
+}
+
+/// The records already there, to tell new from updated, and stores by 机构编号 for terminals.
+struct Existing {
+    stores: HashMap<String, tapstand_store::records::Store>,
+    terminals: HashMap<String, tapstand_store::records::Terminal>,
+}
+
+impl Existing {
+    async fn load(db: &Db, kind: RecordKind) -> Result<Existing, UserError> {
+        let stores = db
+            .list_stores("", true)
+            .await?
+            .into_iter()
+            .map(|s| (s.org_code.clone(), s))
+            .collect();
+        let terminals = if kind == RecordKind::Terminals {
             db.list_terminals("", true)
                 .await?
                 .into_iter()
@@ -331,135 +356,167 @@ async fn check_rows(
         } else {
             HashMap::new()
         };
-    let mut seen: HashMap<String, u32> = HashMap::new();
-
-    for source in rows {
-        let line = source.line;
-        if source.issues.is_empty() && source.cells.iter().all(|f| f.trim().is_empty()) {
-            continue; // blank line
-        }
-        if source.cells.is_empty() {
-            // A line that could not be read at all.
-            preview.rows.push(PreviewRow {
-                line,
-                values: vec![],
-                action: RowAction::Invalid,
-                errors: source.issues,
-            });
-            continue;
-        }
-        let record = &source.cells;
-        let get = |key: &str| -> String {
-            keys.iter()
-                .position(|k| *k == Some(key))
-                .and_then(|i| record.get(i))
-                .map(|s| restore_cell(s.trim()))
-                .unwrap_or("")
-                .to_string()
-        };
-        let mut errors = source.issues.clone();
-        let (values, action) = match kind {
-            RecordKind::Stores => {
-                let s = normalize_store(StoreInput {
-                    org_code: get("org_code"),
-                    company: get("company"),
-                    name: get("name"),
-                    address: get("address"),
-                });
-                errors.extend(store_issues(&s));
-                dup_check(
-                    &mut seen,
-                    &s.org_code,
-                    line,
-                    "机构编号",
-                    "organisation number",
-                    &mut errors,
-                );
-                let action = match stores.get(&s.org_code) {
-                    None => RowAction::New,
-                    Some(e)
-                        if e.company == s.company && e.name == s.name && e.address == s.address =>
-                    {
-                        RowAction::Unchanged
-                    }
-                    Some(_) => RowAction::Update,
-                };
-                (
-                    vec![
-                        ("org_code".into(), s.org_code),
-                        ("company".into(), s.company),
-                        ("name".into(), s.name),
-                        ("address".into(), s.address),
-                    ],
-                    action,
-                )
-            }
-            RecordKind::Terminals => {
-                let org_code = get("org_code").trim().to_string();
-                let store_id = if org_code.is_empty() {
-                    None
-                } else {
-                    match stores.get(&org_code) {
-                        Some(s) => Some(s.id),
-                        None => {
-                            errors.push(issue(
-                                "org_code",
-                                &format!("机构编号 {org_code} 的门店不存在：请先导入门店，或留空表示不区分门店。"),
-                                &format!("No store has organisation number {org_code}: import the stores first, or leave it empty for all stores."),
-                            ));
-                            None
-                        }
-                    }
-                };
-                let t = normalize_terminal(TerminalInput {
-                    store_id,
-                    machine_no: get("machine_no"),
-                    terminal_no: get("terminal_no"),
-                    note: get("note"),
-                });
-                errors.extend(terminal_issues(&t));
-                dup_check(
-                    &mut seen,
-                    &t.terminal_no,
-                    line,
-                    "终端号",
-                    "terminal number",
-                    &mut errors,
-                );
-                let action = match terminals.get(&t.terminal_no) {
-                    None => RowAction::New,
-                    Some(e)
-                        if e.store_id == t.store_id
-                            && e.machine_no == t.machine_no
-                            && e.note == t.note =>
-                    {
-                        RowAction::Unchanged
-                    }
-                    Some(_) => RowAction::Update,
-                };
-                (
-                    vec![
-                        ("machine_no".into(), t.machine_no),
-                        ("terminal_no".into(), t.terminal_no),
-                        ("org_code".into(), org_code),
-                        ("note".into(), t.note),
-                    ],
-                    action,
-                )
-            }
-        };
-        let action = if errors.is_empty() {
-            action
-        } else {
-            RowAction::Invalid
-        };
-        preview.rows.push(PreviewRow {
-            line,
-            values,
-            action,
-            errors,
-        });
+        Ok(Existing { stores, terminals })
     }
+}
+
+/// A line with nothing in it and nothing wrong with it.
+fn is_blank(source: &SourceRow) -> bool {
+    source.issues.is_empty() && source.cells.iter().all(|f| f.trim().is_empty())
+}
+
+/// A line that could not be read at all.
+fn unreadable_row(source: SourceRow) -> PreviewRow {
+    PreviewRow {
+        line: source.line,
+        values: vec![],
+        action: RowAction::Invalid,
+        errors: source.issues,
+    }
+}
+
+/// One data row: its values as they would be written, what would happen to it, and what is wrong with it.
+fn check_row(
+    kind: RecordKind,
+    keys: &[Option<&'static str>],
+    existing: &Existing,
+    seen: &mut HashMap<String, u32>,
+    source: SourceRow,
+) -> PreviewRow {
+    let get = |key: &str| cell(keys, &source.cells, key);
+    let mut errors = source.issues.clone();
+    let (values, action) = match kind {
+        RecordKind::Stores => check_store(&get, existing, seen, source.line, &mut errors),
+        RecordKind::Terminals => check_terminal(&get, existing, seen, source.line, &mut errors),
+    };
+    let action = if errors.is_empty() {
+        action
+    } else {
+        RowAction::Invalid
+    };
+    PreviewRow {
+        line: source.line,
+        values,
+        action,
+        errors,
+    }
+}
+
+/// The cell under the column `key`, trimmed and with an export's formula guard taken off ('' when absent).
+fn cell(keys: &[Option<&'static str>], cells: &[String], key: &str) -> String {
+    keys.iter()
+        .position(|k| *k == Some(key))
+        .and_then(|i| cells.get(i))
+        .map(|s| restore_cell(s.trim()))
+        .unwrap_or("")
+        .to_string()
+}
+
+type CheckedRow = (Vec<(String, String)>, RowAction);
+
+fn check_store(
+    get: &dyn Fn(&str) -> String,
+    existing: &Existing,
+    seen: &mut HashMap<String, u32>,
+    line: u32,
+    errors: &mut Vec<FieldIssue>,
+) -> CheckedRow {
+    let s = normalize_store(StoreInput {
+        org_code: get("org_code"),
+        company: get("company"),
+        name: get("name"),
+        address: get("address"),
+    });
+    errors.extend(store_issues(&s));
+    dup_check(
+        seen,
+        &s.org_code,
+        line,
+        ("机构编号", "organisation number"),
+        errors,
+    );
+    let action = action_for(existing.stores.get(&s.org_code), |e| {
+        e.company == s.company && e.name == s.name && e.address == s.address
+    });
+    (
+        vec![
+            ("org_code".into(), s.org_code),
+            ("company".into(), s.company),
+            ("name".into(), s.name),
+            ("address".into(), s.address),
+        ],
+        action,
+    )
+}
+
+fn check_terminal(
+    get: &dyn Fn(&str) -> String,
+    existing: &Existing,
+    seen: &mut HashMap<String, u32>,
+    line: u32,
+    errors: &mut Vec<FieldIssue>,
+) -> CheckedRow {
+    let org_code = get("org_code").trim().to_string();
+    let store_id = store_of_terminal(existing, &org_code, errors);
+    let t = normalize_terminal(TerminalInput {
+        store_id,
+        machine_no: get("machine_no"),
+        terminal_no: get("terminal_no"),
+        note: get("note"),
+    });
+    errors.extend(terminal_issues(&t));
+    dup_check(
+        seen,
+        &t.terminal_no,
+        line,
+        ("终端号", "terminal number"),
+        errors,
+    );
+    let action = action_for(existing.terminals.get(&t.terminal_no), |e| {
+        e.store_id == t.store_id && e.machine_no == t.machine_no && e.note == t.note
+    });
+    (
+        vec![
+            ("machine_no".into(), t.machine_no),
+            ("terminal_no".into(), t.terminal_no),
+            ("org_code".into(), org_code),
+            ("note".into(), t.note),
+        ],
+        action,
+    )
+}
+
+/// The store a terminal row names by 机构编号: none when empty (不区分门店), an error when no store has it.
+fn store_of_terminal(
+    existing: &Existing,
+    org_code: &str,
+    errors: &mut Vec<FieldIssue>,
+) -> Option<i64> {
+    if org_code.is_empty() {
+        return None;
+    }
+    let store = existing.stores.get(org_code);
+    if store.is_none() {
+        errors.push(issue(
+            "org_code",
+            &format!("机构编号 {org_code} 的门店不存在：请先导入门店，或留空表示不区分门店。"),
+            &format!("No store has organisation number {org_code}: import the stores first, or leave it empty for all stores."),
+        ));
+    }
+    store.map(|s| s.id)
+}
+
+/// New when no record has the row's key, unchanged when the record already holds what the row says, else
+/// an update.
+fn action_for<T>(existing: Option<&T>, same: impl Fn(&T) -> bool) -> RowAction {
+    match existing {
+        None => RowAction::New,
+        Some(e) if same(e) => RowAction::Unchanged,
+        Some(_) => RowAction::Update,
+    }
+}
+
+fn count_actions(preview: &mut ImportPreview) {
     for r in &preview.rows {
         match r.action {
             RowAction::New => preview.new_rows += 1,
@@ -468,21 +525,22 @@ async fn check_rows(
             RowAction::Invalid => preview.invalid_rows += 1,
         }
     }
+}
+
+fn refuse_an_empty_file(preview: &mut ImportPreview) {
     if preview.rows.is_empty() {
         preview.file_errors.push(file_error(
             "文件里没有数据行。",
             "The file has no data rows.",
         ));
     }
-    Ok(())
 }
 
 fn dup_check(
     seen: &mut HashMap<String, u32>,
     key: &str,
     line: u32,
-    zh: &str,
-    en: &str,
+    (zh, en): (&str, &str),
     errors: &mut Vec<FieldIssue>,
 ) {
     if key.is_empty() {
