@@ -75,7 +75,7 @@ impl Core {
     }
 
     /// Every stand the register holds (the tags in service).
-    async fn stands(&self) -> Result<Vec<StationTag>, UserError> {
+    async fn register_stands(&self) -> Result<Vec<StationTag>, UserError> {
         let mut all = Vec::new();
         self.db
             .station_tags_for_each(|t| {
@@ -91,7 +91,7 @@ impl Core {
         let store = crate::lookup::store(&self.db, store).await?;
         let scope = self.audit_scope(&store).await?;
         let now = now_ms();
-        let stands = self.stands().await?;
+        let stands = self.register_stands().await?;
         let mut report = AuditReport::new(0, scope, operator.to_string(), &stands, now);
         let id = self
             .db
