@@ -38,4 +38,25 @@ median=$(printf '%s\n' "${figures[@]}" | sort -n | awk '{a[NR]=$1} END {print a[
   echo "SQLite file, every row into PostgreSQL in multi-row INSERTs (up to 1,000 rows, under 60,000 bound values"
   echo "each), identities moved past the copied ids, the counts of every table compared, then one commit."
 } >"$out"
+
+# The roll-out at scale (crates/tapstand-cli/tests/pool_scale.rs): 3,000 pooled links generated against the fake
+# WeChat with its per-second limit on (the generate killed a third of the way and finished by a second run), then
+# twenty processes claiming from the PostgreSQL pool at once. It needs a keyring (the AppSecret).
+step "Pool roll-out: 3,000 links, twenty claiming processes"
+cargo test "${profile[@]}" -p tapstand-cli --test pool_scale --no-run
+scale=$(dbus-run-session -- "$ROOT/scripts/lib/keyring-session.sh" "$ROOT/scripts/lib/pg-session.sh" \
+  cargo test -q "${profile[@]}" -p tapstand-cli --test pool_scale -- --nocapture 2>/dev/null | grep '^POOL_SCALE_BENCH')
+echo "$scale"
+field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$scale"; }
+{
+  echo
+  echo "## A chain's roll-out: pool generate and twenty PCs claiming at once"
+  echo
+  echo "| what | figure |"
+  echo "|---|---|"
+  echo "| \`pool generate\` of $(field links) links against the fake WeChat, its 100 calls/s limit on (paced at 80/s; killed a third of the way, finished by a second run) | $(field generate_ms) ms, $(field generate_calls) calls, none issued twice |"
+  echo "| $(field claimers) OS processes claiming from one PostgreSQL pool at once (\`Db::pool_claim\`, \`FOR UPDATE SKIP LOCKED\`), until empty | $(field claim_ms) ms: **$(field claims_per_s) claims/s**, $(field links) distinct links |"
+  echo
+  echo "Claims per process: $(sed -n 's/.*per_process=\(.*\)$/\1/p' <<<"$scale")."
+} >>"$out"
 step "Wrote $out"
