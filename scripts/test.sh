@@ -28,6 +28,9 @@ step "Formatting and committed generated files"
 cargo fmt --all -- --check
 "$ROOT/scripts/sqlx-prepare.sh" --check
 
+step "Clippy, warnings fatal (the GitHub workflow runs it on Windows and macOS too)"
+cargo clippy --workspace --all-targets --features tapstand/custom-protocol -- -D warnings
+
 step "Building everything (debug, UI embedded)"
 cargo build --workspace --all-targets --features tapstand/custom-protocol
 

@@ -133,11 +133,11 @@ unsafe fn windows(x: &xlib::Xlib, d: *mut xlib::Display, root: xlib::Window) -> 
         let (mut r, mut parent) = (0, 0);
         let mut children: *mut xlib::Window = std::ptr::null_mut();
         let mut n = 0u32;
-        if (x.XQueryTree)(d, w, &mut r, &mut parent, &mut children, &mut n) != 0 {
-            if !children.is_null() {
-                stack.extend_from_slice(std::slice::from_raw_parts(children, n as usize));
-                (x.XFree)(children.cast());
-            }
+        if (x.XQueryTree)(d, w, &mut r, &mut parent, &mut children, &mut n) != 0
+            && !children.is_null()
+        {
+            stack.extend_from_slice(std::slice::from_raw_parts(children, n as usize));
+            (x.XFree)(children.cast());
         }
         out.push(w);
     }

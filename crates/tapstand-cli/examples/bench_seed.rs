@@ -80,7 +80,7 @@ async fn main() {
         if tasks.len() >= 4 {
             bytes += tasks.join_next().await.unwrap().unwrap();
             done += 1;
-            if done % 1000 == 0 {
+            if done.is_multiple_of(1000) {
                 eprintln!("{done}/{n} codes");
             }
         }

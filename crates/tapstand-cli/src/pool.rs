@@ -52,7 +52,7 @@ pub async fn run(c: PoolCommand, core: &Core, json: bool) -> Result<(), UserErro
                     .await?;
             }
             let show = |done: u32, total: u32| {
-                if done == total || done % 100 == 0 {
+                if done == total || done.is_multiple_of(100) {
                     eprintln!("生成中 generating {done}/{total}");
                 }
             };

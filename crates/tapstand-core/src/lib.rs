@@ -327,7 +327,7 @@ pub(crate) async fn team_password_from_keychain(
         return Ok(None);
     }
     let account = tapstand_secrets::accounts::db_password(&tapstand_store::pg::location_of(url)?);
-    Ok(tokio::task::spawn_blocking(move || {
+    tokio::task::spawn_blocking(move || {
         Keychain::native()
             .and_then(|k| tapstand_secrets::SecretStore::get(&k, &account))
             .map_err(|e| tracing::warn!("team database password: keychain not available: {e}"))
@@ -335,7 +335,7 @@ pub(crate) async fn team_password_from_keychain(
             .flatten()
     })
     .await
-    .map_err(UserError::internal)?)
+    .map_err(UserError::internal)
 }
 
 /// A poisoned lock still holds usable data here (caches): take it.

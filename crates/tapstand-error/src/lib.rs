@@ -22,8 +22,9 @@ pub struct Localized {
 pub struct UserError {
     /// Stable machine-readable code, e.g. `db.newer_schema`.
     pub code: String,
-    pub zh: Localized,
-    pub en: Localized,
+    // Boxed: a `Result<_, UserError>` stays small on the happy path (clippy's result_large_err).
+    pub zh: Box<Localized>,
+    pub en: Box<Localized>,
     /// Technical detail for support (paths, library messages); secrets are masked.
     pub detail: Option<String>,
     /// Problems tied to one input field, so a form can show each next to the field it concerns.
@@ -42,14 +43,14 @@ impl UserError {
     pub fn new(code: &str, zh: (&str, &str), en: (&str, &str)) -> UserError {
         UserError {
             code: code.into(),
-            zh: Localized {
+            zh: Box::new(Localized {
                 message: zh.0.into(),
                 remedy: zh.1.into(),
-            },
-            en: Localized {
+            }),
+            en: Box::new(Localized {
                 message: en.0.into(),
                 remedy: en.1.into(),
-            },
+            }),
             detail: None,
             fields: Vec::new(),
         }

@@ -129,7 +129,7 @@ async fn fetched_once_then_cached_and_offline() {
 
     // Offline: WeChat gone. Cached stores still work; a store never fetched fails and names itself.
     fake.shutdown().await;
-    let offline = client(&online.base_url().to_string());
+    let offline = client(online.base_url());
     let plan = CodePlan::new(&db, &profile, targets(&stores))
         .await
         .unwrap();

@@ -195,8 +195,8 @@ impl<W: Write> PdfStreamWriter<W> {
         write!(x, "xref\n0 {size}\n0000000000 65535 f \n").map_err(pdf_err)?;
         for off in &self.offsets[1..] {
             match off {
-                Some(o) => write!(x, "{o:010} 00000 n \n"),
-                None => write!(x, "0000000000 65535 f \n"),
+                Some(o) => writeln!(x, "{o:010} 00000 n "),
+                None => writeln!(x, "0000000000 65535 f "),
             }
             .map_err(pdf_err)?;
         }

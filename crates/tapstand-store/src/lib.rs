@@ -146,7 +146,7 @@ macro_rules! sqlite_or_pg {
         match &$db.backend {
             $crate::Backend::Sqlite(pool) => pool,
             $crate::Backend::Pg($pg) => {
-                return Ok($twin.await.map_err($crate::StoreError::from)?);
+                return $twin.await.map_err($crate::StoreError::from);
             }
         }
     };

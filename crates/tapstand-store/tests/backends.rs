@@ -288,7 +288,7 @@ both!(
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
         assert!(gone, "a closed handle's owner is not alive");
-        assert!(a.owner_alive(&owner).await == false);
+        assert!(!a.owner_alive(&owner).await);
         let far_past = 0;
         assert!(
             a.scheme_begin_call(row.id, true, far_past, Some(&owner), "x")

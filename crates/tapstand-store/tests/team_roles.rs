@@ -154,7 +154,11 @@ async fn the_writer_writes_from_the_pool_and_nothing_else() {
         .unwrap_err();
     let user = tapstand_error::UserError::from(e);
     assert_eq!(user.code, "db.team.not_permitted", "{user:?}");
-    assert_eq!(w.station_tags_by_uid("04AA01").await.unwrap().len(), 1, "nothing moved");
+    assert_eq!(
+        w.station_tags_by_uid("04AA01").await.unwrap().len(),
+        1,
+        "nothing moved"
+    );
     let replacement = StationAttempt {
         uid: "04AA02".into(),
         ..attempt.clone()
