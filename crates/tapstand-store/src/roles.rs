@@ -6,9 +6,10 @@
 //! | `<prefix>_head_office` | everything: owns every Tapstand table, sequence and function (so a member can run the next migration), `CREATE` on the schema |
 //! | `<prefix>_writer` | a store PC without the AppSecret that writes tags from the pool: `SELECT` on every Tapstand table; claim a pool link (`UPDATE (claimed_uid, claimed_at, claimed_by)` on `link_pool`, nothing else of it); record attempts (`INSERT` on `station_attempts`) and tags (`INSERT` and the upsert's columns of `station_tags`); the app's own settings (`INSERT`, `UPDATE (value, updated_at)` on `settings`: language, the last write request). No `DELETE` anywhere, nothing on the ledger but reading it, no DDL, no `TRUNCATE` |
 //!
-//! 换标签 (replace) deletes a `station_tags` row: it is a head-office action; on a writer PC the server
-//! refuses it (`db.team.not_permitted`). Chosen over a `SECURITY DEFINER` function so that "no DELETE"
-//! stays true without exceptions a reviewer has to trust.
+//! The writer also records a 巡检 (`INSERT`, `UPDATE (report, finished_at)` on `audits`) and may run 换标签
+//! (replace) through the one function that moves a stand's row to `retired_tags`, `tapstand_retire_tag`
+//! (migration 0012, `SECURITY DEFINER`, owned by the head office): it refuses unless another registered tag
+//! already holds the stand's link, so the writer still cannot DELETE anything, and no row is ever lost.
 //!
 //! Roles are the server's, not the database's: the prefix defaults to the database name, so two chains'
 //! databases on one server get separate roles. Future tables: migrations run as the head-office role
