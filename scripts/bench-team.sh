@@ -45,7 +45,7 @@ median=$(printf '%s\n' "${figures[@]}" | sort -n | awk '{a[NR]=$1} END {print a[
 step "Pool roll-out: 3,000 links, twenty claiming processes"
 cargo test "${profile[@]}" -p tapstand-cli --test pool_scale --no-run
 scale=$(dbus-run-session -- "$ROOT/scripts/lib/keyring-session.sh" "$ROOT/scripts/lib/pg-session.sh" \
-  cargo test -q "${profile[@]}" -p tapstand-cli --test pool_scale -- --nocapture 2>/dev/null | grep '^POOL_SCALE_BENCH')
+  cargo test -q "${profile[@]}" -p tapstand-cli --test pool_scale -- --nocapture 2>/dev/null | grep -o 'POOL_SCALE_BENCH.*')
 echo "$scale"
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$scale"; }
 {
