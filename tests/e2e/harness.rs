@@ -539,14 +539,47 @@ pub fn single_instance_owned() -> Option<bool> {
     }
 }
 
-/// Waits (at most 30 s) until no Tapstand holds the single-instance name in this session.
+/// Waits (at most 30 s) until no Tapstand holds the single-instance name in this session. An app still
+/// holding it after 15 s is a leftover of a test that failed before it could quit (its window hung): it is
+/// killed, said on stderr, so that one failure does not fail every test after it.
 pub async fn wait_single_instance_free() {
-    let deadline = Instant::now() + Duration::from_secs(30);
+    let started = Instant::now();
+    let mut killed = false;
     while single_instance_owned() == Some(true) {
         assert!(
-            Instant::now() < deadline,
+            started.elapsed() < Duration::from_secs(30),
             "a Tapstand from an earlier test still runs after 30 s (it holds {SINGLE_INSTANCE_NAME})"
         );
+        if !killed && started.elapsed() > Duration::from_secs(15) {
+            if let Some(pid) = single_instance_pid() {
+                eprintln!("killing a Tapstand left over by an earlier test (pid {pid}, holds {SINGLE_INSTANCE_NAME})");
+                let _ = std::process::Command::new("kill")
+                    .args(["-9", &pid.to_string()])
+                    .status();
+            }
+            killed = true;
+        }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+/// The process that owns [`SINGLE_INSTANCE_NAME`] on the session bus, if any.
+fn single_instance_pid() -> Option<u32> {
+    let out = std::process::Command::new("dbus-send")
+        .args([
+            "--session",
+            "--print-reply",
+            "--dest=org.freedesktop.DBus",
+            "/org/freedesktop/DBus",
+            "org.freedesktop.DBus.GetConnectionUnixProcessID",
+            &format!("string:{SINGLE_INSTANCE_NAME}"),
+        ])
+        .output()
+        .ok()?;
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .skip_while(|w| *w != "uint32")
+        .nth(1)?
+        .parse()
+        .ok()
 }
