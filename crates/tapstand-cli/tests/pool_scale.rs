@@ -12,12 +12,10 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use tapstand_fake_wechat::{
-    Endpoint as FE, FakeConfig, FakeWechat, DEMO_APPID, DEMO_MODEL_ID, DEMO_SECRET,
-};
+use tapstand_fake_wechat::{Endpoint as FE, FakeConfig, FakeWechat, DEMO_MODEL_ID};
 
 mod support;
-use support::{new_pg_database, pipe_secret_until_ok, CliEnv, Keyring};
+use support::{new_pg_database, CliEnv, Keyring};
 
 const PROFILE: &str = "rollout";
 const LINKS: usize = 3_000;
@@ -94,47 +92,7 @@ async fn three_thousand_links_generated_paced_resumed_then_claimed_by_twenty_pro
         keyring,
     };
     let db = [("TAPSTAND_DATABASE_URL", url.as_str())];
-    ok(
-        &hq,
-        &[
-            "profile",
-            "add",
-            "--name",
-            PROFILE,
-            "--appid",
-            DEMO_APPID,
-            "--page",
-            "pages/member/card",
-            "--query",
-            "store={org_code}&sn={sn}",
-        ],
-        &db,
-    );
-    pipe_secret_until_ok(
-        || {
-            hq.cmd(
-                &["--json", "profile", "set-secret", "--profile", PROFILE],
-                &db,
-            )
-        },
-        DEMO_SECRET,
-    );
-    ok(
-        &hq,
-        &[
-            "model",
-            "add",
-            "--name",
-            "ROLLOUT",
-            "--model-id",
-            DEMO_MODEL_ID,
-            "--status",
-            "approved",
-            "--profile",
-            PROFILE,
-        ],
-        &db,
-    );
+    hq.seed_demo_profile(PROFILE, "ROLLOUT", &db);
     let csv = dir.path().join("stores.csv");
     std::fs::write(&csv, "机构编号,门店名称\n3001,总店\n").unwrap();
     ok(&hq, &["store", "import", csv.to_str().unwrap()], &db);

@@ -12,15 +12,13 @@
 use std::process::Output;
 
 use serde_json::Value;
-use tapstand_fake_wechat::{
-    Endpoint as FE, FakeConfig, FakeWechat, DEMO_APPID, DEMO_MODEL_ID, DEMO_SECRET,
-};
+use tapstand_fake_wechat::{Endpoint as FE, FakeConfig, FakeWechat, DEMO_APPID, DEMO_MODEL_ID};
 use tapstand_tag::ndef::wechat::{uri_and_aar, wechat_message};
 use tapstand_vtag::rig::{content, Content};
 use tapstand_vtag::{nth_uid, Rig, SigMode, TagState, VChip, NXP_TEST_UID};
 
 mod support;
-use support::{pipe_secret_until_ok, CliEnv, Keyring};
+use support::{CliEnv, Keyring};
 
 const PROFILE: &str = "stand";
 
@@ -108,45 +106,7 @@ async fn world(name: &str, nfc_lifetime: u64) -> Option<World> {
         &env,
         &["--json", "store", "import", stores.to_str().unwrap()],
     );
-    ok(
-        &env,
-        &[
-            "profile",
-            "add",
-            "--name",
-            PROFILE,
-            "--appid",
-            DEMO_APPID,
-            "--page",
-            "pages/member/card",
-            "--query",
-            "store={org_code}&sn={sn}",
-        ],
-    );
-    pipe_secret_until_ok(
-        || {
-            env.cmd(
-                &["--json", "profile", "set-secret", "--profile", PROFILE],
-                &[],
-            )
-        },
-        DEMO_SECRET,
-    );
-    ok(
-        &env,
-        &[
-            "model",
-            "add",
-            "--name",
-            "STAND-NTAG213",
-            "--model-id",
-            DEMO_MODEL_ID,
-            "--status",
-            "approved",
-            "--profile",
-            PROFILE,
-        ],
-    );
+    env.seed_demo_profile(PROFILE, "STAND-NTAG213", &[]);
     Some(World {
         rig,
         env,

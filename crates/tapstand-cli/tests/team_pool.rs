@@ -13,15 +13,13 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use tapstand_fake_wechat::{
-    Endpoint as FE, FakeConfig, FakeWechat, DEMO_APPID, DEMO_MODEL_ID, DEMO_SECRET,
-};
+use tapstand_fake_wechat::{Endpoint as FE, FakeConfig, FakeWechat, DEMO_MODEL_ID};
 use tapstand_tag::ndef::wechat::wechat_message;
 use tapstand_vtag::rig::{content, Content};
 use tapstand_vtag::{nth_uid, Rig, TagState, VChip, VirtualTag, VPCD_PORT};
 
 mod support;
-use support::{new_pg_database, pipe_secret_until_ok, CliEnv, Keyring};
+use support::{new_pg_database, CliEnv, Keyring};
 
 const PROFILE: &str = "chain";
 const PER_WRITER: usize = 3;
@@ -156,47 +154,7 @@ async fn hq_fills_a_pool_and_two_pcs_without_the_secret_write_from_it_at_once() 
     let db = [("TAPSTAND_DATABASE_URL", url.as_str())];
 
     // Head office: the profile (its AppSecret in HQ's keychain only), the model, the store.
-    ok(
-        &hq_env,
-        &[
-            "profile",
-            "add",
-            "--name",
-            PROFILE,
-            "--appid",
-            DEMO_APPID,
-            "--page",
-            "pages/member/card",
-            "--query",
-            "store={org_code}&sn={sn}",
-        ],
-        &db,
-    );
-    pipe_secret_until_ok(
-        || {
-            hq_env.cmd(
-                &["--json", "profile", "set-secret", "--profile", PROFILE],
-                &db,
-            )
-        },
-        DEMO_SECRET,
-    );
-    ok(
-        &hq_env,
-        &[
-            "model",
-            "add",
-            "--name",
-            "CHAIN-NTAG215",
-            "--model-id",
-            DEMO_MODEL_ID,
-            "--status",
-            "approved",
-            "--profile",
-            PROFILE,
-        ],
-        &db,
-    );
+    hq_env.seed_demo_profile(PROFILE, "CHAIN-NTAG215", &db);
     let csv = hq.join("stores.csv");
     std::fs::write(
         &csv,

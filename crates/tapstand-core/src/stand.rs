@@ -110,12 +110,7 @@ impl Core {
 
     /// A 巡检 by id, or the most recent one still open.
     pub async fn audit_load(&self, id: Option<i64>) -> Result<AuditReport, UserError> {
-        let rows = self.db.audit_list(10_000).await?;
-        let row = match id {
-            Some(id) => rows.into_iter().find(|r| r.id == id),
-            None => rows.into_iter().find(|r| r.finished_at.is_none()),
-        };
-        let Some(row) = row else {
+        let Some(row) = self.db.audit_get(id).await? else {
             return Err(usage(
                 "audit.not_found",
                 ("没有找到这次巡检（或没有进行中的巡检）。", "请先开始巡检：选择门店后点“开始巡检”（命令行：audit start --store 门店）。"),
@@ -417,11 +412,7 @@ impl Core {
             ));
         }
         if random_uid(&uid) {
-            return Err(usage(
-                "station.random_uid",
-                (&format!("这张标签（{}）每次读取 UID 都会变，不能登记为立牌标签。", tag.chip.name), "请换用 NTAG213/215/216 贴纸。"),
-                (&format!("This tag ({}) shows a new UID at every read; it cannot be registered as a stand's tag.", tag.chip.name), "Use an NTAG213/215/216 sticker instead."),
-            ));
+            return Err(tapstand_station::random_uid_refused(&uid, &tag.chip.name));
         }
         let serving = rt.block_on(self.db.station_tags_by_uid(&uid))?;
         if let Some(other) = serving
@@ -463,13 +454,6 @@ impl Core {
         Ok(uid)
     }
 
-    /// Links of this mini program WeChat can still issue, as far as the ledger knows (every PC of a team
-    /// records in the same ledger): the lifetime quota less the links issued and the calls whose answer
-    /// never arrived (each may have used one); none after WeChat answered 85400.
-    pub async fn quota(&self, svc: &SchemeService) -> Result<QuotaReport, UserError> {
-        Ok(svc.quota().await?)
-    }
-
     /// Refuses, before any WeChat call, a generate of `asked` links that the lifetime or today's quota
     /// cannot cover; says how many are left.
     pub async fn quota_guard(
@@ -477,7 +461,7 @@ impl Core {
         svc: &SchemeService,
         asked: u64,
     ) -> Result<QuotaReport, UserError> {
-        let q = self.quota(svc).await?;
+        let q = svc.quota().await?;
         quota_check(&q, asked)?;
         Ok(q)
     }
@@ -723,11 +707,7 @@ pub struct QuotaView {
 impl QuotaView {
     pub fn of(q: &QuotaReport) -> QuotaView {
         let n = |v: i64| i32::try_from(v).unwrap_or(i32::MAX);
-        let left = if q.last_quota_errcode == Some(85400) {
-            0
-        } else {
-            (q.lifetime_limit - q.lifetime_issued - q.unanswered_calls).max(0)
-        };
+        let left = lifetime_left(q);
         QuotaView {
             appid: q.appid.clone(),
             lifetime_issued: n(q.lifetime_issued),
@@ -750,14 +730,21 @@ impl Core {
     }
 }
 
+/// Links WeChat can still issue for the mini program, as far as the ledger knows (every PC of a team records
+/// in the same ledger): the lifetime quota less the links issued and the calls whose answer never arrived (each
+/// may have used one); none after WeChat answered 85400.
+pub fn lifetime_left(q: &QuotaReport) -> i64 {
+    if q.last_quota_errcode == Some(85400) {
+        0
+    } else {
+        (q.lifetime_limit - q.lifetime_issued - q.unanswered_calls).max(0)
+    }
+}
+
 /// [`Core::quota_guard`]'s rule (pure).
 pub fn quota_check(q: &QuotaReport, asked: u64) -> Result<(), UserError> {
     let used = q.lifetime_issued + q.unanswered_calls;
-    let lifetime_left = if q.last_quota_errcode == Some(85400) {
-        0
-    } else {
-        (q.lifetime_limit - used).max(0)
-    };
+    let lifetime_left = lifetime_left(q);
     if asked as i64 > lifetime_left {
         return Err(UserError::new(
             "quota.lifetime_not_enough",

@@ -339,7 +339,8 @@ pub fn random_uid(uid_hex: &str) -> bool {
     uid_hex.len() == 8 && uid_hex.get(..2).is_some_and(|b| b == "08")
 }
 
-fn random_uid_refused(uid: &str, chip: &str) -> UserError {
+/// A card whose UID changes at every tap, refused (the station, 换标签).
+pub fn random_uid_refused(uid: &str, chip: &str) -> UserError {
     UserError::new(
         "station.random_uid",
         (

@@ -130,6 +130,18 @@ pub async fn audit_update(
     Ok(())
 }
 
+pub async fn audit_get(pool: &PgPool, id: Option<i64>) -> Result<Option<AuditRow>, sqlx::Error> {
+    sqlx::query_as!(
+        AuditRow,
+        r#"SELECT id, store_id, store_label, started_at, finished_at, operator, report
+           FROM audits WHERE ($1::BIGINT IS NULL AND finished_at IS NULL) OR id = $1
+           ORDER BY started_at DESC, id DESC LIMIT 1"#,
+        id
+    )
+    .fetch_optional(pool)
+    .await
+}
+
 pub async fn audit_list(pool: &PgPool, limit: i64) -> Result<Vec<AuditRow>, sqlx::Error> {
     sqlx::query_as!(
         AuditRow,

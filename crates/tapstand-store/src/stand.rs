@@ -192,6 +192,20 @@ impl Db {
         Ok(())
     }
 
+    /// One 巡检 record: `id`, or (`None`) the most recent one still open.
+    pub async fn audit_get(&self, id: Option<i64>) -> Result<Option<AuditRow>, StoreError> {
+        let pool = sqlite_or_pg!(self, |pg| tapstand_store_pg::stand::audit_get(pg, id));
+        Ok(sqlx::query_as!(
+            AuditRow,
+            r#"SELECT id AS "id!", store_id, store_label, started_at, finished_at, operator, report
+               FROM audits WHERE (?1 IS NULL AND finished_at IS NULL) OR id = ?1
+               ORDER BY started_at DESC, id DESC LIMIT 1"#,
+            id
+        )
+        .fetch_optional(pool)
+        .await?)
+    }
+
     /// The 巡检 records, newest first (at most `limit`).
     pub async fn audit_list(&self, limit: i64) -> Result<Vec<AuditRow>, StoreError> {
         let pool = sqlite_or_pg!(self, |pg| tapstand_store_pg::stand::audit_list(pg, limit));

@@ -155,6 +155,57 @@ impl CliEnv {
     }
 }
 
+impl CliEnv {
+    /// Head office's setup of the demo mini program: the profile `profile` (page `pages/member/card`, query
+    /// `store={org_code}&sn={sn}`), its AppSecret in this PC's keychain, and the demo device model `model_name`,
+    /// approved. `extra`: more environment (e.g. the team database's URL).
+    pub fn seed_demo_profile(&self, profile: &str, model_name: &str, extra: &[(&str, &str)]) {
+        use tapstand_fake_wechat::{DEMO_APPID, DEMO_MODEL_ID, DEMO_SECRET};
+        let must = |args: &[&str]| {
+            let o = self.run(args, extra);
+            assert!(
+                o.status.success(),
+                "{args:?}: {}{}",
+                String::from_utf8_lossy(&o.stdout),
+                String::from_utf8_lossy(&o.stderr)
+            );
+        };
+        must(&[
+            "profile",
+            "add",
+            "--name",
+            profile,
+            "--appid",
+            DEMO_APPID,
+            "--page",
+            "pages/member/card",
+            "--query",
+            "store={org_code}&sn={sn}",
+        ]);
+        pipe_secret_until_ok(
+            || {
+                self.cmd(
+                    &["--json", "profile", "set-secret", "--profile", profile],
+                    extra,
+                )
+            },
+            DEMO_SECRET,
+        );
+        must(&[
+            "model",
+            "add",
+            "--name",
+            model_name,
+            "--model-id",
+            DEMO_MODEL_ID,
+            "--status",
+            "approved",
+            "--profile",
+            profile,
+        ]);
+    }
+}
+
 /// Runs `make()` with `secret` on its stdin until it succeeds (a fresh keyring may need a moment to come
 /// up), at most 10 s.
 pub fn pipe_secret_until_ok(
